@@ -1,0 +1,36 @@
+# Set-up and entry points.  Each target builds .venv from the machine's python3 on first use and
+# installs what it needs once (a stamp file per extra), so a second run starts at once.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/python -m pip
+
+.PHONY: demo test bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+
+$(VENV)/.core: pyproject.toml | $(BIN)/python
+	$(PIP) install -q -e .
+	touch $@
+
+$(VENV)/.test: pyproject.toml $(VENV)/.core
+	$(PIP) install -q -e '.[test]'
+	touch $@
+
+$(VENV)/.bench: pyproject.toml $(VENV)/.core
+	$(PIP) install -q -e '.[bench]'
+	touch $@
+
+demo: $(VENV)/.core
+	$(BIN)/quantforge demo
+
+test: $(VENV)/.test
+	$(BIN)/python -m pytest
+
+bench: $(VENV)/.bench
+	$(BIN)/quantforge bench --out bench/results
+
+clean:
+	rm -rf $(VENV) demo-report

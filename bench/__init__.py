@@ -1,0 +1,13 @@
+"""The quantforge benchmark suite: quantforge and its peers on the same input, in one run.
+
+Run it as ``quantforge bench [SUITE ...] [--quick] [--out DIR]``; each suite writes
+``DIR/<suite>.json`` and a Markdown table.  The machine (CPU, GPU, versions) is recorded with every
+result.
+"""
+
+# suite name -> module implementing ``run(quick: bool) -> list[dict]``
+SUITES: dict[str, str] = {
+    "rng": "quantforge.bench.suite_rng",
+}
+
+__all__ = ["SUITES"]

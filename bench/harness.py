@@ -1,0 +1,121 @@
+"""Timing, machine facts and the result files shared by every benchmark suite.
+
+A suite is a module ``quantforge.bench.suite_<name>`` with a function
+``run(quick: bool) -> list[dict]``; each dict is one measurement ``{"benchmark", "impl", "median",
+"unit", ...}`` where ``impl`` is ``quantforge-<backend>`` for ours and the peer's package name for a
+peer.  :func:`add_ratios` fills ``ratio_vs`` for every row of a benchmark against the others, and
+:func:`write_suite` writes ``<out>/<suite>.json`` and ``<out>/<suite>.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import statistics
+import time
+from datetime import datetime, timezone
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Callable
+
+__all__ = ["median_time", "machine_info", "add_ratios", "write_suite", "markdown_table", "HIGHER_IS_BETTER"]
+
+# Units whose larger value is better; for all others (seconds, ns/op) smaller is better.
+HIGHER_IS_BETTER = ("/s",)
+
+
+def median_time(fn: Callable[[], object], *, repeat: int = 7, warmup: int = 1, min_time_s: float = 0.0) -> tuple[float, list[float]]:
+    """Median wall time of ``fn()`` over ``repeat`` runs after ``warmup`` runs; returns (median, all).
+
+    With ``min_time_s`` the runs continue past ``repeat`` until that much time has been spent.
+    """
+    for _ in range(warmup):
+        fn()
+    times: list[float] = []
+    spent = 0.0
+    while len(times) < repeat or spent < min_time_s:
+        t0 = time.perf_counter()
+        fn()
+        dt = time.perf_counter() - t0
+        times.append(dt)
+        spent += dt
+        if len(times) >= 1000:
+            break
+    return statistics.median(times), times
+
+
+def _version(dist: str) -> str | None:
+    try:
+        return version(dist)
+    except PackageNotFoundError:
+        return None
+
+
+def machine_info() -> dict:
+    """CPU, GPU (through NVML) and package versions of the machine running the benchmark."""
+    from ..kernels.backend import available_backends, cpu_info, gpu_devices
+
+    gpus = [
+        {"name": g.name, "memory_gib": round(g.memory_total_bytes / 2**30, 1), "driver": g.driver, "cc": g.compute_capability}
+        for g in gpu_devices()
+    ]
+    pkgs = ["quantforge", "numpy", "scipy", "numba", "llvmlite", "jax", "jaxlib", "cupy-cuda12x", "cupy-cuda13x", "diffrax", "hftbacktest"]
+    return {
+        "cpu": cpu_info(),
+        "gpu": gpus,
+        "backends": list(available_backends()),
+        "versions": {p: v for p in pkgs if (v := _version(p))},
+        "platform": platform.platform(),
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def add_ratios(results: list[dict]) -> list[dict]:
+    """Set ``ratio_vs[other_impl]`` on every row: how many times better this row is than the other.
+
+    For rates (unit ending in ``/s``) that is ``mine / theirs``; for times it is ``theirs / mine``.
+    """
+    by_bench: dict[str, list[dict]] = {}
+    for r in results:
+        by_bench.setdefault(r["benchmark"], []).append(r)
+    for rows in by_bench.values():
+        for r in rows:
+            higher = r["unit"].endswith(HIGHER_IS_BETTER)
+            r["ratio_vs"] = {
+                o["impl"]: (r["median"] / o["median"] if higher else o["median"] / r["median"])
+                for o in rows
+                if o is not r and o["median"] > 0 and r["median"] > 0
+            }
+    return results
+
+
+def markdown_table(suite: str, payload: dict) -> str:
+    """A Markdown table of one suite's results with the machine it ran on."""
+    m = payload["machine"]
+    gpu = ", ".join(g["name"] for g in m["gpu"]) or "none"
+    lines = [
+        f"# Benchmark suite `{suite}`",
+        "",
+        f"CPU: {m['cpu']['model']} ({m['cpu']['usable_cores']} usable cores); GPU: {gpu}; "
+        f"{', '.join(f'{k} {v}' for k, v in m['versions'].items())}; {m['date']}",
+        "",
+        "| benchmark | impl | median | unit | ratios (× better than) |",
+        "|---|---|---:|---|---|",
+    ]
+    for r in payload["results"]:
+        ratios = ", ".join(f"{k}: {v:.2f}×" for k, v in r.get("ratio_vs", {}).items())
+        lines.append(f"| {r['benchmark']} | {r['impl']} | {r['median']:.4g} | {r['unit']} | {ratios} |")
+    notes = [r["note"] for r in payload["results"] if r.get("note")]
+    if notes:
+        lines += ["", *(f"- {n}" for n in dict.fromkeys(notes))]
+    return "\n".join(lines) + "\n"
+
+
+def write_suite(suite: str, results: list[dict], out: str | Path) -> dict:
+    """Write ``<out>/<suite>.json`` and ``<out>/<suite>.md``; returns the payload."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    payload = {"suite": suite, "machine": machine_info(), "results": add_ratios(results)}
+    (out / f"{suite}.json").write_text(json.dumps(payload, indent=2) + "\n")
+    (out / f"{suite}.md").write_text(markdown_table(suite, payload))
+    return payload

@@ -1,0 +1,133 @@
+"""The ``quantforge`` command line (also ``python -m quantforge``): thin wrappers over the library.
+
+Commands: ``demo`` (the Avellaneda–Stoikov experiment), ``bench`` (benchmark suites), ``info``
+(backends, devices, CPU).  Bad arguments print one line and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from pathlib import Path
+
+from .errors import QuantForgeError
+
+
+def _positive_int(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if n <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {n}")
+    return n
+
+
+def _gammas(text: str) -> list[float]:
+    out = []
+    for part in text.split(","):
+        try:
+            g = float(part)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"gamma {part!r} is not a number") from None
+        if not (g > 0 and g < float("inf")):
+            raise argparse.ArgumentTypeError(f"gamma must be a finite number > 0, got {part.strip()}")
+        out.append(g)
+    if not out:
+        raise argparse.ArgumentTypeError("at least one gamma is needed")
+    return out
+
+
+def _cmd_info(args) -> int:
+    from .kernels.backend import BACKENDS, available_backends, backend_version, cpu_info, gpu_devices, resolve_backend
+
+    avail = available_backends()
+    print("quantforge backends:")
+    for b in BACKENDS:
+        v = backend_version(b)
+        state = "available" if b in avail else ("installed, no device" if v else "not installed")
+        print(f"  {b:6s} {v or '-':12s} {state}")
+    try:
+        print(f"  auto -> {resolve_backend(None)}")
+    except QuantForgeError as exc:
+        print(f"  auto -> error: {exc}")
+    gpus = gpu_devices()
+    print("GPUs:" if gpus else "GPUs: none found (NVML absent or no device)")
+    for g in gpus:
+        print(f"  [{g.index}] {g.name}, {g.memory_total_bytes / 2**30:.1f} GiB, driver {g.driver}, cc {g.compute_capability}")
+    c = cpu_info()
+    print(f"CPU: {c['model']} ({c['usable_cores']}/{c['logical_cores']} cores usable), {c['machine']}, Python {c['python']}")
+    try:
+        from .engine import affinity
+    except ImportError:
+        return 0
+    print(affinity.describe())
+    return 0
+
+
+def _cmd_bench(args) -> int:
+    from .bench import SUITES
+    from .bench.harness import markdown_table, write_suite
+
+    names = args.suites or list(SUITES)
+    unknown = [n for n in names if n not in SUITES]
+    if unknown:
+        print(f"quantforge bench: unknown suite {unknown[0]!r}; valid: {', '.join(SUITES)}", file=sys.stderr)
+        return 2
+    for name in names:
+        module = importlib.import_module(SUITES[name])
+        results = module.run(quick=args.quick)
+        payload = write_suite(name, results, args.out)
+        print(markdown_table(name, payload))
+    print(f"results written to {Path(args.out).resolve()}")
+    return 0
+
+
+def _cmd_demo(args) -> int:
+    from .demo import run_demo
+
+    report = run_demo(
+        paths=args.paths, gammas=args.gammas, backend=args.backend, seed=args.seed, out=Path(args.out), model=args.model
+    )
+    print(f"report written to {Path(args.out).resolve() / 'report.json'}")
+    return 0 if report else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="quantforge", description="Market making and optimal execution engine.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    d = sub.add_parser("demo", help="run the Avellaneda–Stoikov (2008) section 4 experiment")
+    d.add_argument("--paths", type=_positive_int, default=1000, help="simulated paths per gamma (default 1000)")
+    d.add_argument("--gammas", type=_gammas, default=[0.1, 0.01, 1.0], help="comma-separated risk aversions (default 0.1,0.01,1)")
+    d.add_argument("--backend", default="auto", help="numpy, numba, jax, cupy or auto")
+    d.add_argument("--seed", type=int, default=2008, help="Philox seed (default 2008)")
+    d.add_argument("--out", default="demo-report", help="output folder (default demo-report/)")
+    d.add_argument("--model", default="as", choices=["as"], help="market-making model whose quotes are simulated")
+    d.set_defaults(func=_cmd_demo)
+
+    b = sub.add_parser("bench", help="run benchmark suites against their peers")
+    b.add_argument("suites", nargs="*", help="suite names (default: all)")
+    b.add_argument("--quick", action="store_true", help="small sizes: each suite well under 30 s")
+    b.add_argument("--out", default="bench-results", help="output folder (default bench-results/)")
+    b.set_defaults(func=_cmd_bench)
+
+    i = sub.add_parser("info", help="backends, devices and CPU facts")
+    i.set_defaults(func=_cmd_info)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except QuantForgeError as exc:
+        print(f"quantforge {args.command}: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

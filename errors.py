@@ -1,0 +1,216 @@
+"""The quantforge exception hierarchy and the validation helpers every module uses.
+
+Parameters are validated once, where they enter the library (constructors and public functions);
+compiled loops trust what was validated.  Every message names the parameter, the value received and
+what would have been accepted, so a user can fix the call without reading the source.
+
+Hierarchy::
+
+    QuantForgeError
+    ├── ModelError
+    │   ├── InvalidParameters        (also a ValueError)
+    │   ├── NumericalInstability
+    │   ├── ConvergenceFailure
+    │   └── MatrixError
+    ├── SDEError
+    ├── ExecutionError
+    ├── RiskError
+    ├── PerformanceError
+    ├── NumericalError
+    └── HardwareError                (also an ImportError: a backend or extra is missing)
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any, Iterable
+
+import numpy as np
+
+__all__ = [
+    "QuantForgeError",
+    "ModelError",
+    "InvalidParameters",
+    "NumericalInstability",
+    "ConvergenceFailure",
+    "MatrixError",
+    "SDEError",
+    "ExecutionError",
+    "RiskError",
+    "PerformanceError",
+    "NumericalError",
+    "HardwareError",
+    "check_finite",
+    "check_positive",
+    "check_nonnegative",
+    "check_in_range",
+    "check_int",
+    "check_choice",
+    "check_array",
+    "check_all_finite",
+]
+
+
+class QuantForgeError(Exception):
+    """Base class of every error raised by quantforge."""
+
+
+class ModelError(QuantForgeError):
+    """A trading or pricing model could not be set up or evaluated."""
+
+
+class InvalidParameters(ModelError, ValueError):
+    """A parameter is out of its domain: NaN, infinite, of the wrong sign, shape or name."""
+
+
+class NumericalInstability(ModelError):
+    """A computation produced non-finite values; quantforge refuses to return them."""
+
+
+class ConvergenceFailure(ModelError):
+    """An iterative method (root finder, fit, calibration) did not converge."""
+
+
+class MatrixError(ModelError):
+    """A matrix is not of the required kind (symmetric, positive semi-definite, unit diagonal...)."""
+
+
+class SDEError(QuantForgeError):
+    """A stochastic-differential-equation simulation failed."""
+
+
+class ExecutionError(QuantForgeError):
+    """An execution schedule or executor was given an impossible task."""
+
+
+class RiskError(QuantForgeError):
+    """A risk computation or a risk control failed."""
+
+
+class PerformanceError(QuantForgeError):
+    """A benchmark or a performance-sensitive path could not run as required."""
+
+
+class NumericalError(QuantForgeError):
+    """A low-level numerical routine failed (overflow, loss of precision)."""
+
+
+class HardwareError(QuantForgeError, ImportError):
+    """A backend, device or optional dependency is missing; the message names the extra to install."""
+
+
+def _fmt(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _as_real(name: str, value: Any) -> float:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {_fmt(value)}")
+    return float(value)
+
+
+def check_finite(name: str, value: Any) -> float:
+    """Return ``value`` as a float after checking that it is a finite real number."""
+    x = _as_real(name, value)
+    if not math.isfinite(x):
+        raise InvalidParameters(f"{name} must be finite, got {x!r}")
+    return x
+
+
+def check_positive(name: str, value: Any) -> float:
+    """Return ``value`` as a float after checking that it is finite and > 0."""
+    x = check_finite(name, value)
+    if x <= 0.0:
+        raise InvalidParameters(f"{name} must be > 0, got {x!r}")
+    return x
+
+
+def check_nonnegative(name: str, value: Any) -> float:
+    """Return ``value`` as a float after checking that it is finite and >= 0."""
+    x = check_finite(name, value)
+    if x < 0.0:
+        raise InvalidParameters(f"{name} must be >= 0, got {x!r}")
+    return x
+
+
+def check_in_range(
+    name: str, value: Any, low: float, high: float, *, low_open: bool = False, high_open: bool = False
+) -> float:
+    """Return ``value`` as a float after checking ``low <=(<) value <=(<) high``."""
+    x = check_finite(name, value)
+    below = x <= low if low_open else x < low
+    above = x >= high if high_open else x > high
+    if below or above:
+        lb = "(" if low_open else "["
+        rb = ")" if high_open else "]"
+        raise InvalidParameters(f"{name} must lie in {lb}{low}, {high}{rb}, got {x!r}")
+    return x
+
+
+def check_int(name: str, value: Any, *, minimum: int | None = None, maximum: int | None = None) -> int:
+    """Return ``value`` as an int after checking it is an integer (not a bool) within bounds."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {_fmt(value)}")
+    n = int(value)
+    if minimum is not None and n < minimum:
+        raise InvalidParameters(f"{name} must be >= {minimum}, got {n}")
+    if maximum is not None and n > maximum:
+        raise InvalidParameters(f"{name} must be <= {maximum}, got {n}")
+    return n
+
+
+def check_choice(name: str, value: Any, choices: Iterable[str]) -> str:
+    """Return ``value`` after checking that it is one of ``choices`` (a message lists them)."""
+    options = tuple(choices)
+    if not isinstance(value, str) or value not in options:
+        raise InvalidParameters(f"{name} must be one of {', '.join(map(repr, options))}; got {_fmt(value)}")
+    return value
+
+
+def check_array(
+    name: str,
+    value: Any,
+    *,
+    dtype: Any = None,
+    ndim: int | None = None,
+    last_dim: int | None = None,
+    cast: bool = False,
+) -> np.ndarray:
+    """Check an array argument's dtype and shape without silent casting.
+
+    With ``cast=False`` (the default) an array of another dtype is refused with a ``TypeError``;
+    with ``cast=True`` numeric input is converted to ``dtype`` (used for float parameters, where
+    an int or a list is an unambiguous request).
+    """
+    if cast:
+        try:
+            arr = np.asarray(value, dtype=dtype)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"{name} must be convertible to a {np.dtype(dtype).name} array: {exc}") from None
+    else:
+        if not isinstance(value, np.ndarray):
+            raise TypeError(f"{name} must be a numpy array of dtype {np.dtype(dtype).name}, got {type(value).__name__}")
+        arr = value
+        if dtype is not None and arr.dtype != np.dtype(dtype):
+            raise TypeError(
+                f"{name} must have dtype {np.dtype(dtype).name}, got {arr.dtype.name} "
+                f"(convert explicitly, e.g. {name}.astype(np.{np.dtype(dtype).name}))"
+            )
+    if ndim is not None and arr.ndim != ndim:
+        raise InvalidParameters(f"{name} must be {ndim}-dimensional, got shape {arr.shape}")
+    if last_dim is not None and (arr.ndim == 0 or arr.shape[-1] != last_dim):
+        raise InvalidParameters(f"{name} must have shape (..., {last_dim}), got shape {arr.shape}")
+    return arr
+
+
+def check_all_finite(name: str, arr: np.ndarray) -> np.ndarray:
+    """Raise ``InvalidParameters`` if a float array holds NaN or infinity, naming the first bad entry."""
+    a = np.asarray(arr)
+    if a.dtype.kind in "fc":
+        bad = ~np.isfinite(a)
+        if bad.any():
+            idx = tuple(int(i) for i in np.argwhere(bad)[0])
+            raise InvalidParameters(f"{name} must be finite everywhere; {name}[{idx}] = {a[idx]!r}")
+    return a

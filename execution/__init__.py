@@ -1,0 +1,1 @@
+"""Execution schedules and executors (TWAP, VWAP, implementation shortfall), impact models and TCA."""

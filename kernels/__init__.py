@@ -1,0 +1,10 @@
+"""Batched array kernels: backends, the Philox random stream and the numerical workhorses.
+
+This package knows nothing of orders, strategies or risk; it turns arrays into arrays on the
+numpy (reference), numba, jax or cupy backend.
+"""
+
+from .backend import BACKENDS, available_backends, resolve_backend
+from .rng import Philox, philox4x32
+
+__all__ = ["BACKENDS", "available_backends", "resolve_backend", "Philox", "philox4x32"]

@@ -1,0 +1,177 @@
+"""Quote surfaces: the product of a market-making model for one instrument, and the seam between
+the models (GPU or CPU, batched) and the engine (CPU hot path).
+
+A surface holds bid and ask *depths* (distance from the mid, in price units, >= 0 for a passive
+quote) and sizes over a grid of time-to-horizon × inventory, optionally with a leading regime axis:
+``bid_depth[..., i, j]`` is the depth at ``time_to_horizon_s[i]`` and inventory
+``inventory_lots[j]``.  A side that must not be quoted (no bid at the upper inventory bound, no ask
+at the lower) holds ``+inf``.  The inventory grid is the consecutive integers ``q_min .. q_max`` so
+that the engine finds a column by subtraction.
+
+Surfaces are saved as ``.npz`` with a JSON schema entry (:meth:`QuoteSurface.save`,
+:func:`load_surface`), published through shared memory by the engine and served over HTTP.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import InvalidParameters, NumericalInstability
+
+__all__ = ["QuoteSurface", "load_surface", "SCHEMA_VERSION"]
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True, eq=False)
+class QuoteSurface:
+    """Bid/ask depths and sizes over time-to-horizon × inventory (× regime) for one instrument.
+
+    Attributes
+    ----------
+    model : str
+        Name of the model that produced it (``"avellaneda-stoikov"``, ``"glft"``, ...).
+    params : dict
+        The model parameters (JSON-serialisable scalars).
+    time_to_horizon_s : float64 array (n_t,)
+        Strictly increasing times to the horizon, seconds (or the model's time unit, see ``units``).
+    inventory_lots : int64 array (n_q,)
+        Consecutive inventories ``q_min, q_min + 1, ..., q_max``.
+    bid_depth, ask_depth : float64 arrays (..., n_t, n_q)
+        Depth from the mid (price units); ``+inf`` means "do not quote this side".
+    bid_size_lots, ask_size_lots : int64 arrays, same shape, optional
+        Quote sizes; default one lot everywhere.
+    units : dict
+        Units of time, depth and inventory.
+    version : int
+        Schema version of the stored form.
+    """
+
+    model: str
+    params: dict
+    time_to_horizon_s: np.ndarray
+    inventory_lots: np.ndarray
+    bid_depth: np.ndarray
+    ask_depth: np.ndarray
+    bid_size_lots: np.ndarray | None = None
+    ask_size_lots: np.ndarray | None = None
+    units: dict = field(default_factory=lambda: {"time": "s", "depth": "price", "inventory": "lots"})
+    version: int = SCHEMA_VERSION
+
+    def __post_init__(self):
+        t = np.ascontiguousarray(self.time_to_horizon_s, dtype=np.float64)
+        q = np.asarray(self.inventory_lots)
+        if q.dtype.kind not in "iu":
+            raise InvalidParameters(f"inventory_lots must be integers, got dtype {q.dtype}")
+        q = np.ascontiguousarray(q, dtype=np.int64)
+        if t.ndim != 1 or t.size < 1 or not np.all(np.isfinite(t)) or np.any(np.diff(t) <= 0) or t[0] < 0:
+            raise InvalidParameters("time_to_horizon_s must be a 1-D, finite, non-negative, strictly increasing array")
+        if q.ndim != 1 or q.size < 1 or np.any(np.diff(q) != 1):
+            raise InvalidParameters("inventory_lots must be consecutive integers q_min..q_max")
+        shape_tail = (t.size, q.size)
+        arrays = {}
+        for name in ("bid_depth", "ask_depth"):
+            a = np.ascontiguousarray(getattr(self, name), dtype=np.float64)
+            if a.ndim not in (2, 3) or a.shape[-2:] != shape_tail:
+                raise InvalidParameters(f"{name} must have shape ([n_regimes,] {t.size}, {q.size}), got {a.shape}")
+            if np.isnan(a).any() or np.isneginf(a).any():
+                raise NumericalInstability(f"{name} holds NaN or -inf: the model did not produce finite quotes")
+            arrays[name] = a
+        if arrays["bid_depth"].shape != arrays["ask_depth"].shape:
+            raise InvalidParameters("bid_depth and ask_depth must have the same shape")
+        for name in ("bid_size_lots", "ask_size_lots"):
+            a = getattr(self, name)
+            a = np.ones(arrays["bid_depth"].shape, np.int64) if a is None else np.ascontiguousarray(a, dtype=np.int64)
+            if a.shape != arrays["bid_depth"].shape or np.any(a < 0):
+                raise InvalidParameters(f"{name} must be non-negative with the depths' shape {arrays['bid_depth'].shape}")
+            arrays[name] = a
+        object.__setattr__(self, "time_to_horizon_s", t)
+        object.__setattr__(self, "inventory_lots", q)
+        for name, a in arrays.items():
+            a.setflags(write=False)
+            object.__setattr__(self, name, a)
+        json.dumps(self.params)  # fails early for parameters that cannot be stored
+
+    @property
+    def q_min(self) -> int:
+        return int(self.inventory_lots[0])
+
+    @property
+    def q_max(self) -> int:
+        return int(self.inventory_lots[-1])
+
+    @property
+    def n_regimes(self) -> int:
+        return 1 if self.bid_depth.ndim == 2 else self.bid_depth.shape[0]
+
+    def quotes(self, time_to_horizon_s: float, inventory_lots: int, mid: float, regime: int = 0) -> tuple[float, float]:
+        """Bid and ask price at the nearest grid time (not interpolated; the engine does that),
+        for inspection and tests.  ``nan`` marks a side not quoted."""
+        i = int(np.argmin(np.abs(self.time_to_horizon_s - time_to_horizon_s)))
+        j = int(np.clip(inventory_lots, self.q_min, self.q_max)) - self.q_min
+        bd = self.bid_depth if self.bid_depth.ndim == 2 else self.bid_depth[regime]
+        ad = self.ask_depth if self.ask_depth.ndim == 2 else self.ask_depth[regime]
+        b, a = bd[i, j], ad[i, j]
+        return (mid - b if np.isfinite(b) else float("nan"), mid + a if np.isfinite(a) else float("nan"))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON-serialisable description (arrays as lists; ``inf`` as ``null``)."""
+
+        def arr(a):
+            return [[None if not np.isfinite(x) else float(x) for x in row] for row in a.reshape(-1, a.shape[-1])]
+
+        return {
+            "schema_version": self.version,
+            "model": self.model,
+            "params": self.params,
+            "units": self.units,
+            "time_to_horizon_s": self.time_to_horizon_s.tolist(),
+            "inventory_lots": self.inventory_lots.tolist(),
+            "shape": list(self.bid_depth.shape),
+            "bid_depth": arr(self.bid_depth),
+            "ask_depth": arr(self.ask_depth),
+        }
+
+    def save(self, path: str | Path) -> Path:
+        """Write the surface as ``.npz`` with a JSON schema entry; returns the path written."""
+        path = Path(path)
+        meta = {"schema_version": self.version, "model": self.model, "params": self.params, "units": self.units}
+        np.savez(
+            path,
+            __schema__=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8),
+            time_to_horizon_s=self.time_to_horizon_s,
+            inventory_lots=self.inventory_lots,
+            bid_depth=self.bid_depth,
+            ask_depth=self.ask_depth,
+            bid_size_lots=self.bid_size_lots,
+            ask_size_lots=self.ask_size_lots,
+        )
+        return path if path.suffix == ".npz" else path.with_suffix(path.suffix + ".npz")
+
+
+def load_surface(path: str | Path) -> QuoteSurface:
+    """Read a surface written by :meth:`QuoteSurface.save`; refuses files of another schema version."""
+    with np.load(Path(path), allow_pickle=False) as z:
+        if "__schema__" not in z:
+            raise InvalidParameters(f"{path} is not a quantforge quote surface (no schema entry)")
+        meta = json.loads(bytes(z["__schema__"]).decode())
+        if meta.get("schema_version") != SCHEMA_VERSION:
+            raise InvalidParameters(
+                f"{path} has surface schema version {meta.get('schema_version')!r}; this quantforge reads {SCHEMA_VERSION}"
+            )
+        return QuoteSurface(
+            model=meta["model"],
+            params=meta["params"],
+            units=meta["units"],
+            time_to_horizon_s=z["time_to_horizon_s"],
+            inventory_lots=z["inventory_lots"],
+            bid_depth=z["bid_depth"],
+            ask_depth=z["ask_depth"],
+            bid_size_lots=z["bid_size_lots"],
+            ask_size_lots=z["ask_size_lots"],
+        )

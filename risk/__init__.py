@@ -1,0 +1,1 @@
+"""Positions and PnL, risk measures, stress tests, limits and the risk monitor."""
