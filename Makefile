@@ -26,8 +26,10 @@ $(VENV)/.bench: pyproject.toml $(VENV)/.core
 demo: $(VENV)/.core
 	$(BIN)/quantforge demo
 
+# --rootdir=tests: the repository root is itself the package (it has an __init__.py), and pytest
+# would otherwise collect it as a test package under the checkout's directory name.
 test: $(VENV)/.test
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --rootdir=tests $(PYTEST_ARGS)
 
 bench: $(VENV)/.bench
 	$(BIN)/quantforge bench --out bench/results
