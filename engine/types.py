@@ -26,6 +26,15 @@ __all__ = [
     "FILL",
     "POSITION",
     "QUOTE",
+    "EVENT",
+    "EV_ADD",
+    "EV_CANCEL",
+    "EV_REDUCE",
+    "EV_EXECUTE",
+    "EV_REPLACE",
+    "EV_TRADE",
+    "EV_MARKET",
+    "EV_MODIFY",
     "Instrument",
 ]
 
@@ -135,6 +144,43 @@ QUOTE = _record(
     ],
 )
 """Own two-sided quote; ``flags`` bit 0 = bid live, bit 1 = ask live."""
+
+
+EVENT = _record(
+    "Event",
+    [
+        ("ts_ns", "i8"),
+        ("order_id", "i8"),
+        ("new_order_id", "i8"),
+        ("price_ticks", "i8"),
+        ("size_lots", "i8"),
+        ("match_id", "i8"),
+        ("instrument_id", "i4"),
+        ("kind", "i1"),
+        ("side", "i1"),
+    ],
+)
+"""One market-data or order-entry event (an ITCH message decoded, or an operation on a book).
+
+``kind`` is one of the ``EV_*`` codes; the fields a kind uses:
+
+=============  ==============================================================  ============
+kind           meaning                                                         ITCH 5.0
+=============  ==============================================================  ============
+EV_ADD         new limit order ``order_id``, ``side``, ``price_ticks``, size   A, F
+EV_CANCEL      delete order ``order_id``                                        D
+EV_REDUCE      cancel ``size_lots`` of order ``order_id``                       X
+EV_EXECUTE     execute ``size_lots`` of resting ``order_id`` (``price_ticks``   E, C
+               > 0: printed at that price, else at the order's price)
+EV_REPLACE     replace ``order_id`` by ``new_order_id`` at price, size          U
+EV_TRADE       a trade print against a hidden order (does not change the book)  P
+EV_MARKET      market order ``order_id`` for ``size_lots`` (remainder dropped)  (order entry)
+EV_MODIFY      change ``order_id`` to price, size (keeps priority only when the  (order entry)
+               price is unchanged and the size does not grow)
+=============  ==============================================================  ============
+"""
+
+EV_ADD, EV_CANCEL, EV_REDUCE, EV_EXECUTE, EV_REPLACE, EV_TRADE, EV_MARKET, EV_MODIFY = (np.int8(k) for k in range(1, 9))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,106 @@
+"""Memory-ordering primitives for Numba code: atomic acquire loads, release stores, fences and the
+CPU cycle counter, emitted as LLVM instructions.
+
+Numba's public API has no CPU atomics or fences (numba issue #2988), so lock-free structures shared
+between processes (the SPSC ring, the seqlock table) get them here through
+``numba.core.extending.intrinsic``: :func:`load_acquire` emits ``load atomic i64 ... acquire``,
+:func:`store_release` emits ``store atomic i64 ... release``, :func:`fence_acquire` /
+:func:`fence_release` / :func:`fence_seq_cst` emit ``fence``, and :func:`cycle_counter` emits
+``llvm.readcyclecounter`` (RDTSC on x86-64).  On x86-64 acquire loads and release stores compile to
+plain ``mov`` instructions, but they also forbid the *compiler* from moving other memory accesses
+across them, which is what makes the ring and the seqlock correct; on weakly ordered CPUs (ARM) LLVM
+emits the required barriers.
+
+All functions take an int64 array and an index: the atomic word is ``arr[idx]`` (8-byte aligned,
+because numpy aligns int64 arrays and shared-memory buffers are page aligned).  They can be called
+only from compiled code.
+
+References
+----------
+LLVM Language Reference, "Atomic Memory Ordering Constraints" and ``fence`` instruction.
+Boehm, H.-J. (2012), "Can seqlocks get along with programming language memory models?", MSPC.
+"""
+
+from __future__ import annotations
+
+from llvmlite import ir
+from numba import types
+from numba.core import cgutils
+from numba.core.extending import intrinsic
+
+__all__ = ["load_acquire", "store_release", "fence_acquire", "fence_release", "fence_seq_cst", "cycle_counter"]
+
+
+def _word_pointer(context, builder, arr_type, arr_val, idx_val):
+    arr = context.make_array(arr_type)(context, builder, arr_val)
+    return cgutils.get_item_pointer(context, builder, arr_type, arr, [idx_val], wraparound=False)
+
+
+def _check_int64_array(arr):
+    if not (isinstance(arr, types.Array) and arr.dtype == types.int64 and arr.ndim == 1):
+        raise TypeError(f"atomic word must live in a 1-D int64 array, got {arr}")
+
+
+@intrinsic
+def load_acquire(typingctx, arr, idx):
+    """``arr[idx]`` read with acquire ordering (no later access moves before it)."""
+    _check_int64_array(arr)
+    sig = types.int64(arr, types.intp)
+
+    def codegen(context, builder, signature, args):
+        idx_val = context.cast(builder, args[1], signature.args[1], types.intp)
+        ptr = _word_pointer(context, builder, signature.args[0], args[0], idx_val)
+        return builder.load_atomic(ptr, "acquire", 8)
+
+    return sig, codegen
+
+
+@intrinsic
+def store_release(typingctx, arr, idx, value):
+    """``arr[idx] = value`` with release ordering (no earlier access moves after it)."""
+    _check_int64_array(arr)
+    sig = types.void(arr, types.intp, types.int64)
+
+    def codegen(context, builder, signature, args):
+        idx_val = context.cast(builder, args[1], signature.args[1], types.intp)
+        val = context.cast(builder, args[2], signature.args[2], types.int64)
+        ptr = _word_pointer(context, builder, signature.args[0], args[0], idx_val)
+        builder.store_atomic(val, ptr, "release", 8)
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+def _fence(ordering):
+    @intrinsic
+    def fence(typingctx):
+        sig = types.void()
+
+        def codegen(context, builder, signature, args):
+            builder.fence(ordering)
+            return context.get_dummy_value()
+
+        return sig, codegen
+
+    return fence
+
+
+fence_acquire = _fence("acquire")
+fence_acquire.__doc__ = "An acquire fence: loads before it are ordered before every access after it."
+fence_release = _fence("release")
+fence_release.__doc__ = "A release fence: every access before it is ordered before stores after it."
+fence_seq_cst = _fence("seq_cst")
+fence_seq_cst.__doc__ = "A sequentially consistent fence (MFENCE on x86-64)."
+
+
+@intrinsic
+def cycle_counter(typingctx):
+    """The CPU's cycle (time-stamp) counter, ``llvm.readcyclecounter``; 0 where the target has none."""
+    sig = types.int64()
+
+    def codegen(context, builder, signature, args):
+        fnty = ir.FunctionType(ir.IntType(64), [])
+        fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.readcyclecounter")
+        return builder.call(fn, [])
+
+    return sig, codegen

@@ -1,0 +1,248 @@
+"""engine/book.py against the plain-Python ReferenceBook: identical statuses, fills and state on seeded
+random operation streams and on hypothesis-driven sequences; invariants (never crossed, volume
+conserved, FIFO) and the Python API's errors.
+
+CI runs 2e5 operations per seed (three seeds).  For a long differential run (1e6+ operations) set
+``QF_BOOK_DIFF_OPS``, e.g. ``QF_BOOK_DIFF_OPS=2000000 pytest tests/engine/test_book.py -k differential``.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+from reference_book import ReferenceBook
+
+from quantforge.engine import book as B
+from quantforge.engine.types import (BUY, EV_ADD, EV_CANCEL, EV_EXECUTE, EV_MARKET, EV_MODIFY, EV_REDUCE, EV_REPLACE,
+                                     EVENT, SELL)
+from quantforge.errors import ExecutionError, InvalidParameters
+
+N_OPS = int(os.environ.get("QF_BOOK_DIFF_OPS", 200_000))
+CAP, WINDOW = 600, 256
+
+
+def random_stream(n: int, seed: int, ref: ReferenceBook) -> tuple[np.ndarray, list[int]]:
+    """A random operation stream, applied to ``ref`` as it is generated; returns the events and the
+    reference statuses.  The mid drifts so the window must re-centre; ~5% of operations are invalid."""
+    rng = random.Random(seed)
+    ev = np.zeros(n, EVENT)
+    statuses = []
+    mid = 1000
+    next_id = 0
+    for i in range(n):
+        if rng.random() < 0.01:
+            mid = max(40, mid + rng.choice((-1, 1)) * rng.randint(1, 15))
+        r = rng.random()
+        e = ev[i]
+        e["ts_ns"] = i
+        side = rng.choice((1, -1))
+        old = max(0, next_id - rng.randint(1, 120)) if rng.random() < 0.7 else rng.randint(0, max(0, next_id - 1))
+        qty = rng.randint(1, 20)
+        if r < 0.45:
+            price = mid - side * rng.randint(-2, 12)
+            if rng.random() < 0.01:
+                price = mid + rng.choice((-1, 1)) * rng.randint(WINDOW // 2, 2 * WINDOW)
+            oid = next_id if rng.random() > 0.005 else old
+            next_id += 1
+            if rng.random() < 0.01:
+                qty, price, side = rng.choice(((0, price, side), (qty, 0, side), (qty, price, 0), (-3, price, side)))
+            e["kind"], e["order_id"], e["side"], e["price_ticks"], e["size_lots"] = EV_ADD, oid, side, price, qty
+            statuses.append(ref.add(oid, side, price, qty))
+        elif r < 0.65:
+            e["kind"], e["order_id"] = EV_CANCEL, old
+            statuses.append(ref.cancel(old))
+        elif r < 0.75:
+            q = rng.randint(0, 12)
+            e["kind"], e["order_id"], e["size_lots"] = EV_REDUCE, old, q
+            statuses.append(ref.reduce(old, q))
+        elif r < 0.83:
+            q = rng.randint(1, 12)
+            px = rng.choice((0, mid))
+            e["kind"], e["order_id"], e["size_lots"], e["price_ticks"] = EV_EXECUTE, old, q, px
+            statuses.append(ref.execute(old, q, px))
+        elif r < 0.90:
+            price = mid - side * rng.randint(-2, 10)
+            e["kind"], e["order_id"], e["price_ticks"], e["size_lots"] = EV_MODIFY, old, price, qty
+            statuses.append(ref.modify(old, price, qty))
+        elif r < 0.96:
+            price = mid - side * rng.randint(-2, 10)
+            new = next_id if rng.random() > 0.01 else old
+            next_id += 1
+            e["kind"], e["order_id"], e["new_order_id"] = EV_REPLACE, old, new
+            e["price_ticks"], e["size_lots"] = price, qty
+            statuses.append(ref.replace(old, new, price, qty))
+        else:
+            oid = next_id
+            next_id += 1
+            e["kind"], e["order_id"], e["side"], e["size_lots"] = EV_MARKET, oid, side, rng.randint(1, 60)
+            statuses.append(ref.market(oid, side, int(e["size_lots"])))
+    return ev, statuses
+
+
+def fills_as_tuples(fills: np.ndarray) -> list[tuple]:
+    return list(zip(*(fills[k].tolist() for k in ("order_id", "match_id", "side", "liquidity", "price_ticks", "size_lots"))))
+
+
+def assert_same_state(book: B.OrderBook, ref: ReferenceBook):
+    assert book.orders() == {k: tuple(v) for k, v in ref.orders.items()}
+    for side in (BUY, SELL):
+        px, qty = book.depth(side, 10_000)
+        rpx, rqty = ref.depth(int(side), 10_000)
+        assert px.tolist() == rpx and qty.tolist() == rqty
+        for p in rpx:
+            assert book.level_orders(side, p) == ref.levels[int(side)][p]  # FIFO order kept
+    assert book.best_bid == ref.best(1) and book.best_ask == ref.best(-1)
+
+
+def assert_invariants(book: B.OrderBook):
+    bb, ba = book.best_bid, book.best_ask
+    assert bb == B.NO_PRICE or ba == B.NO_PRICE or bb < ba, "book crossed after matching"
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_differential_random_stream(seed):
+    n = N_OPS // 3 if "QF_BOOK_DIFF_OPS" not in os.environ else N_OPS
+    ref = ReferenceBook(CAP, WINDOW)
+    events, ref_status = random_stream(n, seed, ref)
+    book = B.OrderBook(CAP, WINDOW)
+    chunks = np.array_split(np.arange(n), 20)
+    all_status, all_fills = [], []
+    for idx in chunks:
+        status, fills = book.apply(events[idx])
+        all_status += status.tolist()
+        all_fills.append(fills)
+        assert_invariants(book)
+    assert all_status == ref_status
+    assert fills_as_tuples(np.concatenate(all_fills)) == ref.fills
+    assert_same_state(book, ref)
+    codes = np.asarray(all_status)
+    assert (codes == B.OK).mean() > 0.35 and {B.UNKNOWN_ID, B.BAD_SIZE, B.OUT_OF_RANGE, B.DUPLICATE_ID} <= set(codes.tolist())
+
+
+def test_volume_conservation_and_queue_position():
+    """Lots added = lots resting + lots traded (makers), on adds followed by a sweeping market order."""
+    adds = np.zeros(300, EVENT)
+    adds["kind"] = EV_ADD
+    adds["order_id"] = np.arange(300)
+    adds["side"] = np.where(np.arange(300) % 2 == 0, 1, -1)
+    adds["price_ticks"] = 500 - adds["side"] * (1 + np.arange(300) % 7)
+    adds["size_lots"] = 1 + np.arange(300) % 5
+    b2 = B.OrderBook(CAP, WINDOW)
+    st2, _ = b2.apply(adds)
+    assert (st2 == B.OK).all()
+    mk = np.zeros(1, EVENT)
+    mk["kind"], mk["order_id"], mk["side"], mk["size_lots"] = EV_MARKET, 10_000, 1, 200
+    _, f2 = b2.apply(mk)
+    assert adds["size_lots"].sum() == sum(v[2] for v in b2.orders().values()) + f2["size_lots"][f2["liquidity"] == 0].sum()
+    assert f2["size_lots"][f2["liquidity"] == 1].sum() == 200
+    live = b2.orders()
+    for oid in list(live)[:50]:
+        side, price, _ = live[oid]
+        ids = b2.level_orders(side, price)
+        expect = sum(live[i][2] for i in ids[: ids.index(oid)])
+        assert b2.queue_ahead(oid) == expect
+
+
+def test_matching_price_time_priority_and_errors():
+    b = B.OrderBook(capacity=16, window=64)
+    b.add(1, SELL, 101, 5)
+    b.add(2, SELL, 101, 5)
+    b.add(3, SELL, 102, 5)
+    b.add(4, BUY, 102, 12)  # marketable limit: takes 1, 2 at 101 then 2 of 3 at 102
+    f = b.drain_fills()
+    assert f[f["liquidity"] == 0][["order_id", "price_ticks", "size_lots"]].tolist() == [(1, 101, 5), (2, 101, 5), (3, 102, 2)]
+    assert b.best_ask == 102 and b.best_bid == B.NO_PRICE and b.orders() == {3: (-1, 102, 3)}
+    b.add(5, BUY, 100, 2)
+    b.add(6, BUY, 100, 3)
+    assert b.queue_ahead(6) == 2
+    b.modify(5, 100, 1)  # reduce keeps priority
+    assert b.level_orders(BUY, 100) == [5, 6]
+    b.modify(5, 100, 4)  # growing loses priority
+    assert b.level_orders(BUY, 100) == [6, 5]
+    with pytest.raises(B.OrderRejected, match="unknown order id"):
+        b.cancel(99)
+    with pytest.raises(B.OrderRejected, match="already live"):
+        b.add(6, BUY, 99, 1)
+    with pytest.raises(B.OrderRejected, match="size must be > 0") as e:
+        b.add(7, BUY, 99, 0)
+    assert isinstance(e.value, ExecutionError) and e.value.code == B.BAD_SIZE
+    with pytest.raises(B.OrderRejected, match="price window"):
+        b.add(8, BUY, 5000, 1)
+    with pytest.raises(InvalidParameters, match="side"):
+        b.add(9, 2, 99, 1)
+    with pytest.raises(TypeError, match="EVENT"):
+        b.apply(np.zeros(3))
+    before = b.orders()
+    with pytest.raises(B.OrderRejected):
+        b.reduce(6, 10)
+    assert b.orders() == before  # a rejected operation changes nothing
+    full = B.OrderBook(capacity=2, window=64)
+    full.add(1, BUY, 10, 1)
+    full.add(2, BUY, 11, 1)
+    with pytest.raises(B.OrderRejected, match="pool full"):
+        full.add(3, BUY, 12, 1)
+
+
+class BookMachine(RuleBasedStateMachine):
+    """Random operation sequences on both books, compared after every step."""
+
+    def __init__(self):
+        super().__init__()
+        self.book = B.OrderBook(64, 32)
+        self.ref = ReferenceBook(64, 32)
+
+    ids = st.integers(0, 40)
+    sides = st.sampled_from([1, -1])
+    prices = st.integers(1, 60)
+    sizes = st.integers(-1, 8)
+
+    def _same(self, fn, rfn, *args):
+        try:
+            fn(*args)
+            got = B.OK
+        except B.OrderRejected as e:
+            got = e.code
+        assert got == rfn(*args)
+
+    @rule(oid=ids, side=sides, price=prices, qty=sizes)
+    def add(self, oid, side, price, qty):
+        self._same(self.book.add, self.ref.add, oid, side, price, qty)
+
+    @rule(oid=ids)
+    def cancel(self, oid):
+        self._same(self.book.cancel, self.ref.cancel, oid)
+
+    @rule(oid=ids, qty=sizes)
+    def reduce(self, oid, qty):
+        self._same(self.book.reduce, self.ref.reduce, oid, qty)
+
+    @rule(oid=ids, price=prices, qty=sizes)
+    def modify(self, oid, price, qty):
+        self._same(self.book.modify, self.ref.modify, oid, price, qty)
+
+    @rule(oid=ids, new=ids, price=prices, qty=sizes)
+    def replace(self, oid, new, price, qty):
+        self._same(self.book.replace, self.ref.replace, oid, new, price, qty)
+
+    @rule(oid=st.integers(100, 200), side=sides, qty=sizes)
+    def market(self, oid, side, qty):
+        self._same(self.book.market, self.ref.market, oid, side, qty)
+
+    @invariant()
+    def same_state(self):
+        assert_same_state(self.book, self.ref)
+        assert_invariants(self.book)
+        f = self.book.drain_fills()
+        assert fills_as_tuples(f) == self.ref.fills
+        self.ref.fills.clear()
+
+
+TestBookMachine = BookMachine.TestCase
+TestBookMachine.settings = settings(max_examples=25, stateful_step_count=40, deadline=None,
+                                    suppress_health_check=[HealthCheck.too_slow])
