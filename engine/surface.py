@@ -1,0 +1,133 @@
+"""O(1), allocation-free quote lookup on a quote surface's arrays, for compiled code.
+
+A quote surface (``models/surface.py``) holds bid and ask depths over a grid of time to horizon ×
+inventory; the inventory axis is the consecutive integers ``q_min..q_max``, so the column is
+``q - q_min``.  The time axis may be non-uniform: a bucket table of width ``min(diff(t))`` maps a
+time to its grid interval with one multiplication and at most one correction step, so the lookup
+never searches.  In time the depth is the nearest grid value (ties to the earlier point) or the
+linear interpolation ``(1 - w) d_i + w d_{i+1}``; a side that is ``+inf`` (not quoted) at either
+end of the interval stays ``+inf``.  Inventory is exact.  Inputs outside the grid are clamped to it
+and reported by the ``CLAMP_TIME`` / ``CLAMP_INVENTORY`` flag bits.
+
+The engine takes the surface as plain arrays (it does not import ``models``):
+``make_surface_table(bid_depth, ask_depth, time_to_horizon_s, q_min)``.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numba
+import numpy as np
+
+from ..errors import InvalidParameters, NumericalInstability, check_array, check_int
+
+__all__ = ["SurfaceTable", "make_surface_table", "surface_lookup", "CLAMP_TIME", "CLAMP_INVENTORY", "MAX_BUCKETS"]
+
+CLAMP_TIME = 1
+CLAMP_INVENTORY = 2
+MAX_BUCKETS = 1 << 22
+"""Largest bucket table accepted: a time grid whose span / smallest step exceeds it is refused."""
+
+SurfaceTable = namedtuple("SurfaceTable", ["bid_depth", "ask_depth", "bid_size", "ask_size", "t_grid", "bucket", "fparams", "iparams"])
+SurfaceTable.__doc__ = """A surface ready for :func:`surface_lookup`: depths (n_t, n_q) float64, sizes int64, the time
+grid, the bucket table, ``fparams = (t0, t_last, 1 / bucket_width)`` and ``iparams = (q_min, n_t, n_q,
+n_buckets)``."""
+
+
+def make_surface_table(bid_depth, ask_depth, time_to_horizon_s, q_min: int, bid_size_lots=None, ask_size_lots=None) -> SurfaceTable:
+    """Validate a surface's arrays and build its lookup table.
+
+    Parameters
+    ----------
+    bid_depth, ask_depth : float64 arrays (n_t, n_q)
+        Depths from the mid (price units); ``+inf`` = side not quoted.  NaN or ``-inf`` is refused.
+    time_to_horizon_s : float64 array (n_t,)
+        Strictly increasing, finite times to the horizon (seconds).
+    q_min : int
+        Inventory (lots) of column 0; column ``j`` is inventory ``q_min + j``.
+    bid_size_lots, ask_size_lots : int64 arrays (n_t, n_q), optional
+        Quote sizes (lots); default 1.
+    """
+    t = check_array("time_to_horizon_s", time_to_horizon_s, dtype=np.float64, ndim=1, cast=True)
+    if t.size < 1 or not np.all(np.isfinite(t)) or np.any(np.diff(t) <= 0):
+        raise InvalidParameters(f"time_to_horizon_s must be finite and strictly increasing, got {t!r}")
+    q_min = check_int("q_min", q_min)
+    arrs = []
+    for name, a in (("bid_depth", bid_depth), ("ask_depth", ask_depth)):
+        a = np.ascontiguousarray(check_array(name, a, dtype=np.float64, ndim=2, cast=True))
+        if a.shape[0] != t.size:
+            raise InvalidParameters(f"{name} must have shape (len(time_to_horizon_s)={t.size}, n_q), got {a.shape}")
+        if np.isnan(a).any() or np.isneginf(a).any():
+            raise NumericalInstability(f"{name} holds NaN or -inf; a surface must be finite or +inf (not quoted)")
+        arrs.append(a)
+    if arrs[0].shape != arrs[1].shape:
+        raise InvalidParameters(f"bid_depth {arrs[0].shape} and ask_depth {arrs[1].shape} must have the same shape")
+    sizes = []
+    for name, s in (("bid_size_lots", bid_size_lots), ("ask_size_lots", ask_size_lots)):
+        s = np.ones(arrs[0].shape, np.int64) if s is None else np.ascontiguousarray(check_array(name, s, dtype=np.int64, ndim=2, cast=True))
+        if s.shape != arrs[0].shape or np.any(s < 0):
+            raise InvalidParameters(f"{name} must be non-negative with shape {arrs[0].shape}")
+        sizes.append(s)
+    if t.size > 1:
+        width = float(np.min(np.diff(t)))
+        n_buckets = int(np.floor((t[-1] - t[0]) / width)) + 1
+        if n_buckets > MAX_BUCKETS:
+            raise InvalidParameters(
+                f"time_to_horizon_s spans {n_buckets} steps of its smallest spacing {width!r}; at most {MAX_BUCKETS} "
+                "are supported: resample the surface on a more uniform grid")
+        bucket = np.searchsorted(t, t[0] + width * np.arange(n_buckets), side="right").astype(np.int64) - 1
+    else:
+        width, n_buckets, bucket = 1.0, 1, np.zeros(1, np.int64)
+    return SurfaceTable(arrs[0], arrs[1], sizes[0], sizes[1], np.ascontiguousarray(t), bucket,
+                        np.array([t[0], t[-1], 1.0 / width]), np.array([q_min, t.size, arrs[0].shape[1], n_buckets], np.int64))
+
+
+@numba.njit(cache=True, nogil=True, boundscheck=False)
+def surface_lookup(tab, t, q, linear):
+    """Depths and sizes at time to horizon ``t`` (s) and inventory ``q`` (lots).
+
+    Returns ``(bid_depth, ask_depth, bid_size, ask_size, flags)``; ``linear`` selects interpolation in
+    time (else nearest).  ``flags`` has ``CLAMP_TIME`` / ``CLAMP_INVENTORY`` set when clamped.
+    """
+    flags = 0
+    n_t = tab.iparams[1]
+    n_q = tab.iparams[2]
+    j = q - tab.iparams[0]
+    if j < 0:
+        j = 0
+        flags |= CLAMP_INVENTORY
+    elif j >= n_q:
+        j = n_q - 1
+        flags |= CLAMP_INVENTORY
+    t0 = tab.fparams[0]
+    if not t > t0:  # also catches NaN
+        if t < t0 or t != t:
+            flags |= CLAMP_TIME
+        return tab.bid_depth[0, j], tab.ask_depth[0, j], tab.bid_size[0, j], tab.ask_size[0, j], flags
+    if t >= tab.fparams[1]:
+        if t > tab.fparams[1]:
+            flags |= CLAMP_TIME
+        k = n_t - 1
+        return tab.bid_depth[k, j], tab.ask_depth[k, j], tab.bid_size[k, j], tab.ask_size[k, j], flags
+    b = np.int64((t - t0) * tab.fparams[2])
+    if b >= tab.iparams[3]:
+        b = tab.iparams[3] - 1
+    i = tab.bucket[b]
+    if t < tab.t_grid[i]:  # rounding of the bucket index
+        i -= 1
+    elif t >= tab.t_grid[i + 1]:
+        i += 1
+    w = (t - tab.t_grid[i]) / (tab.t_grid[i + 1] - tab.t_grid[i])
+    k = i + 1 if w > 0.5 else i
+    if not linear:
+        return tab.bid_depth[k, j], tab.ask_depth[k, j], tab.bid_size[k, j], tab.ask_size[k, j], flags
+    b0 = tab.bid_depth[i, j]
+    b1 = tab.bid_depth[i + 1, j]
+    a0 = tab.ask_depth[i, j]
+    a1 = tab.ask_depth[i + 1, j]
+    if w == 0.0:
+        return b0, a0, tab.bid_size[i, j], tab.ask_size[i, j], flags
+    bd = np.inf if (b0 == np.inf or b1 == np.inf) else (1.0 - w) * b0 + w * b1
+    ad = np.inf if (a0 == np.inf or a1 == np.inf) else (1.0 - w) * a0 + w * a1
+    return bd, ad, tab.bid_size[k, j], tab.ask_size[k, j], flags
