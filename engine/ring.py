@@ -1,0 +1,392 @@
+"""A single-producer single-consumer ring of fixed-size records in shared memory, usable from Numba
+code in two processes.
+
+The producer owns ``head`` (records written) and the consumer owns ``tail`` (records read); each
+counter sits alone on its own 128-byte block (two cache lines, against the adjacent-line prefetcher)
+next to the owner's cached copy of the other counter, so the two cores share a line only when one
+must look at the other's progress.  Capacity is a power of two and slot ``i`` is ``i & (capacity-1)``.
+Ordering: the producer writes the records, then publishes ``head`` with a *release* store; the
+consumer reads ``head`` with an *acquire* load before reading the records, and frees them with a
+release store of ``tail`` that the producer reads with an acquire load.  Numba has no atomics or
+fences, so these loads and stores are LLVM ``load atomic``/``store atomic`` instructions emitted
+through ``numba.core.extending.intrinsic`` (``engine/atomics.py``); batches are published with one
+store, which is where the throughput comes from.
+
+Compiled functions never block forever: the waiting ones give up after ``spin_limit`` empty polls
+and return what they did, and the Python side (:class:`SpscRing`) turns that into deadlines and
+``RingTimeout`` so that a dead peer cannot hang a process.
+
+References
+----------
+Lamport, L. (1983), "Specifying concurrent program modules", ACM TOPLAS 5(2) (the SPSC queue).
+Thompson, M. et al. (2011), "Disruptor" (cache-line padding and batched publication).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import numba
+import numpy as np
+
+from ..errors import InvalidParameters, QuantForgeError, check_int
+from .atomics import load_acquire, store_release
+from .shm import SharedBlock
+
+__all__ = ["SpscRing", "RingTimeout", "SEQ_RECORD", "ring_try_push", "ring_try_pop", "ring_push_batch",
+           "ring_pop_batch", "ring_produce_sequence", "ring_consume_sequence", "ring_ping", "ring_echo",
+           "produce_sequence", "consume_sequence", "echo", "ping"]
+
+_MAGIC = 0x51465F52494E4731  # "QF_RING1"
+# int64 word indices in the header: meta line, producer block, consumer block.
+_M_MAGIC, _M_CAP, _M_ITEM, _M_WRITER_DONE = 0, 1, 2, 3
+_HEAD, _P_TAIL = 16, 17
+_TAIL, _C_HEAD = 32, 33
+_HDR_WORDS = 48
+_HDR_BYTES = _HDR_WORDS * 8  # 384, a multiple of 128, so records start 128-byte aligned
+
+SEQ_RECORD = np.dtype([("seq", "i8"), ("check", "i8")])
+"""A 16-byte self-checking record: ``check = seq * 0x9E3779B97F4A7C15`` (wrapping)."""
+_K = np.int64(-7046029254386353131)  # 0x9E3779B97F4A7C15 as int64
+
+
+class RingTimeout(QuantForgeError, TimeoutError):
+    """The peer made no progress before the deadline (dead, stalled, or never started)."""
+
+
+_jit = numba.njit(cache=True, nogil=True, boundscheck=False)
+
+
+@_jit
+def ring_try_push(hdr, data, src, i):
+    """Copy ``src[i]`` into the ring if there is room; returns True if pushed."""
+    cap = hdr[_M_CAP]
+    head = hdr[_HEAD]
+    if head - hdr[_P_TAIL] >= cap:
+        hdr[_P_TAIL] = load_acquire(hdr, _TAIL)
+        if head - hdr[_P_TAIL] >= cap:
+            return False
+    data[head & (cap - 1)] = src[i]
+    store_release(hdr, _HEAD, head + 1)
+    return True
+
+
+@_jit
+def ring_try_pop(hdr, data, dst, i):
+    """Copy the oldest record into ``dst[i]`` if there is one; returns True if popped."""
+    tail = hdr[_TAIL]
+    if tail >= hdr[_C_HEAD]:
+        hdr[_C_HEAD] = load_acquire(hdr, _HEAD)
+        if tail >= hdr[_C_HEAD]:
+            return False
+    dst[i] = data[tail & (hdr[_M_CAP] - 1)]
+    store_release(hdr, _TAIL, tail + 1)
+    return True
+
+
+@_jit
+def ring_push_batch(hdr, data, src, start, spin_limit):
+    """Push ``src[start:]``, publishing each run of free slots with one release store; waits at most
+    ``spin_limit`` empty polls for room.  Returns the index reached."""
+    cap = hdr[_M_CAP]
+    mask = cap - 1
+    n = src.shape[0]
+    i = start
+    spins = 0
+    while i < n:
+        head = hdr[_HEAD]
+        free = cap - (head - hdr[_P_TAIL])
+        if free == 0:
+            hdr[_P_TAIL] = load_acquire(hdr, _TAIL)
+            free = cap - (head - hdr[_P_TAIL])
+            if free == 0:
+                spins += 1
+                if spins >= spin_limit:
+                    break
+                continue
+        k = min(free, n - i)
+        for j in range(k):
+            data[(head + j) & mask] = src[i + j]
+        store_release(hdr, _HEAD, head + k)
+        i += k
+        spins = 0
+    return i
+
+
+@_jit
+def ring_pop_batch(hdr, data, dst, spin_limit):
+    """Pop up to ``len(dst)`` records, waiting at most ``spin_limit`` empty polls for the first one.
+    Returns the number popped."""
+    mask = hdr[_M_CAP] - 1
+    tail = hdr[_TAIL]
+    spins = 0
+    while True:
+        avail = load_acquire(hdr, _HEAD) - tail
+        if avail > 0:
+            break
+        spins += 1
+        if spins >= spin_limit:
+            return 0
+    k = min(avail, dst.shape[0])
+    for j in range(k):
+        dst[j] = data[(tail + j) & mask]
+    store_release(hdr, _TAIL, tail + k)
+    return k
+
+
+@_jit
+def ring_produce_sequence(hdr, data, start, stop, spin_limit):
+    """Write ``SEQ_RECORD`` s with ``seq = start..stop-1`` straight into the ring (self-checking
+    traffic for tests and benchmarks).  Returns the next ``seq`` to write."""
+    cap = hdr[_M_CAP]
+    mask = cap - 1
+    s = start
+    spins = 0
+    while s < stop:
+        head = hdr[_HEAD]
+        free = cap - (head - hdr[_P_TAIL])
+        if free == 0:
+            hdr[_P_TAIL] = load_acquire(hdr, _TAIL)
+            free = cap - (head - hdr[_P_TAIL])
+            if free == 0:
+                spins += 1
+                if spins >= spin_limit:
+                    break
+                continue
+        k = min(free, stop - s)
+        for j in range(k):
+            r = data[(head + j) & mask]
+            r.seq = s + j
+            r.check = (s + j) * _K
+        store_release(hdr, _HEAD, head + k)
+        s += k
+        spins = 0
+    return s
+
+
+@_jit
+def ring_consume_sequence(hdr, data, expected, stop, spin_limit, errors):
+    """Read ``SEQ_RECORD`` s, checking that they arrive as ``expected, expected+1, ...`` with valid
+    checks; ``errors[0]`` counts lost/duplicated/reordered records, ``errors[1]`` corrupted ones.
+    Returns the next expected ``seq``."""
+    mask = hdr[_M_CAP] - 1
+    s = expected
+    spins = 0
+    while s < stop:
+        tail = hdr[_TAIL]
+        avail = load_acquire(hdr, _HEAD) - tail
+        if avail == 0:
+            spins += 1
+            if spins >= spin_limit:
+                break
+            continue
+        for j in range(avail):
+            r = data[(tail + j) & mask]
+            if r.seq != s:
+                errors[0] += 1
+                s = r.seq
+            if r.check != r.seq * _K:
+                errors[1] += 1
+            s += 1
+        store_release(hdr, _TAIL, tail + avail)
+        spins = 0
+    return s
+
+
+@_jit
+def ring_ping(hdr_out, data_out, hdr_in, data_in, n, spin_limit, buf, state):
+    """Send one-record pings and wait for each echo until ``state[0]`` (pings completed) reaches ``n``;
+    ``state[1]`` is 1 while a ping is out, so a call that gives up after ``spin_limit`` polls can be
+    resumed.  Returns ``state[0]``, or ``-1`` if an echo came back with the wrong sequence number."""
+    while state[0] < n:
+        i = state[0]
+        if state[1] == 0:
+            buf[0].seq = i
+            buf[0].check = i * _K
+            if not ring_try_push(hdr_out, data_out, buf, 0):
+                return i
+            state[1] = 1
+        spins = 0
+        while not ring_try_pop(hdr_in, data_in, buf, 1):
+            spins += 1
+            if spins >= spin_limit:
+                return i
+        if buf[1].seq != i:
+            return -1
+        state[1] = 0
+        state[0] = i + 1
+    return state[0]
+
+
+@_jit
+def ring_echo(hdr_in, data_in, hdr_out, data_out, n, spin_limit, buf):
+    """Send back every record received, ``n`` times.  Returns echoes done."""
+    for i in range(n):
+        spins = 0
+        while not ring_try_pop(hdr_in, data_in, buf, 0):
+            spins += 1
+            if spins >= spin_limit:
+                return i
+        spins = 0
+        while not ring_try_push(hdr_out, data_out, buf, 0):
+            spins += 1
+            if spins >= spin_limit:
+                return i
+    return n
+
+
+class SpscRing:
+    """A ring in a named shared-memory block; :meth:`create` in one process, :meth:`attach` in the other.
+
+    ``hdr`` (int64 header) and ``data`` (record array) are what compiled code takes.  Only one process
+    may push and one may pop.
+    """
+
+    def __init__(self, shm: SharedBlock, dtype):
+        self._shm = shm
+        self.dtype = np.dtype(dtype)
+        self.hdr = np.ndarray((_HDR_WORDS,), np.int64, buffer=shm.buf)
+        if self.hdr[_M_MAGIC] != _MAGIC or self.hdr[_M_ITEM] != self.dtype.itemsize:
+            raise InvalidParameters(f"shared memory {shm.name!r} is not a ring of {self.dtype} records")
+        self.capacity = int(self.hdr[_M_CAP])
+        self.data = np.ndarray((self.capacity,), self.dtype, buffer=shm.buf, offset=_HDR_BYTES)
+
+    @property
+    def name(self) -> str:
+        return self._shm.name
+
+    @classmethod
+    def create(cls, dtype, capacity: int = 1 << 16, name: str | None = None) -> "SpscRing":
+        """A new ring of ``capacity`` (a power of two) records of ``dtype``."""
+        capacity = check_int("capacity", capacity, minimum=2)
+        if capacity & (capacity - 1):
+            raise InvalidParameters(f"capacity must be a power of two, got {capacity}")
+        dtype = np.dtype(dtype)
+        shm = SharedBlock(name, _HDR_BYTES + capacity * dtype.itemsize, create=True)
+        hdr = np.ndarray((_HDR_WORDS,), np.int64, buffer=shm.buf)
+        hdr[:] = 0
+        hdr[_M_CAP], hdr[_M_ITEM], hdr[_M_MAGIC] = capacity, dtype.itemsize, _MAGIC
+        from .affinity import hugepage_hint
+
+        hugepage_hint(shm)
+        return cls(shm, dtype)
+
+    @classmethod
+    def attach(cls, name: str, dtype) -> "SpscRing":
+        """Open a ring created by another process."""
+        return cls(SharedBlock(name), dtype)
+
+    def __len__(self) -> int:
+        return int(self.hdr[_HEAD] - self.hdr[_TAIL])
+
+    def mark_writer_done(self) -> None:
+        """Tell the consumer that no more records will come."""
+        self.hdr[_M_WRITER_DONE] = 1
+
+    @property
+    def writer_done(self) -> bool:
+        return bool(self.hdr[_M_WRITER_DONE])
+
+    def send(self, records: np.ndarray, timeout_s: float = 5.0, peer_alive=None) -> None:
+        """Push every record, raising :class:`RingTimeout` if the consumer makes no room for ``timeout_s``
+        or ``peer_alive()`` turns false."""
+        if records.dtype != self.dtype:
+            raise TypeError(f"records must have dtype {self.dtype}, got {records.dtype}")
+        i = 0
+        last = time.monotonic()
+        while i < records.shape[0]:
+            j = ring_push_batch(self.hdr, self.data, records, i, 1 << 16)
+            now = time.monotonic()
+            if j > i:
+                i, last = j, now
+            elif now - last > timeout_s or (peer_alive is not None and not peer_alive()):
+                raise RingTimeout(f"ring {self.name!r}: consumer made no room for {now - last:.2f} s ({i} of {records.shape[0]} sent)")
+            else:
+                os.sched_yield()
+
+    def recv(self, max_records: int, timeout_s: float = 5.0, peer_alive=None) -> np.ndarray:
+        """Pop up to ``max_records`` records, waiting up to ``timeout_s`` for the first; an empty array
+        once the writer is done and the ring drained."""
+        out = np.empty(check_int("max_records", max_records, minimum=1), self.dtype)
+        last = time.monotonic()
+        while True:
+            k = ring_pop_batch(self.hdr, self.data, out, 1 << 16)
+            if k:
+                return out[:k]
+            if self.writer_done and len(self) == 0:
+                return out[:0]
+            if time.monotonic() - last > timeout_s or (peer_alive is not None and not peer_alive()):
+                raise RingTimeout(f"ring {self.name!r}: no record for {time.monotonic() - last:.2f} s")
+            os.sched_yield()
+
+    def close(self) -> None:
+        """Release this process's mapping (and the block itself if this process created it)."""
+        self.hdr = self.data = None
+        self._shm.close()
+
+
+def _wait(progress_fn, total, timeout_s, peer_alive, what):
+    """Call ``progress_fn(done) -> done'`` until ``total``; RingTimeout after ``timeout_s`` without progress."""
+    done = 0
+    last = time.monotonic()
+    while done < total:
+        new = progress_fn(done)
+        now = time.monotonic()
+        if new != done:
+            done, last = new, now
+            continue
+        if now - last > timeout_s or (peer_alive is not None and not peer_alive()):
+            raise RingTimeout(f"{what}: no progress for {now - last:.2f} s at {done} of {total}"
+                              + ("" if peer_alive is None or peer_alive() else " (peer process is gone)"))
+        os.sched_yield()
+    return done
+
+
+def produce_sequence(name: str, n: int, timeout_s: float = 30.0) -> None:
+    """Peer-process driver: attach to ring ``name`` (of ``SEQ_RECORD``) and write ``seq = 0..n-1``."""
+    ring = SpscRing.attach(name, SEQ_RECORD)
+    try:
+        _wait(lambda s: ring_produce_sequence(ring.hdr, ring.data, s, n, 1 << 16), n, timeout_s, None, f"producer {name}")
+        ring.mark_writer_done()
+    finally:
+        ring.close()
+
+
+def consume_sequence(ring: SpscRing, n: int, timeout_s: float = 30.0, peer_alive=None) -> np.ndarray:
+    """Read ``n`` ``SEQ_RECORD`` s checking order and content; returns ``[misordered, corrupted]``."""
+    errors = np.zeros(2, np.int64)
+    _wait(lambda s: ring_consume_sequence(ring.hdr, ring.data, s, n, 1 << 16, errors), n, timeout_s, peer_alive,
+          f"consumer {ring.name}")
+    return errors
+
+
+def echo(name_in: str, name_out: str, n: int, timeout_s: float = 30.0) -> None:
+    """Peer-process driver: send back each of ``n`` records from ring ``name_in`` on ``name_out``."""
+    r_in, r_out = SpscRing.attach(name_in, SEQ_RECORD), SpscRing.attach(name_out, SEQ_RECORD)
+    buf = np.zeros(1, SEQ_RECORD)
+    try:
+        _wait(lambda d: d + ring_echo(r_in.hdr, r_in.data, r_out.hdr, r_out.data, n - d, 1 << 20, buf), n, timeout_s,
+              None, f"echo {name_in}->{name_out}")
+    finally:
+        r_in.close()
+        r_out.close()
+
+
+def ping(ring_out: SpscRing, ring_in: SpscRing, n: int, timeout_s: float = 30.0, peer_alive=None) -> float:
+    """Send ``n`` pings to an :func:`echo` peer; returns the mean round trip in seconds."""
+    buf = np.zeros(2, SEQ_RECORD)
+    state = np.zeros(2, np.int64)
+
+    def step(target):
+        def go(done):
+            k = ring_ping(ring_out.hdr, ring_out.data, ring_in.hdr, ring_in.data, target, 1 << 20, buf, state)
+            if k < 0:
+                raise RingTimeout(f"ping: echo of ping {state[0]} came back out of order")
+            return k
+
+        return _wait(go, target, timeout_s, peer_alive, "ping")
+
+    step(1)  # the first ping waits for the peer to start
+    t0 = time.perf_counter()
+    step(n)
+    return (time.perf_counter() - t0) / (n - 1)
