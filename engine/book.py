@@ -35,7 +35,7 @@ __all__ = [
     "OK", "UNKNOWN_ID", "DUPLICATE_ID", "BAD_SIZE", "BAD_PRICE", "OUT_OF_RANGE", "POOL_FULL", "BAD_SIDE",
     "BAD_ID", "BAD_KIND", "REASONS", "NO_PRICE", "BookState", "OrderRejected", "OrderBook", "new_book_state",
     "book_add", "book_market", "book_cancel", "book_reduce", "book_execute", "book_modify", "book_replace",
-    "book_apply_event", "book_apply_events", "book_queue_ahead", "book_level_qty", "book_depth",
+    "book_apply_event", "book_apply_events", "book_find", "book_queue_ahead", "book_level_qty", "book_depth",
 ]
 
 OK, UNKNOWN_ID, DUPLICATE_ID, BAD_SIZE, BAD_PRICE, OUT_OF_RANGE, POOL_FULL, BAD_SIDE, BAD_ID, BAD_KIND = range(10)
@@ -481,6 +481,12 @@ def book_apply_events(bk, events, start, status):
             return i
         status[i] = book_apply_event(bk, events[i])
     return n
+
+
+@_jit
+def book_find(bk, oid):
+    """Pool slot of live order ``oid``, or -1."""
+    return _map_find(bk, oid) if oid >= 0 else -1
 
 
 @_jit

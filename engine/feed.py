@@ -1,0 +1,433 @@
+"""NASDAQ TotalView-ITCH 5.0: a Numba decoder for the messages a book needs, an encoder for synthetic
+streams, and a synthetic order-flow generator.
+
+Messages are framed as in NASDAQ's binary files: a 2-byte big-endian length, then the message
+(1-byte type, 2-byte stock locate, 2-byte tracking number, 6-byte timestamp in ns since midnight,
+then the body; integers big-endian, prices as 4-byte integers in units of 1e-4 dollars).  The subset
+decoded into ``EVENT`` records is A and F (add), E (executed), C (executed with price), X (partial
+cancel), D (delete), U (replace) and P (non-cross trade).  Shares are taken as lots and a price must
+be a multiple of ``price_divisor`` (1e-4 dollar units per tick, 100 for a one-cent tick).  A message
+of another type, of the wrong length for its type, with a price off the tick grid or a bad side is
+counted under its reason in ``counters`` and skipped; a truncated tail stops the decoder, which
+reports how many bytes it consumed so the caller can resume when more arrive.
+
+References
+----------
+NASDAQ (2020), *Nasdaq TotalView-ITCH 5.0 specification*, sections 1.3 (data types), 4.3 (add order),
+4.4 (modify order), 4.5 (trade messages).
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from ..errors import InvalidParameters, check_int
+from .book import book_apply_event, book_find, new_book_state
+from .types import EV_ADD, EV_CANCEL, EV_EXECUTE, EV_REDUCE, EV_REPLACE, EV_TRADE, EVENT
+
+__all__ = ["decode_itch", "encode_itch", "synthetic_events", "FeedDecoder", "COUNTERS", "MESSAGE_LENGTH"]
+
+COUNTERS = ("messages", "decoded", "unknown_type", "bad_length", "off_grid_price", "bad_side", "truncated")
+"""Names of the decoder's counters, in index order."""
+_C_MSG, _C_OK, _C_UNKNOWN, _C_LEN, _C_GRID, _C_SIDE, _C_TRUNC = range(7)
+
+MESSAGE_LENGTH = {"A": 36, "F": 40, "E": 31, "C": 36, "X": 23, "D": 19, "U": 35, "P": 44}
+"""Message lengths (bytes, without the 2-byte frame) of the decoded types."""
+
+_A, _F, _E, _C, _X, _D, _U, _P = (ord(c) for c in "AFECXDUP")
+_jit = numba.njit(cache=True, nogil=True, boundscheck=False)
+
+
+@_jit
+def _be(buf, at, n):
+    v = np.int64(0)
+    for i in range(n):
+        v = (v << 8) | np.int64(buf[at + i])
+    return v
+
+
+@_jit
+def _put(buf, at, n, v):
+    for i in range(n):
+        buf[at + n - 1 - i] = np.uint8((v >> (8 * i)) & 0xFF)
+
+
+@_jit
+def _expected_length(t):
+    if t == _A:
+        return 36
+    if t == _F:
+        return 40
+    if t == _E:
+        return 31
+    if t == _C:
+        return 36
+    if t == _X:
+        return 23
+    if t == _D:
+        return 19
+    if t == _U:
+        return 35
+    if t == _P:
+        return 44
+    return -1
+
+
+@_jit
+def decode_itch(buf, start, out, n_out, price_divisor, counters):
+    """Decode framed messages from ``buf[start:]`` into ``out[n_out:]``.
+
+    Returns ``(bytes_position, n_out)``: where decoding stopped (end of data, a truncated message, or
+    ``out`` full) and the number of events now in ``out``.  ``counters`` (int64, ``len(COUNTERS)``)
+    accumulates the reasons.
+    """
+    pos = start
+    n = buf.shape[0]
+    cap = out.shape[0]
+    while pos < n and n_out < cap:
+        if n - pos < 2:
+            counters[_C_TRUNC] += 1
+            break
+        length = (np.int64(buf[pos]) << 8) | np.int64(buf[pos + 1])
+        if length == 0:
+            counters[_C_LEN] += 1
+            pos += 2
+            continue
+        if pos + 2 + length > n:
+            counters[_C_TRUNC] += 1
+            break
+        m = pos + 2
+        pos = m + length
+        counters[_C_MSG] += 1
+        t = buf[m]
+        want = _expected_length(t)
+        if want < 0:
+            counters[_C_UNKNOWN] += 1
+            continue
+        if length != want:
+            counters[_C_LEN] += 1
+            continue
+        e = out[n_out]
+        e.instrument_id = _be(buf, m + 1, 2)
+        e.ts_ns = _be(buf, m + 5, 6)
+        e.order_id = _be(buf, m + 11, 8)
+        e.new_order_id = 0
+        e.side = 0
+        e.price_ticks = 0
+        e.match_id = 0
+        e.size_lots = 0
+        price4 = np.int64(0)
+        if t == _A or t == _F or t == _P:
+            sd = buf[m + 19]
+            if sd == 66:  # 'B'
+                e.side = 1
+            elif sd == 83:  # 'S'
+                e.side = -1
+            else:
+                counters[_C_SIDE] += 1
+                continue
+            e.size_lots = _be(buf, m + 20, 4)
+            price4 = _be(buf, m + 32, 4)
+            if t == _P:
+                e.kind = EV_TRADE
+                e.match_id = _be(buf, m + 36, 8)
+            else:
+                e.kind = EV_ADD
+        elif t == _E or t == _C:
+            e.kind = EV_EXECUTE
+            e.size_lots = _be(buf, m + 19, 4)
+            e.match_id = _be(buf, m + 23, 8)
+            if t == _C:
+                price4 = _be(buf, m + 32, 4)
+        elif t == _X:
+            e.kind = EV_REDUCE
+            e.size_lots = _be(buf, m + 19, 4)
+        elif t == _D:
+            e.kind = EV_CANCEL
+        else:
+            e.kind = EV_REPLACE
+            e.new_order_id = _be(buf, m + 19, 8)
+            e.size_lots = _be(buf, m + 27, 4)
+            price4 = _be(buf, m + 31, 4)
+        if price4 % price_divisor != 0:
+            counters[_C_GRID] += 1
+            continue
+        e.price_ticks = price4 // price_divisor
+        counters[_C_OK] += 1
+        n_out += 1
+    return pos, n_out
+
+
+@_jit
+def _message_length(k, price):
+    if k == EV_ADD:
+        return 36
+    if k == EV_CANCEL:
+        return 19
+    if k == EV_REDUCE:
+        return 23
+    if k == EV_EXECUTE:
+        return 36 if price > 0 else 31
+    if k == EV_REPLACE:
+        return 35
+    if k == EV_TRADE:
+        return 44
+    return -1
+
+
+@_jit
+def _encode(events, price_divisor, stock, out):
+    pos = 0
+    for i in range(events.shape[0]):
+        e = events[i]
+        k = e.kind
+        length = _message_length(k, e.price_ticks)
+        _put(out, pos, 2, length)
+        m = pos + 2
+        _put(out, m + 1, 2, e.instrument_id)
+        _put(out, m + 3, 2, i & 0xFFFF)
+        _put(out, m + 5, 6, e.ts_ns)
+        _put(out, m + 11, 8, e.order_id)
+        price4 = e.price_ticks * price_divisor
+        if k == EV_ADD or k == EV_TRADE:
+            out[m] = _A if k == EV_ADD else _P
+            out[m + 19] = 66 if e.side > 0 else 83
+            _put(out, m + 20, 4, e.size_lots)
+            for j in range(8):
+                out[m + 24 + j] = stock[j]
+            _put(out, m + 32, 4, price4)
+            if k == EV_TRADE:
+                _put(out, m + 36, 8, e.match_id)
+        elif k == EV_EXECUTE:
+            out[m] = _C if e.price_ticks > 0 else _E
+            _put(out, m + 19, 4, e.size_lots)
+            _put(out, m + 23, 8, e.match_id)
+            if e.price_ticks > 0:
+                out[m + 31] = 89  # 'Y': printable
+                _put(out, m + 32, 4, price4)
+        elif k == EV_REDUCE:
+            out[m] = _X
+            _put(out, m + 19, 4, e.size_lots)
+        elif k == EV_CANCEL:
+            out[m] = _D
+        else:
+            out[m] = _U
+            _put(out, m + 19, 8, e.new_order_id)
+            _put(out, m + 27, 4, e.size_lots)
+            _put(out, m + 31, 4, price4)
+        pos = m + length
+    return pos
+
+
+def encode_itch(events: np.ndarray, price_divisor: int = 100, symbol: str = "QFSYNTH") -> np.ndarray:
+    """Encode ``EVENT`` records (kinds ADD, CANCEL, REDUCE, EXECUTE, REPLACE, TRADE) as framed ITCH 5.0
+    messages; returns the bytes as a uint8 array."""
+    if not isinstance(events, np.ndarray) or events.dtype != EVENT:
+        raise TypeError("events must be a numpy array of engine.types.EVENT")
+    price_divisor = check_int("price_divisor", price_divisor, minimum=1)
+    kinds = events["kind"]
+    ok = np.isin(kinds, [EV_ADD, EV_CANCEL, EV_REDUCE, EV_EXECUTE, EV_REPLACE, EV_TRADE])
+    if not ok.all():
+        i = int(np.argmin(ok))
+        raise InvalidParameters(f"events[{i}].kind = {int(kinds[i])} has no ITCH message (only add, cancel, reduce, execute, replace, trade)")
+    if len(symbol) > 8 or not symbol.isascii():
+        raise InvalidParameters(f"symbol must be at most 8 ASCII characters, got {symbol!r}")
+    if (events["price_ticks"] * price_divisor >= 2**32).any() or (events["size_lots"] >= 2**32).any() or (events["size_lots"] < 0).any():
+        raise InvalidParameters("prices (in 1e-4 units) and sizes must fit ITCH's unsigned 4-byte fields")
+    stock = np.frombuffer(symbol.ljust(8).encode(), np.uint8)
+    price_px = np.where(kinds == EV_EXECUTE, events["price_ticks"] > 0, False)
+    lengths = np.select([kinds == EV_ADD, kinds == EV_CANCEL, kinds == EV_REDUCE, price_px, kinds == EV_EXECUTE, kinds == EV_REPLACE],
+                        [36, 19, 23, 36, 31, 35], 44)
+    out = np.zeros(int(lengths.sum()) + 2 * events.shape[0], np.uint8)
+    _encode(events, price_divisor, stock, out)
+    return out
+
+
+class FeedDecoder:
+    """Incremental decoder: feed it byte chunks, get ``EVENT`` arrays; keeps an incomplete tail for the
+    next chunk and the reason counters (:attr:`counters`, a dict)."""
+
+    def __init__(self, price_divisor: int = 100, max_events: int = 1 << 16):
+        self.price_divisor = check_int("price_divisor", price_divisor, minimum=1)
+        self._out = np.zeros(check_int("max_events", max_events, minimum=1), EVENT)
+        self._counts = np.zeros(len(COUNTERS), np.int64)
+        self._tail = np.zeros(0, np.uint8)
+
+    def decode(self, chunk) -> np.ndarray:
+        """Decode ``chunk`` (bytes or uint8 array) after any tail kept from the last call."""
+        data = np.frombuffer(bytes(chunk), np.uint8) if not isinstance(chunk, np.ndarray) else chunk.astype(np.uint8, copy=False)
+        buf = np.concatenate([self._tail, data]) if self._tail.size else data
+        parts = []
+        pos = 0
+        while True:
+            trunc = self._counts[_C_TRUNC]
+            pos, n = decode_itch(buf, pos, self._out, 0, self.price_divisor, self._counts)
+            parts.append(self._out[:n].copy())
+            if n < self._out.shape[0]:
+                break
+        if pos < buf.shape[0]:
+            self._counts[_C_TRUNC] = trunc  # an incomplete tail is kept, not yet counted as truncated
+        self._tail = buf[pos:].copy()
+        return np.concatenate(parts)
+
+    def finish(self) -> int:
+        """End of stream: count a leftover incomplete message as truncated; returns its byte count."""
+        left = int(self._tail.size)
+        if left:
+            self._counts[_C_TRUNC] += 1
+            self._tail = np.zeros(0, np.uint8)
+        return left
+
+    @property
+    def counters(self) -> dict[str, int]:
+        return dict(zip(COUNTERS, self._counts.tolist()))
+
+
+@_jit
+def _splitmix(state):
+    state[0] += np.uint64(0x9E3779B97F4A7C15)
+    z = state[0]
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+@_jit
+def _below(state, n):
+    return np.int64(_splitmix(state) % np.uint64(n))
+
+
+@_jit
+def _generate(bk, out, seed, mid0, t0_ns, dt_ns, max_live):
+    state = np.zeros(1, np.uint64)
+    state[0] = np.uint64(seed)
+    n = out.shape[0]
+    live = np.empty(max_live, np.int64)
+    pos = np.full(n + 2, -1, np.int64)
+    n_live = 0
+    next_id = 1
+    mid = mid0
+    match = 1
+    hdr = bk.hdr
+    for i in range(n):
+        e = out[i]
+        e.ts_ns = t0_ns + i * dt_ns + _below(state, dt_ns)
+        e.instrument_id = 1
+        e.new_order_id = 0
+        e.match_id = 0
+        e.price_ticks = 0
+        e.side = 0
+        bb = hdr[2]
+        ba = hdr[3]
+        if bb > 0 and ba > 0:
+            mid = (bb + ba) // 2
+        r = _below(state, 1000)
+        if n_live < 20 or (r < 480 and n_live < max_live):
+            side = 1 if _below(state, 2) == 0 else -1
+            off = _below(state, 8) + (_below(state, 40) if _below(state, 8) == 0 else 0)
+            if _below(state, 16) == 0:  # the mid wanders
+                mid += _below(state, 3) - 1
+            price = mid - side * off
+            if side > 0 and ba > 0 and price >= ba:
+                price = ba - 1
+            if side < 0 and bb > 0 and price <= bb:
+                price = bb + 1
+            e.kind = EV_ADD
+            e.order_id = next_id
+            e.side = side
+            e.price_ticks = max(price, 1)
+            e.size_lots = 1 + _below(state, 10) * (1 + _below(state, 4))
+            pos[next_id] = n_live
+            live[n_live] = next_id
+            n_live += 1
+            next_id += 1
+        elif r < 880 or r >= 990:
+            j = _below(state, n_live)
+            oid = live[j]
+            slot = book_find(bk, oid)
+            qty = bk.o_qty[slot]
+            e.order_id = oid
+            if r >= 990:
+                e.kind = EV_REPLACE
+                e.new_order_id = next_id
+                side = bk.o_side[slot]
+                price = bk.o_price[slot] - side * (_below(state, 3) - 1)
+                if side > 0 and ba > 0 and price >= ba:
+                    price = ba - 1
+                if side < 0 and bb > 0 and price <= bb:
+                    price = bb + 1
+                e.price_ticks = max(price, 1)
+                e.size_lots = 1 + _below(state, 20)
+                live[j] = next_id
+                pos[next_id] = j
+                pos[oid] = -1
+                next_id += 1
+            elif r < 800 or qty == 1:
+                e.kind = EV_CANCEL
+                n_live -= 1
+                live[j] = live[n_live]
+                pos[live[j]] = j
+                pos[oid] = -1
+            else:
+                e.kind = EV_REDUCE
+                e.size_lots = 1 + _below(state, qty - 1)
+        else:
+            side = 1 if _below(state, 2) == 0 else -1  # side of the resting order hit
+            best = hdr[2] if side > 0 else hdr[3]
+            if best <= 0:
+                e.kind = EV_TRADE
+                e.side = side
+                e.price_ticks = mid
+                e.size_lots = 1
+                e.order_id = 0
+                e.match_id = match
+                match += 1
+            else:
+                s = 0 if side > 0 else 1
+                slot = bk.lvl_head[s, best - hdr[0]]
+                oid = bk.o_id[slot]
+                qty = bk.o_qty[slot]
+                e.kind = EV_EXECUTE
+                e.order_id = oid
+                e.size_lots = min(qty, 1 + _below(state, 8))
+                e.match_id = match
+                match += 1
+                if e.size_lots == qty:
+                    j = pos[oid]
+                    n_live -= 1
+                    live[j] = live[n_live]
+                    pos[live[j]] = j
+                    pos[oid] = -1
+        book_apply_event(bk, e)
+        bk.hdr[7] = 0  # the scratch book's fills are not needed
+    return next_id
+
+
+def synthetic_events(n: int, seed: int = 0, mid_ticks: int = 10_000, start_ns: int = 34_200 * 10**9,
+                     mean_gap_ns: int = 20_000, max_live: int = 4096) -> np.ndarray:
+    """A reproducible stream of ``n`` valid L3 events: adds around a wandering mid, cancels, partial
+    cancels, replaces and executions of the order at the head of the best level, so that every
+    event applies cleanly to an empty book and the book never crosses.
+
+    Parameters
+    ----------
+    n : int
+        Events.
+    seed : int
+        Stream seed (splitmix64); equal seeds give equal streams.
+    mid_ticks : int
+        Starting mid price (ticks).
+    start_ns, mean_gap_ns : int
+        First timestamp (ns since midnight; default 09:30) and mean gap between events (ns).
+    max_live : int
+        Cap on live orders.
+    """
+    n = check_int("n", n, minimum=1)
+    seed = check_int("seed", seed, minimum=0)
+    mid_ticks = check_int("mid_ticks", mid_ticks, minimum=200)
+    out = np.zeros(n, EVENT)
+    bk = new_book_state(capacity=max_live + 16, window=1 << 14)
+    _generate(bk, out, seed, mid_ticks, check_int("start_ns", start_ns, minimum=0),
+              check_int("mean_gap_ns", mean_gap_ns, minimum=1), check_int("max_live", max_live, minimum=32))
+    return out
