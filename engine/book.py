@@ -61,18 +61,18 @@ _EMPTY = -1
 _BASE, _WIN, _BEST_BID, _BEST_ASK, _FREE, _NORD, _MATCH, _NFILL, _MASK, _NLEV_BID, _NLEV_ASK, _CAP = range(12)
 _HDR = 16
 
-BookState = namedtuple(
-    "BookState",
-    ["hdr", "lvl_head", "lvl_tail", "lvl_qty", "lvl_cnt", "o_id", "o_price", "o_qty", "o_side", "o_next",
-     "o_prev", "o_ts", "m_key", "m_val", "fills"],
-)
+BookState = namedtuple("BookState", ["hdr", "lv", "ords", "mp", "fills"])
 BookState.__doc__ = """Arrays of one book; create with :func:`new_book_state`, pass to the ``book_*`` functions.
 
-``lvl_*[s, i]`` is level ``base + i`` of side ``s`` (0 bids, 1 asks); ``o_*`` is the order pool;
-``m_key``/``m_val`` the id map; ``fills`` the FILL records written since the last drain
-(``hdr[7]`` of them)."""
+``lv[s, i, f]`` is field ``f`` (head slot, tail slot, lots, orders) of level ``base + i`` on side ``s``
+(0 bids, 1 asks); ``ords[slot, f]`` is field ``f`` (id, price, lots, side, next, prev, ts, padding)
+of the order pool, one 64-byte row per order; ``mp[i]`` is a (key, slot) entry of the id map;
+``fills`` the FILL records written since the last drain (``hdr[7]`` of them).  Few arrays keep the
+argument lists of compiled calls short, and rows keep each order and level on one cache line."""
 
 _jit = numba.njit(cache=True, nogil=True, boundscheck=False)
+# Leaf helpers are inlined in Numba IR: a call passes every array of the state as separate arguments.
+_leaf = numba.njit(cache=True, nogil=True, boundscheck=False, inline="always")
 
 
 def new_book_state(capacity: int = 1 << 16, window: int = 1 << 14, fill_capacity: int | None = None) -> BookState:
@@ -88,68 +88,68 @@ def new_book_state(capacity: int = 1 << 16, window: int = 1 << 14, fill_capacity
     mcap = 1 << max(4, int(2 * capacity - 1).bit_length())  # load factor <= 1/2
     hdr = np.zeros(_HDR, np.int64)
     hdr[_WIN], hdr[_BEST_BID], hdr[_BEST_ASK], hdr[_MASK], hdr[_CAP] = window, NO_PRICE, NO_PRICE, mcap - 1, capacity
-    nxt = np.arange(1, capacity + 1, dtype=np.int64)
-    nxt[-1] = _EMPTY
-    return BookState(
-        hdr,
-        np.full((2, window), _EMPTY, np.int64), np.full((2, window), _EMPTY, np.int64),
-        np.zeros((2, window), np.int64), np.zeros((2, window), np.int64),
-        np.full(capacity, _EMPTY, np.int64), np.zeros(capacity, np.int64), np.zeros(capacity, np.int64),
-        np.zeros(capacity, np.int64), nxt, np.full(capacity, _EMPTY, np.int64), np.zeros(capacity, np.int64),
-        np.full(mcap, _EMPTY, np.int64), np.zeros(mcap, np.int64), np.zeros(fill_capacity, FILL),
-    )
+    lv = np.zeros((2, window, 4), np.int64)
+    lv[:, :, :2] = _EMPTY
+    ords = np.zeros((capacity, 8), np.int64)
+    ords[:, 0] = _EMPTY
+    ords[:, 4] = np.arange(1, capacity + 1)
+    ords[-1, 4] = _EMPTY
+    ords[:, 5] = _EMPTY
+    mp = np.zeros((mcap, 2), np.int64)
+    mp[:, 0] = _EMPTY
+    return BookState(hdr, lv, ords, mp, np.zeros(fill_capacity, FILL))
 
 
 # ----------------------------------------------------------------------------------------------- id map
-@_jit
+@_leaf
 def _home(key, mask):
     h = np.uint64(key) * np.uint64(0x9E3779B97F4A7C15)
     return np.int64((h >> np.uint64(29)) & np.uint64(mask))
 
 
-@_jit
+@_leaf
 def _map_find(bk, key):
     mask = bk.hdr[_MASK]
     i = _home(key, mask)
     while True:
-        k = bk.m_key[i]
+        k = bk.mp[i, 0]
         if k == key:
-            return bk.m_val[i]
+            return bk.mp[i, 1]
         if k == _EMPTY:
             return -1
         i = (i + 1) & mask
 
 
-@_jit
+@_leaf
 def _map_insert(bk, key, val):
     mask = bk.hdr[_MASK]
     i = _home(key, mask)
-    while bk.m_key[i] != _EMPTY:
+    while bk.mp[i, 0] != _EMPTY:
         i = (i + 1) & mask
-    bk.m_key[i] = key
-    bk.m_val[i] = val
+    bk.mp[i, 0] = key
+    bk.mp[i, 1] = val
 
 
 @_jit
 def _map_delete(bk, key):
     mask = bk.hdr[_MASK]
     i = _home(key, mask)
-    while bk.m_key[i] != key:
+    while bk.mp[i, 0] != key:
         i = (i + 1) & mask
     j = i
     while True:
         j = (j + 1) & mask
-        kj = bk.m_key[j]
+        kj = bk.mp[j, 0]
         if kj == _EMPTY:
             break
         h = _home(kj, mask)
         # Entry j may move back to the hole i only if its home is not cyclically in (i, j].
         if (i <= j and i < h <= j) or (i > j and (h > i or h <= j)):
             continue
-        bk.m_key[i] = kj
-        bk.m_val[i] = bk.m_val[j]
+        bk.mp[i, 0] = kj
+        bk.mp[i, 1] = bk.mp[j, 1]
         i = j
-    bk.m_key[i] = _EMPTY
+    bk.mp[i, 0] = _EMPTY
 
 
 # -------------------------------------------------------------------------------------- price window
@@ -164,11 +164,11 @@ def _fits(bk, price):
     hi = price
     if bk.hdr[_NLEV_BID] + bk.hdr[_NLEV_ASK] > 0:
         for i in range(w):
-            if bk.lvl_cnt[0, i] > 0 or bk.lvl_cnt[1, i] > 0:
+            if bk.lv[0, i, 3] > 0 or bk.lv[1, i, 3] > 0:
                 lo = min(lo, base + i)
                 break
         for i in range(w - 1, -1, -1):
-            if bk.lvl_cnt[0, i] > 0 or bk.lvl_cnt[1, i] > 0:
+            if bk.lv[0, i, 3] > 0 or bk.lv[1, i, 3] > 0:
                 hi = max(hi, base + i)
                 break
     if hi - lo >= w:
@@ -186,22 +186,22 @@ def _fits(bk, price):
     return True
 
 
-@_jit
+@_leaf
 def _move_level(bk, s, dst, src, w):
     if 0 <= src < w:
-        bk.lvl_head[s, dst] = bk.lvl_head[s, src]
-        bk.lvl_tail[s, dst] = bk.lvl_tail[s, src]
-        bk.lvl_qty[s, dst] = bk.lvl_qty[s, src]
-        bk.lvl_cnt[s, dst] = bk.lvl_cnt[s, src]
+        bk.lv[s, dst, 0] = bk.lv[s, src, 0]
+        bk.lv[s, dst, 1] = bk.lv[s, src, 1]
+        bk.lv[s, dst, 2] = bk.lv[s, src, 2]
+        bk.lv[s, dst, 3] = bk.lv[s, src, 3]
     else:
-        bk.lvl_head[s, dst] = _EMPTY
-        bk.lvl_tail[s, dst] = _EMPTY
-        bk.lvl_qty[s, dst] = 0
-        bk.lvl_cnt[s, dst] = 0
+        bk.lv[s, dst, 0] = _EMPTY
+        bk.lv[s, dst, 1] = _EMPTY
+        bk.lv[s, dst, 2] = 0
+        bk.lv[s, dst, 3] = 0
 
 
 # ------------------------------------------------------------------------------------- level lists
-@_jit
+@_leaf
 def _side_index(side):
     return 0 if side > 0 else 1
 
@@ -209,21 +209,21 @@ def _side_index(side):
 @_jit
 def _rest(bk, oid, side, price, qty, ts):
     slot = bk.hdr[_FREE]
-    bk.hdr[_FREE] = bk.o_next[slot]
+    bk.hdr[_FREE] = bk.ords[slot, 4]
     bk.hdr[_NORD] += 1
-    bk.o_id[slot] = oid
-    bk.o_price[slot] = price
-    bk.o_qty[slot] = qty
-    bk.o_side[slot] = side
-    bk.o_ts[slot] = ts
+    bk.ords[slot, 0] = oid
+    bk.ords[slot, 1] = price
+    bk.ords[slot, 2] = qty
+    bk.ords[slot, 3] = side
+    bk.ords[slot, 6] = ts
     _map_insert(bk, oid, slot)
     s = _side_index(side)
     li = price - bk.hdr[_BASE]
-    tail = bk.lvl_tail[s, li]
-    bk.o_prev[slot] = tail
-    bk.o_next[slot] = _EMPTY
+    tail = bk.lv[s, li, 1]
+    bk.ords[slot, 5] = tail
+    bk.ords[slot, 4] = _EMPTY
     if tail == _EMPTY:
-        bk.lvl_head[s, li] = slot
+        bk.lv[s, li, 0] = slot
         bk.hdr[_NLEV_BID + s] += 1
         if s == 0:
             if bk.hdr[_BEST_BID] == NO_PRICE or price > bk.hdr[_BEST_BID]:
@@ -231,38 +231,38 @@ def _rest(bk, oid, side, price, qty, ts):
         elif bk.hdr[_BEST_ASK] == NO_PRICE or price < bk.hdr[_BEST_ASK]:
             bk.hdr[_BEST_ASK] = price
     else:
-        bk.o_next[tail] = slot
-    bk.lvl_tail[s, li] = slot
-    bk.lvl_qty[s, li] += qty
-    bk.lvl_cnt[s, li] += 1
+        bk.ords[tail, 4] = slot
+    bk.lv[s, li, 1] = slot
+    bk.lv[s, li, 2] += qty
+    bk.lv[s, li, 3] += 1
 
 
 @_jit
 def _remove(bk, slot):
     """Unlink the order in ``slot`` from its level, the id map and the pool."""
-    s = _side_index(bk.o_side[slot])
-    price = bk.o_price[slot]
+    s = _side_index(bk.ords[slot, 3])
+    price = bk.ords[slot, 1]
     base = bk.hdr[_BASE]
     li = price - base
-    prv = bk.o_prev[slot]
-    nxt = bk.o_next[slot]
+    prv = bk.ords[slot, 5]
+    nxt = bk.ords[slot, 4]
     if prv == _EMPTY:
-        bk.lvl_head[s, li] = nxt
+        bk.lv[s, li, 0] = nxt
     else:
-        bk.o_next[prv] = nxt
+        bk.ords[prv, 4] = nxt
     if nxt == _EMPTY:
-        bk.lvl_tail[s, li] = prv
+        bk.lv[s, li, 1] = prv
     else:
-        bk.o_prev[nxt] = prv
-    bk.lvl_qty[s, li] -= bk.o_qty[slot]
-    bk.lvl_cnt[s, li] -= 1
-    if bk.lvl_cnt[s, li] == 0:
+        bk.ords[nxt, 5] = prv
+    bk.lv[s, li, 2] -= bk.ords[slot, 2]
+    bk.lv[s, li, 3] -= 1
+    if bk.lv[s, li, 3] == 0:
         bk.hdr[_NLEV_BID + s] -= 1
         if s == 0 and price == bk.hdr[_BEST_BID]:
             best = NO_PRICE
             if bk.hdr[_NLEV_BID] > 0:
                 for i in range(li - 1, -1, -1):
-                    if bk.lvl_cnt[0, i] > 0:
+                    if bk.lv[0, i, 3] > 0:
                         best = base + i
                         break
             bk.hdr[_BEST_BID] = best
@@ -270,18 +270,18 @@ def _remove(bk, slot):
             best = NO_PRICE
             if bk.hdr[_NLEV_ASK] > 0:
                 for i in range(li + 1, bk.hdr[_WIN]):
-                    if bk.lvl_cnt[1, i] > 0:
+                    if bk.lv[1, i, 3] > 0:
                         best = base + i
                         break
             bk.hdr[_BEST_ASK] = best
-    _map_delete(bk, bk.o_id[slot])
-    bk.o_id[slot] = _EMPTY
-    bk.o_next[slot] = bk.hdr[_FREE]
+    _map_delete(bk, bk.ords[slot, 0])
+    bk.ords[slot, 0] = _EMPTY
+    bk.ords[slot, 4] = bk.hdr[_FREE]
     bk.hdr[_FREE] = slot
     bk.hdr[_NORD] -= 1
 
 
-@_jit
+@_leaf
 def _emit(bk, ts, oid, match_id, side, liquidity, price, qty):
     n = bk.hdr[_NFILL]
     if n < bk.fills.shape[0]:
@@ -307,18 +307,18 @@ def _match(bk, oid, side, limit, qty, ts):
         bp = bk.hdr[_BEST_BID + o]
         if bp == NO_PRICE or (limit >= 0 and ((side > 0 and bp > limit) or (side < 0 and bp < limit))):
             break
-        slot = bk.lvl_head[o, bp - bk.hdr[_BASE]]
+        slot = bk.lv[o, bp - bk.hdr[_BASE], 0]
         while rem > 0 and slot != _EMPTY:
-            q = min(rem, bk.o_qty[slot])
+            q = min(rem, bk.ords[slot, 2])
             mid = bk.hdr[_MATCH]
             bk.hdr[_MATCH] = mid + 1
-            _emit(bk, ts, bk.o_id[slot], mid, bk.o_side[slot], MAKER, bp, q)
+            _emit(bk, ts, bk.ords[slot, 0], mid, bk.ords[slot, 3], MAKER, bp, q)
             _emit(bk, ts, oid, mid, side, TAKER, bp, q)
             rem -= q
-            bk.o_qty[slot] -= q
-            bk.lvl_qty[o, bp - bk.hdr[_BASE]] -= q
-            nxt = bk.o_next[slot]
-            if bk.o_qty[slot] == 0:
+            bk.ords[slot, 2] -= q
+            bk.lv[o, bp - bk.hdr[_BASE], 2] -= q
+            nxt = bk.ords[slot, 4]
+            if bk.ords[slot, 2] == 0:
                 _remove(bk, slot)
             slot = nxt
     return rem
@@ -379,13 +379,13 @@ def book_reduce(bk, oid, qty):
     slot = _map_find(bk, oid) if oid >= 0 else -1
     if slot < 0:
         return UNKNOWN_ID
-    if qty <= 0 or qty > bk.o_qty[slot]:
+    if qty <= 0 or qty > bk.ords[slot, 2]:
         return BAD_SIZE
-    if qty == bk.o_qty[slot]:
+    if qty == bk.ords[slot, 2]:
         _remove(bk, slot)
     else:
-        bk.o_qty[slot] -= qty
-        bk.lvl_qty[_side_index(bk.o_side[slot]), bk.o_price[slot] - bk.hdr[_BASE]] -= qty
+        bk.ords[slot, 2] -= qty
+        bk.lv[_side_index(bk.ords[slot, 3]), bk.ords[slot, 1] - bk.hdr[_BASE], 2] -= qty
     return OK
 
 
@@ -395,11 +395,11 @@ def book_execute(bk, oid, qty, price, ts):
     slot = _map_find(bk, oid) if oid >= 0 else -1
     if slot < 0:
         return UNKNOWN_ID
-    if qty <= 0 or qty > bk.o_qty[slot]:
+    if qty <= 0 or qty > bk.ords[slot, 2]:
         return BAD_SIZE
     mid = bk.hdr[_MATCH]
     bk.hdr[_MATCH] = mid + 1
-    _emit(bk, ts, oid, mid, bk.o_side[slot], MAKER, price if price > 0 else bk.o_price[slot], qty)
+    _emit(bk, ts, oid, mid, bk.ords[slot, 3], MAKER, price if price > 0 else bk.ords[slot, 1], qty)
     return book_reduce(bk, oid, qty)
 
 
@@ -414,14 +414,14 @@ def book_modify(bk, oid, price, qty, ts):
         return BAD_SIZE
     if price <= 0:
         return BAD_PRICE
-    old = bk.o_qty[slot]
-    if price == bk.o_price[slot] and qty <= old:
+    old = bk.ords[slot, 2]
+    if price == bk.ords[slot, 1] and qty <= old:
         if qty < old:
             return book_reduce(bk, oid, old - qty)
         return OK
     if not _fits(bk, price):
         return OUT_OF_RANGE
-    side = bk.o_side[slot]
+    side = bk.ords[slot, 3]
     _remove(bk, slot)
     return book_add(bk, oid, side, price, qty, ts)
 
@@ -442,7 +442,7 @@ def book_replace(bk, oid, new_oid, price, qty, ts):
         return BAD_PRICE
     if not _fits(bk, price):
         return OUT_OF_RANGE
-    side = bk.o_side[slot]
+    side = bk.ords[slot, 3]
     _remove(bk, slot)
     return book_add(bk, new_oid, side, price, qty, ts)
 
@@ -496,10 +496,10 @@ def book_queue_ahead(bk, oid):
     if slot < 0:
         return -1
     ahead = 0
-    p = bk.o_prev[slot]
+    p = bk.ords[slot, 5]
     while p != _EMPTY:
-        ahead += bk.o_qty[p]
-        p = bk.o_prev[p]
+        ahead += bk.ords[p, 2]
+        p = bk.ords[p, 5]
     return ahead
 
 
@@ -509,7 +509,7 @@ def book_level_qty(bk, side, price):
     li = price - bk.hdr[_BASE]
     if li < 0 or li >= bk.hdr[_WIN]:
         return 0
-    return bk.lvl_qty[_side_index(side), li]
+    return bk.lv[_side_index(side), li, 2]
 
 
 @_jit
@@ -526,9 +526,9 @@ def book_depth(bk, side, px, qty):
     step = -1 if s == 0 else 1
     w = bk.hdr[_WIN]
     while 0 <= i < w and n < px.shape[0]:
-        if bk.lvl_cnt[s, i] > 0:
+        if bk.lv[s, i, 3] > 0:
             px[n] = base + i
-            qty[n] = bk.lvl_qty[s, i]
+            qty[n] = bk.lv[s, i, 2]
             n += 1
         i += step
     return n
@@ -660,8 +660,8 @@ class OrderBook:
     def orders(self) -> dict[int, tuple[int, int, int]]:
         """Every live order as ``{order_id: (side, price_ticks, size_lots)}`` (for inspection and tests)."""
         st = self.state
-        live = np.nonzero(st.o_id != _EMPTY)[0]
-        return {int(st.o_id[s]): (int(st.o_side[s]), int(st.o_price[s]), int(st.o_qty[s])) for s in live}
+        live = np.nonzero(st.ords[:, 0] != _EMPTY)[0]
+        return {int(st.ords[s, 0]): (int(st.ords[s, 3]), int(st.ords[s, 1]), int(st.ords[s, 2])) for s in live}
 
     def level_orders(self, side: int, price_ticks: int) -> list[int]:
         """Order ids at one level in time priority (for inspection and tests)."""
@@ -670,8 +670,8 @@ class OrderBook:
         s = _side_index(_side_arg(side))
         out = []
         if 0 <= li < st.hdr[_WIN]:
-            slot = st.lvl_head[s, li]
+            slot = st.lv[s, li, 0]
             while slot != _EMPTY:
-                out.append(int(st.o_id[slot]))
-                slot = st.o_next[slot]
+                out.append(int(st.ords[slot, 0]))
+                slot = st.ords[slot, 4]
         return out

@@ -346,13 +346,13 @@ def _generate(bk, out, seed, mid0, t0_ns, dt_ns, max_live):
             j = _below(state, n_live)
             oid = live[j]
             slot = book_find(bk, oid)
-            qty = bk.o_qty[slot]
+            qty = bk.ords[slot, 2]
             e.order_id = oid
             if r >= 990:
                 e.kind = EV_REPLACE
                 e.new_order_id = next_id
-                side = bk.o_side[slot]
-                price = bk.o_price[slot] - side * (_below(state, 3) - 1)
+                side = bk.ords[slot, 3]
+                price = bk.ords[slot, 1] - side * (_below(state, 3) - 1)
                 if side > 0 and ba > 0 and price >= ba:
                     price = ba - 1
                 if side < 0 and bb > 0 and price <= bb:
@@ -385,9 +385,9 @@ def _generate(bk, out, seed, mid0, t0_ns, dt_ns, max_live):
                 match += 1
             else:
                 s = 0 if side > 0 else 1
-                slot = bk.lvl_head[s, best - hdr[0]]
-                oid = bk.o_id[slot]
-                qty = bk.o_qty[slot]
+                slot = bk.lv[s, best - hdr[0], 0]
+                oid = bk.ords[slot, 0]
+                qty = bk.ords[slot, 2]
                 e.kind = EV_EXECUTE
                 e.order_id = oid
                 e.size_lots = min(qty, 1 + _below(state, 8))

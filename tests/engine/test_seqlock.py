@@ -64,7 +64,7 @@ def test_writer_killed_mid_publish_leaves_last_complete_version():
     table = S.SeqlockTable.create(1 << 20)  # 8 MB: a publish takes milliseconds, so a kill lands inside one
     try:
         ctx = mp.get_context("spawn")
-        for _attempt in range(5):
+        for _attempt in range(20):  # about half of the writer's time is spent inside a publish
             proc = ctx.Process(target=S.write_patterns, args=(table.name, 1, 60.0))
             proc.start()
             _wait_for_version(table, 3, proc)
