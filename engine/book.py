@@ -644,7 +644,7 @@ class OrderBook:
             i = book_apply_events(self.state, events, i, status)
             fills.append(self.drain_fills())
             if i >= events.shape[0]:
-                return status, np.concatenate(fills)
+                return status, np.concatenate(fills, dtype=FILL)  # keeps the padded record dtype
 
     def drain_fills(self) -> np.ndarray:
         """The fills written since the last drain (a copy), then empties the buffer."""
