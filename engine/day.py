@@ -5,8 +5,9 @@ gate, own orders and queue-position fills.
 The market is :func:`~quantforge.engine.feed.synthetic_events` (reproducible for a seed), encoded with
 :func:`~quantforge.engine.feed.encode_itch` and decoded chunk by chunk with
 :class:`~quantforge.engine.feed.FeedDecoder`; the decoded records pass through a
-:class:`~quantforge.engine.ring.SpscRing` (producer and consumer alternate in this process, batch by
-batch) into :func:`~quantforge.engine.loop.run_loop`.  The surface's time axis is stretched so that
+:class:`~quantforge.engine.ring.SpscRing` (producer and consumer alternate in this process, batch
+by batch, or a separate feed process with ``producer_process=True``) into
+:func:`~quantforge.engine.loop.run_loop`.  The surface's time axis is stretched so that
 its horizon ``t_grid[-1]`` is the end of the session: a surface computed in any time unit (a day of
 1.0, or seconds) quotes over the whole session, ``time_to_horizon = t_grid[-1] * (end - now) /
 session``.  Prices are ticks inside the engine and price units (``tick_size``) in the report; cash is
@@ -20,20 +21,22 @@ Avellaneda, M. and Stoikov, S. (2008), "High-frequency trading in a limit order 
 
 from __future__ import annotations
 
+import multiprocessing as mp
 import time
 
 import numpy as np
 
-from ..errors import InvalidParameters, check_array, check_int, check_positive
+from ..errors import ExecutionError, InvalidParameters, check_array, check_int, check_positive
 from .book import new_book_state
-from .feed import FeedDecoder, encode_itch, synthetic_events
+from .feed import COUNTERS, FeedDecoder, encode_itch, synthetic_events
 from .loop import (ACT_CANCEL, ACT_NEW, ACT_REPLACE, QUEUE_RISK_AVERSE, STATE_FIELDS, cycles_per_ns,
                    latency_percentiles, make_config, new_loop_state, run_loop)
-from .ring import SpscRing
+from .ring import RingTimeout, SpscRing
+from .shm import SharedBlock
 from .surface import make_surface_table
 from .types import EVENT
 
-__all__ = ["run_trading_day", "run_trading_day_on", "DAY_START_NS"]
+__all__ = ["run_trading_day", "run_trading_day_on", "feed_process", "DAY_START_NS"]
 
 DAY_START_NS = 34_200 * 10**9
 """Session start: 09:30:00 in ns since midnight (ITCH timestamps)."""
@@ -49,7 +52,8 @@ def run_trading_day(bid_depth, ask_depth, t_grid, q_min: int, *, tick_size: floa
                     band_ticks: int = 1_000, loss_limit: float | None = None, linear: bool = True,
                     queue_model: int = QUEUE_RISK_AVERSE, move_prob: float = 0.002, mid_ticks: int = 10_000,
                     price_divisor: int = 100,
-                    ring_capacity: int = 1 << 13, chunk_bytes: int = 1 << 18, keep_fills: bool = False) -> dict:
+                    ring_capacity: int = 1 << 13, chunk_bytes: int = 1 << 18, producer_process: bool = False,
+                    keep_fills: bool = False) -> dict:
     """Simulate one trading day of ``n_events`` market events against a quote surface.
 
     Parameters
@@ -89,6 +93,10 @@ def run_trading_day(bid_depth, ask_depth, t_grid, q_min: int, *, tick_size: floa
         Starting mid (ticks) and ITCH price units (1e-4) per tick.
     ring_capacity, chunk_bytes : int
         Ring size (records, a power of two) and the ITCH bytes decoded per chunk.
+    producer_process : bool
+        Decode the feed in a separate (spawned) process that pushes into the ring while this one runs
+        the loop, as in production; by default producer and consumer alternate in this process.  The
+        results are the same; only the timings differ (the spawn costs about a second).
     keep_fills : bool
         Also return the own ``FILL`` records under ``"fill_records"`` (a numpy array, not JSON-able).
 
@@ -131,7 +139,6 @@ def run_trading_day(bid_depth, ask_depth, t_grid, q_min: int, *, tick_size: floa
     itch = encode_itch(market, price_divisor=price_divisor)
     del market
     ring = SpscRing.create(EVENT, ring_capacity)
-    decoder = FeedDecoder(price_divisor=price_divisor, max_events=ring_capacity)
     bk = new_book_state(capacity=1 << 13, window=1 << 14)
     st = new_loop_state(cfg, max_actions=4 * ring_capacity + 16, max_fills=8 * ring_capacity + 16)
     s = st.s
@@ -139,26 +146,35 @@ def run_trading_day(bid_depth, ask_depth, t_grid, q_min: int, *, tick_size: floa
     n_fills = 0
     fills = []
     loop_ns = 0
+
+    def consume(batch):
+        nonlocal n_fills, loop_ns
+        t0 = time.perf_counter_ns()
+        run_loop(bk, batch, tab, cfg, st)
+        loop_ns += time.perf_counter_ns() - t0
+        # Drain the action and fill buffers after each batch so they never overflow.
+        na, nf = int(s[_F["n_actions"]]), int(s[_F["n_fills"]])
+        codes[:] += np.bincount(st.actions["status"][:na], minlength=4)[:4]
+        if keep_fills:
+            if nf > st.fills.shape[0]:
+                raise InvalidParameters("own fills overflowed the per-batch buffer: lower ring_capacity")
+            fills.append(st.fills[:nf].copy())
+        n_fills += nf
+        s[_F["n_actions"]] = 0
+        s[_F["n_fills"]] = 0
+
     try:
-        for lo in range(0, itch.shape[0], chunk_bytes):
-            decoded = decoder.decode(itch[lo:lo + chunk_bytes])
-            for b in range(0, decoded.shape[0], ring_capacity):
-                ring.send(decoded[b:b + ring_capacity])
-                batch = ring.recv(ring_capacity)
-                t0 = time.perf_counter_ns()
-                run_loop(bk, batch, tab, cfg, st)
-                loop_ns += time.perf_counter_ns() - t0
-                # Drain the action and fill buffers after each batch so they never overflow.
-                na, nf = int(s[_F["n_actions"]]), int(s[_F["n_fills"]])
-                codes += np.bincount(st.actions["status"][:na], minlength=4)[:4]
-                if keep_fills:
-                    if nf > st.fills.shape[0]:
-                        raise InvalidParameters("own fills overflowed the per-batch buffer: lower ring_capacity")
-                    fills.append(st.fills[:nf].copy())
-                n_fills += nf
-                s[_F["n_actions"]] = 0
-                s[_F["n_fills"]] = 0
-        decoder.finish()
+        if producer_process:
+            counters = _consume_from_feed_process(ring, itch, price_divisor, chunk_bytes, consume)
+        else:
+            decoder = FeedDecoder(price_divisor=price_divisor, max_events=ring_capacity)
+            for lo in range(0, itch.shape[0], chunk_bytes):
+                decoded = decoder.decode(itch[lo:lo + chunk_bytes])
+                for b in range(0, decoded.shape[0], ring_capacity):
+                    ring.send(decoded[b:b + ring_capacity])
+                    consume(ring.recv(ring_capacity))
+            decoder.finish()
+            counters = decoder.counters
     finally:
         ring.close()
     wall_s = time.perf_counter() - t_wall
@@ -169,7 +185,7 @@ def run_trading_day(bid_depth, ask_depth, t_grid, q_min: int, *, tick_size: floa
     mid = v["last_mid2"] / 2.0
     out = {
         "events": v["events"],
-        "feed": decoder.counters,
+        "feed": counters,
         "orders": v["next_oid"] - _FIRST_OID,
         "new": int(codes[ACT_NEW]),
         "replaced": int(codes[ACT_REPLACE]),
@@ -214,3 +230,61 @@ def run_trading_day_on(surface, **kwargs) -> dict:
         raise InvalidParameters(f"surface must have no regime axis (2-D depths), got shape {np.shape(bd)}")
     return run_trading_day(bd, ad, t, q_min, bid_size_lots=getattr(surface, "bid_size_lots", None),
                            ask_size_lots=getattr(surface, "ask_size_lots", None), **kwargs)
+
+
+_N_COUNTERS = len(COUNTERS)
+
+
+def feed_process(ring_name: str, bytes_name: str, n_bytes: int, price_divisor: int, chunk_bytes: int,
+                 timeout_s: float = 60.0) -> None:
+    """Feed-process driver: decode the ITCH bytes held in shared block ``bytes_name`` (after
+    ``len(COUNTERS)`` int64 words that receive the decoder's counters at the end) chunk by chunk and
+    push the events into ring ``ring_name``, then mark the ring done."""
+    ring = SpscRing.attach(ring_name, EVENT)
+    block = SharedBlock(bytes_name)
+    try:
+        counters = np.ndarray((_N_COUNTERS,), np.int64, buffer=block.buf)
+        itch = np.ndarray((n_bytes,), np.uint8, buffer=block.buf, offset=8 * _N_COUNTERS)
+        decoder = FeedDecoder(price_divisor=price_divisor, max_events=ring.capacity)
+        for lo in range(0, n_bytes, chunk_bytes):
+            ring.send(decoder.decode(itch[lo:lo + chunk_bytes]), timeout_s=timeout_s)
+        decoder.finish()
+        counters[:] = [decoder.counters[c] for c in COUNTERS]
+        ring.mark_writer_done()
+        del counters, itch
+    finally:
+        ring.close()
+        block.close()
+
+
+def _consume_from_feed_process(ring, itch, price_divisor, chunk_bytes, consume, timeout_s=60.0) -> dict:
+    block = SharedBlock(None, 8 * _N_COUNTERS + max(1, itch.shape[0]), create=True)
+    proc = None
+    try:
+        np.ndarray((itch.shape[0],), np.uint8, buffer=block.buf, offset=8 * _N_COUNTERS)[:] = itch
+        proc = mp.get_context("spawn").Process(
+            target=feed_process, args=(ring.name, block.name, itch.shape[0], price_divisor, chunk_bytes, timeout_s))
+        proc.start()
+        while True:
+            try:
+                batch = ring.recv(ring.capacity, timeout_s=timeout_s, peer_alive=proc.is_alive)
+            except RingTimeout:
+                if not proc.is_alive():  # e.g. a script without the ``if __name__ == "__main__":`` guard
+                    raise ExecutionError(f"the feed process died (exit code {proc.exitcode}) before the end of "
+                                         "the feed; a script that spawns it needs the __main__ guard") from None
+                raise
+            if batch.shape[0] == 0:
+                break
+            consume(batch)
+        proc.join(timeout_s)
+        if proc.exitcode != 0:
+            raise ExecutionError(f"the feed process failed (exit code {proc.exitcode})")
+        counters = np.ndarray((_N_COUNTERS,), np.int64, buffer=block.buf)
+        out = dict(zip(COUNTERS, counters.tolist()))
+        del counters
+        return out
+    finally:
+        if proc is not None and proc.is_alive():
+            proc.kill()
+            proc.join(10)
+        block.close()

@@ -126,3 +126,9 @@ def test_package_api_resolves_lazily():
             "assert E.run_trading_day.__module__ == 'quantforge.engine.day'; "
             "assert not any(m.startswith(('jax', 'cupy', 'numba.cuda')) for m in sys.modules)")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_feed_in_a_separate_process_gives_the_same_day(day):
+    two = run_trading_day_on(as_surface(), producer_process=True, **DAY)
+    same = {k: v for k, v in day.items() if k not in TIMING and k != "fill_records"}
+    assert {k: v for k, v in two.items() if k not in TIMING} == same
