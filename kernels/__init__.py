@@ -5,6 +5,7 @@ numpy (reference), numba, jax or cupy backend.
 """
 
 from .backend import BACKENDS, available_backends, resolve_backend
+from .options import bs_greeks, bs_price, implied_vol
 from .rng import Philox, philox4x32
 
-__all__ = ["BACKENDS", "available_backends", "resolve_backend", "Philox", "philox4x32"]
+__all__ = ["BACKENDS", "available_backends", "resolve_backend", "Philox", "philox4x32", "bs_price", "bs_greeks", "implied_vol"]
