@@ -139,7 +139,8 @@ class ItoProcess:
     """A general scalar Itô process ``dX = drift(t, X) dt + diffusion(t, X) dW``.
 
     The callables take time in years and the state array and return arrays of the state's shape
-    (numpy or jax.numpy operations; for the numba backend, ``numba.njit`` functions of scalars).
+    (numpy or jax.numpy operations; for the numba backend, ``numba.njit`` functions of scalars, whose
+    Python source the numpy and jax backends also run when it is plain arithmetic).
     ``diffusion_dx`` (the derivative of ``diffusion`` in x) is needed by the Milstein scheme.
     """
 
@@ -501,6 +502,8 @@ def _simulate_jax(model, code, scheme, correction, prm, n_steps, n_paths, seed, 
     import jax.numpy as jnp
 
     k0, k1 = Philox(seed, stream).key
+    if code == 3:  # numba.njit callables are traced through their Python source
+        model = ItoProcess(*(getattr(f, "py_func", f) for f in (model.drift, model.diffusion, model.diffusion_dx)))
     with jax.enable_x64(True):
         f = _jax_kernel(model if code == 3 else None, code, scheme, correction, n_steps, n_paths, store, dw_in is not None)
         u64 = np.uint64
