@@ -1,6 +1,7 @@
 """Suite ``sde``: Monte Carlo GBM terminal payoff (a European call), float64, 252 Euler steps per path,
 quantforge against a plain numpy step loop, numpy sum-of-logs, JAX (jit + fori_loop) and diffrax, in
-path-steps per second; the cost of Merton jumps over plain GBM; fBM by Davies–Harte against ``fbm``.
+path-steps per second; the cost of Merton jumps over plain GBM; fBM by Davies–Harte against the
+``fbm`` package.
 
 Every implementation computes the same estimator: ``e^{-rT} mean(max(X_T - K, 0))`` from its own
 random numbers (quantforge: Philox4x32-10 in the kernel; numpy: PCG64 ziggurat; JAX and diffrax:
@@ -15,6 +16,7 @@ import math
 import numpy as np
 
 from ..kernels.backend import available_backends
+from ..kernels.rough import fbm
 from ..kernels.sde import GBM, Merton, european_price
 from .harness import median_time
 
@@ -136,4 +138,29 @@ def run(quick: bool = False) -> list[dict]:
                    lambda: european_price(merton, S0, K, T, R, STEPS, n, scheme="euler", seed=1, backend="numba").price)
     rows[-1]["note"] = f"Merton jumps cost {t_merton / t_gbm:.2f}x plain GBM on quantforge-numba (Poisson count per step)"
     rows[-1]["cost_over_gbm"] = t_merton / t_gbm
+    rows += _fbm_rows(quick, repeat)
+    return rows
+
+
+def _fbm_rows(quick: bool, repeat: int) -> list[dict]:
+    """fBM by Davies–Harte, 10k paths x 1024 steps: quantforge (one batched FFT) against ``fbm`` (a path per call)."""
+    n_paths, n_steps, hurst = (1000 if quick else 10_000), 1024, 0.1
+    bench = f"fBM Davies-Harte, H={hurst}, {n_paths} paths x {n_steps} steps, float64"
+    rows = []
+
+    def add(impl, fn, note):
+        median, _ = median_time(fn, repeat=repeat, warmup=1)
+        rows.append({"benchmark": bench, "impl": impl, "median": n_paths * n_steps / median, "unit": "path-steps/s",
+                     "seconds": median, "note": note})
+
+    for backend in ("numba", "jax"):
+        if backend in available_backends():
+            add(f"quantforge-{backend}", lambda b=backend: fbm(hurst, n_steps, n_paths, seed=1, backend=b),
+                f"quantforge-{backend}: Philox normals, one batched complex FFT for all paths")
+    try:
+        from fbm import FBM
+    except ImportError:
+        return rows
+    gen = FBM(n=n_steps, hurst=hurst, length=1.0, method="daviesharte")
+    add("fbm", lambda: np.stack([gen.fbm() for _ in range(n_paths)]), "fbm: FBM(method='daviesharte').fbm(), one path per call")
     return rows

@@ -7,7 +7,9 @@ numpy (reference), numba, jax or cupy backend.
 from .backend import BACKENDS, available_backends, resolve_backend
 from .options import bs_greeks, bs_price, implied_vol
 from .rng import Philox, philox4x32
+from .rough import RoughVolatilitySolver, fbm, fgn, rough_bergomi
 from .sde import GBM, ItoProcess, Kou, Merton, MonteCarloPrice, SimulationResult, european_price, simulate
 
 __all__ = ["BACKENDS", "available_backends", "resolve_backend", "Philox", "philox4x32", "bs_price", "bs_greeks", "implied_vol",
-           "GBM", "Merton", "Kou", "ItoProcess", "SimulationResult", "MonteCarloPrice", "simulate", "european_price"]
+           "GBM", "Merton", "Kou", "ItoProcess", "SimulationResult", "MonteCarloPrice", "simulate", "european_price",
+           "fgn", "fbm", "rough_bergomi", "RoughVolatilitySolver"]

@@ -286,9 +286,10 @@ def rough_bergomi(hurst: float, eta: float, rho: float, xi0: float, spot: float,
     method : {"hybrid", "cholesky"}
         Hybrid scheme with kappa = 1 (O(n log n) per path) or exact joint Cholesky (n_steps <= 1024).
     max_history : int, optional
-        Hybrid scheme only: the Riemann sum keeps the last ``max_history`` lags (>= 1); None keeps all.
-        A truncation of the kernel's memory, an approximation that trades accuracy for nothing on a
-        batched FFT but bounds the state of a streaming simulation.
+        Hybrid scheme only: Y(t_i) keeps the increments of the last ``max_history`` steps (>= 1; the
+        newest by the exact near integral, the others by the Riemann sum); None or >= n_steps keeps all.
+        Truncating the kernel's memory is an approximation; it bounds the history a streaming
+        simulation has to keep.
     seed, stream, path_offset, backend
         As in :func:`fgn` (streams ``stream`` and ``stream + 1`` are used).
 
