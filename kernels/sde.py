@@ -53,6 +53,7 @@ from ..errors import (InvalidParameters, NumericalInstability, check_array, chec
                       check_int, check_nonnegative, check_positive)
 from .backend import resolve_backend
 from .rng import Philox, _philox_xp, _poisson_one, _u01_xp, box_muller, philox10, u01
+from .vecmath import box_muller_vec
 
 __all__ = ["GBM", "Merton", "Kou", "ItoProcess", "SimulationResult", "MonteCarloPrice", "simulate", "european_price",
            "SCHEMES"]
@@ -198,18 +199,37 @@ class MonteCarloPrice:
 
 
 # ---------------------------------------------------------------------------------------------
-# The per-path scalar core: compiled by numba for the CPU here and by numba.cuda in sde_cuda.
-# ``philox10``, ``u01``, ``box_muller`` and ``_poisson_one`` are globals, rebound per target.
+# Scalar cores, compiled by numba for the CPU here and by numba.cuda in sde_cuda.  ``philox10``,
+# ``u01``, ``box_muller``, ``_poisson_one`` and ``_jump_sum`` are globals, rebound per target.
 # prm = [mu_c, sigma, lam_dt, a, b, c, x0, dt, sqrt_dt, exact_drift]
 # ---------------------------------------------------------------------------------------------
+def _jump_scalar(code, j, p, cum, prm, k0, k1, s1, s2):
+    """(J_j, n_j): the sum of the log-jumps of step ``j`` of path ``p`` and their number."""
+    nj = _poisson_one(prm[2], np.uint64(j), p, s1, k0, k1)
+    jsum = 0.0
+    if code == 1:
+        if nj > 0:
+            w0, w1, w2, w3 = philox10(np.uint64(j // 2), np.uint64(0), p, s2, k0, k1)
+            y0, y1 = box_muller(u01(w0, w1), u01(w2, w3))
+            zj = y0 if j % 2 == 0 else y1
+            jsum = nj * prm[3] + prm[4] * math.sqrt(nj) * zj
+    else:
+        for kk in range(nj):
+            d = cum + kk
+            w0, w1, w2, w3 = philox10(np.uint64(d // 2), np.uint64(0), p, s2, k0, k1)
+            u = u01(w0, w1) if d % 2 == 0 else u01(w2, w3)
+            if u < prm[3]:
+                jsum += -math.log(u / prm[3]) / prm[4]
+            else:
+                jsum += math.log((u - prm[3]) / (1.0 - prm[3])) / prm[5]
+    return jsum, nj
+
+
 def _path_scalar(i, code, scheme, correction, prm, n_steps, k0, k1, stream, path0, dw_in, use_dw, store,
                  paths_out, terminal, maximum, minimum, average, jumps):
+    """One path, one thread (the numba.cuda kernel)."""
     mu_c = prm[0]
     sig = prm[1]
-    lam_dt = prm[2]
-    ja = prm[3]
-    jb = prm[4]
-    jc = prm[5]
     x = prm[6]
     dt = prm[7]
     sqdt = prm[8]
@@ -218,7 +238,6 @@ def _path_scalar(i, code, scheme, correction, prm, n_steps, k0, k1, stream, path
     s0 = np.uint64(stream)
     s1 = np.uint64(stream + 1)
     s2 = np.uint64(stream + 2)
-    zero = np.uint64(0)
     mx = x
     mn = x
     acc = 0.0
@@ -230,29 +249,14 @@ def _path_scalar(i, code, scheme, correction, prm, n_steps, k0, k1, stream, path
         if use_dw:
             dw = dw_in[i, j]
         elif j % 2 == 0:
-            w0, w1, w2, w3 = philox10(np.uint64(j // 2), zero, p, s0, k0, k1)
+            w0, w1, w2, w3 = philox10(np.uint64(j // 2), np.uint64(0), p, s0, k0, k1)
             z0, z1 = box_muller(u01(w0, w1), u01(w2, w3))
             dw = z0 * sqdt
         else:
             dw = z1 * sqdt
         jsum = 0.0
         if code != 0:
-            nj = _poisson_one(lam_dt, np.uint64(j), p, s1, k0, k1)
-            if code == 1:
-                if nj > 0:
-                    w0, w1, w2, w3 = philox10(np.uint64(j // 2), zero, p, s2, k0, k1)
-                    y0, y1 = box_muller(u01(w0, w1), u01(w2, w3))
-                    zj = y0 if j % 2 == 0 else y1
-                    jsum = nj * ja + jb * math.sqrt(nj) * zj
-            else:
-                for kk in range(nj):
-                    d = cum + kk
-                    w0, w1, w2, w3 = philox10(np.uint64(d // 2), zero, p, s2, k0, k1)
-                    u = u01(w0, w1) if d % 2 == 0 else u01(w2, w3)
-                    if u < ja:
-                        jsum += -math.log(u / ja) / jb
-                    else:
-                        jsum += math.log((u - ja) / (1.0 - ja)) / jc
+            jsum, nj = _jump_sum(code, j, p, cum, prm, k0, k1, s1, s2)
             cum += nj
         if scheme == 2:
             x = x * math.exp(exact_drift + sig * dw + jsum)
@@ -275,15 +279,88 @@ def _path_scalar(i, code, scheme, correction, prm, n_steps, k0, k1, stream, path
     jumps[i] = cum
 
 
-_path_cpu = njit(cache=True)(_path_scalar)
+_jump_sum = njit(cache=True, error_model="numpy")(_jump_scalar)
+
+# The CPU kernel works on blocks of _LANES paths: the Philox words and Box–Muller normals of a block
+# are computed in branch-free loops over the lanes that LLVM turns into SIMD code (vecmath), the
+# jumps (a data-dependent amount of work per path) lane by lane, and the state update again as a
+# vector loop.  Each lane draws exactly the numbers the per-path core above draws.
+_LANES = 16
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, error_model="numpy")
 def _simulate_numba(code, scheme, correction, prm, n_steps, k0, k1, stream, path0, dw_in, use_dw, store,
                     paths_out, terminal, maximum, minimum, average, jumps):
-    for i in prange(terminal.shape[0]):
-        _path_cpu(i, code, scheme, correction, prm, n_steps, k0, k1, stream, path0, dw_in, use_dw, store,
-                  paths_out, terminal, maximum, minimum, average, jumps)
+    n = terminal.shape[0]
+    mu_c = prm[0]
+    sig = prm[1]
+    dt = prm[7]
+    sqdt = prm[8]
+    exact_drift = prm[9]
+    milstein = scheme == 1 and correction
+    s0 = np.uint64(stream)
+    s1 = np.uint64(stream + 1)
+    s2 = np.uint64(stream + 2)
+    for g in prange((n + _LANES - 1) // _LANES):
+        i0 = g * _LANES
+        cnt = min(_LANES, n - i0)
+        x = np.full(_LANES, prm[6])
+        mx = x.copy()
+        mn = x.copy()
+        acc = np.zeros(_LANES)
+        cum = np.zeros(_LANES, dtype=np.int64)
+        u1 = np.empty(_LANES)
+        u2 = np.empty(_LANES)
+        dw = np.zeros((2, _LANES))
+        js = np.zeros((2, _LANES))
+        if store:
+            for ll in range(cnt):
+                paths_out[i0 + ll, 0] = x[ll]
+        for b in range((n_steps + 1) // 2):
+            m = min(2, n_steps - 2 * b)
+            if use_dw:
+                for h in range(m):
+                    for ll in range(cnt):
+                        dw[h, ll] = dw_in[i0 + ll, 2 * b + h]
+            else:
+                for ll in range(_LANES):
+                    w0, w1, w2, w3 = philox10(np.uint64(b), np.uint64(0), np.uint64(path0 + i0 + ll), s0, k0, k1)
+                    u1[ll] = u01(w0, w1)
+                    u2[ll] = u01(w2, w3)
+                for ll in range(_LANES):
+                    z0, z1 = box_muller_vec(u1[ll], u2[ll])
+                    dw[0, ll] = z0 * sqdt
+                    dw[1, ll] = z1 * sqdt
+            if code != 0:
+                for h in range(m):
+                    for ll in range(cnt):
+                        js[h, ll], nj = _jump_sum(code, 2 * b + h, np.uint64(path0 + i0 + ll), cum[ll], prm, k0, k1,
+                                                  s1, s2)
+                        cum[ll] += nj
+            for h in range(m):
+                for ll in range(_LANES):
+                    xl = x[ll]
+                    d = dw[h, ll]
+                    if scheme == 2:
+                        xl = xl * math.exp(exact_drift + sig * d + js[h, ll])
+                    else:
+                        xn = xl + mu_c * xl * dt + sig * xl * d
+                        if milstein:
+                            xn = xn + 0.5 * sig * sig * xl * (d * d - dt)
+                        xl = xn * math.exp(js[h, ll]) if code != 0 else xn
+                    x[ll] = xl
+                    mx[ll] = xl if xl > mx[ll] else mx[ll]
+                    mn[ll] = xl if xl < mn[ll] else mn[ll]
+                    acc[ll] += xl
+                if store:
+                    for ll in range(cnt):
+                        paths_out[i0 + ll, 2 * b + h + 1] = x[ll]
+        for ll in range(cnt):
+            terminal[i0 + ll] = x[ll]
+            maximum[i0 + ll] = mx[ll]
+            minimum[i0 + ll] = mn[ll]
+            average[i0 + ll] = acc[ll] / n_steps
+            jumps[i0 + ll] = cum[ll]
 
 
 def _ito_path(drift, diffusion, diffusion_dx):

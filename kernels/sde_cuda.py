@@ -1,7 +1,8 @@
 """The SDE path kernel of :mod:`quantforge.kernels.sde` on NVIDIA GPUs (numba.cuda, cupy backend).
 
-One thread simulates one path: the device function is compiled from the same Python source as the
-CPU per-path core (``sde._path_scalar``) with the Philox helpers rebound to their device versions
+One thread simulates one path: the device functions are compiled from the Python source of the
+per-path and jump cores of :mod:`sde` (``_path_scalar``, ``_jump_scalar``) with the Philox helpers
+rebound to their device versions
 from :mod:`rng_cuda`, so the GPU draws the same normals, jump counts and jump sizes, in kernel and
 with no pre-generated arrays, and returns the same paths as the CPU backends to the last few ulps.
 Under numba's CUDA simulator (``NUMBA_ENABLE_CUDASIM=1``) the same kernel runs on the CPU, which is
@@ -20,13 +21,11 @@ from . import sde as _sde
 
 __all__ = ["simulate"]
 
+_DEVICE_GLOBALS = {**vars(_sde), "philox10": rng_cuda.philox10_dev, "u01": rng_cuda.u01_dev,
+                   "box_muller": rng_cuda.box_muller_dev, "_poisson_one": rng_cuda.poisson_dev}
+_jump_dev = cuda.jit(device=True)(types.FunctionType(_sde._jump_scalar.__code__, _DEVICE_GLOBALS, "_jump_dev"))
 _path_dev = cuda.jit(device=True)(
-    types.FunctionType(
-        _sde._path_scalar.__code__,
-        {**vars(_sde), "philox10": rng_cuda.philox10_dev, "u01": rng_cuda.u01_dev,
-         "box_muller": rng_cuda.box_muller_dev, "_poisson_one": rng_cuda.poisson_dev},
-        "_path_dev",
-    )
+    types.FunctionType(_sde._path_scalar.__code__, {**_DEVICE_GLOBALS, "_jump_sum": _jump_dev}, "_path_dev")
 )
 
 
