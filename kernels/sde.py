@@ -298,6 +298,7 @@ def _simulate_numba(code, scheme, correction, prm, n_steps, k0, k1, stream, path
     sqdt = prm[8]
     exact_drift = prm[9]
     milstein = scheme == 1 and correction
+    no_jump = math.exp(-prm[2]) if prm[2] > 0.0 else 1.0
     s0 = np.uint64(stream)
     s1 = np.uint64(stream + 1)
     s2 = np.uint64(stream + 2)
@@ -333,10 +334,18 @@ def _simulate_numba(code, scheme, correction, prm, n_steps, k0, k1, stream, path
                     dw[1, ll] = z1 * sqdt
             if code != 0:
                 for h in range(m):
+                    # the Poisson inversion's first test, u > e^{-lam dt}, on all lanes at once: only the
+                    # lanes with a jump in this step go through the scalar jump core (which redraws u)
+                    for ll in range(_LANES):
+                        w0, w1, w2, w3 = philox10(np.uint64(2 * b + h), np.uint64(0), np.uint64(path0 + i0 + ll),
+                                                  s1, k0, k1)
+                        u1[ll] = u01(w0, w1)
                     for ll in range(cnt):
-                        js[h, ll], nj = _jump_sum(code, 2 * b + h, np.uint64(path0 + i0 + ll), cum[ll], prm, k0, k1,
-                                                  s1, s2)
-                        cum[ll] += nj
+                        js[h, ll] = 0.0
+                        if u1[ll] > no_jump:
+                            js[h, ll], nj = _jump_sum(code, 2 * b + h, np.uint64(path0 + i0 + ll), cum[ll], prm,
+                                                      k0, k1, s1, s2)
+                            cum[ll] += nj
             for h in range(m):
                 for ll in range(_LANES):
                     xl = x[ll]
