@@ -314,6 +314,7 @@ def _simulate_numba(code, scheme, correction, prm, n_steps, k0, k1, stream, path
         u2 = np.empty(_LANES)
         dw = np.zeros((2, _LANES))
         js = np.zeros((2, _LANES))
+        jf = np.ones((2, _LANES))  # e^J, 1 = exp(0) where a step has no jump
         if store:
             for ll in range(cnt):
                 paths_out[i0 + ll, 0] = x[ll]
@@ -342,22 +343,35 @@ def _simulate_numba(code, scheme, correction, prm, n_steps, k0, k1, stream, path
                         u1[ll] = u01(w0, w1)
                     for ll in range(cnt):
                         js[h, ll] = 0.0
+                        jf[h, ll] = 1.0
                         if u1[ll] > no_jump:
                             js[h, ll], nj = _jump_sum(code, 2 * b + h, np.uint64(path0 + i0 + ll), cum[ll], prm,
                                                       k0, k1, s1, s2)
+                            jf[h, ll] = math.exp(js[h, ll])
                             cum[ll] += nj
             for h in range(m):
-                for ll in range(_LANES):
-                    xl = x[ll]
-                    d = dw[h, ll]
-                    if scheme == 2:
-                        xl = xl * math.exp(exact_drift + sig * d + js[h, ll])
-                    else:
+                # one loop per case, so that the call-free Euler/Milstein loop of GBM vectorises
+                if scheme == 2:
+                    for ll in range(_LANES):
+                        x[ll] = x[ll] * math.exp(exact_drift + sig * dw[h, ll] + js[h, ll])
+                elif code != 0:
+                    for ll in range(_LANES):
+                        xl = x[ll]
+                        d = dw[h, ll]
                         xn = xl + mu_c * xl * dt + sig * xl * d
                         if milstein:
                             xn = xn + 0.5 * sig * sig * xl * (d * d - dt)
-                        xl = xn * math.exp(js[h, ll]) if code != 0 else xn
-                    x[ll] = xl
+                        x[ll] = xn * jf[h, ll]
+                else:
+                    for ll in range(_LANES):
+                        xl = x[ll]
+                        d = dw[h, ll]
+                        xn = xl + mu_c * xl * dt + sig * xl * d
+                        if milstein:
+                            xn = xn + 0.5 * sig * sig * xl * (d * d - dt)
+                        x[ll] = xn
+                for ll in range(_LANES):
+                    xl = x[ll]
                     mx[ll] = xl if xl > mx[ll] else mx[ll]
                     mn[ll] = xl if xl < mn[ll] else mn[ll]
                     acc[ll] += xl
