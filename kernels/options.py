@@ -181,13 +181,14 @@ def _iv_numba(target, s, k, t, r, q, call, tol, max_iter, out, converged):
 # ---------------------------------------------------------------------------------------------
 # Public API
 # ---------------------------------------------------------------------------------------------
-def _broadcast_inputs(named: dict[str, Any], positive: tuple[str, ...]) -> tuple[tuple[int, ...], dict[str, np.ndarray]]:
+def _broadcast_inputs(named: dict[str, Any], positive: tuple[str, ...]) -> tuple[tuple[int, ...], dict]:
     arrays = {}
     for name, value in named.items():
         if name == "call":
             arr = np.asarray(value)
             if arr.dtype != np.bool_:
-                raise TypeError(f"call must be a bool or a bool array (True = call, False = put), got dtype {arr.dtype}")
+                raise TypeError(
+                    f"call must be a bool or a bool array (True = call, False = put), got dtype {arr.dtype}")
         else:
             arr = check_array(name, value, dtype=np.float64, cast=True)
             bad = ~np.isfinite(arr) | ((arr <= 0) if name in positive else np.zeros(arr.shape, bool))
@@ -221,7 +222,10 @@ def _jax_bs(greeks: bool):
 
     import jax.numpy as jnp
 
-    return jax.jit(lambda s, k, t, r, q, sig, call: jnp.stack(_bs_xp(jnp, _erfc("jax"), s, k, t, r, q, sig, call, greeks)))
+    def f(s, k, t, r, q, sig, call):
+        return jnp.stack(_bs_xp(jnp, _erfc("jax"), s, k, t, r, q, sig, call, greeks))
+
+    return jax.jit(f)
 
 
 @functools.lru_cache(maxsize=None)
@@ -303,11 +307,11 @@ def bs_price(spot, strike, expiry, rate, vol, dividend=0.0, call=True, *, backen
     >>> round(float(bs_price(100.0, 100.0, 1.0, 0.05, 0.2, backend="numpy")), 6)
     10.450584
     """
-    return bs_greeks(spot, strike, expiry, rate, vol, dividend, call, backend=backend, _price_only=True)["price"]
+    return _black_scholes(spot, strike, expiry, rate, vol, dividend, call, backend, greeks=False)["price"]
 
 
-def bs_greeks(spot, strike, expiry, rate, vol, dividend=0.0, call=True, *, backend: str | None = None,
-              _price_only: bool = False) -> dict[str, np.ndarray]:
+def bs_greeks(spot, strike, expiry, rate, vol, dividend=0.0, call=True, *,
+              backend: str | None = None) -> dict[str, np.ndarray]:
     """Price and Greeks of European calls and puts under Black–Scholes–Merton.
 
     Parameters are those of :func:`bs_price`.
@@ -319,12 +323,17 @@ def bs_greeks(spot, strike, expiry, rate, vol, dividend=0.0, call=True, *, backe
         ``vega`` (per unit of vol), ``theta`` (per year of calendar time), ``rho`` (per unit of
         rate); each a float64 array of the broadcast shape.
     """
+    return _black_scholes(spot, strike, expiry, rate, vol, dividend, call, backend, greeks=True)
+
+
+def _black_scholes(spot, strike, expiry, rate, vol, dividend, call, backend, *, greeks: bool) -> dict[str, np.ndarray]:
     name = resolve_backend(backend)
     shape, flat = _broadcast_inputs(
-        {"spot": spot, "strike": strike, "expiry": expiry, "rate": rate, "dividend": dividend, "vol": vol, "call": call},
+        {"spot": spot, "strike": strike, "expiry": expiry, "rate": rate, "dividend": dividend, "vol": vol,
+         "call": call},
         positive=("spot", "strike", "expiry", "vol"),
     )
-    out = _finite("Black–Scholes result", _evaluate(flat, not _price_only, name))
+    out = _finite("Black–Scholes result", _evaluate(flat, greeks, name))
     return {g: out[i].reshape(shape) for i, g in enumerate(GREEKS[: out.shape[0]])}
 
 
@@ -361,7 +370,8 @@ def implied_vol(price, spot, strike, expiry, rate, dividend=0.0, call=True, *, t
     max_iter = check_int("max_iter", max_iter, minimum=1)
     name = resolve_backend(backend)
     shape, flat = _broadcast_inputs(
-        {"price": price, "spot": spot, "strike": strike, "expiry": expiry, "rate": rate, "dividend": dividend, "call": call},
+        {"price": price, "spot": spot, "strike": strike, "expiry": expiry, "rate": rate, "dividend": dividend,
+         "call": call},
         positive=("price", "spot", "strike", "expiry"),
     )
     s, k, t, r, q, c, p = (flat[n] for n in ("spot", "strike", "expiry", "rate", "dividend", "call", "price"))

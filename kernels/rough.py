@@ -52,8 +52,8 @@ from .backend import require, resolve_backend
 from .options import implied_vol
 from .rng import Philox
 
-__all__ = ["fgn_autocovariance", "fgn", "fbm", "volterra_covariance", "rough_bergomi", "RoughBergomiPaths", "RoughVolatilitySolver",
-           "implied_vol_smile", "FGN_METHODS", "RBERGOMI_METHODS"]
+__all__ = ["fgn_autocovariance", "fgn", "fbm", "volterra_covariance", "rough_bergomi", "RoughBergomiPaths",
+           "RoughVolatilitySolver", "implied_vol_smile", "FGN_METHODS", "RBERGOMI_METHODS"]
 
 FGN_METHODS: tuple[str, ...] = ("davies-harte", "cholesky")
 RBERGOMI_METHODS: tuple[str, ...] = ("hybrid", "cholesky")
@@ -150,7 +150,8 @@ def fgn(hurst: float, n_steps: int, n_paths: int, *, horizon: float = 1.0, metho
     with ctx:
         if method == "cholesky":
             if n_steps > _MAX_CHOLESKY:
-                raise InvalidParameters(f"method 'cholesky' is the O(n^3) reference; n_steps must be <= {_MAX_CHOLESKY}, got {n_steps}")
+                raise InvalidParameters(f"method 'cholesky' is the O(n^3) reference; n_steps must be <= "
+                                        f"{_MAX_CHOLESKY}, got {n_steps}")
             g = fgn_autocovariance(hurst, n_steps)
             cov = g[np.abs(np.subtract.outer(np.arange(n_steps), np.arange(n_steps)))]
             chol = xp.asarray(np.linalg.cholesky(cov))
@@ -252,7 +253,8 @@ def _hybrid_volterra(xp, name, hurst, dt, n, n_paths, max_history, seed, stream,
 
 def _cholesky_volterra(xp, name, hurst, dt, n, n_paths, seed, stream, path_offset):
     if n > _MAX_CHOLESKY // 2:
-        raise InvalidParameters(f"method 'cholesky' is for small grids; n_steps must be <= {_MAX_CHOLESKY // 2}, got {n}")
+        raise InvalidParameters(
+            f"method 'cholesky' is for small grids; n_steps must be <= {_MAX_CHOLESKY // 2}, got {n}")
     times = dt * np.arange(1, n + 1)
     chol = np.linalg.cholesky(volterra_covariance(hurst, times))
     z = xp.asarray(_normals(name, seed, stream, n_paths, 2 * n, path_offset))

@@ -41,19 +41,16 @@ Glasserman, P. (2003). Monte Carlo Methods in Financial Engineering, section 3.5
 
 from __future__ import annotations
 
-import functools
 import math
 from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
-from numba import njit, prange
 
 from ..errors import (InvalidParameters, NumericalInstability, check_array, check_choice, check_finite, check_in_range,
                       check_int, check_nonnegative, check_positive)
 from .backend import resolve_backend
-from .rng import Philox, _philox_xp, _poisson_one, _u01_xp, box_muller, philox10, u01
-from .vecmath import box_muller_vec
+from .rng import Philox, _philox_xp, _u01_xp
 
 __all__ = ["GBM", "Merton", "Kou", "ItoProcess", "SimulationResult", "MonteCarloPrice", "simulate", "european_price",
            "SCHEMES"]
@@ -199,239 +196,6 @@ class MonteCarloPrice:
 
 
 # ---------------------------------------------------------------------------------------------
-# Scalar cores, compiled by numba for the CPU here and by numba.cuda in sde_cuda.  ``philox10``,
-# ``u01``, ``box_muller``, ``_poisson_one`` and ``_jump_sum`` are globals, rebound per target.
-# prm = [mu_c, sigma, lam_dt, a, b, c, x0, dt, sqrt_dt, exact_drift]
-# ---------------------------------------------------------------------------------------------
-def _jump_scalar(code, j, p, cum, prm, k0, k1, s1, s2):
-    """(J_j, n_j): the sum of the log-jumps of step ``j`` of path ``p`` and their number."""
-    nj = _poisson_one(prm[2], np.uint64(j), p, s1, k0, k1)
-    jsum = 0.0
-    if code == 1:
-        if nj > 0:
-            w0, w1, w2, w3 = philox10(np.uint64(j // 2), np.uint64(0), p, s2, k0, k1)
-            y0, y1 = box_muller(u01(w0, w1), u01(w2, w3))
-            zj = y0 if j % 2 == 0 else y1
-            jsum = nj * prm[3] + prm[4] * math.sqrt(nj) * zj
-    else:
-        for kk in range(nj):
-            d = cum + kk
-            w0, w1, w2, w3 = philox10(np.uint64(d // 2), np.uint64(0), p, s2, k0, k1)
-            u = u01(w0, w1) if d % 2 == 0 else u01(w2, w3)
-            if u < prm[3]:
-                jsum += -math.log(u / prm[3]) / prm[4]
-            else:
-                jsum += math.log((u - prm[3]) / (1.0 - prm[3])) / prm[5]
-    return jsum, nj
-
-
-def _path_scalar(i, code, scheme, correction, prm, n_steps, k0, k1, stream, path0, dw_in, use_dw, store,
-                 paths_out, terminal, maximum, minimum, average, jumps):
-    """One path, one thread (the numba.cuda kernel)."""
-    mu_c = prm[0]
-    sig = prm[1]
-    x = prm[6]
-    dt = prm[7]
-    sqdt = prm[8]
-    exact_drift = prm[9]
-    p = np.uint64(path0 + i)
-    s0 = np.uint64(stream)
-    s1 = np.uint64(stream + 1)
-    s2 = np.uint64(stream + 2)
-    mx = x
-    mn = x
-    acc = 0.0
-    cum = 0
-    z1 = 0.0
-    if store:
-        paths_out[i, 0] = x
-    for j in range(n_steps):
-        if use_dw:
-            dw = dw_in[i, j]
-        elif j % 2 == 0:
-            w0, w1, w2, w3 = philox10(np.uint64(j // 2), np.uint64(0), p, s0, k0, k1)
-            z0, z1 = box_muller(u01(w0, w1), u01(w2, w3))
-            dw = z0 * sqdt
-        else:
-            dw = z1 * sqdt
-        jsum = 0.0
-        if code != 0:
-            jsum, nj = _jump_sum(code, j, p, cum, prm, k0, k1, s1, s2)
-            cum += nj
-        if scheme == 2:
-            x = x * math.exp(exact_drift + sig * dw + jsum)
-        else:
-            xn = x + mu_c * x * dt + sig * x * dw
-            if scheme == 1 and correction:
-                xn = xn + 0.5 * sig * sig * x * (dw * dw - dt)
-            x = xn * math.exp(jsum) if code != 0 else xn
-        if x > mx:
-            mx = x
-        if x < mn:
-            mn = x
-        acc += x
-        if store:
-            paths_out[i, j + 1] = x
-    terminal[i] = x
-    maximum[i] = mx
-    minimum[i] = mn
-    average[i] = acc / n_steps
-    jumps[i] = cum
-
-
-_jump_sum = njit(cache=True, error_model="numpy")(_jump_scalar)
-
-# The CPU kernel works on blocks of _LANES paths: the Philox words and Box–Muller normals of a block
-# are computed in branch-free loops over the lanes that LLVM turns into SIMD code (vecmath), the
-# jumps (a data-dependent amount of work per path) lane by lane, and the state update again as a
-# vector loop.  Each lane draws exactly the numbers the per-path core above draws.
-_LANES = 16
-
-
-@njit(cache=True, parallel=True, error_model="numpy")
-def _simulate_numba(code, scheme, correction, prm, n_steps, k0, k1, stream, path0, dw_in, use_dw, store,
-                    paths_out, terminal, maximum, minimum, average, jumps):
-    n = terminal.shape[0]
-    mu_c = prm[0]
-    sig = prm[1]
-    dt = prm[7]
-    sqdt = prm[8]
-    exact_drift = prm[9]
-    milstein = scheme == 1 and correction
-    no_jump = math.exp(-prm[2]) if prm[2] > 0.0 else 1.0
-    s0 = np.uint64(stream)
-    s1 = np.uint64(stream + 1)
-    s2 = np.uint64(stream + 2)
-    for g in prange((n + _LANES - 1) // _LANES):
-        i0 = g * _LANES
-        cnt = min(_LANES, n - i0)
-        x = np.full(_LANES, prm[6])
-        mx = x.copy()
-        mn = x.copy()
-        acc = np.zeros(_LANES)
-        cum = np.zeros(_LANES, dtype=np.int64)
-        u1 = np.empty(_LANES)
-        u2 = np.empty(_LANES)
-        dw = np.zeros((2, _LANES))
-        js = np.zeros((2, _LANES))
-        jf = np.ones((2, _LANES))  # e^J, 1 = exp(0) where a step has no jump
-        if store:
-            for ll in range(cnt):
-                paths_out[i0 + ll, 0] = x[ll]
-        for b in range((n_steps + 1) // 2):
-            m = min(2, n_steps - 2 * b)
-            if use_dw:
-                for h in range(m):
-                    for ll in range(cnt):
-                        dw[h, ll] = dw_in[i0 + ll, 2 * b + h]
-            else:
-                for ll in range(_LANES):
-                    w0, w1, w2, w3 = philox10(np.uint64(b), np.uint64(0), np.uint64(path0 + i0 + ll), s0, k0, k1)
-                    u1[ll] = u01(w0, w1)
-                    u2[ll] = u01(w2, w3)
-                for ll in range(_LANES):
-                    z0, z1 = box_muller_vec(u1[ll], u2[ll])
-                    dw[0, ll] = z0 * sqdt
-                    dw[1, ll] = z1 * sqdt
-            if code != 0:
-                for h in range(m):
-                    # the Poisson inversion's first test, u > e^{-lam dt}, on all lanes at once: only the
-                    # lanes with a jump in this step go through the scalar jump core (which redraws u)
-                    for ll in range(_LANES):
-                        w0, w1, w2, w3 = philox10(np.uint64(2 * b + h), np.uint64(0), np.uint64(path0 + i0 + ll),
-                                                  s1, k0, k1)
-                        u1[ll] = u01(w0, w1)
-                    for ll in range(cnt):
-                        js[h, ll] = 0.0
-                        jf[h, ll] = 1.0
-                        if u1[ll] > no_jump:
-                            js[h, ll], nj = _jump_sum(code, 2 * b + h, np.uint64(path0 + i0 + ll), cum[ll], prm,
-                                                      k0, k1, s1, s2)
-                            jf[h, ll] = math.exp(js[h, ll])
-                            cum[ll] += nj
-            for h in range(m):
-                # one loop per case, so that the call-free Euler/Milstein loop of GBM vectorises
-                if scheme == 2:
-                    for ll in range(_LANES):
-                        x[ll] = x[ll] * math.exp(exact_drift + sig * dw[h, ll] + js[h, ll])
-                elif code != 0:
-                    for ll in range(_LANES):
-                        xl = x[ll]
-                        d = dw[h, ll]
-                        xn = xl + mu_c * xl * dt + sig * xl * d
-                        if milstein:
-                            xn = xn + 0.5 * sig * sig * xl * (d * d - dt)
-                        x[ll] = xn * jf[h, ll]
-                else:
-                    for ll in range(_LANES):
-                        xl = x[ll]
-                        d = dw[h, ll]
-                        xn = xl + mu_c * xl * dt + sig * xl * d
-                        if milstein:
-                            xn = xn + 0.5 * sig * sig * xl * (d * d - dt)
-                        x[ll] = xn
-                for ll in range(_LANES):
-                    xl = x[ll]
-                    mx[ll] = xl if xl > mx[ll] else mx[ll]
-                    mn[ll] = xl if xl < mn[ll] else mn[ll]
-                    acc[ll] += xl
-                if store:
-                    for ll in range(cnt):
-                        paths_out[i0 + ll, 2 * b + h + 1] = x[ll]
-        for ll in range(cnt):
-            terminal[i0 + ll] = x[ll]
-            maximum[i0 + ll] = mx[ll]
-            minimum[i0 + ll] = mn[ll]
-            average[i0 + ll] = acc[ll] / n_steps
-            jumps[i0 + ll] = cum[ll]
-
-
-def _ito_path(drift, diffusion, diffusion_dx):
-    """A numba kernel for one Itô process (compiled per callables; not cached across sessions)."""
-
-    @njit(parallel=True)
-    def kernel(milstein, x0, dt, sqdt, n_steps, k0, k1, stream, path0, dw_in, use_dw, store,
-               paths_out, terminal, maximum, minimum, average):
-        zero = np.uint64(0)
-        s0 = np.uint64(stream)
-        for i in prange(terminal.shape[0]):
-            p = np.uint64(path0 + i)
-            x = x0
-            mx = x
-            mn = x
-            acc = 0.0
-            z1 = 0.0
-            if store:
-                paths_out[i, 0] = x
-            for j in range(n_steps):
-                if use_dw:
-                    dw = dw_in[i, j]
-                elif j % 2 == 0:
-                    w0, w1, w2, w3 = philox10(np.uint64(j // 2), zero, p, s0, k0, k1)
-                    z0, z1 = box_muller(u01(w0, w1), u01(w2, w3))
-                    dw = z0 * sqdt
-                else:
-                    dw = z1 * sqdt
-                t = j * dt
-                b = diffusion(t, x)
-                xn = x + drift(t, x) * dt + b * dw
-                if milstein:
-                    xn = xn + 0.5 * b * diffusion_dx(t, x) * (dw * dw - dt)
-                x = xn
-                mx = max(mx, x)
-                mn = min(mn, x)
-                acc += x
-                if store:
-                    paths_out[i, j + 1] = x
-            terminal[i] = x
-            maximum[i] = mx
-            minimum[i] = mn
-            average[i] = acc / n_steps
-
-    return kernel
-
-
-# ---------------------------------------------------------------------------------------------
 # Reference: one step written against an array namespace ``xp`` (numpy, or jax.numpy under x64).
 # ---------------------------------------------------------------------------------------------
 def _gbm_step_xp(xp, code, scheme, correction, prm, x, dw, jsum):
@@ -513,133 +277,19 @@ def _simulate_reference(model, code, scheme, correction, prm, n_steps, n_paths, 
     return x, mx, mn, acc / n_steps, cum, paths
 
 
-@functools.lru_cache(maxsize=64)
-def _jax_kernel(model, code, scheme, correction, n_steps, n_paths, store, use_dw):
-    """jax: the reference step under ``jit`` and ``lax.fori_loop``, Philox words generated in the loop.
-
-    Returns ``f(prm, k0, k1, stream, path0, dw_all)``; compiled once per static configuration.
-    """
-    import jax
-    import jax.numpy as jnp
-    from jax import lax
-
-    u64 = jnp.uint64
-
-    def run(prm, k0, k1, stream, path0, dw_all):
-        def words(block, path, s):
-            z = jnp.zeros_like(path)
-            return _philox_xp(jnp, z + block, z, path, z + s, k0, k1, 10)
-
-        def normal(j, path, s):
-            w0, w1, w2, w3 = words((j // 2).astype(u64), path, s)
-            r = jnp.sqrt(-2.0 * jnp.log(_u01_xp(jnp, w0, w1)))
-            t = 2.0 * math.pi * _u01_xp(jnp, w2, w3)
-            return jnp.where(j % 2 == 0, r * jnp.cos(t), r * jnp.sin(t))
-
-        def poisson(j, path, lam):
-            w0, w1, _, _ = words(jnp.asarray(j).astype(u64), path, stream + u64(1))
-            u = _u01_xp(jnp, w0, w1)
-            p0 = jnp.exp(-lam) + jnp.zeros(u.shape)
-
-            def cond(st):
-                return jnp.any(st[4]) & (st[0] < 1000)
-
-            def body(st):
-                step, k, p, cdf, active = st
-                step = step + 1
-                k = k + active.astype(jnp.int64)
-                p = jnp.where(active, p * (lam / step), p)
-                cdf = jnp.where(active, cdf + p, cdf)
-                return step, k, p, cdf, active & (u > cdf) & (p != 0.0)
-
-            st = (0, jnp.zeros(u.shape, jnp.int64), p0, p0, (u > p0) & (lam > 0))
-            return lax.while_loop(cond, body, st)[1]
-
-        def kou(counts, cum, path):
-            def body(kk, jsum):
-                d = (cum + kk).astype(u64)
-                w0, w1, w2, w3 = words(d // u64(2), path, stream + u64(2))
-                u = jnp.where(d % u64(2) == u64(0), _u01_xp(jnp, w0, w1), _u01_xp(jnp, w2, w3))
-                up = u < prm[3]
-                y = jnp.where(up, -jnp.log(jnp.where(up, u, 1.0) / prm[3]) / prm[4],
-                              jnp.log(jnp.where(up, 1.0, u - prm[3]) / (1.0 - prm[3])) / prm[5])
-                return jsum + jnp.where(counts > kk, y, 0.0)
-
-            return lax.fori_loop(0, jnp.max(counts), body, jnp.zeros(counts.shape))
-
-        path = jnp.arange(n_paths, dtype=u64) + path0
-        x = jnp.full(n_paths, prm[6])
-        paths = jnp.zeros((n_paths, n_steps + 1)).at[:, 0].set(prm[6]) if store else jnp.zeros((1, 1))
-
-        def body(j, st):
-            x, mx, mn, acc, cum, paths = st
-            dw = dw_all[:, j] if use_dw else normal(j, path, stream) * prm[8]
-            jsum = 0.0
-            if code in (1, 2):
-                nj = poisson(j, path, prm[2])
-                if code == 1:
-                    jsum = jnp.where(nj > 0, nj * prm[3] + prm[4] * jnp.sqrt(nj) * normal(j, path, stream + u64(2)), 0.0)
-                else:
-                    jsum = kou(nj, cum, path)
-                cum = cum + nj
-            if code == 3:
-                x = _ito_step_xp(model, scheme == 1 and correction, j * prm[7], prm[7], x, dw)
-            else:
-                x = _gbm_step_xp(jnp, code, scheme, correction, prm, x, dw, jsum)
-            if store:
-                paths = lax.dynamic_update_slice(paths, x[:, None], (0, j + 1))
-            return x, jnp.maximum(mx, x), jnp.minimum(mn, x), acc + x, cum, paths
-
-        st = (x, x, x, jnp.zeros(n_paths), jnp.zeros(n_paths, jnp.int64), paths)
-        x, mx, mn, acc, cum, paths = lax.fori_loop(0, n_steps, body, st)
-        return x, mx, mn, acc / n_steps, cum, paths
-
-    return jax.jit(run)
-
-
-def _simulate_jax(model, code, scheme, correction, prm, n_steps, n_paths, seed, stream, path0, dw_in, store):
-    import jax
-    import jax.numpy as jnp
-
-    k0, k1 = Philox(seed, stream).key
-    if code == 3:  # numba.njit callables are traced through their Python source
-        model = ItoProcess(*(getattr(f, "py_func", f) for f in (model.drift, model.diffusion, model.diffusion_dx)))
-    with jax.enable_x64(True):
-        f = _jax_kernel(model if code == 3 else None, code, scheme, correction, n_steps, n_paths, store, dw_in is not None)
-        u64 = np.uint64
-        out = f(jnp.asarray(prm), u64(k0), u64(k1), u64(stream), u64(path0),
-                jnp.asarray(dw_in) if dw_in is not None else jnp.zeros((1, 1)))
-        out = [np.asarray(a) for a in out]
-    return (*out[:5], out[5] if store else None)
-
-
 # ---------------------------------------------------------------------------------------------
-# Public API
+# Backends and the public API
 # ---------------------------------------------------------------------------------------------
-@functools.lru_cache(maxsize=32)
-def _ito_kernel(drift, diffusion, diffusion_dx):
-    return _ito_path(drift, diffusion, diffusion_dx if diffusion_dx is not None else drift)
+def _simulate_numba(*args):
+    from . import sde_numba
+
+    return sde_numba.simulate(*args)
 
 
-def _simulate_numba_dispatch(model, code, scheme, correction, prm, n_steps, n_paths, seed, stream, path0, dw_in, store):
-    k0, k1 = (np.uint64(w) for w in Philox(seed, stream).key)
-    out = [np.empty(n_paths) for _ in range(4)]
-    jumps = np.zeros(n_paths, dtype=np.int64)
-    paths = np.empty((n_paths, n_steps + 1) if store else (1, 1))
-    dw = dw_in if dw_in is not None else np.empty((1, 1))
-    if code == 3:
-        for name in ("drift", "diffusion", "diffusion_dx"):
-            f = getattr(model, name)
-            if f is not None and not hasattr(f, "py_func"):
-                raise TypeError(f"backend 'numba' needs {name} to be a numba.njit function of scalars (t, x), "
-                                f"got {type(f).__name__}; use backend='numpy' or 'jax' for array callables")
-        kernel = _ito_kernel(model.drift, model.diffusion, model.diffusion_dx)
-        kernel(scheme == 1 and correction, prm[6], prm[7], prm[8], n_steps, k0, k1, stream, path0, dw,
-               dw_in is not None, store, paths, *out)
-    else:
-        _simulate_numba(code, scheme, correction, prm, n_steps, k0, k1, stream, path0, dw, dw_in is not None, store,
-                        paths, *out, jumps)
-    return (*out, jumps, paths if store else None)
+def _simulate_jax(*args):
+    from . import sde_jax
+
+    return sde_jax.simulate(*args)
 
 
 def _simulate_cupy(model, code, scheme, correction, prm, n_steps, n_paths, seed, stream, path0, dw_in, store):
@@ -652,7 +302,7 @@ def _simulate_cupy(model, code, scheme, correction, prm, n_steps, n_paths, seed,
     return sde_cuda.simulate(code, scheme, correction, prm, n_steps, n_paths, k0, k1, stream, path0, dw_in, store)
 
 
-_BACKEND_IMPL = {"numpy": _simulate_reference, "numba": _simulate_numba_dispatch, "jax": _simulate_jax,
+_BACKEND_IMPL = {"numpy": _simulate_reference, "numba": _simulate_numba, "jax": _simulate_jax,
                  "cupy": _simulate_cupy}
 
 
@@ -735,7 +385,8 @@ def simulate(model, x0: float, horizon: float, n_steps: int, n_paths: int, *, sc
         x0 = check_positive("x0", x0)
         lam_dt = model.lam * dt
         if lam_dt >= _MAX_LAM_DT:
-            raise InvalidParameters(f"lam * dt must be < {_MAX_LAM_DT:g} (jumps per step), got {lam_dt!r}; use more steps")
+            raise InvalidParameters(
+                f"lam * dt must be < {_MAX_LAM_DT:g} (jumps per step), got {lam_dt!r}; use more steps")
         if code == 1:
             a, b, c = model.jump_mean, model.jump_vol, 0.0
         elif code == 2:
@@ -765,7 +416,8 @@ def simulate(model, x0: float, horizon: float, n_steps: int, n_paths: int, *, sc
     for label, arr in (("terminal value", terminal), ("running maximum", maximum), ("running minimum", minimum)):
         if not np.all(np.isfinite(arr)):
             i = int(np.argmin(np.isfinite(arr)))
-            raise NumericalInstability(f"the {label} of path {path_offset + i} is {arr[i]!r}; reduce dt or check the model")
+            raise NumericalInstability(
+                f"the {label} of path {path_offset + i} is {arr[i]!r}; reduce dt or check the model")
     return SimulationResult(terminal, maximum, minimum, average, np.asarray(jumps, dtype=np.int64), paths, dt)
 
 

@@ -1,7 +1,7 @@
 """The SDE path kernel of :mod:`quantforge.kernels.sde` on NVIDIA GPUs (numba.cuda, cupy backend).
 
 One thread simulates one path: the device functions are compiled from the Python source of the
-per-path and jump cores of :mod:`sde` (``_path_scalar``, ``_jump_scalar``) with the Philox helpers
+per-path and jump cores of :mod:`sde_numba` (``_path_scalar``, ``_jump_scalar``) with the Philox helpers
 rebound to their device versions
 from :mod:`rng_cuda`, so the GPU draws the same normals, jump counts and jump sizes, in kernel and
 with no pre-generated arrays, and returns the same paths as the CPU backends to the last few ulps.
@@ -17,7 +17,7 @@ import numpy as np
 from numba import cuda
 
 from . import rng_cuda
-from . import sde as _sde
+from . import sde_numba as _sde
 
 __all__ = ["simulate"]
 
