@@ -98,30 +98,33 @@ def _numpy_solve(d, lo, up, lvt, taus):
     out = np.empty((n_sets, taus.size, n))
     eye = np.broadcast_to(np.eye(n), (n_sets, n, n))
     prev = 0.0
-    prop, prop_len = None, -1.0
+    prop, prop_len, log_factor = None, -1.0, 0.0
     for j, tau in enumerate(taus):
         step = tau - prev
         prev = tau
         if step > 0:
             if prop is None or abs(step - prop_len) > 1e-12 * step:
-                prop = _numpy_propagator(ndiag, lo, up, norm, step, eye)
+                prop, log_factor = _numpy_propagator(ndiag, lo, up, norm, step, eye)
                 prop_len = step
             v = np.einsum("bij,bj->bi", prop, v)
             m = v.max(axis=1)
             if not np.all(m > 0) or not np.all(np.isfinite(m)):
                 raise NumericalInstability("the linear HJB solution left the positive finite range")
             v /= m[:, None]
-            log_scale += np.log(m) + (norm - c) * step
+            log_scale += np.log(m) + log_factor - c * step
         with np.errstate(divide="ignore"):
             out[:, j, :] = np.log(v) + log_scale[:, None]
     return out
 
 
 def _numpy_propagator(ndiag, lo, up, norm, step, eye):
-    """``e^{-||N|| s} exp(N s)`` per set, by a non-negative Taylor series and squaring."""
+    """``exp(N s) = e^{f} F`` per set as ``(F, f)``, by a non-negative Taylor series and squaring.
+
+    ``F`` is rescaled to a largest entry of 1 after each squaring (``f`` carries the scale), so that
+    long steps neither overflow nor underflow."""
     n_sq = np.maximum(0, np.ceil(np.log2(np.maximum(norm * step, 1e-300)))).astype(int)
     h = step / 2.0**n_sq
-    nh = (norm * h)[:, None, None]
+    nh = norm * h
     a_d, a_l, a_u = (x * h[:, None] for x in (ndiag, lo, up))
     term = eye.copy()
     total = eye.copy()
@@ -135,11 +138,14 @@ def _numpy_propagator(ndiag, lo, up, norm, step, eye):
         bound *= float(np.max(nh)) / m
         if bound < _SERIES_TOL:
             break
-    total *= np.exp(-nh)
+    log_factor = np.zeros(total.shape[0])
     for k in range(int(n_sq.max())):
         sq = total @ total
-        total = np.where((n_sq > k)[:, None, None], sq, total)
-    return total
+        top = sq.max(axis=(1, 2))
+        active = n_sq > k
+        total = np.where(active[:, None, None], sq / top[:, None, None], total)
+        log_factor = np.where(active, 2.0 * log_factor + np.log(top), log_factor)
+    return total, log_factor
 
 
 @njit(cache=True)
@@ -176,13 +182,15 @@ def _propagator_one(ndiag, lo, up, norm, step, out, term, nxt):
         bound *= norm * h / m
         if bound < _SERIES_TOL:
             break
-    damp = math.exp(-norm * h)
-    for i in range(n):
-        for k in range(n):
-            out[i, k] *= damp
+    log_factor = 0.0
     for _ in range(n_sq):
         nxt[:, :] = np.dot(out, out)
-        out[:, :] = nxt
+        top = nxt.max()
+        for i in range(n):
+            for k in range(n):
+                out[i, k] = nxt[i, k] / top
+        log_factor = 2.0 * log_factor + math.log(top)
+    return log_factor
 
 
 # fastmath only reorders this sum of non-negative terms (so it vectorises); no cancellation can arise.
@@ -225,12 +233,13 @@ def _numba_solve(d, lo, up, lvt, taus, out, status):
         nxt = np.empty((n, n))
         prev = 0.0
         prop_len = -1.0
+        log_factor = 0.0
         for j in range(n_t):
             step = taus[j] - prev
             prev = taus[j]
             if step > 0.0:
                 if abs(step - prop_len) > 1e-12 * step:
-                    _propagator_one(ndiag, lo[b], up[b], norm, step, prop, term, nxt)
+                    log_factor = _propagator_one(ndiag, lo[b], up[b], norm, step, prop, term, nxt)
                     prop_len = step
                 m = _matvec_max(prop, v, w)
                 if not (m > 0.0 and m < np.inf):
@@ -238,7 +247,7 @@ def _numba_solve(d, lo, up, lvt, taus, out, status):
                     break
                 for i in range(n):
                     v[i] = w[i] / m
-                log_scale += math.log(m) + (norm - c) * step
+                log_scale += math.log(m) + log_factor - c * step
             for i in range(n):
                 out[b, j, i] = math.log(v[i]) + log_scale if v[i] > 0.0 else -np.inf
 
