@@ -102,9 +102,9 @@ def cj_exact_depths(
     Examples
     --------
     >>> import numpy as np
-    >>> bid, ask = cj_exact_depths(np.array([0.0, 1.0]), q_min=-3, q_max=3, kappa_plus=15.0,
+    >>> bid, ask = cj_exact_depths(np.array([0.0, 1.0]), q_min=-10, q_max=10, kappa_plus=15.0,
     ...     kappa_minus=15.0, lambda_plus=2.0, lambda_minus=2.0, phi=0.0, alpha=0.0, backend="numpy")
-    >>> round(float(bid[1, 3]), 6)   # far enough from the bounds: 1 / kappa
+    >>> round(float(bid[1, 10]), 6)   # far from the bounds: 1 / kappa
     0.066667
     """
     lo, hi = _inventory_grid(q_min, q_max)
