@@ -95,9 +95,16 @@ def _cmd_demo(args) -> int:
     return 0 if report else 1
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line on stderr and exit status 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="quantforge", description="Market making and optimal execution engine.")
-    sub = p.add_subparsers(dest="command", required=True)
+    p = _Parser(prog="quantforge", description="Market making and optimal execution engine.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     d = sub.add_parser("demo", help="run the Avellaneda–Stoikov (2008) section 4 experiment")
     d.add_argument("--paths", type=_positive_int, default=1000, help="simulated paths per gamma (default 1000)")

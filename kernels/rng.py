@@ -340,6 +340,8 @@ def _poisson_xp(xp, lam, n_paths, n_draws, path0, d0, stream, k0, k1):
 def _to_host(x: Any) -> np.ndarray:
     if isinstance(x, np.ndarray):
         return x
+    if hasattr(x, "copy_to_host"):  # numba.cuda device array (also under the CUDA simulator)
+        return x.copy_to_host()
     if hasattr(x, "get"):  # cupy
         return x.get()
     return np.asarray(x)
@@ -396,8 +398,8 @@ def philox4x32(counter: np.ndarray, key: np.ndarray, rounds: int = 10, backend: 
     if name == "cupy":
         from . import rng_cuda
 
-        out = rng_cuda.philox_words(ctr, k, rounds)
-        return (_to_host(out) if to_host else out).reshape(lead + (4,))
+        out = rng_cuda.philox_words(ctr, k, rounds, to_host=to_host)
+        return out.reshape(lead + (4,))
     xp, ctx = _namespace(name)
     with ctx():
         c = [xp.asarray(ctr[:, i].astype(np.uint64)) for i in range(4)]
@@ -497,8 +499,7 @@ class Philox:
         if name == "cupy":
             from . import rng_cuda
 
-            out = rng_cuda.fill(code, k0, k1, self.stream, n_paths, n_draws, path_offset, draw_offset)
-            return _to_host(out) if to_host else out
+            return rng_cuda.fill(code, k0, k1, self.stream, n_paths, n_draws, path_offset, draw_offset, to_host=to_host)
         parity, block0 = draw_offset % 2, draw_offset // 2
         if name == "jax":
             import jax
@@ -548,8 +549,7 @@ class Philox:
         elif name == "cupy":
             from . import rng_cuda
 
-            out = rng_cuda.poisson(lam_b, k0, k1, self.stream, path_offset, draw_offset)
-            out = _to_host(out) if to_host else out
+            out = rng_cuda.poisson(lam_b, k0, k1, self.stream, path_offset, draw_offset, to_host=to_host)
         else:
             xp, ctx = _namespace(name)
             with ctx():
