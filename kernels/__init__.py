@@ -5,6 +5,18 @@ numpy (reference), numba, jax or cupy backend.
 """
 
 from .backend import BACKENDS, available_backends, resolve_backend
+from .hjb import log_v_gaps, solve_linear_hjb
+from .hjb_grid import ExponentialSide, solve_hjb_grid
 from .rng import Philox, philox4x32
 
-__all__ = ["BACKENDS", "available_backends", "resolve_backend", "Philox", "philox4x32"]
+__all__ = [
+    "BACKENDS",
+    "available_backends",
+    "resolve_backend",
+    "Philox",
+    "philox4x32",
+    "solve_linear_hjb",
+    "log_v_gaps",
+    "ExponentialSide",
+    "solve_hjb_grid",
+]

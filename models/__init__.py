@@ -1,5 +1,25 @@
 """Trading models: one model, one module; closed forms here, heavy batched work in ``kernels``."""
 
+from .cartea_jaimungal import cj_exact_depths, cj_quote_surface
+from .glft import (
+    glft_asymptotic_depths,
+    glft_exact_depths,
+    glft_half_spread_skew,
+    glft_intensity_constants,
+    glft_quote_surface,
+    glft_surfaces,
+)
 from .surface import QuoteSurface, load_surface
 
-__all__ = ["QuoteSurface", "load_surface"]
+__all__ = [
+    "QuoteSurface",
+    "load_surface",
+    "glft_intensity_constants",
+    "glft_asymptotic_depths",
+    "glft_half_spread_skew",
+    "glft_exact_depths",
+    "glft_surfaces",
+    "glft_quote_surface",
+    "cj_exact_depths",
+    "cj_quote_surface",
+]
