@@ -34,7 +34,7 @@ from ..errors import InvalidParameters, MatrixError, NumericalInstability, check
 
 __all__ = ["ExponentialSide", "solve_hjb_grid"]
 
-_DEFAULT_STEPS_PER_UNIT = 200.0
+_DEFAULT_STEPS_PER_UNIT = 1000.0
 _MAX_DIM = 3
 
 
@@ -103,7 +103,7 @@ def solve_hjb_grid(
     terminal_penalty : float array (d, d)
         ``P`` in ``theta(0, q) = -q' P q``, symmetric.
     steps_per_unit : float, optional
-        Minimum RK4 steps per unit of time (default 200).
+        Minimum RK4 steps per unit of time (default 1000).
 
     Returns
     -------
