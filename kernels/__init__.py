@@ -7,6 +7,7 @@ numpy (reference), numba, jax or cupy backend.
 from .backend import BACKENDS, available_backends, resolve_backend
 from .hjb import log_v_gaps, solve_linear_hjb
 from .hjb_grid import ExponentialSide, solve_hjb_grid
+from .riccati import solve_quadratic_riccati
 from .rng import Philox, philox4x32
 
 __all__ = [
@@ -19,4 +20,5 @@ __all__ = [
     "log_v_gaps",
     "ExponentialSide",
     "solve_hjb_grid",
+    "solve_quadratic_riccati",
 ]

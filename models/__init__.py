@@ -9,6 +9,16 @@ from .glft import (
     glft_quote_surface,
     glft_surfaces,
 )
+from .glt_multi import (
+    MultiAssetQuotes,
+    calculate_multi_asset_quotes,
+    minimum_variance_hedge,
+    multi_asset_depths,
+    multi_asset_grid_depths,
+    nearest_correlation,
+    portfolio_risk,
+    validate_correlation,
+)
 from .surface import QuoteSurface, load_surface
 
 __all__ = [
@@ -22,4 +32,12 @@ __all__ = [
     "glft_quote_surface",
     "cj_exact_depths",
     "cj_quote_surface",
+    "validate_correlation",
+    "nearest_correlation",
+    "portfolio_risk",
+    "minimum_variance_hedge",
+    "MultiAssetQuotes",
+    "multi_asset_depths",
+    "multi_asset_grid_depths",
+    "calculate_multi_asset_quotes",
 ]
