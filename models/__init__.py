@@ -19,6 +19,13 @@ from .glt_multi import (
     portfolio_risk,
     validate_correlation,
 )
+from .jump_adjustment import (
+    effective_jump_rate,
+    jump_adjusted_depths,
+    jump_adjusted_surface,
+    jump_risk_premium,
+    kou_moments,
+)
 from .surface import QuoteSurface, load_surface
 
 __all__ = [
@@ -40,4 +47,9 @@ __all__ = [
     "multi_asset_depths",
     "multi_asset_grid_depths",
     "calculate_multi_asset_quotes",
+    "kou_moments",
+    "effective_jump_rate",
+    "jump_risk_premium",
+    "jump_adjusted_depths",
+    "jump_adjusted_surface",
 ]
