@@ -39,11 +39,13 @@ from ..errors import (
     MatrixError,
     check_all_finite,
     check_array,
+    check_int,
     check_positive,
 )
 from ..kernels.hjb_grid import ExponentialSide, solve_hjb_grid
 from ..kernels.riccati import solve_quadratic_riccati
 from .glft import glft_intensity_constants
+from .surface import QuoteSurface
 
 __all__ = [
     "validate_correlation",
@@ -54,6 +56,7 @@ __all__ = [
     "multi_asset_depths",
     "multi_asset_grid_depths",
     "calculate_multi_asset_quotes",
+    "multi_asset_surfaces",
 ]
 
 _SYM_TOL = 1e-10
@@ -285,3 +288,31 @@ def calculate_multi_asset_quotes(
         single[i] = q[i]
         hedge[i] = minimum_variance_hedge(single, cov, [j for j in range(q.size) if j != i])[0]
     return MultiAssetQuotes(mid - bid, mid + ask, bid, ask, cross, portfolio_risk(q, cov), hedge)
+
+
+def multi_asset_surfaces(time_to_horizon_s, q_max: int, *, sigmas, correlation, gamma, A, k, xi=None) -> list[QuoteSurface]:
+    """One :class:`QuoteSurface` per asset from one Riccati solve over the time grid.
+
+    Asset ``i``'s surface holds its depths (1) over time × its own inventory ``-q_max..q_max`` with the
+    other inventories at zero; the cross-asset term ``2 sum_{j != i} A_ij q_j`` (from
+    :func:`multi_asset_depths`) shifts both of its depths when the others are not flat.
+    No side is quoted beyond the bounds (``+inf``).
+    """
+    cov, g, kk, c_xi, scale = _market(sigmas, correlation, gamma, A, k, xi)
+    d = cov.shape[0]
+    n_max = check_int("q_max", q_max, minimum=1)
+    t = check_array("time_to_horizon_s", time_to_horizon_s, dtype=np.float64, cast=True)
+    a_mat, b_vec = solve_quadratic_riccati(t, curvature=scale * kk**2, penalty=g * cov, drift=np.zeros(d), terminal_penalty=np.zeros((d, d)))
+    q = np.arange(-n_max, n_max + 1, dtype=np.float64)
+    surfaces = []
+    for i in range(d):
+        a_ii = a_mat[:, i, i][:, None]
+        bid = c_xi[i] + 2.0 * a_ii * q + a_ii + b_vec[:, i][:, None]
+        ask = c_xi[i] - 2.0 * a_ii * q + a_ii - b_vec[:, i][:, None]
+        bid[:, -1] = np.inf
+        ask[:, 0] = np.inf
+        params = {"asset": i, "sigma": float(np.sqrt(cov[i, i])), "gamma": g, "A": float(np.broadcast_to(A, (d,))[i]),
+                  "k": float(kk[i]), "q_max": n_max, "covariance": cov.tolist()}
+        surfaces.append(QuoteSurface(model="glt-multi-asset", params=params, time_to_horizon_s=t,
+                                     inventory_lots=q.astype(np.int64), bid_depth=bid, ask_depth=ask))
+    return surfaces

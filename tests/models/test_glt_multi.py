@@ -12,6 +12,7 @@ from quantforge.models.glt_multi import (
     minimum_variance_hedge,
     multi_asset_depths,
     multi_asset_grid_depths,
+    multi_asset_surfaces,
     nearest_correlation,
     portfolio_risk,
     validate_correlation,
@@ -100,3 +101,13 @@ def test_calculate_multi_asset_quotes_from_market_states():
     with pytest.raises(MatrixError):
         calculate_multi_asset_quotes(states, np.zeros(2), np.array([[1.0, 1.2], [1.2, 1.0]]), tick_sizes=np.ones(2),
                                      sigmas=MARKET["sigmas"], gamma=0.1, A=140.0, k=1.5, time_to_horizon=1.0)
+
+
+def test_per_asset_surfaces_match_pointwise_depths():
+    t = np.linspace(0.0, 2.0, 9)
+    surfs = multi_asset_surfaces(t, 5, **MARKET)
+    assert len(surfs) == 2 and surfs[1].bid_depth.shape == (9, 11)
+    b, a, _ = multi_asset_depths(np.array([0.0, 3.0]), 2.0, **MARKET)
+    assert surfs[1].bid_depth[-1, 5 + 3] == pytest.approx(b[1], rel=1e-12)
+    assert surfs[1].ask_depth[-1, 5 + 3] == pytest.approx(a[1], rel=1e-12)
+    assert np.isinf(surfs[0].bid_depth[:, -1]).all() and np.isinf(surfs[0].ask_depth[:, 0]).all()
