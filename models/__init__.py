@@ -27,6 +27,14 @@ from .jump_adjustment import (
     jump_risk_premium,
     kou_moments,
 )
+from .arbitrage_scanner import PairSignal, scan_pairs
+from .cointegration import CointegrationResult, engle_granger, half_life
+from .fill_intensity import IntensityFit, calibrate_from_fills, calibrate_from_trade_depths
+from .jump_clustering import ClusteringTest, hawkes_log_likelihood, jump_clustering_test
+from .jump_detection import BNSJumpTest, LeeMyklandResult, bns_jump_test, lee_mykland_jumps
+from .kou_mle import KouFit, fit_kou
+from .realized_volatility import bipower_variation, realized_variance, realized_volatility, returns_from_prices
+from .regime_hmm import RegimeFit, fit_two_state_hmm
 from .surface import QuoteSurface, load_surface
 
 __all__ = [
@@ -54,4 +62,27 @@ __all__ = [
     "jump_risk_premium",
     "jump_adjusted_depths",
     "jump_adjusted_surface",
+    "returns_from_prices",
+    "realized_variance",
+    "bipower_variation",
+    "realized_volatility",
+    "BNSJumpTest",
+    "bns_jump_test",
+    "LeeMyklandResult",
+    "lee_mykland_jumps",
+    "KouFit",
+    "fit_kou",
+    "IntensityFit",
+    "calibrate_from_fills",
+    "calibrate_from_trade_depths",
+    "RegimeFit",
+    "fit_two_state_hmm",
+    "ClusteringTest",
+    "hawkes_log_likelihood",
+    "jump_clustering_test",
+    "CointegrationResult",
+    "engle_granger",
+    "half_life",
+    "PairSignal",
+    "scan_pairs",
 ]
