@@ -9,6 +9,7 @@ result.
 SUITES: dict[str, str] = {
     "rng": "quantforge.bench.suite_rng",
     "sde": "quantforge.bench.suite_sde",
+    "hjb": "quantforge.bench.suite_hjb",
 }
 
 __all__ = ["SUITES"]

@@ -5,7 +5,7 @@ import importlib
 
 import pytest
 
-MODULES = ["quantforge.kernels.rng"]
+MODULES = ["quantforge.kernels.rng", "quantforge.kernels.hjb", "quantforge.models.glft", "quantforge.models.cartea_jaimungal"]
 
 
 @pytest.mark.parametrize("name", MODULES)
