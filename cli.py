@@ -112,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--backend", default="auto", help="numpy, numba, jax, cupy or auto")
     d.add_argument("--seed", type=int, default=2008, help="Philox seed (default 2008)")
     d.add_argument("--out", default="demo-report", help="output folder (default demo-report/)")
-    d.add_argument("--model", default="as", choices=["as"], help="market-making model whose quotes are simulated")
+    d.add_argument("--model", default="as", choices=["as", "glft", "cj"], help="market-making model whose quotes are simulated: as, glft or cj")
     d.set_defaults(func=_cmd_demo)
 
     b = sub.add_parser("bench", help="run benchmark suites against their peers")

@@ -20,19 +20,38 @@ from .errors import InvalidParameters, check_int
 from .kernels.backend import resolve_backend
 from .kernels.market_making import MarketMakingPaths, simulate_market_making
 from .models import avellaneda_stoikov as AS
+from .models.cartea_jaimungal import cj_quote_surface
+from .models.glft import glft_quote_surface
 
 __all__ = ["run_demo", "section4_experiment"]
 
-MODELS = ("as",)
+MODELS = ("as", "glft", "cj")
+
+# Inventory bound (lots) of the bounded models: wide enough that it binds only for the smallest gamma's tails.
+Q_BOUND = 50
 
 
 def _surface_tables(model: str, gamma: float, market: dict, n_steps: int):
-    """Bid/ask depth tables (n_steps, n_q) over the simulation's steps, and q_min, for one model."""
-    dt, T = market["dt"], market["T"]
+    """Bid/ask depth tables (n_steps, n_q) over the simulation's steps, and q_min, for one model.
+
+    ``as``: eqs. (29)-(30) of Avellaneda & Stoikov, unbounded inventory.  ``glft``: the exact
+    Guéant–Lehalle–Fernandez-Tapia quotes with the same (gamma, sigma, A, k) and inventory bounded
+    by +-Q_BOUND.  ``cj``: Cartea–Jaimungal with fill rate lambda e^{-kappa delta} = A e^{-k delta},
+    running penalty phi = gamma sigma^2 / 2 (the mean-variance risk term of the other two models) and
+    terminal penalty alpha = 0, because the experiment marks the final inventory at the mid.
+    """
+    dt, T, sigma, A, k = market["dt"], market["T"], market["sigma"], market["A"], market["k"]
     tau = dt * np.arange(1, n_steps + 1)  # time to horizon of steps n-1 ... 0, ascending
     if model == "as":
-        params = AS.ASParams(gamma=gamma, sigma=market["sigma"], k=market["k"], A=market["A"], T=T)
+        params = AS.ASParams(gamma=gamma, sigma=sigma, k=k, A=A, T=T)
         surf = AS.quote_surfaces(params, tau, market["q0"] - n_steps, market["q0"] + n_steps)[0]
+    elif model == "glft":
+        surf = glft_quote_surface(tau, Q_BOUND, gamma=gamma, sigma=sigma, A=A, k=k)
+    elif model == "cj":
+        surf = cj_quote_surface(
+            tau, q_min=-Q_BOUND, q_max=Q_BOUND, kappa_plus=k, kappa_minus=k, lambda_plus=A, lambda_minus=A,
+            phi=0.5 * gamma * sigma**2, alpha=0.0,
+        )
     else:
         raise InvalidParameters(f"model must be one of {', '.join(MODELS)}; got {model!r}")
     # step j has time to horizon T - j dt, the row n_steps - 1 - j of the ascending grid
@@ -49,8 +68,10 @@ def section4_experiment(
     common = dict(s0=m["s0"], sigma=m["sigma"], A=m["A"], k=m["k"], dt=m["dt"], n_paths=paths, seed=seed, q0=m["q0"], backend=backend)
     inventory = simulate_market_making(bid, ask, q_min=q_min, record_path=True, **common)
     half = 0.5 * float(np.nanmean(inventory.mean_spread))
-    flat = np.full_like(bid, half)
-    symmetric = simulate_market_making(flat, flat, q_min=q_min, record_path=True, **common)
+    # the symmetric strategy keeps the model's inventory bounds: no quote where the model posts none
+    flat_bid = np.where(np.isposinf(bid), np.inf, half)
+    flat_ask = np.where(np.isposinf(ask), np.inf, half)
+    symmetric = simulate_market_making(flat_bid, flat_ask, q_min=q_min, record_path=True, **common)
     return {"inventory": inventory, "symmetric": symmetric}
 
 
