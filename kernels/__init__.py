@@ -11,13 +11,13 @@ from .options import bs_greeks, bs_price, implied_vol
 from .riccati import solve_quadratic_riccati
 from .rng import Philox, philox4x32
 from .rough import RoughVolatilitySolver, fbm, fgn, rough_bergomi
-from .sde import GBM, ItoProcess, Kou, Merton, MonteCarloPrice, SimulationResult, european_price, simulate
+from .sde import GBM, ItoProcess, Kou, Merton, MonteCarloPrice, SimulationResult, european_price, simulate, solve_path, solve_step
 
 __all__ = [
     "BACKENDS", "available_backends", "resolve_backend",
     "Philox", "philox4x32",
     "bs_price", "bs_greeks", "implied_vol",
-    "GBM", "Merton", "Kou", "ItoProcess", "SimulationResult", "MonteCarloPrice", "simulate", "european_price",
+    "GBM", "Merton", "Kou", "ItoProcess", "SimulationResult", "MonteCarloPrice", "simulate", "european_price", "solve_step", "solve_path",
     "fgn", "fbm", "rough_bergomi", "RoughVolatilitySolver",
     "solve_linear_hjb", "log_v_gaps", "ExponentialSide", "solve_hjb_grid", "solve_quadratic_riccati",
 ]

@@ -53,7 +53,7 @@ from .backend import resolve_backend
 from .rng import Philox, _philox_xp, _u01_xp
 
 __all__ = ["GBM", "Merton", "Kou", "ItoProcess", "SimulationResult", "MonteCarloPrice", "simulate", "european_price",
-           "SCHEMES"]
+           "solve_step", "solve_path", "SCHEMES"]
 
 SCHEMES: tuple[str, ...] = ("euler", "milstein", "exact")
 _CHUNK = 64  # steps of random numbers the reference draws at once (memory n_paths x _CHUNK)
@@ -444,3 +444,56 @@ def european_price(model, spot: float, strike: float, horizon: float, rate: floa
     payoff = np.maximum(res.terminal - strike, 0.0) if call else np.maximum(strike - res.terminal, 0.0)
     disc = math.exp(-rate * horizon)
     return MonteCarloPrice(disc * float(payoff.mean()), disc * float(payoff.std(ddof=1)) / math.sqrt(n_paths), n_paths)
+
+
+def solve_step(model, x, t: float, dt: float, dw, *, scheme: str = "euler", correction: bool = True, jump=0.0):
+    """One step of ``scheme`` from ``x`` at time ``t`` over ``dt`` with Brownian increment ``dw``.
+
+    The single-path form of the batched kernels (same formulas, see the module notes): ``x`` and
+    ``dw`` are floats or arrays of one shape, ``jump`` the sum ``J`` of the step's log-jumps (the
+    jump-diffusion models multiply the diffusion step by ``e^J``).  Returns ``X_{t+dt}`` in numpy.
+
+    Examples
+    --------
+    >>> from quantforge.kernels.sde import GBM, solve_step
+    >>> round(float(solve_step(GBM(mu=0.0, sigma=0.2), 100.0, 0.0, 0.01, 0.1)), 10)
+    102.0
+    """
+    scheme = check_choice("scheme", scheme, SCHEMES)
+    dt = check_positive("dt", dt)
+    t = check_finite("t", t)
+    x = np.asarray(x, dtype=np.float64)
+    dw = np.asarray(dw, dtype=np.float64)
+    jump = np.asarray(jump, dtype=np.float64)
+    for name, arr in (("x", x), ("dw", dw), ("jump", jump)):
+        if not np.all(np.isfinite(arr)):
+            raise InvalidParameters(f"{name} must be finite, got {arr!r}")
+    if isinstance(model, ItoProcess):
+        if scheme == "exact":
+            raise InvalidParameters("scheme 'exact' exists for GBM, Merton and Kou only; use 'euler' or 'milstein'")
+        milstein = scheme == "milstein" and correction
+        if milstein and model.diffusion_dx is None:
+            raise InvalidParameters("scheme 'milstein' needs diffusion_dx (d diffusion / dx) on the ItoProcess")
+        if np.any(jump != 0.0):
+            raise InvalidParameters("jump must be 0 for an ItoProcess (it has no jumps)")
+        return np.asarray(_ito_step_xp(model, milstein, t, dt, x, dw), dtype=np.float64)
+    code = _model_code(model)
+    mu_c = model.mu - model.lam * model.kappa if code else model.mu
+    prm = (mu_c, model.sigma, 0.0, 0.0, 0.0, 0.0, 0.0, dt, math.sqrt(dt), (mu_c - 0.5 * model.sigma**2) * dt)
+    if code == 0 and np.any(jump != 0.0):
+        raise InvalidParameters("jump must be 0 for GBM (it has no jumps)")
+    return _gbm_step_xp(np, code, SCHEMES.index(scheme), bool(correction), prm, x, dw, jump)
+
+
+def solve_path(model, x0: float, horizon: float, n_steps: int, *, scheme: str = "euler", correction: bool = True,
+               seed: int = 0, stream: int = 0, path: int = 0, increments=None,
+               backend: str | None = None) -> np.ndarray:
+    """One path (shape ``(n_steps + 1,)``, ``x0`` first): path number ``path`` of :func:`simulate`.
+
+    The same numbers as row ``path - path_offset`` of ``simulate(..., return_paths=True).paths`` for
+    any batch that contains it; ``increments`` (shape ``(n_steps,)``) replaces the Philox draws.
+    """
+    dw = None if increments is None else check_array("increments", increments, dtype=np.float64, ndim=1)[None, :]
+    res = simulate(model, x0, horizon, n_steps, 1, scheme=scheme, correction=correction, seed=seed, stream=stream,
+                   path_offset=path, return_paths=True, increments=dw, backend=backend)
+    return np.asarray(res.paths)[0]

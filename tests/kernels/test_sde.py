@@ -15,7 +15,7 @@ from scipy import stats
 
 from quantforge.errors import InvalidParameters, NumericalInstability
 from quantforge.kernels.rng import Philox
-from quantforge.kernels.sde import GBM, SCHEMES, ItoProcess, Kou, Merton, european_price, simulate
+from quantforge.kernels.sde import GBM, SCHEMES, ItoProcess, Kou, Merton, european_price, simulate, solve_path, solve_step
 
 ql = pytest.importorskip("QuantLib")
 
@@ -294,3 +294,52 @@ def test_explosion_raises_numerical_instability(backend):
     boom = ItoProcess(njit(lambda t, x: x * x * x), njit(lambda t, x: 0.0 * x))
     with pytest.raises(NumericalInstability, match="reduce dt"):
         simulate(boom, 10.0, 10.0, 50, 4, backend=backend)
+
+
+# --- the one-path API ---------------------------------------------------------------------------
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_solve_path_is_one_row_of_the_batch_and_solve_step_rebuilds_it(scheme):
+    model, n_steps, horizon = MODELS["merton"], 24, 0.5
+    dt = horizon / n_steps
+    batch = simulate(model, 100.0, horizon, n_steps, 10, scheme=scheme, seed=5, stream=2, return_paths=True,
+                     backend="numba")
+    one = solve_path(model, 100.0, horizon, n_steps, scheme=scheme, seed=5, stream=2, path=7, backend="numba")
+    np.testing.assert_array_equal(one, batch.paths[7])
+    # stepping by hand with the stream's documented draws (Philox(seed, stream): dW; stream + 1: counts;
+    # stream + 2: the jump normals) gives the same path
+    z = Philox(5, 2).normals(1, n_steps, path_offset=7, backend="numpy")[0]
+    n = Philox(5, 3).poisson(model.lam * dt, 1, n_steps, path_offset=7, backend="numpy")[0]
+    zj = Philox(5, 4).normals(1, n_steps, path_offset=7, backend="numpy")[0]
+    x, t = 100.0, 0.0
+    for j in range(n_steps):
+        jump = n[j] * model.jump_mean + model.jump_vol * math.sqrt(n[j]) * zj[j] if n[j] else 0.0
+        x = float(solve_step(model, x, t, dt, z[j] * math.sqrt(dt), scheme=scheme, jump=jump))
+        t += dt
+        assert x == pytest.approx(one[j + 1], rel=1e-13)
+
+
+def test_solve_step_is_the_textbook_step():
+    gbm, x, dt, dw = GBM(mu=0.07, sigma=0.3), 50.0, 0.01, 0.05
+    assert float(solve_step(gbm, x, 0.0, dt, dw)) == pytest.approx(x + 0.07 * x * dt + 0.3 * x * dw, rel=1e-15)
+    milstein = x + 0.07 * x * dt + 0.3 * x * dw + 0.5 * 0.3**2 * x * (dw**2 - dt)
+    assert float(solve_step(gbm, x, 0.0, dt, dw, scheme="milstein")) == pytest.approx(milstein, rel=1e-15)
+    exact = x * math.exp((0.07 - 0.045) * dt + 0.3 * dw)
+    assert float(solve_step(gbm, x, 0.0, dt, dw, scheme="exact")) == pytest.approx(exact, rel=1e-15)
+    xs = solve_step(gbm, np.full(3, x), 0.0, dt, np.array([dw, 0.0, -dw]))
+    assert xs.shape == (3,)
+
+
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        (dict(dt=0.0), "dt"),
+        (dict(dw=float("nan")), "dw"),
+        (dict(x=float("inf")), "x must be finite"),
+        (dict(scheme="heun"), "scheme"),
+        (dict(jump=0.1), "jump must be 0 for GBM"),
+    ],
+)
+def test_solve_step_bad_input(kwargs, match):
+    args = dict(x=100.0, t=0.0, dt=0.01, dw=0.1) | kwargs
+    with pytest.raises(InvalidParameters, match=match):
+        solve_step(GBM(mu=0.0, sigma=0.2), **args)
