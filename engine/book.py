@@ -30,7 +30,7 @@ from numba.extending import overload
 
 from ..errors import ExecutionError, InvalidParameters, check_int
 from .atomics import borrowed
-from .types import (BUY, EV_ADD, EV_CANCEL, EV_EXECUTE, EV_MARKET, EV_MODIFY, EV_REDUCE, EV_REPLACE, EV_TRADE, EVENT,
+from .types import (EV_ADD, EV_CANCEL, EV_EXECUTE, EV_MARKET, EV_MODIFY, EV_REDUCE, EV_REPLACE, EV_TRADE, EVENT,
                     FILL, MAKER, TAKER)
 
 __all__ = [
@@ -589,6 +589,7 @@ class OrderBook:
 
     Examples
     --------
+    >>> from quantforge.engine.types import BUY, SELL
     >>> b = OrderBook(capacity=8, window=64)
     >>> b.add(1, BUY, 100, 5); b.add(2, SELL, 101, 3); b.add(3, BUY, 101, 4)
     >>> (b.best_bid, b.best_ask)
