@@ -108,6 +108,16 @@ def run_trading_day(bid_depth, ask_depth, t_grid, q_min: int, *, tick_size: floa
         ``filled_lots``, ``final_inventory`` (lots), ``cash``, ``pnl`` and ``last_mid`` (price units), ``kill_switch``,
         ``rejected`` (risk-gate counts), ``latency_ns`` (``p50``, ``p99``, ``p99.9`` per event),
         ``updates_per_s`` (events per second of loop time), ``loop_s``, ``wall_s`` and the settings.
+
+    Examples
+    --------
+    Flat 0.5-price depths (a quarter tick at ``tick_size=2``: quotes join the touch), inventory ±3:
+
+    >>> import numpy as np
+    >>> depth = np.full((2, 7), 0.5)
+    >>> day = run_trading_day(depth, depth, [0.0, 1.0], -3, tick_size=2.0, seed=7, n_events=20_000)
+    >>> day["events"], day["feed"]["decoded"], day["fills"] > 0, abs(day["final_inventory"]) <= 3
+    (20000, 20000, True, True)
     """
     t = check_array("t_grid", t_grid, dtype=np.float64, ndim=1, cast=True)
     tick_size = check_positive("tick_size", tick_size)

@@ -132,3 +132,12 @@ def test_feed_in_a_separate_process_gives_the_same_day(day):
     two = run_trading_day_on(as_surface(), producer_process=True, **DAY)
     same = {k: v for k, v in day.items() if k not in TIMING and k != "fill_records"}
     assert {k: v for k, v in two.items() if k not in TIMING} == same
+
+
+def test_docstring_example_runs():
+    import doctest
+
+    from quantforge.engine import day as D
+
+    result = doctest.testmod(D, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0
