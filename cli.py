@@ -25,6 +25,16 @@ def _positive_int(text: str) -> int:
     return n
 
 
+def _nonnegative_int(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {n}")
+    return n
+
+
 def _gammas(text: str) -> list[float]:
     out = []
     for part in text.split(","):
@@ -89,7 +99,8 @@ def _cmd_demo(args) -> int:
     from .demo import run_demo
 
     report = run_demo(
-        paths=args.paths, gammas=args.gammas, backend=args.backend, seed=args.seed, out=Path(args.out), model=args.model
+        paths=args.paths, gammas=args.gammas, backend=args.backend, seed=args.seed, out=Path(args.out), model=args.model,
+        events=args.events,
     )
     print(f"report written to {Path(args.out).resolve() / 'report.json'}")
     return 0 if report else 1
@@ -113,6 +124,8 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--seed", type=int, default=2008, help="Philox seed (default 2008)")
     d.add_argument("--out", default="demo-report", help="output folder (default demo-report/)")
     d.add_argument("--model", default="as", choices=["as", "glft", "cj"], help="market-making model whose quotes are simulated: as, glft or cj")
+    d.add_argument("--events", type=_nonnegative_int, default=1_000_000,
+                   help="market events in the simulated engine day (default 1000000; 0 skips it)")
     d.set_defaults(func=_cmd_demo)
 
     b = sub.add_parser("bench", help="run benchmark suites against their peers")

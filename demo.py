@@ -23,7 +23,7 @@ from .models import avellaneda_stoikov as AS
 from .models.cartea_jaimungal import cj_quote_surface
 from .models.glft import glft_quote_surface
 
-__all__ = ["run_demo", "section4_experiment"]
+__all__ = ["run_demo", "section4_experiment", "engine_day"]
 
 MODELS = ("as", "glft", "cj")
 
@@ -73,6 +73,48 @@ def section4_experiment(
     flat_ask = np.where(np.isposinf(ask), np.inf, half)
     symmetric = simulate_market_making(flat_bid, flat_ask, q_min=q_min, record_path=True, **common)
     return {"inventory": inventory, "symmetric": symmetric}
+
+
+ENGINE_TICK = 2.0
+"""Tick size (price units) of the simulated day's market: the synthetic book's spread is one tick, so
+the models' depths (0.6 to 1.5 price units here) put the quotes at or near the touch."""
+ENGINE_MAX_POSITION = 20
+"""The day's pre-trade limit on |inventory| (lots)."""
+
+
+def engine_day(model: str, gamma: float, *, seed: int, n_events: int) -> dict:
+    """One simulated trading day through the engine (feed -> ring -> book -> surface -> risk gate ->
+    orders -> fills) quoting from ``model``'s surface for ``gamma``; the report's ``engine`` entry."""
+    from .engine.day import run_trading_day_on
+
+    m = dict(AS.PAPER_SECTION4)
+    *_, surf = _surface_tables(model, gamma, m, int(round(m["T"] / m["dt"])))
+    day = run_trading_day_on(surf, tick_size=ENGINE_TICK, seed=seed, n_events=n_events,
+                             max_position_lots=ENGINE_MAX_POSITION)
+    return {"model": model, "gamma": gamma, "tick_size": ENGINE_TICK, "max_position_lots": ENGINE_MAX_POSITION} | day
+
+
+def _print_engine(day: dict, console) -> None:
+    from rich.table import Table
+
+    t = Table(title=f"one simulated day through the engine ({day['model']}, gamma = {day['gamma']:g})",
+              title_justify="left")
+    lat = day["latency_ns"]
+    t.add_column("quantity")
+    t.add_column("value", justify="right")
+    rows = {
+        "market events": f"{day['events']:,}",
+        "order actions (new / replace / cancel)": f"{day['orders']:,} ({day['new']:,} / {day['replaced']:,} / {day['cancelled']:,})",
+        "fills (lots)": f"{day['fills']:,} ({day['filled_lots']:,})",
+        "final inventory (lots)": f"{day['final_inventory']}",
+        "PnL (marked to mid)": f"{day['pnl']:.2f}",
+        "tick-to-quote latency p50 / p99 / p99.9": f"{lat['p50']:.0f} / {lat['p99']:.0f} / {lat['p99.9']:.0f} ns",
+        "updates per second": f"{day['updates_per_s']:.3g}",
+        "kill switch": "tripped" if day["kill_switch"] else "not tripped",
+    }
+    for k, v in rows.items():
+        t.add_row(k, v)
+    console.print(t)
 
 
 def _figure(results: dict, gammas: list[float], path: Path, model: str) -> None:
@@ -126,13 +168,17 @@ def _print_tables(rows: list[dict], gammas: list[float], console) -> None:
 
 def run_demo(
     *, paths: int = 1000, gammas=(0.1, 0.01, 1.0), backend: str | None = "auto", seed: int = 2008,
-    out: Path = Path("demo-report"), model: str = "as",
+    out: Path = Path("demo-report"), model: str = "as", events: int = 1_000_000,
 ) -> dict:
-    """Run the experiment for every gamma, print the tables, write report.json and demo.png into ``out``."""
+    """Run the experiment for every gamma, print the tables, write report.json and demo.png into ``out``.
+
+    With ``events > 0`` it also runs :func:`engine_day` for the first gamma (report key ``engine``).
+    """
     from rich.console import Console
     from rich.progress import Progress
 
     paths = check_int("paths", paths, minimum=1)
+    events = check_int("events", events, minimum=0)
     gammas = [AS.ASParams(gamma=g, sigma=1.0, k=1.0).gamma for g in gammas]  # validates each gamma
     if model not in MODELS:
         raise InvalidParameters(f"model must be one of {', '.join(MODELS)}; got {model!r}")
@@ -155,6 +201,10 @@ def run_demo(
     console.print(f"Avellaneda–Stoikov section 4: model {model}, backend {name}, {paths} paths per gamma, seed {seed}, {elapsed:.2f} s")
     _print_tables(rows, gammas, console)
     report = {"backend": name, "seed": seed, "paths": paths, "model": model, "experiments": rows}
+    if events:
+        with console.status(f"one simulated day of {events:,} market events through the engine"):
+            report["engine"] = engine_day(model, gammas[0], seed=seed, n_events=events)
+        _print_engine(report["engine"], console)
     _figure(results, gammas, out / "demo.png", model)
     (out / "report.json").write_text(json.dumps(report, indent=2) + "\n")
     console.print(f"figure written to {out.resolve() / 'demo.png'}")

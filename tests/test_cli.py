@@ -14,7 +14,7 @@ def test_demo_end_to_end_through_python_m(tmp_path):
     out = tmp_path / "report"
     r = subprocess.run(
         [sys.executable, "-m", "quantforge", "demo", "--paths", "60", "--gammas", "0.1,1", "--backend", "numpy",
-         "--seed", "5", "--out", str(out)],
+         "--seed", "5", "--events", "20000", "--out", str(out)],
         capture_output=True, text=True, timeout=300,
     )
     assert r.returncode == 0, r.stderr
@@ -27,6 +27,12 @@ def test_demo_end_to_end_through_python_m(tmp_path):
     for x in rows:
         assert set(x) == {"gamma", "strategy", "spread", "profit_mean", "profit_std", "q_mean", "q_std"}
         assert all(isinstance(v, float) for k, v in x.items() if k != "strategy")
+    day = report["engine"]
+    assert day["model"] == "as" and day["gamma"] == 0.1 and day["events"] == 20_000 and day["seed"] == 5
+    assert day["orders"] == day["orders_filled"] + day["cancelled"] + day["replaced"] + day["live_orders"]
+    assert abs(day["final_inventory"]) <= day["max_position_lots"]
+    assert day["latency_ns"]["p50"] <= day["latency_ns"]["p99"] <= day["latency_ns"]["p99.9"]
+    assert "one simulated day through the engine" in r.stdout
     assert (out / "demo.png").stat().st_size > 10_000
     assert "gamma = 0.1" in r.stdout and "symmetric" in r.stdout
 
@@ -34,7 +40,8 @@ def test_demo_end_to_end_through_python_m(tmp_path):
 def test_demo_report_does_not_depend_on_the_backend(tmp_path):
     reports = []
     for b in ("numpy", "numba"):
-        assert main(["demo", "--paths", "40", "--gammas", "0.5", "--backend", b, "--out", str(tmp_path / b)]) == 0
+        assert main(["demo", "--paths", "40", "--gammas", "0.5", "--backend", b, "--events", "0",
+                     "--out", str(tmp_path / b)]) == 0
         reports.append(json.loads((tmp_path / b / "report.json").read_text())["experiments"])
     for x, y in zip(*reports):
         for key in ("spread", "profit_mean", "profit_std", "q_mean", "q_std"):
@@ -47,6 +54,7 @@ def test_demo_report_does_not_depend_on_the_backend(tmp_path):
         (["demo", "--gammas", "-1"], "gamma must be a finite number > 0"),
         (["demo", "--gammas", "0.1,nan"], "gamma must be a finite number > 0"),
         (["demo", "--paths", "0"], "positive integer"),
+        (["demo", "--events", "-5"], "non-negative integer"),
         (["demo", "--backend", "tpu"], "backend must be one of auto, numpy, numba, jax, cupy"),
         (["bench", "nosuchsuite"], "unknown suite 'nosuchsuite'"),
     ],

@@ -14,9 +14,11 @@ from quantforge.models.glft import glft_asymptotic_depths
 
 def test_cli_offers_every_demo_model(tmp_path):
     for model in MODELS:
-        assert main(["demo", "--model", model, "--paths", "20", "--gammas", "0.5", "--out", str(tmp_path / model)]) == 0
+        assert main(["demo", "--model", model, "--paths", "20", "--gammas", "0.5", "--events", "5000",
+                     "--out", str(tmp_path / model)]) == 0
         report = json.loads((tmp_path / model / "report.json").read_text())
         assert report["model"] == model and len(report["experiments"]) == 2
+        assert report["engine"]["model"] == model and report["engine"]["events"] == 5000
 
 
 @pytest.mark.parametrize("model", ["glft", "cj"])
