@@ -118,49 +118,61 @@ def _simulate_numpy(bid, ask, q_min, q0, s0, s_step, A, k, dt, n_paths, path0, s
     return s, q, cash, nb, na, sp, ns
 
 
+def _path_scalar(i, bid, ask, q_min, q0, s0, s_step, A, k, dt, path0, k0, k1, stream,
+                 s_out, q_out, cash_out, nb_out, na_out, sp_out, ns_out):
+    """Path ``i``: plain Python compiled by numba for the CPU here and by numba.cuda (with ``philox10``
+    and ``u01`` rebound to their device versions) in :mod:`market_making_cuda`."""
+    p = np.uint64(path0 + i)
+    st = np.uint64(stream)
+    s = s0
+    q = q0
+    cash = 0.0
+    nb = 0
+    na = 0
+    sp = 0.0
+    ns = 0
+    for j in range(bid.shape[0]):
+        w0, w1, w2, w3 = philox10(np.uint64(2 * j), np.uint64(0), p, st, k0, k1)
+        v0, v1, v2, v3 = philox10(np.uint64(2 * j + 1), np.uint64(0), p, st, k0, k1)
+        u_mid = u01(w0, w1)
+        u_bid = u01(w2, w3)
+        u_ask = u01(v0, v1)
+        bd = bid[j, q - q_min]
+        ad = ask[j, q - q_min]
+        if math.isfinite(bd) and math.isfinite(ad):
+            sp += bd + ad
+            ns += 1
+        hit_b = u_bid < A * math.exp(-k * bd) * dt
+        hit_a = u_ask < A * math.exp(-k * ad) * dt
+        if hit_b:
+            cash -= s - bd
+            q += 1
+            nb += 1
+        if hit_a:
+            cash += s + ad
+            q -= 1
+            na += 1
+        if u_mid < 0.5:
+            s = s + s_step
+        else:
+            s = s - s_step
+    s_out[i] = s
+    q_out[i] = q
+    cash_out[i] = cash
+    nb_out[i] = nb
+    na_out[i] = na
+    sp_out[i] = sp
+    ns_out[i] = ns
+
+
+_path_cpu = njit(cache=True, inline="always")(_path_scalar)
+
+
 @njit(cache=True, parallel=True)
 def _simulate_numba(bid, ask, q_min, q0, s0, s_step, A, k, dt, path0, k0, k1, stream, s_out, q_out, cash_out, nb_out, na_out, sp_out, ns_out):
-    n_paths = s_out.shape[0]
-    n_steps = bid.shape[0]
-    st = np.uint64(stream)
-    for i in prange(n_paths):
-        p = np.uint64(path0 + i)
-        s = s0
-        q = q0
-        cash = 0.0
-        nb = 0
-        na = 0
-        sp = 0.0
-        ns = 0
-        for j in range(n_steps):
-            w0, w1, w2, w3 = philox10(np.uint64(2 * j), np.uint64(0), p, st, k0, k1)
-            v0, v1, v2, v3 = philox10(np.uint64(2 * j + 1), np.uint64(0), p, st, k0, k1)
-            u_mid = u01(w0, w1)
-            u_bid = u01(w2, w3)
-            u_ask = u01(v0, v1)
-            bd = bid[j, q - q_min]
-            ad = ask[j, q - q_min]
-            if math.isfinite(bd) and math.isfinite(ad):
-                sp += bd + ad
-                ns += 1
-            hit_b = u_bid < A * math.exp(-k * bd) * dt
-            hit_a = u_ask < A * math.exp(-k * ad) * dt
-            if hit_b:
-                cash -= s - bd
-                q += 1
-                nb += 1
-            if hit_a:
-                cash += s + ad
-                q -= 1
-                na += 1
-            s = s + s_step if u_mid < 0.5 else s - s_step
-        s_out[i] = s
-        q_out[i] = q
-        cash_out[i] = cash
-        nb_out[i] = nb
-        na_out[i] = na
-        sp_out[i] = sp
-        ns_out[i] = ns
+    for i in prange(s_out.shape[0]):
+        _path_cpu(i, bid, ask, q_min, q0, s0, s_step, A, k, dt, path0, k0, k1, stream,
+                  s_out, q_out, cash_out, nb_out, na_out, sp_out, ns_out)
 
 
 @functools.lru_cache(maxsize=None)
