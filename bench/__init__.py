@@ -8,6 +8,7 @@ result.
 # suite name -> module implementing ``run(quick: bool) -> list[dict]``
 SUITES: dict[str, str] = {
     "rng": "quantforge.bench.suite_rng",
+    "engine": "quantforge.bench.suite_engine",
 }
 
 __all__ = ["SUITES"]
