@@ -1,5 +1,5 @@
-"""Memory-ordering primitives for Numba code: atomic acquire loads, release stores, fences and the
-CPU cycle counter, emitted as LLVM instructions.
+"""Low-level intrinsics for compiled engine code: atomic acquire loads, release stores, fences, the
+CPU cycle counter (emitted as LLVM instructions), and borrowed array views.
 
 Numba's public API has no CPU atomics or fences (numba issue #2988), so lock-free structures shared
 between processes (the SPSC ring, the seqlock table) get them here through
@@ -11,7 +11,15 @@ plain ``mov`` instructions, but they also forbid the *compiler* from moving othe
 across them, which is what makes the ring and the seqlock correct; on weakly ordered CPUs (ARM) LLVM
 emits the required barriers.
 
-All functions take an int64 array and an index: the atomic word is ``arr[idx]`` (8-byte aligned,
+:func:`borrowed` returns a view of an array without its reference-counted owner (a null NRT
+meminfo).  Numba increments and decrements the reference count of every array passed to a compiled
+call that it cannot inline, with atomic instructions; a state made of several arrays pays tens of
+them per call, which costs more than a book operation.  The hot entry points borrow their arrays
+once on entry.  A borrowed view keeps nothing alive: it is valid only while the original array is
+held, so it must never outlive the compiled call that made it (never returned to Python, stored in
+an object or captured); the engine only rebinds a compiled function's own arguments with it.
+
+The atomic functions take an int64 array and an index: the atomic word is ``arr[idx]`` (8-byte aligned,
 because numpy aligns int64 arrays and shared-memory buffers are page aligned).  They can be called
 only from compiled code.
 
@@ -27,8 +35,9 @@ from llvmlite import ir
 from numba import types
 from numba.core import cgutils
 from numba.core.extending import intrinsic
+from numba.np.arrayobj import populate_array
 
-__all__ = ["load_acquire", "store_release", "fence_acquire", "fence_release", "fence_seq_cst", "cycle_counter"]
+__all__ = ["load_acquire", "store_release", "fence_acquire", "fence_release", "fence_seq_cst", "cycle_counter", "borrowed"]
 
 
 def _word_pointer(context, builder, arr_type, arr_val, idx_val):
@@ -102,5 +111,25 @@ def cycle_counter(typingctx):
         fnty = ir.FunctionType(ir.IntType(64), [])
         fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.readcyclecounter")
         return builder.call(fn, [])
+
+    return sig, codegen
+
+
+@intrinsic
+def borrowed(typingctx, arr):
+    """A view of ``arr`` (same data, shape, strides) that is not reference counted.
+
+    Valid only while ``arr`` itself is alive: use it inside the compiled function that received
+    ``arr`` and never return or store it.
+    """
+    if not isinstance(arr, types.Array):
+        raise TypeError(f"borrowed() takes an array, got {arr}")
+    sig = arr(arr)
+
+    def codegen(context, builder, signature, args):
+        src = context.make_array(signature.args[0])(context, builder, args[0])
+        dst = context.make_array(signature.return_type)(context, builder)
+        populate_array(dst, data=src.data, shape=src.shape, strides=src.strides, itemsize=src.itemsize, meminfo=None)
+        return dst._getvalue()
 
     return sig, codegen

@@ -26,8 +26,10 @@ from collections import namedtuple
 
 import numba
 import numpy as np
+from numba.extending import overload
 
 from ..errors import ExecutionError, InvalidParameters, check_int
+from .atomics import borrowed
 from .types import (BUY, EV_ADD, EV_CANCEL, EV_EXECUTE, EV_MARKET, EV_MODIFY, EV_REDUCE, EV_REPLACE, EV_TRADE, EVENT,
                     FILL, MAKER, TAKER)
 
@@ -35,7 +37,7 @@ __all__ = [
     "OK", "UNKNOWN_ID", "DUPLICATE_ID", "BAD_SIZE", "BAD_PRICE", "OUT_OF_RANGE", "POOL_FULL", "BAD_SIDE",
     "BAD_ID", "BAD_KIND", "REASONS", "NO_PRICE", "BookState", "OrderRejected", "OrderBook", "new_book_state",
     "book_add", "book_market", "book_cancel", "book_reduce", "book_execute", "book_modify", "book_replace",
-    "book_apply_event", "book_apply_events", "book_find", "book_queue_ahead", "book_level_qty", "book_depth",
+    "book_apply_event", "book_apply_events", "book_find", "borrow_book", "book_queue_ahead", "book_level_qty", "book_depth",
 ]
 
 OK, UNKNOWN_ID, DUPLICATE_ID, BAD_SIZE, BAD_PRICE, OUT_OF_RANGE, POOL_FULL, BAD_SIDE, BAD_ID, BAD_KIND = range(10)
@@ -98,6 +100,24 @@ def new_book_state(capacity: int = 1 << 16, window: int = 1 << 14, fill_capacity
     mp = np.zeros((mcap, 2), np.int64)
     mp[:, 0] = _EMPTY
     return BookState(hdr, lv, ords, mp, np.zeros(fill_capacity, FILL))
+
+
+def borrow_book(bk):
+    """The same book with borrowed (not reference-counted) arrays, for hot loops; compiled code only.
+
+    The view is valid while the caller holds ``bk``: a compiled function rebinds its argument
+    (``bk = borrow_book(bk)``) and never returns or stores the result, so the view dies with the call
+    (see ``atomics.borrowed``).  Called from Python it raises ``TypeError``.
+    """
+    raise TypeError("borrow_book() is for compiled code only: its arrays must not outlive the compiled call")
+
+
+@overload(borrow_book, inline="always")
+def _borrow_book(bk):
+    def impl(bk):
+        return BookState(borrowed(bk.hdr), borrowed(bk.lv), borrowed(bk.ords), borrowed(bk.mp), borrowed(bk.fills))
+
+    return impl
 
 
 # ----------------------------------------------------------------------------------------------- id map
@@ -474,6 +494,7 @@ def book_apply_event(bk, ev):
 def book_apply_events(bk, events, start, status):
     """Apply ``events[start:]`` writing each status; stops early (returns the index reached) when the
     fill buffer could overflow, so the caller drains fills and calls again."""
+    bk = borrow_book(bk)
     n = events.shape[0]
     room = bk.fills.shape[0]
     for i in range(start, n):
@@ -483,7 +504,7 @@ def book_apply_events(bk, events, start, status):
     return n
 
 
-@_jit
+@_leaf
 def book_find(bk, oid):
     """Pool slot of live order ``oid``, or -1."""
     return _map_find(bk, oid) if oid >= 0 else -1
@@ -503,7 +524,7 @@ def book_queue_ahead(bk, oid):
     return ahead
 
 
-@_jit
+@_leaf
 def book_level_qty(bk, side, price):
     """Total lots resting at ``price`` on ``side`` (0 outside the window)."""
     li = price - bk.hdr[_BASE]

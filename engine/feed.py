@@ -23,7 +23,7 @@ import numba
 import numpy as np
 
 from ..errors import InvalidParameters, check_int
-from .book import book_apply_event, book_find, new_book_state
+from .book import book_apply_event, book_find, borrow_book, new_book_state
 from .types import EV_ADD, EV_CANCEL, EV_EXECUTE, EV_REDUCE, EV_REPLACE, EV_TRADE, EVENT
 
 __all__ = ["decode_itch", "encode_itch", "synthetic_events", "FeedDecoder", "COUNTERS", "MESSAGE_LENGTH"]
@@ -300,6 +300,7 @@ def _below(state, n):
 
 @_jit
 def _generate(bk, out, seed, mid0, t0_ns, dt_ns, max_live):
+    bk = borrow_book(bk)
     state = np.zeros(1, np.uint64)
     state[0] = np.uint64(seed)
     n = out.shape[0]

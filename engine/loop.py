@@ -34,9 +34,9 @@ import numba
 import numpy as np
 
 from ..errors import InvalidParameters, check_finite, check_int, check_positive
-from .atomics import cycle_counter
-from .book import NO_PRICE, book_apply_event, book_find, book_level_qty
-from .surface import surface_lookup
+from .atomics import borrowed, cycle_counter
+from .book import NO_PRICE, book_apply_event, book_find, book_level_qty, borrow_book
+from .surface import borrow_surface, surface_lookup
 from .types import EV_EXECUTE, EV_TRADE, FILL, MAKER, ORDER
 
 __all__ = ["LOOP_CONFIG", "LoopState", "new_loop_state", "make_config", "run_loop", "latency_percentiles",
@@ -94,9 +94,10 @@ def new_loop_state(cfg: np.ndarray, max_actions: int = 1 << 20, max_fills: int =
 
 
 _jit = numba.njit(cache=True, nogil=True, boundscheck=False)
+_leaf = numba.njit(cache=True, nogil=True, boundscheck=False, inline="always")
 
 
-@_jit
+@_leaf
 def _own_fill(st, ts, side, price, qty):
     s = st.s
     s[_POS] += side * qty
@@ -119,7 +120,7 @@ def _own_fill(st, ts, side, price, qty):
         s[_BPX if side > 0 else _APX] = NO_PRICE
 
 
-@_jit
+@_leaf
 def _on_trade(st, cfg, ts, rest_side, price, qty):
     """A trade of ``qty`` at ``price`` against resting orders of ``rest_side``: fill the own order on
     that side if the queue ahead of it is used up or the trade went through its price."""
@@ -142,7 +143,7 @@ def _on_trade(st, cfg, ts, rest_side, price, qty):
             _own_fill(st, ts, rest_side, own, f)
 
 
-@_jit
+@_leaf
 def _act(st, ts, code, oid, side, price, qty):
     s = st.s
     n = s[_NACT]
@@ -159,7 +160,7 @@ def _act(st, ts, code, oid, side, price, qty):
     s[_NACT] = n + 1
 
 
-@_jit
+@_leaf
 def _set_side(st, bk, ts, side, want_px, want_qty):
     """Bring the own order on ``side`` to (``want_px``, ``want_qty``); NO_PRICE cancels it."""
     s = st.s
@@ -180,7 +181,7 @@ def _set_side(st, bk, ts, side, want_px, want_qty):
     s[ahead] = book_level_qty(bk, side, want_px)
 
 
-@_jit
+@_leaf
 def _step(bk, ev, surf, cfg, st):
     s = st.s
     ts = ev.ts_ns
@@ -254,6 +255,9 @@ def run_loop(bk, events, surf, cfg_arr, st):
     ``bk`` is a ``BookState``, ``surf`` a ``SurfaceTable``, ``cfg_arr`` a one-record ``LOOP_CONFIG``
     array and ``st`` a ``LoopState``; all state persists in them.  Returns the events processed.
     """
+    bk = borrow_book(bk)
+    surf = borrow_surface(surf)
+    st = LoopState(borrowed(st.s), borrowed(st.actions), borrowed(st.fills), borrowed(st.hist))
     cfg = cfg_arr[0]
     nb = st.hist.shape[0]
     for i in range(events.shape[0]):

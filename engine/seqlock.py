@@ -30,7 +30,7 @@ from .atomics import fence_acquire, fence_release, load_acquire, store_release
 from .shm import SharedBlock
 
 __all__ = ["SeqlockTable", "SeqlockTimeout", "seqlock_publish", "seqlock_read", "publish_pattern", "check_pattern",
-           "write_patterns", "read_and_check", "surface_size", "pack_surface", "unpack_surface"]
+           "write_patterns", "write_then_stall_mid_publish", "read_and_check", "surface_size", "pack_surface", "unpack_surface"]
 
 _MAGIC = 0x51465F5345514C31  # "QF_SEQL1"
 _M_MAGIC, _M_N = 0, 1
@@ -46,21 +46,50 @@ class SeqlockTimeout(QuantForgeError, TimeoutError):
 _jit = numba.njit(cache=True, nogil=True, boundscheck=False)
 
 
-@_jit
-def seqlock_publish(hdr, slots, values, version):
-    """Publish ``values`` as ``version`` into the slot readers are not using; returns the slot."""
+_leaf = numba.njit(cache=True, nogil=True, boundscheck=False, inline="always")
+
+
+@_leaf
+def _begin_publish(hdr):
+    """Mark the slot readers are not using as being written; returns (slot, its sequence word index,
+    the odd sequence)."""
     s = 1 - load_acquire(hdr, _CUR)
     w = 32 + 16 * s
     seq = hdr[w]
     seq = seq + 1 if seq % 2 == 0 else seq + 2  # odd: writing (a dead writer may have left it odd)
     store_release(hdr, w, seq)
     fence_release()  # the odd sequence is visible before any payload store
-    dst = slots[s]
-    for i in range(values.shape[0]):
+    return s, w, seq
+
+
+@_leaf
+def _write_payload(dst, values, lo, hi):
+    for i in range(lo, hi):
         dst[i] = values[i]
+
+
+@_leaf
+def _end_publish(hdr, s, w, seq, version):
     hdr[w + 1] = version
     store_release(hdr, w, seq + 1)
     store_release(hdr, _CUR, s)
+
+
+@_jit
+def seqlock_publish(hdr, slots, values, version):
+    """Publish ``values`` as ``version`` into the slot readers are not using; returns the slot."""
+    s, w, seq = _begin_publish(hdr)
+    _write_payload(slots[s], values, 0, values.shape[0])
+    _end_publish(hdr, s, w, seq, version)
+    return s
+
+
+@_jit
+def _publish_part(hdr, slots, values, n_written):
+    """The first steps of :func:`seqlock_publish` only: the sequence made odd and ``n_written`` values
+    stored, as a writer that dies at that point leaves them."""
+    s, w, seq = _begin_publish(hdr)
+    _write_payload(slots[s], values, 0, n_written)
     return s
 
 
@@ -222,6 +251,22 @@ def write_patterns(name: str, first_version: int = 1, duration_s: float = 10.0) 
                 v += 1
     finally:
         table.close()
+
+
+def write_then_stall_mid_publish(name: str, n_complete: int, fraction: float = 0.5) -> None:
+    """Writer-process driver for the crash test: publish the self-checking tables of versions
+    ``1..n_complete``, then start publishing version ``n_complete + 1`` with the same steps as
+    :func:`seqlock_publish` but stop after ``fraction`` of the values (sequence odd, slot half written)
+    and sleep until killed, so a kill always lands mid-publish."""
+    table = SeqlockTable.attach(name)
+    buf = np.empty(table.n_values)
+    for v in range(1, check_int("n_complete", n_complete, minimum=1) + 1):
+        publish_pattern(table.hdr, table.slots, buf, v)
+    v = n_complete + 1
+    buf[:] = v * 65536.0 + np.arange(table.n_values)
+    _publish_part(table.hdr, table.slots, buf, int(fraction * table.n_values))
+    while True:
+        time.sleep(1.0)
 
 
 def read_and_check(table: SeqlockTable, n_reads: int, max_tries: int = 1 << 16) -> dict:

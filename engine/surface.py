@@ -19,10 +19,12 @@ from collections import namedtuple
 
 import numba
 import numpy as np
+from numba.extending import overload
 
 from ..errors import InvalidParameters, NumericalInstability, check_array, check_int
+from .atomics import borrowed
 
-__all__ = ["SurfaceTable", "make_surface_table", "surface_lookup", "CLAMP_TIME", "CLAMP_INVENTORY", "MAX_BUCKETS"]
+__all__ = ["SurfaceTable", "make_surface_table", "surface_lookup", "borrow_surface", "CLAMP_TIME", "CLAMP_INVENTORY", "MAX_BUCKETS"]
 
 CLAMP_TIME = 1
 CLAMP_INVENTORY = 2
@@ -83,7 +85,26 @@ def make_surface_table(bid_depth, ask_depth, time_to_horizon_s, q_min: int, bid_
                         np.array([t[0], t[-1], 1.0 / width]), np.array([q_min, t.size, arrs[0].shape[1], n_buckets], np.int64))
 
 
-@numba.njit(cache=True, nogil=True, boundscheck=False)
+def borrow_surface(tab):
+    """The same table with borrowed (not reference-counted) arrays, for hot loops; compiled code only.
+
+    Valid while the caller holds ``tab``: rebind the argument and never return or store the result
+    (see ``atomics.borrowed``).  Called from Python it raises ``TypeError``.
+    """
+    raise TypeError("borrow_surface() is for compiled code only: its arrays must not outlive the compiled call")
+
+
+@overload(borrow_surface, inline="always")
+def _borrow_surface(tab):
+    def impl(tab):
+        return SurfaceTable(borrowed(tab.bid_depth), borrowed(tab.ask_depth), borrowed(tab.bid_size),
+                            borrowed(tab.ask_size), borrowed(tab.t_grid), borrowed(tab.bucket), borrowed(tab.fparams),
+                            borrowed(tab.iparams))
+
+    return impl
+
+
+@numba.njit(cache=True, nogil=True, boundscheck=False, inline="always")
 def surface_lookup(tab, t, q, linear):
     """Depths and sizes at time to horizon ``t`` (s) and inventory ``q`` (lots).
 

@@ -246,3 +246,31 @@ class BookMachine(RuleBasedStateMachine):
 TestBookMachine = BookMachine.TestCase
 TestBookMachine.settings = settings(max_examples=25, stateful_step_count=40, deadline=None,
                                     suppress_health_check=[HealthCheck.too_slow])
+
+
+
+def test_borrowed_views_stay_inside_compiled_calls():
+    """The hot entry point borrows its arrays: a long batch costs no more NRT allocations than a short
+    one (the call's boxing only), and the borrowing helper refuses to hand a view back to Python."""
+    from numba.core.runtime import _nrt_python, rtsys
+
+    from quantforge.engine.feed import synthetic_events
+
+    ev = synthetic_events(3000, seed=5)
+    state = B.new_book_state(4096, 1 << 12)
+    status = np.zeros(ev.shape[0], np.int64)
+    B.book_apply_events(state, ev[:10], 0, status)  # compile outside the measurement
+    deltas = []
+    _nrt_python.memsys_enable_stats()
+    try:
+        for lo, hi in ((10, 20), (20, 3000)):
+            before = rtsys.get_allocation_stats()
+            assert B.book_apply_events(state, ev[:hi], lo, status) == hi
+            after = rtsys.get_allocation_stats()
+            deltas.append((after.alloc - before.alloc, after.mi_alloc - before.mi_alloc))
+    finally:
+        _nrt_python.memsys_disable_stats()
+    assert deltas[0] == deltas[1]
+    assert np.all(status == B.OK)
+    with pytest.raises(TypeError, match="compiled code only"):
+        B.borrow_book(state)

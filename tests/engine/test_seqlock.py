@@ -1,6 +1,7 @@
 """engine/seqlock.py: a writer process publishing self-checking tables at full speed while this
 process verifies >= 10^6 reads (no torn read is ever returned, versions never go back); a writer
-killed mid-publish leaves readers on the last complete version; surfaces round-trip exactly."""
+killed mid-publish (deterministically, by a writer that stalls inside a publish) leaves readers on the
+last complete version; surfaces round-trip exactly."""
 
 from __future__ import annotations
 
@@ -61,29 +62,39 @@ def test_torn_reads_are_detected_in_process():
 
 
 def test_writer_killed_mid_publish_leaves_last_complete_version():
-    table = S.SeqlockTable.create(1 << 20)  # 8 MB: a publish takes milliseconds, so a kill lands inside one
+    """The writer publishes versions 1..3, then stops half-way through publishing version 4 (sequence
+    odd, half the slot written) and is SIGKILLed there: readers keep version 3, before and after the
+    kill, and a new writer resumes."""
+    n = 4096
+    table = S.SeqlockTable.create(n)
+    proc = mp.get_context("spawn").Process(target=S.write_then_stall_mid_publish, args=(table.name, 3, 0.5))
     try:
-        ctx = mp.get_context("spawn")
-        for _attempt in range(20):  # about half of the writer's time is spent inside a publish
-            proc = ctx.Process(target=S.write_patterns, args=(table.name, 1, 60.0))
-            proc.start()
-            _wait_for_version(table, 3, proc)
+        proc.start()
+        end = time.monotonic() + 60.0
+        while not any(s % 2 for s in table.slot_sequences()):
+            assert proc.is_alive() and time.monotonic() < end, "writer did not reach the stalled publish"
+            time.sleep(0.005)
+        stalled = table.read(timeout_s=5.0)  # the writer is alive but stuck mid-publish
+        proc.kill()
+        proc.join(10)
+        assert proc.exitcode == -9  # killed, not finished
+        seqs = table.slot_sequences()
+        cur = int(table.hdr[S._CUR])
+        half = 1 - cur
+        assert seqs[half] % 2 == 1 and seqs[cur] % 2 == 0
+        # The dead writer really wrote half of version 4 into the other slot, and nothing past it.
+        np.testing.assert_array_equal(table.slots[half, : n // 2], 4 * 65536.0 + np.arange(n // 2))
+        assert not S.check_pattern(table.slots[half], 4)
+        for version, values in (stalled, table.read(timeout_s=5.0)):
+            assert version == 3 and S.check_pattern(values, 3)
+        buf = np.empty(n)
+        S.publish_pattern(table.hdr, table.slots, buf, 4)  # a new writer resumes
+        version, values = table.read()
+        assert version == 4 and S.check_pattern(values, 4) and not any(s % 2 for s in table.slot_sequences())
+    finally:
+        if proc.is_alive():
             proc.kill()
             proc.join(10)
-            if any(s % 2 for s in table.slot_sequences()):
-                break
-        seqs = table.slot_sequences()
-        assert any(s % 2 for s in seqs), "the writer was never caught mid-publish"
-        t0 = time.monotonic()
-        version, values = table.read(timeout_s=5.0)
-        assert time.monotonic() - t0 < 5.0
-        cur = int(table.hdr[S._CUR])
-        assert seqs[cur] % 2 == 0 and version == table.hdr[S._SLOT[cur] + 1] >= 2
-        assert S.check_pattern(values, version)
-        buf = np.empty(table.n_values)
-        S.publish_pattern(table.hdr, table.slots, buf, version + 1)  # a new writer resumes
-        assert table.read()[0] == version + 1 and not any(s % 2 for s in table.slot_sequences())
-    finally:
         table.close()
 
 
