@@ -301,20 +301,31 @@ def loop_rows(n: int, repeat: int = 5, seed: int = 11) -> list[dict]:
     hist = np.sum(hists, axis=0)
     cpn = cycles_per_ns()
     pct = latency_percentiles(hist, cpn)
+    recorded = int(hist.sum())
+    hist_note = (f"per-event cycle-counter histogram (4-cycle buckets, {cpn:.3f} cycles/ns) over {repeat * n:,} events"
+                 if recorded == repeat * n else
+                 f"INVALID: the loop's latency histogram holds {recorded:,} of {repeat * n:,} events")
     rate = n / statistics.median(times)
     s = dict(zip(STATE_FIELDS, st.s.tolist()))
+    stored = st.fills["size_lots"][: s["n_fills"]]
+    fill_lots, empty = int(stored.sum()), int(np.count_nonzero(stored <= 0))
+    consistent = (s["n_fills"] <= st.fills.shape[0] and fill_lots == s["volume"] and empty == 0 and s["events"] == n
+                  and s["n_actions"] <= st.actions.shape[0])
     bench = f"tick-to-quote loop, {n:,} events"
     info = (f"run_loop (book + AS surface lookup + risk gate + queue-model fills), median of {repeat}; "
-            f"{s['n_actions']:,} order actions, {s['n_fills']:,} own fills, final position {s['position']} lots")
+            f"{s['n_actions']:,} order actions, {s['n_fills']:,} own fills, final position {s['position']} lots"
+            + ("" if consistent else f"; INCONSISTENT loop state ({s['n_fills']:,} own fills for a buffer of "
+                                     f"{st.fills.shape[0]:,}, {empty} of them of <= 0 lots, summing to {fill_lots} lots "
+                                     f"against a volume of {s['volume']}; events {s['events']} of {n})"))
     return [
         {"benchmark": bench + " (updates/s)", "impl": "quantforge-numba", "median": rate, "unit": "updates/s",
          "note": f"{info}; goal >= {GOALS['loop_updates_s']:.0e}/s: {_met(rate >= GOALS['loop_updates_s'])}; {_SHARED}"},
         {"benchmark": bench + " (p50 latency)", "impl": "quantforge-numba", "median": pct["p50"], "unit": "ns",
-         "note": f"per-event cycle-counter histogram (4-cycle buckets, {cpn:.3f} cycles/ns) over {repeat * n:,} events"},
+         "note": hist_note},
         {"benchmark": bench + " (p99 latency)", "impl": "quantforge-numba", "median": pct["p99"], "unit": "ns",
          "note": f"goal p99 <= {GOALS['loop_p99_ns']:g} ns: {_met(pct['p99'] <= GOALS['loop_p99_ns'])}"},
         {"benchmark": bench + " (p99.9 latency)", "impl": "quantforge-numba", "median": pct["p99.9"], "unit": "ns",
-         "note": f"overflow fraction {pct['overflow_fraction']:.2e}"},
+         "note": f"overflow fraction {pct.get('overflow_fraction', float('nan')):.2e}"},
     ]
 
 
