@@ -15,9 +15,11 @@ emits the required barriers.
 meminfo).  Numba increments and decrements the reference count of every array passed to a compiled
 call that it cannot inline, with atomic instructions; a state made of several arrays pays tens of
 them per call, which costs more than a book operation.  The hot entry points borrow their arrays
-once on entry.  A borrowed view keeps nothing alive: it is valid only while the original array is
-held, so it must never outlive the compiled call that made it (never returned to Python, stored in
-an object or captured); the engine only rebinds a compiled function's own arguments with it.
+once on entry and pass them straight to a compiled worker as arguments.  A borrowed view keeps
+nothing alive: it is valid only while the original array is held, so it must never outlive the
+compiled call that made it (never returned to Python, stored in an object or captured).  Numba's
+dead-code elimination must also see it as an alias of its source (registered below), and views
+gathered in a tuple are not tracked through the tuple, so writes go through a worker's arguments.
 
 The atomic functions take an int64 array and an index: the atomic word is ``arr[idx]`` (8-byte aligned,
 because numpy aligns int64 arrays and shared-memory buffers are page aligned).  They can be called
@@ -33,7 +35,7 @@ from __future__ import annotations
 
 from llvmlite import ir
 from numba import types
-from numba.core import cgutils
+from numba.core import cgutils, ir_utils
 from numba.core.extending import intrinsic
 from numba.np.arrayobj import populate_array
 
@@ -133,3 +135,12 @@ def borrowed(typingctx, arr):
         return dst._getvalue()
 
     return sig, codegen
+
+
+def _borrowed_aliases_its_argument(lhs, args, alias_map, arg_aliases):
+    ir_utils._add_alias(lhs, args[0].name, alias_map, arg_aliases)
+
+
+# Numba's dead-code elimination drops stores to arrays it believes are fresh and unread afterwards; a
+# call result counts as fresh unless registered as an alias of its argument, as done here.
+ir_utils.alias_func_extensions[("borrowed", __name__)] = _borrowed_aliases_its_argument

@@ -105,9 +105,9 @@ def new_book_state(capacity: int = 1 << 16, window: int = 1 << 14, fill_capacity
 def borrow_book(bk):
     """The same book with borrowed (not reference-counted) arrays, for hot loops; compiled code only.
 
-    The view is valid while the caller holds ``bk``: a compiled function rebinds its argument
-    (``bk = borrow_book(bk)``) and never returns or stores the result, so the view dies with the call
-    (see ``atomics.borrowed``).  Called from Python it raises ``TypeError``.
+    The view is valid while the caller holds ``bk``: a compiled entry point passes it straight to a
+    compiled worker (``return _work(borrow_book(bk), ...)``) and never returns or stores it, so the
+    view dies with the call (see ``atomics.borrowed``).  Called from Python it raises ``TypeError``.
     """
     raise TypeError("borrow_book() is for compiled code only: its arrays must not outlive the compiled call")
 
@@ -494,7 +494,11 @@ def book_apply_event(bk, ev):
 def book_apply_events(bk, events, start, status):
     """Apply ``events[start:]`` writing each status; stops early (returns the index reached) when the
     fill buffer could overflow, so the caller drains fills and calls again."""
-    bk = borrow_book(bk)
+    return _apply_events(borrow_book(bk), events, start, status)
+
+
+@_jit
+def _apply_events(bk, events, start, status):
     n = events.shape[0]
     room = bk.fills.shape[0]
     for i in range(start, n):

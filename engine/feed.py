@@ -300,7 +300,11 @@ def _below(state, n):
 
 @_jit
 def _generate(bk, out, seed, mid0, t0_ns, dt_ns, max_live):
-    bk = borrow_book(bk)
+    return _generate_into(borrow_book(bk), out, seed, mid0, t0_ns, dt_ns, max_live)
+
+
+@_jit
+def _generate_into(bk, out, seed, mid0, t0_ns, dt_ns, max_live):
     state = np.zeros(1, np.uint64)
     state[0] = np.uint64(seed)
     n = out.shape[0]

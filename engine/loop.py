@@ -1,17 +1,24 @@
 """The market-making event loop, compiled with Numba: market events in, own order actions and
 simulated own fills out, with a pre-trade risk gate and a per-event latency histogram.
 
-For each event the loop (1) fills own resting orders against executions and trade prints with a
-queue-position model, (2) applies the event to the L3 book, (3) fills own orders the market crossed,
-(4) reads the quote surface at the current time to horizon and inventory, turns depths into prices
-``bid = floor(mid - delta_b / tick)``, ``ask = ceil(mid + delta_a / tick)`` (never crossing the touch),
-(5) passes each side through the risk gate (order size, position limit, price band around the mid,
-loss limit; breaching the loss limit trips a kill switch that cancels everything and stops quoting)
-and (6) emits NEW / REPLACE / CANCEL actions when the wanted quote differs from the live one.  The
-default queue model is hftbacktest's risk-averse one: an own order joins behind the whole level, the
-quantity ahead shrinks only by executions at its price, is capped by the level's size when orders
+For each event the loop (1) applies the event to the L3 book, (2) fills own resting orders against
+the trades it carried (executions, incoming orders that matched, trade prints) with a queue-position
+model, (3) fills own orders the market crossed, (4) reads the quote surface at the current time to
+horizon and inventory, turns depths into prices ``bid = floor(mid - delta_b / tick)``,
+``ask = ceil(mid + delta_a / tick)`` (never crossing the touch; a size of 0 or a depth of ``+inf``
+means that side is not quoted), (5) passes each side through the risk gate (order size, position
+limit, price band around the mid, loss limit; breaching the loss limit trips a kill switch that
+cancels everything and stops quoting for good) and (6) emits NEW / REPLACE / CANCEL actions when the
+wanted quote differs from the live one.  Own orders are simulated: they never enter the market book.
+The default queue model is hftbacktest's risk-averse one: an own order joins behind the whole level,
+the quantity ahead shrinks only by trades at its price and is capped by the level's size when orders
 cancel, and the order fills by what trades beyond the quantity ahead; a trade through its price fills
 it entirely.  ``QUEUE_NONE`` (fill on touch) is the optimistic bound.
+
+Actions are ``ORDER`` records with ``status`` = the ``ACT_*`` code: NEW and REPLACE carry a fresh
+order id, price and size (a REPLACE's ``client_tag`` is the id it replaces, whose remainder is
+cancelled), CANCEL carries the cancelled id and its remaining size.  Cash is kept in tick·lots and
+the loss limit compares the mark-to-mid PnL ``cash + position * mid`` with ``-loss_limit``.
 
 Latency is measured with the cycle counter around steps (1)-(6) and recorded, allocation-free, in a
 linear histogram of 4-cycle buckets; :func:`latency_percentiles` converts it to nanoseconds with a
@@ -35,9 +42,9 @@ import numpy as np
 
 from ..errors import InvalidParameters, check_finite, check_int, check_positive
 from .atomics import borrowed, cycle_counter
-from .book import NO_PRICE, book_apply_event, book_find, book_level_qty, borrow_book
+from .book import NO_PRICE, book_apply_event, book_level_qty, borrow_book
 from .surface import borrow_surface, surface_lookup
-from .types import EV_EXECUTE, EV_TRADE, FILL, MAKER, ORDER
+from .types import EV_TRADE, FILL, MAKER, ORDER
 
 __all__ = ["LOOP_CONFIG", "LoopState", "new_loop_state", "make_config", "run_loop", "latency_percentiles",
            "cycles_per_ns", "QUEUE_RISK_AVERSE", "QUEUE_NONE", "ACT_NEW", "ACT_REPLACE", "ACT_CANCEL", "STATE_FIELDS",
@@ -50,7 +57,7 @@ N_BUCKETS = 1 << 14
 
 LOOP_CONFIG = np.dtype([
     ("tick_size", "f8"), ("horizon_end_ns", "i8"), ("max_position_lots", "i8"), ("max_order_lots", "i8"),
-    ("band_ticks", "i8"), ("loss_limit", "i8"), ("linear", "i8"), ("queue_model", "i8"), ("first_order_id", "i8"),
+    ("band_ticks", "i8"), ("loss_limit", "f8"), ("linear", "i8"), ("queue_model", "i8"), ("first_order_id", "i8"),
 ], align=True)
 """Loop parameters (one record): tick size (price units), horizon end (ns), risk limits (lots, ticks,
 loss in tick·lots), time interpolation flag, queue model, first own order id."""
@@ -77,7 +84,7 @@ def make_config(*, tick_size: float, horizon_end_ns: int, max_position_lots: int
     cfg["max_position_lots"] = check_int("max_position_lots", max_position_lots, minimum=0)
     cfg["max_order_lots"] = check_int("max_order_lots", max_order_lots, minimum=1)
     cfg["band_ticks"] = check_int("band_ticks", band_ticks, minimum=0)
-    cfg["loss_limit"] = int(check_positive("loss_limit", loss_limit))
+    cfg["loss_limit"] = check_positive("loss_limit", loss_limit)
     cfg["linear"] = bool(linear)
     if queue_model not in (QUEUE_RISK_AVERSE, QUEUE_NONE):
         raise InvalidParameters(f"queue_model must be QUEUE_RISK_AVERSE (0) or QUEUE_NONE (1), got {queue_model!r}")
@@ -89,6 +96,8 @@ def make_config(*, tick_size: float, horizon_end_ns: int, max_position_lots: int
 def new_loop_state(cfg: np.ndarray, max_actions: int = 1 << 20, max_fills: int = 1 << 16) -> LoopState:
     s = np.zeros(len(STATE_FIELDS), np.int64)
     s[_NEXT] = cfg["first_order_id"][0]
+    s[_BPX] = s[_APX] = NO_PRICE  # no own order yet (price 0 would read as a live order)
+    s[_BOID] = s[_AOID] = -1
     return LoopState(s, np.zeros(check_int("max_actions", max_actions, minimum=1), ORDER),
                      np.zeros(check_int("max_fills", max_fills, minimum=1), FILL), np.zeros(N_BUCKETS, np.int64))
 
@@ -98,8 +107,15 @@ _leaf = numba.njit(cache=True, nogil=True, boundscheck=False, inline="always")
 
 
 @_leaf
+def _own(side):
+    """Index of the own order's price word on ``side``; its size, queue ahead and id follow it."""
+    return _BPX if side > 0 else _APX
+
+
+@_leaf
 def _own_fill(st, ts, side, price, qty):
     s = st.s
+    o = _own(side)
     s[_POS] += side * qty
     s[_CASH] -= side * qty * price
     s[_VOL] += qty
@@ -107,17 +123,16 @@ def _own_fill(st, ts, side, price, qty):
     if n < st.fills.shape[0]:
         f = st.fills[n]
         f.ts_ns = ts
-        f.order_id = s[_BOID] if side > 0 else s[_AOID]
+        f.order_id = s[o + 3]
         f.match_id = n
         f.side = side
         f.liquidity = MAKER
         f.price_ticks = price
         f.size_lots = qty
     s[_NFILL] = n + 1
-    q = _BQTY if side > 0 else _AQTY
-    s[q] -= qty
-    if s[q] == 0:
-        s[_BPX if side > 0 else _APX] = NO_PRICE
+    s[o + 1] -= qty
+    if s[o + 1] == 0:
+        s[o] = NO_PRICE
 
 
 @_leaf
@@ -125,7 +140,9 @@ def _on_trade(st, cfg, ts, rest_side, price, qty):
     """A trade of ``qty`` at ``price`` against resting orders of ``rest_side``: fill the own order on
     that side if the queue ahead of it is used up or the trade went through its price."""
     s = st.s
-    px, q, ahead = (_BPX, _BQTY, _BAHEAD) if rest_side > 0 else (_APX, _AQTY, _AAHEAD)
+    px = _own(rest_side)
+    q = px + 1
+    ahead = px + 2
     own = s[px]
     if own == NO_PRICE:
         return
@@ -144,7 +161,7 @@ def _on_trade(st, cfg, ts, rest_side, price, qty):
 
 
 @_leaf
-def _act(st, ts, code, oid, side, price, qty):
+def _act(st, ts, code, oid, side, price, qty, prev_oid):
     s = st.s
     n = s[_NACT]
     if n < st.actions.shape[0]:
@@ -157,6 +174,7 @@ def _act(st, ts, code, oid, side, price, qty):
         a.price_ticks = price
         a.size_lots = qty
         a.filled_lots = 0
+        a.client_tag = prev_oid
     s[_NACT] = n + 1
 
 
@@ -164,18 +182,22 @@ def _act(st, ts, code, oid, side, price, qty):
 def _set_side(st, bk, ts, side, want_px, want_qty):
     """Bring the own order on ``side`` to (``want_px``, ``want_qty``); NO_PRICE cancels it."""
     s = st.s
-    px, q, ahead, oid = (_BPX, _BQTY, _BAHEAD, _BOID) if side > 0 else (_APX, _AQTY, _AAHEAD, _AOID)
+    px = _own(side)
+    q = px + 1
+    ahead = px + 2
+    oid = px + 3
     if s[px] == want_px and (want_px == NO_PRICE or s[q] == want_qty):
         return
     if want_px == NO_PRICE:
-        _act(st, ts, ACT_CANCEL, s[oid], side, s[px], 0)
+        _act(st, ts, ACT_CANCEL, s[oid], side, s[px], s[q], s[oid])
         s[px] = NO_PRICE
         s[q] = 0
         return
-    code = ACT_NEW if s[px] == NO_PRICE else ACT_REPLACE
+    live = s[px] != NO_PRICE
+    prev = s[oid] if live else -1
     s[oid] = s[_NEXT]
     s[_NEXT] += 1
-    _act(st, ts, code, s[oid], side, want_px, want_qty)
+    _act(st, ts, ACT_REPLACE if live else ACT_NEW, s[oid], side, want_px, want_qty, prev)
     s[px] = want_px
     s[q] = want_qty
     s[ahead] = book_level_qty(bk, side, want_px)
@@ -185,14 +207,16 @@ def _set_side(st, bk, ts, side, want_px, want_qty):
 def _step(bk, ev, surf, cfg, st):
     s = st.s
     ts = ev.ts_ns
-    if ev.kind == EV_EXECUTE:
-        slot = book_find(bk, ev.order_id)
-        if slot >= 0:
-            _on_trade(st, cfg, ts, bk.ords[slot, 3], ev.price_ticks if ev.price_ticks > 0 else bk.ords[slot, 1], ev.size_lots)
-    elif ev.kind == EV_TRADE:
+    if ev.kind == EV_TRADE:
         _on_trade(st, cfg, ts, ev.side, ev.price_ticks, ev.size_lots)
     book_apply_event(bk, ev)
-    bk.hdr[7] = 0  # the market book's own fill records are not used here
+    # Executions and incoming orders that matched left maker fills in the book's buffer: each one is a
+    # trade against resting orders of its side at its price.
+    for k in range(min(bk.hdr[7], bk.fills.shape[0])):
+        f = bk.fills[k]
+        if f.liquidity == MAKER:
+            _on_trade(st, cfg, ts, f.side, f.price_ticks, f.size_lots)
+    bk.hdr[7] = 0
     bb = bk.hdr[2]
     ba = bk.hdr[3]
     if s[_BPX] != NO_PRICE:
@@ -212,7 +236,7 @@ def _step(bk, ev, surf, cfg, st):
         return
     mid2 = bb + ba
     s[_MID2] = mid2
-    if 2 * (s[_CASH]) + s[_POS] * mid2 < -2 * cfg.loss_limit:  # mark-to-mid PnL below the limit
+    if 2.0 * s[_CASH] + s[_POS] * mid2 < -2.0 * cfg.loss_limit:  # mark-to-mid PnL below the limit
         s[_KILLED] = 1
         _set_side(st, bk, ts, 1, NO_PRICE, 0)
         _set_side(st, bk, ts, -1, NO_PRICE, 0)
@@ -222,7 +246,7 @@ def _step(bk, ev, surf, cfg, st):
     mid = 0.5 * mid2
     want_b = NO_PRICE
     want_a = NO_PRICE
-    if bd != np.inf:
+    if bd != np.inf and bsz > 0:
         want_b = min(np.int64(np.floor(mid - bd / cfg.tick_size)), ba - 1)
         if bsz > cfg.max_order_lots:
             s[_RSIZE] += 1
@@ -233,7 +257,7 @@ def _step(bk, ev, surf, cfg, st):
         elif mid - want_b > cfg.band_ticks or want_b <= 0:
             s[_RBAND] += 1
             want_b = NO_PRICE
-    if ad != np.inf:
+    if ad != np.inf and asz > 0:
         want_a = max(np.int64(np.ceil(mid + ad / cfg.tick_size)), bb + 1)
         if asz > cfg.max_order_lots:
             s[_RSIZE] += 1
@@ -255,9 +279,13 @@ def run_loop(bk, events, surf, cfg_arr, st):
     ``bk`` is a ``BookState``, ``surf`` a ``SurfaceTable``, ``cfg_arr`` a one-record ``LOOP_CONFIG``
     array and ``st`` a ``LoopState``; all state persists in them.  Returns the events processed.
     """
-    bk = borrow_book(bk)
-    surf = borrow_surface(surf)
-    st = LoopState(borrowed(st.s), borrowed(st.actions), borrowed(st.fills), borrowed(st.hist))
+    ls = LoopState(borrowed(st.s), borrowed(st.actions), borrowed(st.fills), borrowed(st.hist))
+    return _run(borrow_book(bk), events, borrow_surface(surf), cfg_arr, ls)
+
+
+@_jit
+def _run(bk, events, surf, cfg_arr, st):
+    """The loop proper; its state arrives as (borrowed) arguments, see ``atomics.borrowed``."""
     cfg = cfg_arr[0]
     nb = st.hist.shape[0]
     for i in range(events.shape[0]):

@@ -88,8 +88,8 @@ def make_surface_table(bid_depth, ask_depth, time_to_horizon_s, q_min: int, bid_
 def borrow_surface(tab):
     """The same table with borrowed (not reference-counted) arrays, for hot loops; compiled code only.
 
-    Valid while the caller holds ``tab``: rebind the argument and never return or store the result
-    (see ``atomics.borrowed``).  Called from Python it raises ``TypeError``.
+    Valid while the caller holds ``tab``: pass it straight to a compiled worker and never return or
+    store it (see ``atomics.borrowed``).  Called from Python it raises ``TypeError``.
     """
     raise TypeError("borrow_surface() is for compiled code only: its arrays must not outlive the compiled call")
 
