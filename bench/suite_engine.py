@@ -54,7 +54,12 @@ GOALS = {"book_ns": 40.0, "book_vs_hftbacktest": 1.4, "loop_updates_s": 1e7, "lo
          "ring_msgs_s": 5e7, "ring_rtt_ns": 400.0}
 LEVELS = 5  # top levels per side compared across the three books
 _CODE_NAMES = ("EV_ADD", "EV_CANCEL", "EV_REDUCE", "EV_EXECUTE", "EV_REPLACE", "EV_TRADE", "EV_MARKET", "EV_MODIFY")
-_SHARED = "2 shared cores, other jobs running: timings are contended"
+
+
+def _shared() -> str:
+    """Contention note: the usable cores and the 1-minute load average when the piece started."""
+    return (f"{len(os.sched_getaffinity(0))} usable cores shared with other jobs (1-min load average "
+            f"{os.getloadavg()[0]:.2f} at this piece's start): timings are contended")
 
 
 def _met(ok: bool) -> str:
@@ -199,6 +204,7 @@ def book_rows(n: int, repeat: int = 5, sorted_repeat: int = 3, hftbacktest: bool
               seed: int = 7) -> list[dict]:
     """(a): ns/event and events/s of the three books on one stream of ``n`` events, with the
     agreement of their final books in the note."""
+    shared = _shared()
     events = synthetic_events(n, seed=seed)
     capacity, window = 1 << 13, 1 << 14
     _quantforge_build(events[: min(n, 1000)], capacity, window)  # compile
@@ -251,7 +257,7 @@ def book_rows(n: int, repeat: int = 5, sorted_repeat: int = 3, hftbacktest: bool
         ratio = hft[best] / qf_ns
         goal += (f"; {ratio:.2f}x hftbacktest's best replay ({best}), goal >= {GOALS['book_vs_hftbacktest']}x: "
                  f"{_met(ratio >= GOALS['book_vs_hftbacktest'])}")
-    qf_note = f"book_apply_events, median of {repeat}; {goal}; {agreement}; {_SHARED}"
+    qf_note = f"book_apply_events, median of {repeat}; {goal}; {agreement}; {shared}"
     rows += [{"benchmark": bench_ns, "impl": "quantforge-numba", "median": qf_ns, "unit": "ns/event", "note": qf_note},
              {"benchmark": bench_rate, "impl": "quantforge-numba", "median": 1e9 / qf_ns, "unit": "events/s"}]
     if hft:
@@ -289,6 +295,7 @@ def as_surface(horizon_s: float, gamma: float = 0.1, sigma: float = 0.05, k: flo
 
 def loop_rows(n: int, repeat: int = 5, seed: int = 11) -> list[dict]:
     """(b): updates/s and latency percentiles of ``run_loop`` over ``n`` events."""
+    shared = _shared()
     events = synthetic_events(n, seed=seed)
     t_start, t_end = int(events["ts_ns"][0]), int(events["ts_ns"][-1]) + 1
     surf = as_surface((t_end - t_start) * 1e-9)
@@ -323,13 +330,14 @@ def loop_rows(n: int, repeat: int = 5, seed: int = 11) -> list[dict]:
     consistent = s["events"] == n and empty == 0 and (fill_lots == s["volume"] or not all_stored)
     bench = f"tick-to-quote loop, {n:,} events"
     info = (f"run_loop (book + AS surface lookup + risk gate + queue-model fills), median of {repeat}; "
-            f"{s['n_actions']:,} order actions, {s['n_fills']:,} own fills, final position {s['position']} lots"
+            f"{s['n_actions']:,} order actions, {s['n_fills']:,} own fills (quotes rest behind the stream's deep "
+            f"touch queues), final position {s['position']} lots"
             + ("" if consistent else f"; INCONSISTENT loop state ({s['n_fills']:,} own fills, {empty} of the stored "
                                      f"ones of <= 0 lots, summing to {fill_lots} lots against a volume of "
                                      f"{s['volume']}; events {s['events']} of {n})"))
     return [
         {"benchmark": bench + " (updates/s)", "impl": "quantforge-numba", "median": rate, "unit": "updates/s",
-         "note": f"{info}; goal >= {GOALS['loop_updates_s']:.0e}/s: {_met(rate >= GOALS['loop_updates_s'])}; {_SHARED}"},
+         "note": f"{info}; goal >= {GOALS['loop_updates_s']:.0e}/s: {_met(rate >= GOALS['loop_updates_s'])}; {shared}"},
         {"benchmark": bench + " (p50 latency)", "impl": "quantforge-numba", "median": pct["p50"], "unit": "ns",
          "note": hist_note},
         {"benchmark": bench + " (p99 latency)", "impl": "quantforge-numba", "median": pct["p99"], "unit": "ns",
@@ -347,6 +355,7 @@ def ring_rows(n_msgs: int, n_pings: int, batches: int = 5, capacity: int = 1 << 
     the consumer side and counts only what the producer wrote inside the batch's window, so records
     buffered before the clock started do not inflate the rate (so ``n_msgs`` should be many times
     ``capacity``)."""
+    shared = _shared()
     ctx = mp.get_context("spawn")
     ring = R.SpscRing.create(R.SEQ_RECORD, capacity)
     errors = np.zeros(2, np.int64)
@@ -394,7 +403,7 @@ def ring_rows(n_msgs: int, n_pings: int, batches: int = 5, capacity: int = 1 << 
         {"benchmark": "SPSC ring, 2 processes, 16-byte records (msgs/s)", "impl": "quantforge-numba",
          "median": rate, "unit": "msgs/s",
          "note": f"median of {batches} batches of {n_msgs:,} through a {capacity:,}-record ring; errors (lost or reordered, corrupted) {errors.tolist()}; "
-                 f"goal >= {GOALS['ring_msgs_s']:.0e}/s: {_met(rate >= GOALS['ring_msgs_s'])}; {_SHARED}"},
+                 f"goal >= {GOALS['ring_msgs_s']:.0e}/s: {_met(rate >= GOALS['ring_msgs_s'])}; {shared}"},
         {"benchmark": "SPSC ring, 2 processes, round trip (ns)", "impl": "quantforge-numba", "median": rtt, "unit": "ns",
          "note": f"median over {batches} batches of the mean of {n_pings:,} ping-echo round trips; goal <= "
                  f"{GOALS['ring_rtt_ns']:g} ns: {_met(rtt <= GOALS['ring_rtt_ns'])}"},
@@ -414,6 +423,7 @@ def _read_many(hdr, slots, out, n):
 def seqlock_rows(n_reads: int, n_t: int = 61, n_q: int = 41, writer_s: float = 60.0) -> list[dict]:
     """(d): ns per consistent read of a packed surface (``n_t`` x ``n_q``), without and with a writer
     process publishing at full speed."""
+    shared = _shared()
     n_values = S.surface_size(n_t, n_q)
     table = S.SeqlockTable.create(n_values)
     rows = []
@@ -447,8 +457,9 @@ def seqlock_rows(n_reads: int, n_t: int = 61, n_q: int = 41, writer_s: float = 6
             proc.join(10)
         rows.append({"benchmark": bench.replace("(ns/read)", "under a publishing writer (ns/read)"),
                      "impl": "quantforge-numba", "median": busy, "unit": "ns/read",
-                     "note": f"writer process published {v1 - v0:,} versions during the reads; {bad} failed reads; "
-                             f"{_SHARED}"})
+                     "note": f"worst case: a writer process republishing back to back ({v1 - v0:,} versions during the "
+                             f"reads), so most copies are overtaken and retried; {bad} failed reads; "
+                             f"{shared}"})
     finally:
         table.close()
     return rows
