@@ -293,10 +293,11 @@ def as_surface(horizon_s: float, gamma: float = 0.1, sigma: float = 0.05, k: flo
     return make_surface_table(bid, ask, tau[:, 0], -q_max)
 
 
-def loop_rows(n: int, repeat: int = 5, seed: int = 11) -> list[dict]:
-    """(b): updates/s and latency percentiles of ``run_loop`` over ``n`` events."""
+def loop_rows(n: int, repeat: int = 5, seed: int = 11, max_live: int = 128) -> list[dict]:
+    """(b): updates/s and latency percentiles of ``run_loop`` over ``n`` events of a thin book
+    (``max_live`` resting orders), whose touch moves often enough for the quotes to be re-priced."""
     shared = _shared()
-    events = synthetic_events(n, seed=seed)
+    events = synthetic_events(n, seed=seed, max_live=max_live)
     t_start, t_end = int(events["ts_ns"][0]), int(events["ts_ns"][-1]) + 1
     surf = as_surface((t_end - t_start) * 1e-9)
     cfg = make_config(tick_size=0.01, horizon_end_ns=t_end, max_position_lots=20, max_order_lots=10, band_ticks=50,
@@ -328,10 +329,10 @@ def loop_rows(n: int, repeat: int = 5, seed: int = 11) -> list[dict]:
     fill_lots, empty = int(stored.sum()), int(np.count_nonzero(stored <= 0))
     all_stored = s["n_fills"] <= st.fills.shape[0]
     consistent = s["events"] == n and empty == 0 and (fill_lots == s["volume"] or not all_stored)
-    bench = f"tick-to-quote loop, {n:,} events"
+    bench = f"tick-to-quote loop, {n:,} events ({max_live} live orders)"
     info = (f"run_loop (book + AS surface lookup + risk gate + queue-model fills), median of {repeat}; "
-            f"{s['n_actions']:,} order actions, {s['n_fills']:,} own fills (quotes rest behind the stream's deep "
-            f"touch queues), final position {s['position']} lots"
+            f"last run: {s['n_actions']:,} order actions, {s['n_fills']:,} own fills, final position "
+            f"{s['position']} lots"
             + ("" if consistent else f"; INCONSISTENT loop state ({s['n_fills']:,} own fills, {empty} of the stored "
                                      f"ones of <= 0 lots, summing to {fill_lots} lots against a volume of "
                                      f"{s['volume']}; events {s['events']} of {n})"))
