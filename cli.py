@@ -95,9 +95,16 @@ def _cmd_demo(args) -> int:
     return 0 if report else 1
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line on stderr and exit status 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="quantforge", description="Market making and optimal execution engine.")
-    sub = p.add_subparsers(dest="command", required=True)
+    p = _Parser(prog="quantforge", description="Market making and optimal execution engine.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     d = sub.add_parser("demo", help="run the Avellaneda–Stoikov (2008) section 4 experiment")
     d.add_argument("--paths", type=_positive_int, default=1000, help="simulated paths per gamma (default 1000)")
@@ -105,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--backend", default="auto", help="numpy, numba, jax, cupy or auto")
     d.add_argument("--seed", type=int, default=2008, help="Philox seed (default 2008)")
     d.add_argument("--out", default="demo-report", help="output folder (default demo-report/)")
-    d.add_argument("--model", default="as", choices=["as"], help="market-making model whose quotes are simulated")
+    d.add_argument("--model", default="as", choices=["as", "glft", "cj"], help="market-making model whose quotes are simulated: as, glft or cj")
     d.set_defaults(func=_cmd_demo)
 
     b = sub.add_parser("bench", help="run benchmark suites against their peers")

@@ -212,5 +212,5 @@ def check_all_finite(name: str, arr: np.ndarray) -> np.ndarray:
         bad = ~np.isfinite(a)
         if bad.any():
             idx = tuple(int(i) for i in np.argwhere(bad)[0])
-            raise InvalidParameters(f"{name} must be finite everywhere; {name}[{idx}] = {a[idx]!r}")
+            raise InvalidParameters(f"{name} must be finite everywhere; {name}[{idx}] = {a[idx].item()!r}")
     return a

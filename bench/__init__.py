@@ -8,6 +8,8 @@ result.
 # suite name -> module implementing ``run(quick: bool) -> list[dict]``
 SUITES: dict[str, str] = {
     "rng": "quantforge.bench.suite_rng",
+    "sde": "quantforge.bench.suite_sde",
+    "hjb": "quantforge.bench.suite_hjb",
     "engine": "quantforge.bench.suite_engine",
 }
 

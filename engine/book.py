@@ -30,7 +30,7 @@ from numba.extending import overload
 
 from ..errors import ExecutionError, InvalidParameters, check_int
 from .atomics import borrowed
-from .types import (BUY, EV_ADD, EV_CANCEL, EV_EXECUTE, EV_MARKET, EV_MODIFY, EV_REDUCE, EV_REPLACE, EV_TRADE, EVENT,
+from .types import (EV_ADD, EV_CANCEL, EV_EXECUTE, EV_MARKET, EV_MODIFY, EV_REDUCE, EV_REPLACE, EV_TRADE, EVENT,
                     FILL, MAKER, TAKER)
 
 __all__ = [
@@ -150,7 +150,7 @@ def _map_insert(bk, key, val):
     bk.mp[i, 1] = val
 
 
-@_jit
+@_leaf
 def _map_delete(bk, key):
     mask = bk.hdr[_MASK]
     i = _home(key, mask)
@@ -226,7 +226,7 @@ def _side_index(side):
     return 0 if side > 0 else 1
 
 
-@_jit
+@_leaf
 def _rest(bk, oid, side, price, qty, ts):
     slot = bk.hdr[_FREE]
     bk.hdr[_FREE] = bk.ords[slot, 4]
@@ -257,7 +257,7 @@ def _rest(bk, oid, side, price, qty, ts):
     bk.lv[s, li, 3] += 1
 
 
-@_jit
+@_leaf
 def _remove(bk, slot):
     """Unlink the order in ``slot`` from its level, the id map and the pool."""
     s = _side_index(bk.ords[slot, 3])
@@ -317,7 +317,7 @@ def _emit(bk, ts, oid, match_id, side, liquidity, price, qty):
     bk.hdr[_NFILL] = n + 1
 
 
-@_jit
+@_leaf
 def _match(bk, oid, side, limit, qty, ts):
     """Match ``qty`` of an incoming order against the other side up to ``limit`` (-1: no limit);
     returns the size left."""
@@ -345,7 +345,7 @@ def _match(bk, oid, side, limit, qty, ts):
 
 
 # ------------------------------------------------------------------------------------ operations
-@_jit
+@_leaf
 def book_add(bk, oid, side, price, qty, ts):
     """Limit order: match what crosses, rest the remainder.  Returns a status code."""
     if side != 1 and side != -1:
@@ -383,7 +383,7 @@ def book_market(bk, oid, side, qty, ts):
     return OK
 
 
-@_jit
+@_leaf
 def book_cancel(bk, oid):
     """Delete a resting order."""
     slot = _map_find(bk, oid) if oid >= 0 else -1
@@ -393,7 +393,7 @@ def book_cancel(bk, oid):
     return OK
 
 
-@_jit
+@_leaf
 def book_reduce(bk, oid, qty):
     """Cancel ``qty`` lots of a resting order, keeping its priority (removes it at zero)."""
     slot = _map_find(bk, oid) if oid >= 0 else -1
@@ -409,7 +409,7 @@ def book_reduce(bk, oid, qty):
     return OK
 
 
-@_jit
+@_leaf
 def book_execute(bk, oid, qty, price, ts):
     """Execute ``qty`` lots of a resting order (a maker fill at ``price`` if > 0, else its own price)."""
     slot = _map_find(bk, oid) if oid >= 0 else -1
@@ -589,6 +589,7 @@ class OrderBook:
 
     Examples
     --------
+    >>> from quantforge.engine.types import BUY, SELL
     >>> b = OrderBook(capacity=8, window=64)
     >>> b.add(1, BUY, 100, 5); b.add(2, SELL, 101, 3); b.add(3, BUY, 101, 4)
     >>> (b.best_bid, b.best_ask)
@@ -644,7 +645,7 @@ class OrderBook:
             i = book_apply_events(self.state, events, i, status)
             fills.append(self.drain_fills())
             if i >= events.shape[0]:
-                return status, np.concatenate(fills)
+                return status, np.concatenate(fills, dtype=FILL)  # keeps the padded record dtype
 
     def drain_fills(self) -> np.ndarray:
         """The fills written since the last drain (a copy), then empties the buffer."""

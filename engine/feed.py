@@ -22,7 +22,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from ..errors import InvalidParameters, check_int
+from ..errors import InvalidParameters, check_in_range, check_int
 from .book import book_apply_event, book_find, borrow_book, new_book_state
 from .types import EV_ADD, EV_CANCEL, EV_EXECUTE, EV_REDUCE, EV_REPLACE, EV_TRADE, EVENT
 
@@ -269,7 +269,7 @@ class FeedDecoder:
         if pos < buf.shape[0]:
             self._counts[_C_TRUNC] = trunc  # an incomplete tail is kept, not yet counted as truncated
         self._tail = buf[pos:].copy()
-        return np.concatenate(parts)
+        return np.concatenate(parts, dtype=EVENT)  # without dtype numpy drops the record padding
 
     def finish(self) -> int:
         """End of stream: count a leftover incomplete message as truncated; returns its byte count."""
@@ -299,12 +299,12 @@ def _below(state, n):
 
 
 @_jit
-def _generate(bk, out, seed, mid0, t0_ns, dt_ns, max_live):
-    return _generate_into(borrow_book(bk), out, seed, mid0, t0_ns, dt_ns, max_live)
+def _generate(bk, out, seed, mid0, t0_ns, dt_ns, max_live, move_ppm):
+    return _generate_into(borrow_book(bk), out, seed, mid0, t0_ns, dt_ns, max_live, move_ppm)
 
 
 @_jit
-def _generate_into(bk, out, seed, mid0, t0_ns, dt_ns, max_live):
+def _generate_into(bk, out, seed, mid0, t0_ns, dt_ns, max_live, move_ppm):
     state = np.zeros(1, np.uint64)
     state[0] = np.uint64(seed)
     n = out.shape[0]
@@ -313,6 +313,7 @@ def _generate_into(bk, out, seed, mid0, t0_ns, dt_ns, max_live):
     n_live = 0
     next_id = 1
     mid = mid0
+    fair = mid0
     match = 1
     hdr = bk.hdr
     for i in range(n):
@@ -327,13 +328,18 @@ def _generate_into(bk, out, seed, mid0, t0_ns, dt_ns, max_live):
         ba = hdr[3]
         if bb > 0 and ba > 0:
             mid = (bb + ba) // 2
+        if move_ppm > 0 and _below(state, 1_000_000) < move_ppm:  # the fair price takes a step
+            fair = max(fair + (1 if _below(state, 2) == 0 else -1), 100)
         r = _below(state, 1000)
         if n_live < 20 or (r < 480 and n_live < max_live):
             side = 1 if _below(state, 2) == 0 else -1
             off = _below(state, 8) + (_below(state, 40) if _below(state, 8) == 0 else 0)
-            if _below(state, 16) == 0:  # the mid wanders
-                mid += _below(state, 3) - 1
-            price = mid - side * off
+            if move_ppm > 0:
+                price = fair - side * off
+            else:
+                if _below(state, 16) == 0:  # the mid wanders
+                    mid += _below(state, 3) - 1
+                price = mid - side * off
             if side > 0 and ba > 0 and price >= ba:
                 price = ba - 1
             if side < 0 and bb > 0 and price <= bb:
@@ -379,6 +385,13 @@ def _generate_into(bk, out, seed, mid0, t0_ns, dt_ns, max_live):
                 e.size_lots = 1 + _below(state, qty - 1)
         else:
             side = 1 if _below(state, 2) == 0 else -1  # side of the resting order hit
+            push = False
+            if move_ppm > 0 and bb > 0 and ba > 0 and 2 * fair != bb + ba:
+                # Takers trade towards the fair price: mostly against the side in its way.
+                side = -1 if 2 * fair > bb + ba else 1
+                push = _below(state, 10) < 9
+                if not push:
+                    side = -side
             best = hdr[2] if side > 0 else hdr[3]
             if best <= 0:
                 e.kind = EV_TRADE
@@ -395,7 +408,7 @@ def _generate_into(bk, out, seed, mid0, t0_ns, dt_ns, max_live):
                 qty = bk.ords[slot, 2]
                 e.kind = EV_EXECUTE
                 e.order_id = oid
-                e.size_lots = min(qty, 1 + _below(state, 8))
+                e.size_lots = qty if push else min(qty, 1 + _below(state, 8))
                 e.match_id = match
                 match += 1
                 if e.size_lots == qty:
@@ -410,10 +423,15 @@ def _generate_into(bk, out, seed, mid0, t0_ns, dt_ns, max_live):
 
 
 def synthetic_events(n: int, seed: int = 0, mid_ticks: int = 10_000, start_ns: int = 34_200 * 10**9,
-                     mean_gap_ns: int = 20_000, max_live: int = 4096) -> np.ndarray:
+                     mean_gap_ns: int = 20_000, max_live: int = 4096, move_prob: float = 0.0) -> np.ndarray:
     """A reproducible stream of ``n`` valid L3 events: adds around a wandering mid, cancels, partial
     cancels, replaces and executions of the order at the head of the best level, so that every
     event applies cleanly to an empty book and the book never crosses.
+
+    With ``move_prob > 0`` a fair price takes a ±1 tick step with that probability per event (a random
+    walk), new orders are placed around it, and nine executions in ten take whole orders from the side
+    between the mid and the fair price, so the book follows it; ``move_prob = 0`` gives a market whose
+    price only jitters around the start.
 
     Parameters
     ----------
@@ -427,6 +445,8 @@ def synthetic_events(n: int, seed: int = 0, mid_ticks: int = 10_000, start_ns: i
         First timestamp (ns since midnight; default 09:30) and mean gap between events (ns).
     max_live : int
         Cap on live orders.
+    move_prob : float
+        Probability per event of a fair-price step (0 to 1).
     """
     n = check_int("n", n, minimum=1)
     seed = check_int("seed", seed, minimum=0)
@@ -434,5 +454,6 @@ def synthetic_events(n: int, seed: int = 0, mid_ticks: int = 10_000, start_ns: i
     out = np.zeros(n, EVENT)
     bk = new_book_state(capacity=max_live + 16, window=1 << 14)
     _generate(bk, out, seed, mid_ticks, check_int("start_ns", start_ns, minimum=0),
-              check_int("mean_gap_ns", mean_gap_ns, minimum=1), check_int("max_live", max_live, minimum=32))
+              check_int("mean_gap_ns", mean_gap_ns, minimum=1), check_int("max_live", max_live, minimum=32),
+              int(round(check_in_range("move_prob", move_prob, 0.0, 1.0) * 1e6)))
     return out

@@ -64,13 +64,14 @@ loss in tick·lots), time interpolation flag, queue model, first own order id.""
 
 STATE_FIELDS = ("position", "cash", "bid_px", "bid_qty", "bid_ahead", "bid_oid", "ask_px", "ask_qty", "ask_ahead",
                 "ask_oid", "next_oid", "killed", "n_fills", "n_actions", "volume", "events", "rej_size", "rej_position",
-                "rej_band", "quotes_skipped", "last_mid2")
+                "rej_band", "quotes_skipped", "last_mid2", "orders_filled")
 (_POS, _CASH, _BPX, _BQTY, _BAHEAD, _BOID, _APX, _AQTY, _AAHEAD, _AOID, _NEXT, _KILLED, _NFILL, _NACT, _VOL, _NEV,
- _RSIZE, _RPOS, _RBAND, _SKIP, _MID2) = range(len(STATE_FIELDS))
+ _RSIZE, _RPOS, _RBAND, _SKIP, _MID2, _NDONE) = range(len(STATE_FIELDS))
 
 LoopState = namedtuple("LoopState", ["s", "actions", "fills", "hist"])
 LoopState.__doc__ = """Loop state: ``s`` int64 words named by ``STATE_FIELDS`` (cash in tick·lots, ``last_mid2`` twice
-the mid in ticks), the ``ORDER`` action and ``FILL`` own-fill buffers (counts in ``s``; entries past a
+the mid in ticks, ``orders_filled`` own orders filled completely; ``next_oid`` minus the first id is the
+number of orders sent), the ``ORDER`` action and ``FILL`` own-fill buffers (counts in ``s``; entries past a
 buffer's end are counted, not stored) and the latency histogram."""
 
 
@@ -133,6 +134,7 @@ def _own_fill(st, ts, side, price, qty):
     s[o + 1] -= qty
     if s[o + 1] == 0:
         s[o] = NO_PRICE
+        s[_NDONE] += 1
 
 
 @_leaf

@@ -57,7 +57,8 @@ def make_surface_table(bid_depth, ask_depth, time_to_horizon_s, q_min: int, bid_
     q_min = check_int("q_min", q_min)
     arrs = []
     for name, a in (("bid_depth", bid_depth), ("ask_depth", ask_depth)):
-        a = np.ascontiguousarray(check_array(name, a, dtype=np.float64, ndim=2, cast=True))
+        # Private writable copies: one compiled signature whatever the caller's arrays (read-only ones too).
+        a = np.array(check_array(name, a, dtype=np.float64, ndim=2, cast=True), order="C", copy=True)
         if a.shape[0] != t.size:
             raise InvalidParameters(f"{name} must have shape (len(time_to_horizon_s)={t.size}, n_q), got {a.shape}")
         if np.isnan(a).any() or np.isneginf(a).any():
@@ -67,7 +68,7 @@ def make_surface_table(bid_depth, ask_depth, time_to_horizon_s, q_min: int, bid_
         raise InvalidParameters(f"bid_depth {arrs[0].shape} and ask_depth {arrs[1].shape} must have the same shape")
     sizes = []
     for name, s in (("bid_size_lots", bid_size_lots), ("ask_size_lots", ask_size_lots)):
-        s = np.ones(arrs[0].shape, np.int64) if s is None else np.ascontiguousarray(check_array(name, s, dtype=np.int64, ndim=2, cast=True))
+        s = np.ones(arrs[0].shape, np.int64) if s is None else np.array(check_array(name, s, dtype=np.int64, ndim=2, cast=True), order="C", copy=True)
         if s.shape != arrs[0].shape or np.any(s < 0):
             raise InvalidParameters(f"{name} must be non-negative with shape {arrs[0].shape}")
         sizes.append(s)
@@ -81,7 +82,7 @@ def make_surface_table(bid_depth, ask_depth, time_to_horizon_s, q_min: int, bid_
         bucket = np.searchsorted(t, t[0] + width * np.arange(n_buckets), side="right").astype(np.int64) - 1
     else:
         width, n_buckets, bucket = 1.0, 1, np.zeros(1, np.int64)
-    return SurfaceTable(arrs[0], arrs[1], sizes[0], sizes[1], np.ascontiguousarray(t), bucket,
+    return SurfaceTable(arrs[0], arrs[1], sizes[0], sizes[1], np.array(t, order="C", copy=True), bucket,
                         np.array([t[0], t[-1], 1.0 / width]), np.array([q_min, t.size, arrs[0].shape[1], n_buckets], np.int64))
 
 

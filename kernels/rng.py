@@ -43,6 +43,7 @@ from numba import njit, prange
 
 from ..errors import InvalidParameters, NumericalError, check_array, check_int
 from .backend import require, resolve_backend
+from .vecmath import box_muller_vec
 
 __all__ = ["philox4x32", "Philox", "PHILOX_M0", "PHILOX_M1", "PHILOX_W0", "PHILOX_W1"]
 
@@ -224,6 +225,42 @@ def _fill_numba(kind, k0, k1, stream, path0, d0, out):
                     d += 1
 
 
+_LANES = 16  # Philox blocks per SIMD batch in the normal fill
+_PATHS_PER_TASK = 64  # paths per parallel task: the scratch arrays are allocated once per task
+
+
+@njit(cache=True, parallel=True)
+def _normals_numba(k0, k1, stream, path0, d0, out):
+    """Normals into ``out`` (n_paths, n_draws): the Philox words and the Box–Muller pairs of 16
+    consecutive blocks of a path are computed in branch-free loops over the blocks, which LLVM turns
+    into SIMD code (with :func:`vecmath.box_muller_vec`), then scattered to draws ``2b, 2b + 1``."""
+    n_paths, n = out.shape
+    if n == 0:
+        return
+    s = np.uint64(stream)
+    b0 = d0 // 2
+    n_blocks = (d0 + n - 1) // 2 - b0 + 1
+    for task in prange((n_paths + _PATHS_PER_TASK - 1) // _PATHS_PER_TASK):
+        u1 = np.empty(_LANES)
+        u2 = np.empty(_LANES)
+        z = np.empty((2, _LANES))
+        for i in range(task * _PATHS_PER_TASK, min(n_paths, (task + 1) * _PATHS_PER_TASK)):
+            p = np.uint64(path0 + i)
+            for g in range(0, n_blocks, _LANES):
+                for ll in range(_LANES):
+                    w0, w1, w2, w3 = philox10(np.uint64(b0 + g + ll), np.uint64(0), p, s, k0, k1)
+                    u1[ll] = u01(w0, w1)
+                    u2[ll] = u01(w2, w3)
+                for ll in range(_LANES):
+                    z[0, ll], z[1, ll] = box_muller_vec(u1[ll], u2[ll])
+                for ll in range(min(_LANES, n_blocks - g)):
+                    j = 2 * (b0 + g + ll) - d0  # column of draw 2b; draw 2b + 1 is the next one
+                    if j >= 0:
+                        out[i, j] = z[0, ll]
+                    if j + 1 < n:
+                        out[i, j + 1] = z[1, ll]
+
+
 @njit(cache=True, parallel=True)
 def _poisson_numba(lam, k0, k1, stream, path0, d0, out):
     n_paths, n = out.shape
@@ -340,6 +377,8 @@ def _poisson_xp(xp, lam, n_paths, n_draws, path0, d0, stream, k0, k1):
 def _to_host(x: Any) -> np.ndarray:
     if isinstance(x, np.ndarray):
         return x
+    if hasattr(x, "copy_to_host"):  # numba.cuda device array (also under the CUDA simulator)
+        return x.copy_to_host()
     if hasattr(x, "get"):  # cupy
         return x.get()
     return np.asarray(x)
@@ -396,8 +435,8 @@ def philox4x32(counter: np.ndarray, key: np.ndarray, rounds: int = 10, backend: 
     if name == "cupy":
         from . import rng_cuda
 
-        out = rng_cuda.philox_words(ctr, k, rounds)
-        return (_to_host(out) if to_host else out).reshape(lead + (4,))
+        out = rng_cuda.philox_words(ctr, k, rounds, to_host=to_host)
+        return out.reshape(lead + (4,))
     xp, ctx = _namespace(name)
     with ctx():
         c = [xp.asarray(ctr[:, i].astype(np.uint64)) for i in range(4)]
@@ -492,13 +531,15 @@ class Philox:
         code = _KINDS[kind]
         if name == "numba":
             out = np.empty((n_paths, n_draws), dtype=np.float64)
-            _fill_numba(code, np.uint64(k0), np.uint64(k1), self.stream, path_offset, draw_offset, out)
+            if code == 1:
+                _normals_numba(np.uint64(k0), np.uint64(k1), self.stream, path_offset, draw_offset, out)
+            else:
+                _fill_numba(code, np.uint64(k0), np.uint64(k1), self.stream, path_offset, draw_offset, out)
             return out
         if name == "cupy":
             from . import rng_cuda
 
-            out = rng_cuda.fill(code, k0, k1, self.stream, n_paths, n_draws, path_offset, draw_offset)
-            return _to_host(out) if to_host else out
+            return rng_cuda.fill(code, k0, k1, self.stream, n_paths, n_draws, path_offset, draw_offset, to_host=to_host)
         parity, block0 = draw_offset % 2, draw_offset // 2
         if name == "jax":
             import jax
@@ -548,8 +589,7 @@ class Philox:
         elif name == "cupy":
             from . import rng_cuda
 
-            out = rng_cuda.poisson(lam_b, k0, k1, self.stream, path_offset, draw_offset)
-            out = _to_host(out) if to_host else out
+            out = rng_cuda.poisson(lam_b, k0, k1, self.stream, path_offset, draw_offset, to_host=to_host)
         else:
             xp, ctx = _namespace(name)
             with ctx():

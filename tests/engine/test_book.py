@@ -292,3 +292,10 @@ def test_writes_through_a_borrowed_view_are_kept():
     a = np.zeros(4, np.int64)
     bump(a, 10)
     assert a.tolist() == [3, 3, 2, 2]
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    result = doctest.testmod(B, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0

@@ -123,3 +123,22 @@ def test_synthetic_stream_is_a_valid_book_stream():
         elif k == EV_REPLACE:
             assert ref.replace(oid, int(e["new_order_id"]), int(e["price_ticks"]), int(e["size_lots"])) == B.OK
     assert book.orders() == {k: tuple(v) for k, v in ref.orders.items()}
+
+
+def test_synthetic_stream_with_a_moving_fair_price():
+    """With move_prob > 0 the book follows a random-walk fair price: still a valid, never-crossed stream,
+    and the mid travels much further than in the default stream."""
+    def mids(ev):
+        book = B.OrderBook(1 << 13, 1 << 14)
+        out = []
+        for i in range(0, ev.shape[0], 2000):
+            status, _ = book.apply(ev[i:i + 2000])
+            assert (status == B.OK).all() and book.best_bid < book.best_ask
+            out.append((book.best_bid + book.best_ask) / 2)
+        return np.array(out)
+
+    still = mids(synthetic_events(100_000, seed=2))
+    moving = mids(synthetic_events(100_000, seed=2, move_prob=0.01))
+    assert np.ptp(moving) > 20 and np.ptp(moving) > 3 * np.ptp(still)
+    with pytest.raises(InvalidParameters, match="move_prob"):
+        synthetic_events(10, move_prob=-0.1)

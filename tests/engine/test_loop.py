@@ -320,7 +320,8 @@ def test_accounting_identities_on_a_long_run():
         assert left >= 0
     n_new = int(np.count_nonzero(acts["status"] == L.ACT_NEW) + np.count_nonzero(acts["status"] == L.ACT_REPLACE))
     n_full = sum(1 for oid, v in posted.items() if v[2] == filled.get(oid, 0))
-    assert n_new == n_full + len(ended) + len(live)
+    assert n_new == n_full + len(ended) + len(live) == s["next_oid"] - (1 << 40)
+    assert s["orders_filled"] == n_full
     # Latency histogram: one entry per event; percentiles positive and monotone.
     assert int(st.hist.sum()) == ev.shape[0]
     pct = L.latency_percentiles(st.hist, L.cycles_per_ns(0.01))

@@ -1,0 +1,68 @@
+"""Suite ``rng``: standard normals per second from quantforge's Philox4x32-10 on every backend here,
+against numpy's default Generator (PCG64, ziggurat), numpy's Philox4x64 bit generator, and JAX's
+threefry (``jax.random.normal``), on the same count, in one run.
+
+quantforge draws by (path, draw) address, so its batch is shaped (paths, draws) with the work spread
+over paths; the peers draw a flat vector.  Every implementation allocates its float64 output.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..kernels.backend import available_backends
+from ..kernels.rng import Philox
+from .harness import median_time
+
+_PATHS = 256
+
+
+def run(quick: bool = False) -> list[dict]:
+    n = 2**20 if quick else 2**24
+    repeat = 3 if quick else 7
+    draws = n // _PATHS
+    rows: list[dict] = []
+
+    def add(impl: str, fn, note: str = "") -> None:
+        median, _ = median_time(fn, repeat=repeat, warmup=1)
+        rows.append({"benchmark": f"normals float64 x{n}", "impl": impl, "median": n / median, "unit": "normals/s",
+                     "seconds": median, "note": note})
+
+    gen = Philox(seed=20241125, stream=0)
+    for backend in available_backends():
+        if backend == "numpy" and not quick:
+            # the array-namespace reference: correct, not fast; a quarter of the size keeps the run short
+            m = n // 4
+            median, _ = median_time(lambda: gen.normals(_PATHS, m // _PATHS, backend="numpy"), repeat=3)
+            rows.append({"benchmark": f"normals float64 x{n}", "impl": "quantforge-numpy", "median": m / median,
+                         "unit": "normals/s", "seconds": median * 4, "note": "quantforge-numpy measured on n/4 draws"})
+            continue
+        if backend == "jax":
+            add("quantforge-jax", lambda: np.asarray(gen.normals(_PATHS, draws, backend="jax")))
+        elif backend == "cupy":
+            import cupy
+
+            def on_gpu():
+                gen.normals(_PATHS, draws, backend="cupy", to_host=False)
+                cupy.cuda.Device().synchronize()
+
+            add("quantforge-cupy", on_gpu, note="cupy: kept on the device, synchronised")
+        else:
+            add(f"quantforge-{backend}", lambda b=backend: gen.normals(_PATHS, draws, backend=b))
+
+    pcg = np.random.default_rng(1)
+    add("numpy", lambda: pcg.standard_normal(n), note="numpy: default_rng (PCG64) standard_normal, ziggurat, one thread")
+    phx = np.random.Generator(np.random.Philox(1))
+    add("numpy-philox4x64", lambda: phx.standard_normal(n), note="numpy-philox4x64: Philox4x64 bit generator, ziggurat, one thread")
+    if "jax" in available_backends():
+        import jax
+
+        with jax.enable_x64(True):
+            f = jax.jit(lambda k: jax.random.normal(k, (n,), dtype=jax.numpy.float64))
+            key = jax.random.key(1)
+
+            def threefry():
+                f(key).block_until_ready()
+
+            add("jax-threefry", threefry, note="jax-threefry: jax.random.normal (threefry2x32), jit, float64")
+    return rows

@@ -1,0 +1,407 @@
+"""Fractional Brownian motion and the rough Bergomi model, batched over paths.
+
+Fractional Gaussian noise (fGn) of Hurst index H is the stationary Gaussian sequence with
+autocovariance ``gamma(k) = (|k+1|^{2H} - 2|k|^{2H} + |k-1|^{2H}) / 2``; fractional Brownian motion is
+its cumulative sum.  The rough Bergomi model (Bayer, Friz & Gatheral 2016, eq. 4.1) drives the
+variance by the Volterra process ``Y_t = sqrt(2H) int_0^t (t-s)^{H-1/2} dW_s``:
+``V_t = xi0 exp(eta Y_t - eta^2 t^{2H} / 2)``, ``dS_t / S_t = sqrt(V_t) (rho dW_t + sqrt(1-rho^2) dW^perp_t)``.
+
+Notes
+-----
+*Davies–Harte* (Davies & Harte 1987; Dietrich & Newsam 1997): the covariance of n fGn values is
+embedded in a 2n circulant matrix whose eigenvalues ``lambda = FFT(c)`` are non-negative for every
+H in (0, 1) (Craigmile 2003); ``Re FFT(sqrt(lambda / 2n) (Z1 + i Z2))`` then has exactly the fGn
+covariance.  O(n log n) per path, batched as one FFT over all paths.  *Cholesky* factors the n x n
+covariance: O(n^3) once, exact, the reference.
+
+*Hybrid scheme* (Bennedsen, Lunde & Pakkanen 2017, eqs. 2.7, 4.3 and 4.5, with kappa = 1): on the
+grid ``t_i = i dt``, ``Y(t_i) = sqrt(2H) (int_{t_{i-1}}^{t_i} (t_i - s)^a dW_s + sum_{k=2}^{i} (b_k dt)^a
+dW_{i-k})`` with ``a = H - 1/2`` and the optimal points ``b_k = ((k^{a+1} - (k-1)^{a+1}) / (a+1))^{1/a}``;
+the pair (dW_i, exact near integral) is drawn from its 2 x 2 covariance and the sum is one batched
+FFT convolution.  *Exact* rough Bergomi samples (Y(t_1..t_n), W(t_1..t_n)) jointly from their
+covariance (Bayer, Friz & Gatheral 2016, section 4; ``Cov(Y_s, Y_t)`` by the hypergeometric function)
+by Cholesky, for small grids.  Prices use the log-Euler step for S with V at the left end of each step.
+
+Random numbers come from Philox (``kernels.rng``): fGn by Davies–Harte takes normal draws
+``[0, 2n)`` (real parts) and ``[2n, 4n)`` (imaginary parts) of stream ``s``, by Cholesky draws
+``[0, n)``; rough Bergomi takes draws ``[0, 2n)`` of stream ``s`` for the Volterra pair (hybrid:
+draws 2i, 2i+1 for step i; exact: the 2n-vector) and draws ``[0, n)`` of stream ``s + 1`` for W^perp.
+
+References
+----------
+Davies, R. B. & Harte, D. S. (1987). Tests for Hurst effect. Biometrika 74(1).
+Craigmile, P. F. (2003). Simulating a class of stationary Gaussian processes using the Davies–Harte
+algorithm. J. Time Ser. Anal. 24(5).
+Bayer, C., Friz, P. & Gatheral, J. (2016). Pricing under rough volatility. Quant. Finance 16(6).
+Bennedsen, M., Lunde, A. & Pakkanen, M. S. (2017). Hybrid scheme for Brownian semistationary
+processes. Finance Stoch. 21.
+McCrickerd, R. & Pakkanen, M. S. (2018). Turbocharging Monte Carlo pricing for the rough Bergomi
+model. Quant. Finance 18(11).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import InvalidParameters, MatrixError, NumericalInstability, check_choice, check_finite, check_in_range, \
+    check_int, check_nonnegative, check_positive
+from .backend import require, resolve_backend
+from .options import implied_vol
+from .rng import Philox
+
+__all__ = ["fgn_autocovariance", "fgn", "fbm", "volterra_covariance", "rough_bergomi", "RoughBergomiPaths",
+           "RoughVolatilitySolver", "implied_vol_smile", "FGN_METHODS", "RBERGOMI_METHODS"]
+
+FGN_METHODS: tuple[str, ...] = ("davies-harte", "cholesky")
+RBERGOMI_METHODS: tuple[str, ...] = ("hybrid", "cholesky")
+_MAX_CHOLESKY = 2048
+
+
+def fgn_autocovariance(hurst: float, n: int) -> np.ndarray:
+    """``gamma(k)`` for k = 0..n-1: the autocovariance of unit-step fractional Gaussian noise."""
+    hurst = check_in_range("hurst", hurst, 0.0, 1.0, low_open=True, high_open=True)
+    k = np.arange(n, dtype=np.float64)
+    h2 = 2.0 * hurst
+    return 0.5 * (np.abs(k + 1) ** h2 - 2.0 * k**h2 + np.abs(k - 1) ** h2)
+
+
+def _xp(name: str):
+    if name == "jax":
+        require("jax", purpose="backend 'jax'")
+        import jax.numpy as jnp
+
+        return jnp
+    if name == "cupy":
+        return require("cupy", purpose="backend 'cupy'")
+    return np
+
+
+def _host(a) -> np.ndarray:
+    if hasattr(a, "get"):
+        return a.get()
+    return np.asarray(a)
+
+
+def _normals(name, seed, stream, n_paths, n_draws, path_offset, draw_offset=0):
+    """Philox normals on the backend: numba fills on the CPU, the others use their own path."""
+    gen = Philox(seed, stream)
+    return gen.normals(n_paths, n_draws, path_offset=path_offset, draw_offset=draw_offset, backend=name,
+                       to_host=name not in ("jax", "cupy"))
+
+
+def _davies_harte_eigenvalues(hurst: float, n: int) -> np.ndarray:
+    g = fgn_autocovariance(hurst, n + 1)
+    c = np.concatenate([g[: n + 1], g[n - 1 : 0 : -1]])  # first row of the 2n circulant
+    lam = np.fft.fft(c).real
+    if lam.min() < -1e-10 * lam.max():
+        raise MatrixError(f"circulant embedding has a negative eigenvalue {lam.min()!r} (hurst={hurst}, n={n})")
+    return np.maximum(lam, 0.0)
+
+
+def _check_common(hurst, n_steps, n_paths, seed, stream, path_offset):
+    hurst = check_in_range("hurst", hurst, 0.0, 1.0, low_open=True, high_open=True)
+    n_steps = check_int("n_steps", n_steps, minimum=1)
+    n_paths = check_int("n_paths", n_paths, minimum=1)
+    check_int("seed", seed, minimum=0, maximum=2**64 - 1)
+    check_int("stream", stream, minimum=0, maximum=2**32 - 2)
+    check_int("path_offset", path_offset, minimum=0, maximum=2**32 - n_paths)
+    return hurst, n_steps, n_paths
+
+
+def fgn(hurst: float, n_steps: int, n_paths: int, *, horizon: float = 1.0, method: str = "davies-harte",
+        seed: int = 0, stream: int = 0, path_offset: int = 0, backend: str | None = None, to_host: bool = True):
+    """Fractional Gaussian noise: increments of fBM over ``n_steps`` equal steps of ``horizon``.
+
+    Parameters
+    ----------
+    hurst : float
+        Hurst index H in (0, 1).
+    n_steps, n_paths : int
+        Increments per path (>= 1) and number of paths (>= 1).
+    horizon : float, default 1.0
+        Length of the path in years; increments have variance ``(horizon / n_steps)^{2H}``.
+    method : {"davies-harte", "cholesky"}
+        Davies–Harte circulant embedding (batched FFT, O(n log n)) or the Cholesky reference
+        (O(n^3), n_steps <= 2048).
+    seed, stream, path_offset : int
+        The Philox stream and the first path index (see the module notes for the draw layout).
+    backend : str, optional
+        ``numpy``, ``numba`` (Philox normals in numba, FFT by numpy), ``jax``, ``cupy`` or ``auto``.
+
+    Returns
+    -------
+    array of float64, shape (n_paths, n_steps)
+
+    Raises
+    ------
+    InvalidParameters
+        For H outside (0, 1), a non-positive horizon, counts below 1 or an unknown method.
+    """
+    hurst, n_steps, n_paths = _check_common(hurst, n_steps, n_paths, seed, stream, path_offset)
+    horizon = check_positive("horizon", horizon)
+    method = check_choice("method", method, FGN_METHODS)
+    name = resolve_backend(backend)
+    xp = _xp(name)
+    scale = (horizon / n_steps) ** hurst
+    ctx = _x64(name)
+    with ctx:
+        if method == "cholesky":
+            if n_steps > _MAX_CHOLESKY:
+                raise InvalidParameters(f"method 'cholesky' is the O(n^3) reference; n_steps must be <= "
+                                        f"{_MAX_CHOLESKY}, got {n_steps}")
+            g = fgn_autocovariance(hurst, n_steps)
+            cov = g[np.abs(np.subtract.outer(np.arange(n_steps), np.arange(n_steps)))]
+            chol = xp.asarray(np.linalg.cholesky(cov))
+            z = xp.asarray(_normals(name, seed, stream, n_paths, n_steps, path_offset))
+            out = scale * (z @ chol.T)
+        else:
+            lam = xp.asarray(np.sqrt(_davies_harte_eigenvalues(hurst, n_steps) / (2 * n_steps)))
+            z = xp.asarray(_normals(name, seed, stream, n_paths, 4 * n_steps, path_offset))
+            w = z[:, : 2 * n_steps] + 1j * z[:, 2 * n_steps :]
+            out = scale * xp.fft.fft(lam * w, axis=1).real[:, :n_steps]
+        return _host(out) if to_host else out
+
+
+def fbm(hurst: float, n_steps: int, n_paths: int, *, horizon: float = 1.0, method: str = "davies-harte",
+        seed: int = 0, stream: int = 0, path_offset: int = 0, backend: str | None = None) -> np.ndarray:
+    """Fractional Brownian motion on ``n_steps + 1`` grid points ``t_i = i horizon / n_steps``, B_0 = 0.
+
+    Parameters as :func:`fgn`; returns float64 of shape (n_paths, n_steps + 1).
+    """
+    inc = fgn(hurst, n_steps, n_paths, horizon=horizon, method=method, seed=seed, stream=stream,
+              path_offset=path_offset, backend=backend)
+    out = np.zeros((n_paths, n_steps + 1))
+    np.cumsum(inc, axis=1, out=out[:, 1:])
+    return out
+
+
+class _x64:
+    """``jax.enable_x64`` for the jax backend, nothing otherwise."""
+
+    def __init__(self, name):
+        self.ctx = None
+        if name == "jax":
+            import jax
+
+            self.ctx = jax.enable_x64(True)
+
+    def __enter__(self):
+        if self.ctx is not None:
+            self.ctx.__enter__()
+
+    def __exit__(self, *exc):
+        if self.ctx is not None:
+            return self.ctx.__exit__(*exc)
+        return False
+
+
+# ---------------------------------------------------------------------------------------------
+# Rough Bergomi
+# ---------------------------------------------------------------------------------------------
+def volterra_covariance(hurst: float, times: np.ndarray) -> np.ndarray:
+    """Covariance of (Y(t_1..t_n), W(t_1..t_n)) for ``Y_t = sqrt(2H) int_0^t (t-s)^{H-1/2} dW_s``; (2n, 2n).
+
+    ``Cov(Y_s, Y_t) = 2H/(H+1/2) s^{H+1/2} t^{H-1/2} 2F1(1, 1/2-H; 3/2+H; s/t)`` for s <= t,
+    ``Cov(Y_t, W_s) = sqrt(2H)/(H+1/2) (t^{H+1/2} - (t - min(s, t))^{H+1/2})``, ``Cov(W_s, W_t) = min(s, t)``.
+    """
+    from scipy.special import hyp2f1
+
+    t = np.asarray(times, dtype=np.float64)
+    hp = hurst + 0.5
+    s_, t_ = np.minimum.outer(t, t), np.maximum.outer(t, t)
+    cyy = 2 * hurst / hp * s_**hp * t_ ** (hurst - 0.5) * hyp2f1(1.0, 0.5 - hurst, 1.0 + hp, s_ / t_)
+    tt, ss = np.meshgrid(t, t, indexing="ij")
+    cyw = math.sqrt(2 * hurst) / hp * (tt**hp - (tt - np.minimum(tt, ss)) ** hp)
+    cww = s_
+    return np.block([[cyy, cyw], [cyw.T, cww]])
+
+
+@dataclass(frozen=True)
+class RoughBergomiPaths:
+    """Rough Bergomi paths on ``times`` (n_steps + 1 points from 0): arrays (n_paths, n_steps + 1).
+
+    ``volterra`` is Y, ``variance`` is V (per year), ``spot`` is S.
+    """
+
+    times: np.ndarray
+    volterra: np.ndarray
+    variance: np.ndarray
+    spot: np.ndarray
+
+
+def _hybrid_volterra(xp, name, hurst, dt, n, n_paths, max_history, seed, stream, path_offset):
+    a = hurst - 0.5
+    cov = np.array([[dt, dt ** (a + 1) / (a + 1)], [dt ** (a + 1) / (a + 1), dt ** (2 * a + 1) / (2 * a + 1)]])
+    chol = np.linalg.cholesky(cov)
+    z = xp.asarray(_normals(name, seed, stream, n_paths, 2 * n, path_offset)).reshape(n_paths, n, 2)
+    dw = chol[0, 0] * z[:, :, 0]
+    near = chol[1, 0] * z[:, :, 0] + chol[1, 1] * z[:, :, 1]
+    k = np.arange(n + 1, dtype=np.float64)
+    b = ((k[2:] ** (a + 1) - (k[2:] - 1) ** (a + 1)) / (a + 1)) ** (1 / a)
+    g = np.zeros(n + 1)
+    g[2:] = (b * dt) ** a
+    if max_history is not None:
+        g[max_history + 1 :] = 0.0  # the Riemann sum keeps lags k = 2 .. max_history
+    size = 1 << int(math.ceil(math.log2(2 * n + 2)))
+    conv = xp.fft.irfft(xp.fft.rfft(xp.asarray(g), size) * xp.fft.rfft(dw, size, axis=1), size, axis=1)[:, : n + 1]
+    y = math.sqrt(2 * hurst) * (conv[:, 1:] + near)  # Y(t_i), i = 1..n: lags k >= 2 from conv, k = 1 exact
+    return xp.concatenate([xp.zeros((n_paths, 1)), y], axis=1), dw
+
+
+def _cholesky_volterra(xp, name, hurst, dt, n, n_paths, seed, stream, path_offset):
+    if n > _MAX_CHOLESKY // 2:
+        raise InvalidParameters(
+            f"method 'cholesky' is for small grids; n_steps must be <= {_MAX_CHOLESKY // 2}, got {n}")
+    times = dt * np.arange(1, n + 1)
+    chol = np.linalg.cholesky(volterra_covariance(hurst, times))
+    z = xp.asarray(_normals(name, seed, stream, n_paths, 2 * n, path_offset))
+    yw = z @ xp.asarray(chol.T)
+    zero = xp.zeros((n_paths, 1))
+    w = xp.concatenate([zero, yw[:, n:]], axis=1)
+    return xp.concatenate([zero, yw[:, :n]], axis=1), w[:, 1:] - w[:, :-1]
+
+
+def rough_bergomi(hurst: float, eta: float, rho: float, xi0: float, spot: float, horizon: float, n_steps: int,
+                  n_paths: int, *, method: str = "hybrid", max_history: int | None = None, seed: int = 0,
+                  stream: int = 0, path_offset: int = 0, backend: str | None = None) -> RoughBergomiPaths:
+    """Simulate the rough Bergomi model (Bayer, Friz & Gatheral 2016) with zero rates.
+
+    Parameters
+    ----------
+    hurst : float
+        H in (0, 1) (rough volatility: H around 0.1).
+    eta : float
+        Volatility of volatility, >= 0.
+    rho : float
+        Spot–volatility correlation in [-1, 1].
+    xi0 : float
+        Flat forward variance curve, per year, > 0.
+    spot : float
+        Initial price, > 0.
+    horizon : float
+        Years, > 0; ``dt = horizon / n_steps``.
+    n_steps, n_paths : int
+        Grid steps and paths, >= 1.
+    method : {"hybrid", "cholesky"}
+        Hybrid scheme with kappa = 1 (O(n log n) per path) or exact joint Cholesky (n_steps <= 1024).
+    max_history : int, optional
+        Hybrid scheme only: Y(t_i) keeps the increments of the last ``max_history`` steps (>= 1; the
+        newest by the exact near integral, the others by the Riemann sum); None or >= n_steps keeps all.
+        Truncating the kernel's memory is an approximation; it bounds the history a streaming
+        simulation has to keep.
+    seed, stream, path_offset, backend
+        As in :func:`fgn` (streams ``stream`` and ``stream + 1`` are used).
+
+    Returns
+    -------
+    RoughBergomiPaths
+    """
+    hurst, n_steps, n_paths = _check_common(hurst, n_steps, n_paths, seed, stream, path_offset)
+    eta = check_nonnegative("eta", eta)
+    rho = check_in_range("rho", rho, -1.0, 1.0)
+    xi0 = check_positive("xi0", xi0)
+    spot = check_positive("spot", spot)
+    horizon = check_positive("horizon", horizon)
+    method = check_choice("method", method, RBERGOMI_METHODS)
+    if max_history is not None:
+        max_history = check_int("max_history", max_history, minimum=1)
+        if method != "hybrid":
+            raise InvalidParameters("max_history applies to method 'hybrid' only")
+    name = resolve_backend(backend)
+    xp = _xp(name)
+    dt = horizon / n_steps
+    t = dt * np.arange(n_steps + 1)
+    with _x64(name):
+        if method == "hybrid":
+            y, dw = _hybrid_volterra(xp, name, hurst, dt, n_steps, n_paths, max_history, seed, stream, path_offset)
+        else:
+            y, dw = _cholesky_volterra(xp, name, hurst, dt, n_steps, n_paths, seed, stream, path_offset)
+        v = xi0 * xp.exp(eta * y - 0.5 * eta**2 * xp.asarray(t ** (2 * hurst)))
+        dperp = math.sqrt(dt) * xp.asarray(_normals(name, seed, stream + 1, n_paths, n_steps, path_offset))
+        dz = rho * dw + math.sqrt(1.0 - rho * rho) * dperp
+        vl = v[:, :-1]
+        logs = xp.cumsum(xp.sqrt(vl) * dz - 0.5 * vl * dt, axis=1)
+        s = spot * xp.exp(xp.concatenate([xp.zeros((n_paths, 1)), logs], axis=1))
+        y, v, s = _host(y), _host(v), _host(s)
+    if not (np.all(np.isfinite(v)) and np.all(np.isfinite(s))):
+        raise NumericalInstability("rough Bergomi paths overflowed; reduce eta or the horizon")
+    return RoughBergomiPaths(t, y, v, s)
+
+
+def implied_vol_smile(terminal: np.ndarray, strikes, spot: float, horizon: float, rate: float = 0.0) -> np.ndarray:
+    """Black–Scholes implied volatilities of Monte Carlo prices of European options on ``terminal``.
+
+    Out-of-the-money options are priced (puts below the forward, calls from it on), each as
+    ``e^{-rT} mean(payoff)``, then inverted with :func:`kernels.options.implied_vol`.
+
+    Returns
+    -------
+    numpy.ndarray of the shape of ``strikes``: volatility per square-root year.
+
+    Raises
+    ------
+    InvalidParameters
+        If a Monte Carlo price falls outside the no-arbitrage bounds (too few paths in a far wing).
+    """
+    x = np.asarray(terminal, dtype=np.float64).ravel()
+    k = np.atleast_1d(np.asarray(strikes, dtype=np.float64))
+    fwd = spot * math.exp(rate * horizon)
+    call = k >= fwd
+    payoff = np.where(call[:, None], np.maximum(x[None, :] - k[:, None], 0.0), np.maximum(k[:, None] - x[None, :], 0.0))
+    prices = math.exp(-rate * horizon) * payoff.mean(axis=1)
+    return implied_vol(prices, spot, k, horizon, rate, 0.0, call, backend="numpy").reshape(np.shape(strikes))
+
+
+class RoughVolatilitySolver:
+    """Rough Bergomi simulation and smiles with a fixed Hurst index and kernel memory.
+
+    Parameters
+    ----------
+    hurst : float
+        H in (0, 1).
+    max_history : int, optional
+        Lags kept by the hybrid scheme's Riemann sum (None: all); see :func:`rough_bergomi`.
+    eta, rho, xi0 : float
+        Vol of vol, spot–vol correlation, flat forward variance (defaults: Bayer, Friz & Gatheral
+        2016, figure 5.2: eta = 1.9, rho = -0.9, xi0 = 0.235^2).
+
+    Examples
+    --------
+    >>> from quantforge.kernels.rough import RoughVolatilitySolver
+    >>> solver = RoughVolatilitySolver(hurst=0.07)
+    >>> paths = solver.simulate(100.0, 0.5, 64, 1000, seed=1, backend="numpy")
+    >>> paths.variance.shape
+    (1000, 65)
+    """
+
+    def __init__(self, hurst: float, max_history: int | None = None, *, eta: float = 1.9, rho: float = -0.9,
+                 xi0: float = 0.235**2):
+        self.hurst = check_in_range("hurst", hurst, 0.0, 1.0, low_open=True, high_open=True)
+        self.max_history = None if max_history is None else check_int("max_history", max_history, minimum=1)
+        self.eta = check_nonnegative("eta", eta)
+        self.rho = check_in_range("rho", rho, -1.0, 1.0)
+        self.xi0 = check_positive("xi0", xi0)
+
+    def __repr__(self) -> str:
+        return (f"RoughVolatilitySolver(hurst={self.hurst}, max_history={self.max_history}, eta={self.eta}, "
+                f"rho={self.rho}, xi0={self.xi0})")
+
+    def simulate(self, spot: float, horizon: float, n_steps: int, n_paths: int, *, seed: int = 0, stream: int = 0,
+                 backend: str | None = None) -> RoughBergomiPaths:
+        """Rough Bergomi paths by the hybrid scheme; see :func:`rough_bergomi`."""
+        return rough_bergomi(self.hurst, self.eta, self.rho, self.xi0, spot, horizon, n_steps, n_paths,
+                             max_history=self.max_history, seed=seed, stream=stream, backend=backend)
+
+    def smile(self, strikes, spot: float, horizon: float, n_steps: int, n_paths: int, *, seed: int = 0,
+              backend: str | None = None) -> np.ndarray:
+        """Implied volatilities at ``strikes`` for expiry ``horizon`` from simulated prices."""
+        paths = self.simulate(spot, horizon, n_steps, n_paths, seed=seed, backend=backend)
+        return implied_vol_smile(paths.spot[:, -1], strikes, spot, horizon)
+
+    def fbm(self, n_steps: int, n_paths: int, *, horizon: float = 1.0, seed: int = 0,
+            backend: str | None = None) -> np.ndarray:
+        """Fractional Brownian motion with this solver's Hurst index; see :func:`fbm`."""
+        return fbm(self.hurst, n_steps, n_paths, horizon=horizon, seed=seed, backend=backend)

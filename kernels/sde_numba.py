@@ -1,0 +1,279 @@
+"""The numba (CPU) and shared scalar cores of :mod:`quantforge.kernels.sde`.
+
+The jump-diffusion kernel works on blocks of 16 paths: the Philox words and Box–Muller normals of a
+block are computed in branch-free loops over the lanes that LLVM turns into SIMD code (with the
+vectorisable log and sincos of :mod:`vecmath`), the jumps (a data-dependent amount of work per path)
+lane by lane, and the state update again as a vector loop.  Every lane draws exactly the numbers of
+the documented layout (see :mod:`sde`), so the paths equal the numpy reference to the last few ulps.
+The per-path cores ``_path_scalar`` and ``_jump_scalar`` are plain Python, compiled here for the CPU
+and by :mod:`sde_cuda` for the GPU; general Itô processes get a kernel compiled per set of callables.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from .rng import Philox, _poisson_one, box_muller, philox10, u01
+from .vecmath import box_muller_vec
+
+__all__ = ["simulate"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Scalar cores, compiled by numba for the CPU here and by numba.cuda in sde_cuda.  ``philox10``,
+# ``u01``, ``box_muller``, ``_poisson_one`` and ``_jump_sum`` are globals, rebound per target.
+# prm = [mu_c, sigma, lam_dt, a, b, c, x0, dt, sqrt_dt, exact_drift]
+# ---------------------------------------------------------------------------------------------
+def _jump_scalar(code, j, p, cum, prm, k0, k1, s1, s2):
+    """(J_j, n_j): the sum of the log-jumps of step ``j`` of path ``p`` and their number."""
+    nj = _poisson_one(prm[2], np.uint64(j), p, s1, k0, k1)
+    jsum = 0.0
+    if code == 1:
+        if nj > 0:
+            w0, w1, w2, w3 = philox10(np.uint64(j // 2), np.uint64(0), p, s2, k0, k1)
+            y0, y1 = box_muller(u01(w0, w1), u01(w2, w3))
+            zj = y0 if j % 2 == 0 else y1
+            jsum = nj * prm[3] + prm[4] * math.sqrt(nj) * zj
+    else:
+        for kk in range(nj):
+            d = cum + kk
+            w0, w1, w2, w3 = philox10(np.uint64(d // 2), np.uint64(0), p, s2, k0, k1)
+            u = u01(w0, w1) if d % 2 == 0 else u01(w2, w3)
+            if u < prm[3]:
+                jsum += -math.log(u / prm[3]) / prm[4]
+            else:
+                jsum += math.log((u - prm[3]) / (1.0 - prm[3])) / prm[5]
+    return jsum, nj
+
+
+def _path_scalar(i, code, scheme, correction, prm, n_steps, k0, k1, stream, path0, dw_in, use_dw, store,
+                 paths_out, terminal, maximum, minimum, average, jumps):
+    """One path, one thread (the numba.cuda kernel)."""
+    mu_c = prm[0]
+    sig = prm[1]
+    x = prm[6]
+    dt = prm[7]
+    sqdt = prm[8]
+    exact_drift = prm[9]
+    p = np.uint64(path0 + i)
+    s0 = np.uint64(stream)
+    s1 = np.uint64(stream + 1)
+    s2 = np.uint64(stream + 2)
+    mx = x
+    mn = x
+    acc = 0.0
+    cum = 0
+    z1 = 0.0
+    if store:
+        paths_out[i, 0] = x
+    for j in range(n_steps):
+        if use_dw:
+            dw = dw_in[i, j]
+        elif j % 2 == 0:
+            w0, w1, w2, w3 = philox10(np.uint64(j // 2), np.uint64(0), p, s0, k0, k1)
+            z0, z1 = box_muller(u01(w0, w1), u01(w2, w3))
+            dw = z0 * sqdt
+        else:
+            dw = z1 * sqdt
+        jsum = 0.0
+        if code != 0:
+            jsum, nj = _jump_sum(code, j, p, cum, prm, k0, k1, s1, s2)
+            cum += nj
+        if scheme == 2:
+            x = x * math.exp(exact_drift + sig * dw + jsum)
+        else:
+            xn = x + mu_c * x * dt + sig * x * dw
+            if scheme == 1 and correction:
+                xn = xn + 0.5 * sig * sig * x * (dw * dw - dt)
+            x = xn * math.exp(jsum) if code != 0 else xn
+        if x > mx:
+            mx = x
+        if x < mn:
+            mn = x
+        acc += x
+        if store:
+            paths_out[i, j + 1] = x
+    terminal[i] = x
+    maximum[i] = mx
+    minimum[i] = mn
+    average[i] = acc / n_steps
+    jumps[i] = cum
+
+
+_jump_sum = njit(cache=True, error_model="numpy")(_jump_scalar)
+
+_LANES = 16
+
+
+@njit(cache=True, parallel=True, error_model="numpy")
+def _simulate_numba(code, scheme, correction, prm, n_steps, k0, k1, stream, path0, dw_in, use_dw, store,
+                    paths_out, terminal, maximum, minimum, average, jumps):
+    n = terminal.shape[0]
+    mu_c = prm[0]
+    sig = prm[1]
+    dt = prm[7]
+    sqdt = prm[8]
+    exact_drift = prm[9]
+    milstein = scheme == 1 and correction
+    no_jump = math.exp(-prm[2]) if prm[2] > 0.0 else 1.0
+    s0 = np.uint64(stream)
+    s1 = np.uint64(stream + 1)
+    s2 = np.uint64(stream + 2)
+    for g in prange((n + _LANES - 1) // _LANES):
+        i0 = g * _LANES
+        cnt = min(_LANES, n - i0)
+        x = np.full(_LANES, prm[6])
+        mx = x.copy()
+        mn = x.copy()
+        acc = np.zeros(_LANES)
+        cum = np.zeros(_LANES, dtype=np.int64)
+        u1 = np.empty(_LANES)
+        u2 = np.empty(_LANES)
+        dw = np.zeros((2, _LANES))
+        js = np.zeros((2, _LANES))
+        jf = np.ones((2, _LANES))  # e^J, 1 = exp(0) where a step has no jump
+        if store:
+            for ll in range(cnt):
+                paths_out[i0 + ll, 0] = x[ll]
+        for b in range((n_steps + 1) // 2):
+            m = min(2, n_steps - 2 * b)
+            if use_dw:
+                for h in range(m):
+                    for ll in range(cnt):
+                        dw[h, ll] = dw_in[i0 + ll, 2 * b + h]
+            else:
+                for ll in range(_LANES):
+                    w0, w1, w2, w3 = philox10(np.uint64(b), np.uint64(0), np.uint64(path0 + i0 + ll), s0, k0, k1)
+                    u1[ll] = u01(w0, w1)
+                    u2[ll] = u01(w2, w3)
+                for ll in range(_LANES):
+                    z0, z1 = box_muller_vec(u1[ll], u2[ll])
+                    dw[0, ll] = z0 * sqdt
+                    dw[1, ll] = z1 * sqdt
+            if code != 0:
+                for h in range(m):
+                    # the Poisson inversion's first test, u > e^{-lam dt}, on all lanes at once: only the
+                    # lanes with a jump in this step go through the scalar jump core (which redraws u)
+                    for ll in range(_LANES):
+                        w0, w1, w2, w3 = philox10(np.uint64(2 * b + h), np.uint64(0), np.uint64(path0 + i0 + ll),
+                                                  s1, k0, k1)
+                        u1[ll] = u01(w0, w1)
+                    for ll in range(cnt):
+                        js[h, ll] = 0.0
+                        jf[h, ll] = 1.0
+                        if u1[ll] > no_jump:
+                            js[h, ll], nj = _jump_sum(code, 2 * b + h, np.uint64(path0 + i0 + ll), cum[ll], prm,
+                                                      k0, k1, s1, s2)
+                            jf[h, ll] = math.exp(js[h, ll])
+                            cum[ll] += nj
+            for h in range(m):
+                # one loop per case, so that the call-free Euler/Milstein loop of GBM vectorises
+                if scheme == 2:
+                    for ll in range(_LANES):
+                        x[ll] = x[ll] * math.exp(exact_drift + sig * dw[h, ll] + js[h, ll])
+                elif code != 0:
+                    for ll in range(_LANES):
+                        xl = x[ll]
+                        d = dw[h, ll]
+                        xn = xl + mu_c * xl * dt + sig * xl * d
+                        if milstein:
+                            xn = xn + 0.5 * sig * sig * xl * (d * d - dt)
+                        x[ll] = xn * jf[h, ll]
+                else:
+                    for ll in range(_LANES):
+                        xl = x[ll]
+                        d = dw[h, ll]
+                        xn = xl + mu_c * xl * dt + sig * xl * d
+                        if milstein:
+                            xn = xn + 0.5 * sig * sig * xl * (d * d - dt)
+                        x[ll] = xn
+                for ll in range(_LANES):
+                    xl = x[ll]
+                    mx[ll] = xl if xl > mx[ll] else mx[ll]
+                    mn[ll] = xl if xl < mn[ll] else mn[ll]
+                    acc[ll] += xl
+                if store:
+                    for ll in range(cnt):
+                        paths_out[i0 + ll, 2 * b + h + 1] = x[ll]
+        for ll in range(cnt):
+            terminal[i0 + ll] = x[ll]
+            maximum[i0 + ll] = mx[ll]
+            minimum[i0 + ll] = mn[ll]
+            average[i0 + ll] = acc[ll] / n_steps
+            jumps[i0 + ll] = cum[ll]
+
+
+def _ito_path(drift, diffusion, diffusion_dx):
+    """A numba kernel for one Itô process (compiled per callables; not cached across sessions)."""
+
+    @njit(parallel=True)
+    def kernel(milstein, x0, dt, sqdt, n_steps, k0, k1, stream, path0, dw_in, use_dw, store,
+               paths_out, terminal, maximum, minimum, average):
+        zero = np.uint64(0)
+        s0 = np.uint64(stream)
+        for i in prange(terminal.shape[0]):
+            p = np.uint64(path0 + i)
+            x = x0
+            mx = x
+            mn = x
+            acc = 0.0
+            z1 = 0.0
+            if store:
+                paths_out[i, 0] = x
+            for j in range(n_steps):
+                if use_dw:
+                    dw = dw_in[i, j]
+                elif j % 2 == 0:
+                    w0, w1, w2, w3 = philox10(np.uint64(j // 2), zero, p, s0, k0, k1)
+                    z0, z1 = box_muller(u01(w0, w1), u01(w2, w3))
+                    dw = z0 * sqdt
+                else:
+                    dw = z1 * sqdt
+                t = j * dt
+                b = diffusion(t, x)
+                xn = x + drift(t, x) * dt + b * dw
+                if milstein:
+                    xn = xn + 0.5 * b * diffusion_dx(t, x) * (dw * dw - dt)
+                x = xn
+                mx = max(mx, x)
+                mn = min(mn, x)
+                acc += x
+                if store:
+                    paths_out[i, j + 1] = x
+            terminal[i] = x
+            maximum[i] = mx
+            minimum[i] = mn
+            average[i] = acc / n_steps
+
+    return kernel
+
+
+
+@functools.lru_cache(maxsize=32)
+def _ito_kernel(drift, diffusion, diffusion_dx):
+    return _ito_path(drift, diffusion, diffusion_dx if diffusion_dx is not None else drift)
+
+
+def simulate(model, code, scheme, correction, prm, n_steps, n_paths, seed, stream, path0, dw_in, store):
+    k0, k1 = (np.uint64(w) for w in Philox(seed, stream).key)
+    out = [np.empty(n_paths) for _ in range(4)]
+    jumps = np.zeros(n_paths, dtype=np.int64)
+    paths = np.empty((n_paths, n_steps + 1) if store else (1, 1))
+    dw = dw_in if dw_in is not None else np.empty((1, 1))
+    if code == 3:
+        for name in ("drift", "diffusion", "diffusion_dx"):
+            f = getattr(model, name)
+            if f is not None and not hasattr(f, "py_func"):
+                raise TypeError(f"backend 'numba' needs {name} to be a numba.njit function of scalars (t, x), "
+                                f"got {type(f).__name__}; use backend='numpy' or 'jax' for array callables")
+        kernel = _ito_kernel(model.drift, model.diffusion, model.diffusion_dx)
+        kernel(scheme == 1 and correction, prm[6], prm[7], prm[8], n_steps, k0, k1, stream, path0, dw,
+               dw_in is not None, store, paths, *out)
+    else:
+        _simulate_numba(code, scheme, correction, prm, n_steps, k0, k1, stream, path0, dw, dw_in is not None, store,
+                        paths, *out, jumps)
+    return (*out, jumps, paths if store else None)

@@ -1,0 +1,128 @@
+"""Test for clustering of jump times: an exponential-kernel Hawkes process against a Poisson process.
+
+The intensity ``lambda(t) = mu + alpha beta sum_{t_i < t} exp(-beta (t - t_i))`` (``alpha``: branching
+ratio, the mean number of jumps each jump triggers) has log-likelihood on ``[0, T]`` (Ozaki 1979)
+
+    l = sum_i ln(mu + alpha beta A_i) - mu T - alpha sum_i (1 - exp(-beta (T - t_i))),
+    A_i = exp(-beta (t_i - t_{i-1})) (1 + A_{i-1}),  A_1 = 0,
+
+maximised over ``mu > 0``, ``0 <= alpha < 1``, ``beta > 0``.  The Poisson model is ``alpha = 0`` with
+``mu = n / T``.  The likelihood-ratio statistic ``LR = 2 (l_Hawkes - l_Poisson)`` is referred to the
+boundary mixture ``(chi^2_0 + chi^2_1) / 2`` (Self & Liang 1987); because ``beta`` is not identified
+under the null the mixture is only approximate (Davies 1987): its measured size at nominal 5% is
+about 11% for ~100 Poisson events.  An exact alternative is the Monte Carlo p-value: under the
+Poisson null, given ``n``, the times are ``n`` sorted uniforms on ``[0, T]`` and ``LR`` is invariant
+to the time scale, so ``p = (1 + #{LR_b >= LR}) / (1 + B)`` over ``B`` simulated null samples (drawn from
+the Philox stream ``(seed, stream)``) is valid at every ``n``.  The fitted branching ratio feeds
+:func:`quantforge.models.jump_adjustment.effective_jump_rate`.
+
+References
+----------
+A. G. Hawkes (1971), Biometrika 58(1):83–90.  T. Ozaki (1979), "Maximum likelihood estimation of
+Hawkes' self-exciting point processes", Ann. Inst. Statist. Math. 31:145–155.
+S. G. Self, K.-Y. Liang (1987), J. Amer. Statist. Assoc. 82(398):605–610.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+from scipy.optimize import minimize
+from scipy.special import expit
+from scipy.stats import chi2
+
+from ..errors import InvalidParameters, check_all_finite, check_array, check_in_range, check_int, check_positive
+from ..kernels.rng import Philox
+
+__all__ = ["ClusteringTest", "hawkes_log_likelihood", "jump_clustering_test"]
+
+
+@njit(cache=True)
+def _hawkes_ll(times, horizon, mu, alpha, beta):
+    ll = 0.0
+    a = 0.0
+    for i in range(times.size):
+        if i > 0:
+            a = math.exp(-beta * (times[i] - times[i - 1])) * (1.0 + a)
+        ll += math.log(mu + alpha * beta * a)
+        ll -= alpha * (1.0 - math.exp(-beta * (horizon - times[i])))
+    return ll - mu * horizon
+
+
+def hawkes_log_likelihood(times, horizon: float, mu: float, alpha: float, beta: float) -> float:
+    """The exponential Hawkes log-likelihood above for sorted event times in ``[0, horizon]``."""
+    t = check_all_finite("times", check_array("times", times, dtype=np.float64, cast=True)).ravel()
+    return float(_hawkes_ll(t, check_positive("horizon", horizon), check_positive("mu", mu),
+                            check_in_range("alpha", alpha, 0.0, 1.0, high_open=True), check_positive("beta", beta)))
+
+
+@dataclass(frozen=True)
+class ClusteringTest:
+    """Hawkes fit and likelihood-ratio test against Poisson."""
+
+    mu: float
+    branching_ratio: float
+    beta: float
+    lr_statistic: float
+    p_value: float
+    clustered: bool  # p_value < level
+
+    def summary(self) -> str:
+        return (f"jump clustering: mu {self.mu:.4g}, branching ratio {self.branching_ratio:.3f}, beta {self.beta:.4g}; "
+                f"LR {self.lr_statistic:.3f}, p = {self.p_value:.3g} -> {'clustered' if self.clustered else 'no evidence of clustering'}")
+
+
+def _fit(t, big_t):
+    """Maximum Hawkes and Poisson log-likelihoods and the Hawkes parameters, for sorted times."""
+    n = t.size
+    ll_poisson = n * math.log(n / big_t) - n
+
+    def neg(u):
+        return -_hawkes_ll(t, big_t, math.exp(u[0]), expit(u[1]), math.exp(u[2]))
+
+    best = None
+    mean_gap = big_t / n
+    for beta0 in (0.1 / mean_gap, 1.0 / mean_gap, 10.0 / mean_gap):
+        res = minimize(neg, np.array([math.log(0.5 * n / big_t), 0.0, math.log(beta0)]), method="Nelder-Mead",
+                       options={"xatol": 1e-8, "fatol": 1e-10, "maxiter": 4000})
+        if best is None or res.fun < best.fun:
+            best = res
+    ll_hawkes = max(-best.fun, ll_poisson)
+    return 2.0 * (ll_hawkes - ll_poisson), math.exp(best.x[0]), float(expit(best.x[1])), math.exp(best.x[2])
+
+
+def jump_clustering_test(
+    times, horizon: float, *, level: float = 0.05, n_bootstrap: int = 0, seed: int = 0, stream: int = 0
+) -> ClusteringTest:
+    """Fit the exponential Hawkes process to jump times and test ``alpha = 0``.
+
+    Parameters
+    ----------
+    times : float array
+        Jump times in ``[0, horizon]`` (sorted here), at least 10.
+    horizon : float
+        Observation length ``T`` (same unit as ``times``).
+    level : float
+        Test level for ``clustered``.
+    n_bootstrap : int
+        ``B``; 0 uses the chi-square mixture (approximate), ``B > 0`` the exact Monte Carlo p-value.
+    seed, stream : int
+        The Philox stream of the null samples.
+    """
+    lvl = check_in_range("level", level, 0.0, 1.0, low_open=True, high_open=True)
+    big_t = check_positive("horizon", horizon)
+    n_boot = check_int("n_bootstrap", n_bootstrap, minimum=0)
+    t = np.sort(check_all_finite("times", check_array("times", times, dtype=np.float64, cast=True)).ravel())
+    if t.size < 10 or t[0] < 0 or t[-1] > big_t:
+        raise InvalidParameters(f"times needs at least 10 events inside [0, {big_t}], got {t.size}")
+    lr, mu, alpha, beta = _fit(t, big_t)
+    if n_boot == 0:
+        p = 0.5 * chi2.sf(lr, 1) if lr > 0 else 1.0
+    else:
+        null = np.sort(Philox(seed, stream).uniforms(n_boot, t.size, backend="numpy"), axis=1)
+        exceed = sum(_fit(row, 1.0)[0] >= lr - 1e-9 for row in null)
+        p = (1.0 + exceed) / (1.0 + n_boot)
+    return ClusteringTest(mu, alpha, beta, lr, float(p), p < lvl)

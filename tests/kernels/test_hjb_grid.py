@@ -1,0 +1,103 @@
+"""kernels/hjb_grid.py and kernels/riccati.py: the finite-difference HJB against the exact linear
+solution in 1-D, separability with zero correlation, the Riccati solver against a generic ODE
+integrator, and validation."""
+
+import math
+
+import numpy as np
+import pytest
+from scipy.integrate import solve_ivp
+
+from quantforge.errors import InvalidParameters, MatrixError
+from quantforge.kernels.hjb import solve_linear_hjb
+from quantforge.kernels.hjb_grid import ExponentialSide, solve_hjb_grid
+from quantforge.kernels.riccati import solve_quadratic_riccati
+
+# GLFT in theta form on the Avellaneda–Stoikov market: H(p) = (A/k) C e^{-kp}, C = (1+g/k)^-(1+k/g).
+G, S, A, K = 0.1, 2.0, 140.0, 1.5
+C = (1 + G / K) ** (-(1 + K / G))
+SIDE = ExponentialSide(A * C / K, K)
+
+
+def test_fd_matches_exact_linear_solution_in_1d():
+    q = np.arange(-10, 11, dtype=float)
+    taus = np.linspace(0.0, 1.0, 6)
+    theta = solve_hjb_grid(taus, lower_bounds=(-10,), upper_bounds=(10,), bid_sides=(SIDE,), ask_sides=(SIDE,),
+                           drift=np.array([0.2]), penalty=np.array([[G * S * S]]), terminal_penalty=np.array([[0.01]]))
+    diag = (K * (0.5 * G * S * S * q**2 - 0.2 * q))[None]
+    eta = np.full_like(diag, A * C)
+    log_v = solve_linear_hjb(diag, eta, eta, (-K * 0.01 * q**2)[None], taus, backend="numpy")[0]
+    exact = log_v / K
+    # theta is defined up to nothing: both solve the same ODE system from the same terminal value.
+    np.testing.assert_allclose(theta, exact, atol=1e-8)
+
+
+def test_fd_time_step_convergence_is_fourth_order():
+    q = np.arange(-6, 7, dtype=float)
+    diag = (K * 0.5 * G * S * S * q**2)[None]
+    eta = np.full_like(diag, A * C)
+    exact = solve_linear_hjb(diag, eta, eta, np.zeros_like(diag), np.array([0.5]), backend="numpy")[0, 0] / K
+    errs = []
+    for n in (800, 1600):
+        th = solve_hjb_grid(np.array([0.5]), lower_bounds=(-6,), upper_bounds=(6,), bid_sides=(SIDE,), ask_sides=(SIDE,),
+                            drift=np.zeros(1), penalty=np.array([[G * S * S]]), terminal_penalty=np.zeros((1, 1)), steps_per_unit=n)
+        errs.append(np.abs(th[0] - exact).max())
+    order = math.log2(errs[0] / errs[1])
+    assert 3.5 < order < 4.5, (errs, order)
+
+
+def test_zero_correlation_separates_into_one_dimensional_problems():
+    taus = np.array([0.5])
+    kw = dict(bid_sides=(SIDE, SIDE), ask_sides=(SIDE, SIDE), drift=np.zeros(2), terminal_penalty=np.zeros((2, 2)))
+    th2 = solve_hjb_grid(taus, lower_bounds=(-5, -4), upper_bounds=(5, 4), penalty=np.diag([0.4, 0.9]), **kw)
+    th_a = solve_hjb_grid(taus, lower_bounds=(-5,), upper_bounds=(5,), bid_sides=(SIDE,), ask_sides=(SIDE,), drift=np.zeros(1),
+                          penalty=np.array([[0.4]]), terminal_penalty=np.zeros((1, 1)))
+    th_b = solve_hjb_grid(taus, lower_bounds=(-4,), upper_bounds=(4,), bid_sides=(SIDE,), ask_sides=(SIDE,), drift=np.zeros(1),
+                          penalty=np.array([[0.9]]), terminal_penalty=np.zeros((1, 1)))
+    np.testing.assert_allclose(th2[0], th_a[0][:, None] + th_b[0][None, :], atol=1e-9)
+
+
+def test_riccati_matches_generic_ode_integration():
+    d = np.array([50.0, 80.0, 30.0])
+    corr = np.array([[1.0, 0.5, -0.2], [0.5, 1.0, 0.3], [-0.2, 0.3, 1.0]])
+    gam = 0.1 * np.outer([2.0, 1.0, 3.0], [2.0, 1.0, 3.0]) * corr
+    mu = np.array([0.1, -0.2, 0.05])
+    p0 = 0.01 * np.eye(3)
+    taus = np.array([0.0, 0.1, 0.7, 2.0])
+    a, b = solve_quadratic_riccati(taus, curvature=d, penalty=gam, drift=mu, terminal_penalty=p0)
+
+    def rhs(_, y):
+        am = y[:9].reshape(3, 3)
+        bv = y[9:]
+        da = 0.5 * gam - 4 * am @ np.diag(d) @ am
+        db = -mu - 4 * am @ np.diag(d) @ bv
+        return np.concatenate([da.ravel(), db])
+
+    sol = solve_ivp(rhs, (0.0, 2.0), np.concatenate([p0.ravel(), np.zeros(3)]), t_eval=taus, rtol=1e-11, atol=1e-13, method="DOP853")
+    np.testing.assert_allclose(a.reshape(4, 9), sol.y[:9].T, rtol=1e-7, atol=1e-10)
+    np.testing.assert_allclose(b, sol.y[9:].T, rtol=1e-7, atol=1e-10)
+
+
+@pytest.mark.parametrize(
+    "change, exc",
+    [
+        ({"penalty": np.array([[1.0, 2.0], [0.0, 1.0]])}, MatrixError),
+        ({"penalty": np.array([[1.0, 2.0], [2.0, 1.0]])}, MatrixError),
+        ({"lower_bounds": (3, -3)}, InvalidParameters),
+        ({"lower_bounds": (-1, -1, -1, -1), "upper_bounds": (1, 1, 1, 1)}, InvalidParameters),
+        ({"drift": np.array([np.nan, 0.0])}, InvalidParameters),
+    ],
+)
+def test_grid_validation(change, exc):
+    kw = dict(lower_bounds=(-3, -3), upper_bounds=(3, 3), bid_sides=(SIDE, SIDE), ask_sides=(SIDE, SIDE), drift=np.zeros(2),
+              penalty=np.eye(2), terminal_penalty=np.zeros((2, 2))) | change
+    with pytest.raises(exc):
+        solve_hjb_grid(np.array([1.0]), **kw)
+
+
+def test_riccati_validation():
+    with pytest.raises(InvalidParameters):
+        solve_quadratic_riccati(np.array([1.0]), curvature=[-1.0], penalty=[[1.0]], drift=[0.0], terminal_penalty=[[0.0]])
+    with pytest.raises(MatrixError):
+        solve_quadratic_riccati(np.array([1.0]), curvature=[1.0, 1.0], penalty=[[1.0, 2.0], [2.0, 1.0]], drift=[0.0, 0.0],
+                                terminal_penalty=np.zeros((2, 2)))

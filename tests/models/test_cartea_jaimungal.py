@@ -1,0 +1,81 @@
+"""models/cartea_jaimungal.py: the matrix-exponential solution of CJP ch. 10 against scipy.linalg.expm
+of the book's matrix, the phi = alpha = 0 limit, the terminal condition, the finite-difference path for
+kappa+ != kappa-, monotonicity in the penalties, and parameter validation."""
+
+import math
+
+import numpy as np
+import pytest
+import scipy.linalg as sl
+
+from quantforge.errors import InvalidParameters
+from quantforge.models.cartea_jaimungal import cj_exact_depths, cj_quote_surface
+
+BASE = dict(q_min=-8, q_max=8, kappa_plus=15.0, kappa_minus=15.0, lambda_plus=2.0, lambda_minus=1.5, phi=0.01, alpha=0.05)
+
+
+def test_matches_book_matrix_exponential():
+    # CJP (2015) §10.2: omega(t) = exp(A (T - t)) z, A_qq = -phi kappa q^2, A_{q,q-1} = lambda+/e,
+    # A_{q,q+1} = lambda-/e, z_q = exp(-alpha kappa q^2); h = ln(omega)/kappa.
+    taus = np.array([0.0, 0.3, 1.0, 4.0])
+    bid, ask = cj_exact_depths(taus, backend="numpy", **BASE)
+    q = np.arange(-8, 9)
+    kappa, lp, lm = 15.0, 2.0, 1.5
+    a = np.diag(-0.01 * kappa * q**2.0) + lp / math.e * np.eye(q.size, k=-1) + lm / math.e * np.eye(q.size, k=1)
+    z = np.exp(-0.05 * kappa * q**2.0)
+    for j, tau in enumerate(taus):
+        h = np.log(sl.expm(a * tau) @ z) / kappa
+        np.testing.assert_allclose(ask[j, 1:], 1 / kappa + h[1:] - h[:-1], rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(bid[j, :-1], 1 / kappa + h[:-1] - h[1:], rtol=1e-10, atol=1e-12)
+    assert np.isinf(bid[:, -1]).all() and np.isinf(ask[:, 0]).all()
+
+
+def test_terminal_condition():
+    # At tau = 0, h = -alpha q^2: delta+ = 1/kappa + alpha (1 - 2q), delta- = 1/kappa + alpha (1 + 2q).
+    bid, ask = cj_exact_depths(np.array([0.0]), **BASE)
+    q = np.arange(-8, 9)
+    np.testing.assert_allclose(ask[0, 1:], 1 / 15 + 0.05 * (1 - 2 * q[1:]), rtol=1e-12)
+    np.testing.assert_allclose(bid[0, :-1], 1 / 15 + 0.05 * (1 + 2 * q[:-1]), rtol=1e-12)
+
+
+@pytest.mark.parametrize("kappas", [(15.0, 15.0), (10.0, 20.0)])
+def test_no_penalty_gives_one_over_kappa_far_from_the_bounds(kappas):
+    # Without penalties h does not depend on q on an unbounded grid; the bounds at +-30 reach the
+    # centre only through ~30 fills, whose probability within tau = 1 is ~(lambda/e)^30/30! ~ 1e-32.
+    kp, km = kappas
+    bid, ask = cj_exact_depths(np.linspace(0, 1, 5), q_min=-30, q_max=30, kappa_plus=kp, kappa_minus=km,
+                               lambda_plus=2.0, lambda_minus=2.0, phi=0.0, alpha=0.0)
+    np.testing.assert_allclose(bid[:, 20:41], 1 / km, rtol=1e-9)
+    np.testing.assert_allclose(ask[:, 20:41], 1 / kp, rtol=1e-9)
+
+
+def test_finite_difference_path_agrees_with_exact_for_nearly_equal_kappas():
+    taus = np.linspace(0, 2, 9)
+    bid, ask = cj_exact_depths(taus, backend="numpy", **BASE)
+    bid2, ask2 = cj_exact_depths(taus, **(BASE | {"kappa_minus": 15.0 * (1 + 1e-9)}))
+    np.testing.assert_allclose(bid2[:, :-1], bid[:, :-1], atol=1e-8)
+    np.testing.assert_allclose(ask2[:, 1:], ask[:, 1:], atol=1e-8)
+
+
+def test_inventory_skew_grows_with_the_running_penalty():
+    # Long inventory: ask closer than bid, and more so as phi grows (the book's fig. 10.2 behaviour).
+    skews = []
+    for phi in (0.0, 0.01, 0.05):
+        bid, ask = cj_exact_depths(np.array([2.0]), **(BASE | {"phi": phi, "alpha": 0.0}))
+        assert ask[0, 8 + 3] < bid[0, 8 + 3] or phi == 0.0
+        skews.append(bid[0, 8 + 3] - ask[0, 8 + 3])
+    assert skews[0] < skews[1] < skews[2]
+
+
+def test_surface_has_the_engine_layout():
+    s = cj_quote_surface(np.linspace(0, 1, 11), **BASE)
+    assert s.model == "cartea-jaimungal" and s.bid_depth.shape == (11, 17) and s.q_min == -8
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"kappa_plus": 0.0}, {"lambda_minus": -1.0}, {"phi": np.nan}, {"alpha": -0.1}, {"q_min": 8}, {"mu": np.inf}],
+)
+def test_bad_parameters_raise(change):
+    with pytest.raises(InvalidParameters):
+        cj_exact_depths(np.array([0.0, 1.0]), **(BASE | change))

@@ -1,0 +1,151 @@
+"""models/glft.py: exact quotes against the paper's matrix exponential (scipy), the closed form in the
+large-horizon / continuum limit, structural properties (hypothesis) and parameter validation."""
+
+import numpy as np
+import pytest
+import scipy.linalg as sl
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from quantforge.errors import InvalidParameters
+from quantforge.models.glft import (
+    glft_asymptotic_depths,
+    glft_exact_depths,
+    glft_half_spread_skew,
+    glft_intensity_constants,
+    glft_quote_surface,
+    glft_surfaces,
+)
+from quantforge.models.surface import QuoteSurface
+
+# Avellaneda–Stoikov (2008) section-4 market (shared/REFERENCES.md): sigma=2, A=140, k=1.5, T=1.
+AS = dict(sigma=2.0, A=140.0, k=1.5)
+
+
+def test_exact_matches_paper_matrix_exponential():
+    # GLFT (2013): v(t) = exp(-M (T - t)) 1, M = alpha q^2 on the diagonal, -eta off it,
+    # alpha = k gamma sigma^2 / 2, eta = A (1 + gamma/k)^-(1 + k/gamma); quotes (1/k) ln(v_q/v_q+-1) + ln(1+gamma/k)/gamma.
+    gamma, sigma, a, k, n_max = 0.1, 2.0, 140.0, 1.5, 6
+    taus = np.array([0.0, 0.1, 0.5, 1.0])
+    bid, ask = glft_exact_depths(taus, n_max, gamma, sigma, a, k, backend="numpy")
+    q = np.arange(-n_max, n_max + 1)
+    alpha = k * gamma * sigma**2 / 2
+    eta = a * (1 + gamma / k) ** (-(1 + k / gamma))
+    m = np.diag(alpha * q**2.0) - eta * (np.eye(q.size, k=1) + np.eye(q.size, k=-1))
+    c = np.log(1 + gamma / k) / gamma
+    for j, tau in enumerate(taus):
+        v = sl.expm(-m * tau) @ np.ones(q.size)
+        np.testing.assert_allclose(bid[0, j, :-1], np.log(v[:-1] / v[1:]) / k + c, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(ask[0, j, 1:], np.log(v[1:] / v[:-1]) / k + c, rtol=1e-10, atol=1e-12)
+
+
+def test_bounds_are_not_quoted_and_everything_else_is_finite():
+    bid, ask = glft_exact_depths(np.linspace(0, 1, 5), 4, 0.1, **AS)
+    assert np.all(np.isinf(bid[..., -1])) and np.all(np.isinf(ask[..., 0]))
+    assert np.all(np.isfinite(bid[..., :-1])) and np.all(np.isfinite(ask[..., 1:]))
+
+
+def test_as_market_example_is_finite_and_symmetric_at_zero_inventory():
+    surf = glft_quote_surface(np.linspace(0.0, 1.0, 201), 20, gamma=0.1, **AS)
+    assert isinstance(surf, QuoteSurface) and surf.bid_depth.shape == (201, 41)
+    mid = 20
+    np.testing.assert_allclose(surf.bid_depth[:, mid], surf.ask_depth[:, mid], rtol=1e-13)
+    np.testing.assert_allclose(surf.bid_depth[:, ::-1][:, 1:], surf.ask_depth[:, 1:], rtol=1e-12, atol=1e-12)
+    assert surf.bid_depth[-1, mid] > 0
+
+
+@pytest.mark.parametrize("kw", [{}, {"mu": 0.3}, {"xi": 0.0}, {"delta": 2.0}, {"adverse_selection": 0.2}])
+def test_exact_converges_to_closed_form_in_mid_range(kw):
+    # The error of the closed form (3) at |q| <= 5 shrinks as the horizon grows, then settles (the
+    # exact depths become stationary) at the error of the quadratic Hamiltonian approximation,
+    # which is below 6% of one inventory step of the quotes (omega Delta) here.
+    taus = np.array([0.01, 0.05, 0.2, 5.0, 20.0])
+    bid, ask = glft_exact_depths(taus, 30, 0.1, backend="numba", **AS, **kw)
+    q = np.arange(-30, 31) * kw.get("delta", 1.0)
+    ab, aa = glft_asymptotic_depths(q, 0.1, **AS, **kw)
+    mid = slice(25, 36)
+    err = np.abs(bid[0][:, mid] - ab[mid]).max(axis=1)
+    assert np.all(np.diff(err[:4]) < 0)
+    np.testing.assert_allclose(bid[0, 3, mid], bid[0, 4, mid], rtol=1e-9)
+    step = glft_half_spread_skew(0.1, **AS, **{n: v for n, v in kw.items() if n != "mu"})[1][0] * kw.get("delta", 1.0)
+    assert err[-1] < 0.06 * step
+    np.testing.assert_allclose(ask[0, -1, mid], aa[mid], atol=0.06 * step)
+
+
+def test_closed_form_error_vanishes_in_the_continuum_limit():
+    # omega -> 0 (A large) makes the inventory grid fine relative to the quote scale; the relative
+    # error of (3) against the stationary exact depths must fall with omega.
+    rel = []
+    for a in (140.0, 1400.0, 14000.0):
+        _, omega = glft_half_spread_skew(0.1, 2.0, a, 1.5)
+        bid, _ = glft_exact_depths(np.array([40.0]), 40, 0.1, 2.0, a, 1.5)
+        ab, _ = glft_asymptotic_depths(np.arange(-40, 41), 0.1, 2.0, a, 1.5)
+        rel.append(np.abs(bid[0, -1, 38:43] - ab[38:43]).max() / omega[0])
+    assert rel[0] > rel[1] > rel[2]
+
+
+def test_half_spread_and_skew_agree_with_depths():
+    half, omega = glft_half_spread_skew(0.1, **AS)
+    bid, ask = glft_asymptotic_depths(np.array([-2.0, 0.0, 3.0]), 0.1, **AS)
+    np.testing.assert_allclose((bid + ask) / 2, half[0])
+    np.testing.assert_allclose(np.diff(bid) / np.diff([-2.0, 0.0, 3.0]), omega[0])
+
+
+def test_xi_zero_is_the_limit_of_small_xi():
+    c0, big0 = glft_intensity_constants(0.1, 1.5, xi=0.0)
+    c1, big1 = glft_intensity_constants(0.1, 1.5, xi=1e-7)
+    np.testing.assert_allclose(c0, 1 / 1.5)
+    np.testing.assert_allclose(big0, np.exp(-1.0))
+    np.testing.assert_allclose(c1, c0, rtol=1e-6)
+    np.testing.assert_allclose(big1, big0, rtol=1e-6)
+
+
+def test_batch_equals_single_solves_and_builds_surfaces():
+    gammas = np.array([0.05, 0.1, 0.5])
+    taus = np.linspace(0, 1, 11)
+    bid, ask = glft_exact_depths(taus, 8, gammas, **AS)
+    for i, g in enumerate(gammas):
+        b1, a1 = glft_exact_depths(taus, 8, g, **AS, backend="numpy")
+        np.testing.assert_allclose(bid[i], b1[0], rtol=1e-11)
+    surfs = glft_surfaces(taus, 8, gammas, **AS)
+    assert [s.params["gamma"] for s in surfs] == list(gammas)
+    np.testing.assert_array_equal(surfs[2].inventory_lots, np.arange(-8, 9))
+
+
+params = st.fixed_dictionaries(
+    {
+        "gamma": st.floats(0.01, 2.0),
+        "sigma": st.floats(0.2, 5.0),
+        "A": st.floats(5.0, 300.0),
+        "k": st.floats(0.3, 5.0),
+        "tau": st.floats(0.05, 3.0),
+    }
+)
+
+
+@settings(max_examples=25, deadline=None)
+@given(params)
+def test_properties_spread_positive_skew_sign_and_symmetry(p):
+    bid, ask = glft_exact_depths(np.array([p["tau"]]), 6, p["gamma"], p["sigma"], p["A"], p["k"], backend="numpy")
+    b, a = bid[0, 0], ask[0, 0]
+    assert np.all(b[1:-1] + a[1:-1] > 0)  # spread at interior inventories
+    assert np.all(np.diff(b[:-1]) > 0) and np.all(np.diff(a[1:]) < 0)  # long -> bid further, ask closer
+    np.testing.assert_allclose(b[::-1][1:], a[1:], rtol=1e-9, atol=1e-10)  # q <-> -q
+
+
+@pytest.mark.parametrize(
+    "kw, exc",
+    [
+        ({"gamma": -0.1}, InvalidParameters),
+        ({"sigma": np.nan}, InvalidParameters),
+        ({"A": 0.0}, InvalidParameters),
+        ({"xi": -1.0}, InvalidParameters),
+        ({"gamma": np.array([0.1, 0.2]), "k": np.array([1.0, 2.0, 3.0])}, InvalidParameters),
+        ({"q_max": 0}, InvalidParameters),
+        ({"q_max": 2.5}, TypeError),
+    ],
+)
+def test_bad_parameters_raise_named_errors(kw, exc):
+    args = {"time_to_horizon": np.array([0.0, 1.0]), "q_max": 3, "gamma": 0.1, **AS} | kw
+    with pytest.raises(exc):
+        glft_exact_depths(**args)

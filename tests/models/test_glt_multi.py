@@ -1,0 +1,113 @@
+"""models/glt_multi.py: correlation checks and Higham's nearest-correlation example, portfolio risk and
+hedges in closed form, decoupling at zero correlation, and the Riccati quotes against the grid HJB."""
+
+import numpy as np
+import pytest
+
+from quantforge.engine.types import MARKET_STATE
+from quantforge.errors import InvalidParameters, MatrixError
+from quantforge.models.glft import glft_asymptotic_depths, glft_half_spread_skew
+from quantforge.models.glt_multi import (
+    calculate_multi_asset_quotes,
+    minimum_variance_hedge,
+    multi_asset_depths,
+    multi_asset_grid_depths,
+    multi_asset_surfaces,
+    nearest_correlation,
+    portfolio_risk,
+    validate_correlation,
+)
+
+MARKET = dict(sigmas=np.array([2.0, 1.5]), correlation=np.array([[1.0, 0.6], [0.6, 1.0]]), gamma=0.1, A=140.0, k=1.5)
+
+
+def test_higham_2002_nearest_correlation_example():
+    # Higham (2002), §5: the nearest correlation matrix to tridiag(-1, 2, -1) (4 x 4), to 4 decimals.
+    a = np.array([[2, -1, 0, 0], [-1, 2, -1, 0], [0, -1, 2, -1], [0, 0, -1, 2.0]])
+    expected = np.array(
+        [[1, -0.8084, 0.1916, 0.1068], [-0.8084, 1, -0.6562, 0.1916], [0.1916, -0.6562, 1, -0.8084], [0.1068, 0.1916, -0.8084, 1]]
+    )
+    np.testing.assert_allclose(nearest_correlation(a), expected, atol=1e-4)
+    fixed = validate_correlation(np.array([[1, 0.9, -0.9], [0.9, 1, 0.9], [-0.9, 0.9, 1.0]]), repair=True)
+    assert np.linalg.eigvalsh(fixed).min() > -1e-9 and np.allclose(np.diag(fixed), 1.0)
+
+
+@pytest.mark.parametrize(
+    "matrix, words",
+    [
+        ([[1.0, 0.2], [0.3, 1.0]], "symmetric"),
+        ([[2.0, 0.2], [0.2, 1.0]], "diagonal"),
+        ([[1, 0.9, -0.9], [0.9, 1, 0.9], [-0.9, 0.9, 1.0]], "positive semi-definite"),
+    ],
+)
+def test_bad_correlation_is_a_matrix_error(matrix, words):
+    with pytest.raises(MatrixError, match=words):
+        validate_correlation(np.array(matrix))
+
+
+def test_portfolio_risk_and_two_asset_hedge_closed_forms():
+    s1, s2, rho = 2.0, 1.5, 0.6
+    cov = np.array([[s1 * s1, rho * s1 * s2], [rho * s1 * s2, s2 * s2]])
+    q = np.array([3.0, -1.0])
+    assert portfolio_risk(q, cov) == pytest.approx(9 * s1**2 + s2**2 - 6 * rho * s1 * s2)
+    hedge, resid = minimum_variance_hedge(np.array([3.0, 0.0]), cov, [1])
+    # regression hedge: h2 = -rho s1/s2 q1, residual variance (1 - rho^2) s1^2 q1^2
+    assert hedge[1] == pytest.approx(-rho * s1 / s2 * 3.0) and hedge[0] == 0.0
+    assert resid == pytest.approx((1 - rho**2) * s1**2 * 9.0)
+    with pytest.raises(InvalidParameters):
+        minimum_variance_hedge(q, cov, [2])
+
+
+def test_zero_correlation_decouples_into_single_asset_glft():
+    qs = np.array([[0.0, 0.0], [2.0, -1.0], [-3.0, 4.0]])
+    bid, ask, cross = multi_asset_depths(qs, 50.0, **(MARKET | {"correlation": np.eye(2)}))
+    for i, sigma in enumerate((2.0, 1.5)):
+        b1, a1 = glft_asymptotic_depths(qs[:, i], 0.1, sigma, 140.0, 1.5)
+        np.testing.assert_allclose(bid[:, i], b1, rtol=1e-10)
+        np.testing.assert_allclose(ask[:, i], a1, rtol=1e-10)
+    np.testing.assert_allclose(cross, 0.0, atol=1e-12)
+
+
+def test_riccati_quotes_agree_with_grid_hjb_in_2d_away_from_bounds():
+    # The quadratic approximation against the grid solution (q in [-10, 10]^2, tau = 5, stationary):
+    # at |q_i| <= 1 they agree within 5% of each asset's skew omega_i, the size of the 1-D closed
+    # form's error against the exact GLFT solution.
+    bid_g, ask_g = multi_asset_grid_depths(np.array([5.0]), 10, **MARKET)
+    omegas = np.array([glft_half_spread_skew(0.1, s, 140.0, 1.5)[1][0] for s in (2.0, 1.5)])
+    for q1 in (-1, 0, 1):
+        for q2 in (-1, 0, 1):
+            b, a, _ = multi_asset_depths(np.array([q1, q2], float), 5.0, **MARKET)
+            np.testing.assert_array_less(np.abs(b - bid_g[-1, :, q1 + 10, q2 + 10]), 0.05 * omegas)
+            np.testing.assert_array_less(np.abs(a - ask_g[-1, :, q1 + 10, q2 + 10]), 0.05 * omegas)
+
+
+def test_positive_correlation_makes_a_long_position_lean_on_the_other_asset():
+    # Long asset 0 with rho > 0: asset 1's bid moves away and its ask closer (cross adjustment > 0).
+    b0, a0, _ = multi_asset_depths(np.array([0.0, 0.0]), 5.0, **MARKET)
+    b1, a1, cross = multi_asset_depths(np.array([3.0, 0.0]), 5.0, **MARKET)
+    assert b1[1] > b0[1] and a1[1] < a0[1] and cross[1] > 0
+
+
+def test_calculate_multi_asset_quotes_from_market_states():
+    states = np.zeros(2, MARKET_STATE)
+    states["bid_ticks"] = [9999, 4999]
+    states["ask_ticks"] = [10001, 5001]
+    out = calculate_multi_asset_quotes(states, np.array([2.0, -1.0]), MARKET["correlation"], tick_sizes=np.array([0.01, 0.02]),
+                                       sigmas=MARKET["sigmas"], gamma=0.1, A=140.0, k=1.5, time_to_horizon=5.0)
+    np.testing.assert_allclose(out.bid_price, [100.0, 100.0] - out.bid_depth)
+    np.testing.assert_allclose(out.ask_price, [100.0, 100.0] + out.ask_depth)
+    assert out.hedge.shape == (2, 2) and out.hedge[0, 0] == 0.0 and out.hedge[0, 1] < 0
+    assert "portfolio variance" in out.summary()
+    with pytest.raises(MatrixError):
+        calculate_multi_asset_quotes(states, np.zeros(2), np.array([[1.0, 1.2], [1.2, 1.0]]), tick_sizes=np.ones(2),
+                                     sigmas=MARKET["sigmas"], gamma=0.1, A=140.0, k=1.5, time_to_horizon=1.0)
+
+
+def test_per_asset_surfaces_match_pointwise_depths():
+    t = np.linspace(0.0, 2.0, 9)
+    surfs = multi_asset_surfaces(t, 5, **MARKET)
+    assert len(surfs) == 2 and surfs[1].bid_depth.shape == (9, 11)
+    b, a, _ = multi_asset_depths(np.array([0.0, 3.0]), 2.0, **MARKET)
+    assert surfs[1].bid_depth[-1, 5 + 3] == pytest.approx(b[1], rel=1e-12)
+    assert surfs[1].ask_depth[-1, 5 + 3] == pytest.approx(a[1], rel=1e-12)
+    assert np.isinf(surfs[0].bid_depth[:, -1]).all() and np.isinf(surfs[0].ask_depth[:, 0]).all()

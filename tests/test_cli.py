@@ -1,0 +1,86 @@
+"""The command line: demo end to end, one-line errors with exit status 2, info, bench plumbing."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from quantforge.bench.harness import add_ratios, markdown_table, write_suite
+from quantforge.cli import main
+
+
+def test_demo_end_to_end_through_python_m(tmp_path):
+    out = tmp_path / "report"
+    r = subprocess.run(
+        [sys.executable, "-m", "quantforge", "demo", "--paths", "60", "--gammas", "0.1,1", "--backend", "numpy",
+         "--seed", "5", "--out", str(out)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert r.returncode == 0, r.stderr
+    report = json.loads((out / "report.json").read_text())
+    assert report["backend"] == "numpy" and report["seed"] == 5 and report["paths"] == 60
+    rows = report["experiments"]
+    assert [(x["gamma"], x["strategy"]) for x in rows] == [
+        (0.1, "inventory"), (0.1, "symmetric"), (1.0, "inventory"), (1.0, "symmetric")
+    ]
+    for x in rows:
+        assert set(x) == {"gamma", "strategy", "spread", "profit_mean", "profit_std", "q_mean", "q_std"}
+        assert all(isinstance(v, float) for k, v in x.items() if k != "strategy")
+    assert (out / "demo.png").stat().st_size > 10_000
+    assert "gamma = 0.1" in r.stdout and "symmetric" in r.stdout
+
+
+def test_demo_report_does_not_depend_on_the_backend(tmp_path):
+    reports = []
+    for b in ("numpy", "numba"):
+        assert main(["demo", "--paths", "40", "--gammas", "0.5", "--backend", b, "--out", str(tmp_path / b)]) == 0
+        reports.append(json.loads((tmp_path / b / "report.json").read_text())["experiments"])
+    for x, y in zip(*reports):
+        for key in ("spread", "profit_mean", "profit_std", "q_mean", "q_std"):
+            assert x[key] == pytest.approx(y[key], rel=1e-9, abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    "argv,needle",
+    [
+        (["demo", "--gammas", "-1"], "gamma must be a finite number > 0"),
+        (["demo", "--gammas", "0.1,nan"], "gamma must be a finite number > 0"),
+        (["demo", "--paths", "0"], "positive integer"),
+        (["demo", "--backend", "tpu"], "backend must be one of auto, numpy, numba, jax, cupy"),
+        (["bench", "nosuchsuite"], "unknown suite 'nosuchsuite'"),
+    ],
+)
+def test_bad_arguments_give_one_line_and_status_2(argv, needle, tmp_path, capsys):
+    code = None
+    try:
+        code = main(argv + (["--out", str(tmp_path)] if argv[0] == "demo" else []))
+    except SystemExit as exc:
+        code = exc.code
+    err = capsys.readouterr().err
+    assert code == 2
+    assert needle in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_info_lists_backends_and_auto(capsys):
+    assert main(["info"]) == 0
+    out = capsys.readouterr().out
+    for name in ("numpy", "numba", "jax", "cupy", "auto ->", "CPU:"):
+        assert name in out
+
+
+def test_bench_files_and_ratios(tmp_path):
+    rows = [
+        {"benchmark": "normals", "impl": "quantforge-numba", "median": 4.0e8, "unit": "normals/s"},
+        {"benchmark": "normals", "impl": "numpy", "median": 1.0e8, "unit": "normals/s"},
+        {"benchmark": "book", "impl": "quantforge-numba", "median": 20.0, "unit": "ns/event"},
+        {"benchmark": "book", "impl": "sortedcontainers", "median": 500.0, "unit": "ns/event"},
+    ]
+    add_ratios(rows)
+    assert rows[0]["ratio_vs"] == {"numpy": 4.0}
+    assert rows[2]["ratio_vs"] == {"sortedcontainers": 25.0}  # times: smaller is better
+    payload = write_suite("demo_suite", rows, tmp_path)
+    data = json.loads((tmp_path / "demo_suite.json").read_text())
+    assert {"cpu", "gpu", "versions"} <= set(data["machine"]) and data["results"][0]["impl"] == "quantforge-numba"
+    assert "| normals | quantforge-numba |" in markdown_table("demo_suite", payload)
