@@ -10,6 +10,7 @@ SUITES: dict[str, str] = {
     "rng": "quantforge.bench.suite_rng",
     "sde": "quantforge.bench.suite_sde",
     "hjb": "quantforge.bench.suite_hjb",
+    "engine": "quantforge.bench.suite_engine",
 }
 
 __all__ = ["SUITES"]
