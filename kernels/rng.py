@@ -76,8 +76,8 @@ _TWO_PI = 2.0 * math.pi
 # Scalar core: plain Python, compiled by numba for the CPU here and by numba.cuda in rng_cuda.
 # Words travel as uint64 holding 32-bit values, so mulhilo is one exact 64-bit product.
 # ---------------------------------------------------------------------------------------------
-def _philox10_scalar(c0, c1, c2, c3, k0, k1):
-    for r in range(10):
+def _philox_rounds_scalar(c0, c1, c2, c3, k0, k1, rounds):
+    for r in range(rounds):
         if r > 0:
             k0 = (k0 + _W0) & _MASK
             k1 = (k1 + _W1) & _MASK
@@ -90,6 +90,10 @@ def _philox10_scalar(c0, c1, c2, c3, k0, k1):
         c2 = n2
         c3 = p0 & _MASK
     return c0, c1, c2, c3
+
+
+def _philox10_scalar(c0, c1, c2, c3, k0, k1):
+    return _philox_rounds(c0, c1, c2, c3, k0, k1, 10)
 
 
 def _u01_scalar(w_hi, w_lo):
@@ -139,6 +143,7 @@ def _poisson_scalar(lam, block, path, stream, k0, k1):
     return -1
 
 
+_philox_rounds = njit(cache=True, inline="always")(_philox_rounds_scalar)
 philox10 = njit(cache=True, inline="always")(_philox10_scalar)
 u01 = njit(cache=True, inline="always")(_u01_scalar)
 _poisson_one = njit(cache=True)(_poisson_scalar)
@@ -159,24 +164,9 @@ def box_muller(u1, u2):
 def _words_numba(counters, k0, k1, rounds, out):
     n = counters.shape[0]
     for i in prange(n):
-        c0 = np.uint64(counters[i, 0])
-        c1 = np.uint64(counters[i, 1])
-        c2 = np.uint64(counters[i, 2])
-        c3 = np.uint64(counters[i, 3])
-        kk0 = np.uint64(k0[i])
-        kk1 = np.uint64(k1[i])
-        for r in range(rounds):
-            if r > 0:
-                kk0 = (kk0 + _W0) & _MASK
-                kk1 = (kk1 + _W1) & _MASK
-            p0 = _M0 * c0
-            p1 = _M1 * c2
-            n0 = (p1 >> _S32) ^ c1 ^ kk0
-            n2 = (p0 >> _S32) ^ c3 ^ kk1
-            c0 = n0
-            c1 = p1 & _MASK
-            c2 = n2
-            c3 = p0 & _MASK
+        c0, c1, c2, c3 = _philox_rounds(np.uint64(counters[i, 0]), np.uint64(counters[i, 1]),
+                                        np.uint64(counters[i, 2]), np.uint64(counters[i, 3]),
+                                        np.uint64(k0[i]), np.uint64(k1[i]), rounds)
         out[i, 0] = np.uint32(c0)
         out[i, 1] = np.uint32(c1)
         out[i, 2] = np.uint32(c2)

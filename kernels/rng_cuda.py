@@ -24,7 +24,10 @@ from . import rng as _rng
 
 __all__ = ["philox10_dev", "u01_dev", "box_muller_dev", "poisson_dev", "philox_words", "fill", "poisson"]
 
-philox10_dev = cuda.jit(device=True)(_rng._philox10_scalar)
+_rounds_dev = cuda.jit(device=True)(_rng._philox_rounds_scalar)
+philox10_dev = cuda.jit(device=True)(
+    types.FunctionType(_rng._philox10_scalar.__code__, {**vars(_rng), "_philox_rounds": _rounds_dev}, "philox10_dev")
+)
 u01_dev = cuda.jit(device=True)(_rng._u01_scalar)
 box_muller_dev = cuda.jit(device=True)(_rng.box_muller.py_func)
 # The Poisson core names its helpers as globals; rebind them to the device versions.
@@ -36,37 +39,13 @@ poisson_dev = cuda.jit(device=True)(
     )
 )
 
-_W0 = _rng._W0
-_W1 = _rng._W1
-_M0 = _rng._M0
-_M1 = _rng._M1
-_MASK = _rng._MASK
-_S32 = _rng._S32
-
-
 @cuda.jit
 def _words_kernel(counters, keys, rounds, out):
     i = cuda.grid(1)
     if i >= counters.shape[0]:
         return
-    c0 = np.uint64(counters[i, 0])
-    c1 = np.uint64(counters[i, 1])
-    c2 = np.uint64(counters[i, 2])
-    c3 = np.uint64(counters[i, 3])
-    k0 = np.uint64(keys[i, 0])
-    k1 = np.uint64(keys[i, 1])
-    for r in range(rounds):
-        if r > 0:
-            k0 = (k0 + _W0) & _MASK
-            k1 = (k1 + _W1) & _MASK
-        p0 = _M0 * c0
-        p1 = _M1 * c2
-        n0 = (p1 >> _S32) ^ c1 ^ k0
-        n2 = (p0 >> _S32) ^ c3 ^ k1
-        c0 = n0
-        c1 = p1 & _MASK
-        c2 = n2
-        c3 = p0 & _MASK
+    c0, c1, c2, c3 = _rounds_dev(np.uint64(counters[i, 0]), np.uint64(counters[i, 1]), np.uint64(counters[i, 2]),
+                                 np.uint64(counters[i, 3]), np.uint64(keys[i, 0]), np.uint64(keys[i, 1]), rounds)
     out[i, 0] = np.uint32(c0)
     out[i, 1] = np.uint32(c1)
     out[i, 2] = np.uint32(c2)
