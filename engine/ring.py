@@ -85,6 +85,17 @@ def ring_try_pop(hdr, data, dst, i):
 
 
 @_jit
+def _free_slots(hdr, cap, head):
+    """Free slots for the producer: from its cached copy of the consumer's tail, re-read (acquire)
+    only when the cached copy says the ring is full."""
+    free = cap - (head - hdr[_P_TAIL])
+    if free == 0:
+        hdr[_P_TAIL] = load_acquire(hdr, _TAIL)
+        free = cap - (head - hdr[_P_TAIL])
+    return free
+
+
+@_jit
 def ring_push_batch(hdr, data, src, start, spin_limit):
     """Push ``src[start:]``, publishing each run of free slots with one release store; waits at most
     ``spin_limit`` empty polls for room.  Returns the index reached."""
@@ -95,15 +106,12 @@ def ring_push_batch(hdr, data, src, start, spin_limit):
     spins = 0
     while i < n:
         head = hdr[_HEAD]
-        free = cap - (head - hdr[_P_TAIL])
+        free = _free_slots(hdr, cap, head)
         if free == 0:
-            hdr[_P_TAIL] = load_acquire(hdr, _TAIL)
-            free = cap - (head - hdr[_P_TAIL])
-            if free == 0:
-                spins += 1
-                if spins >= spin_limit:
-                    break
-                continue
+            spins += 1
+            if spins >= spin_limit:
+                break
+            continue
         k = min(free, n - i)
         for j in range(k):
             data[(head + j) & mask] = src[i + j]
@@ -144,15 +152,12 @@ def ring_produce_sequence(hdr, data, start, stop, spin_limit):
     spins = 0
     while s < stop:
         head = hdr[_HEAD]
-        free = cap - (head - hdr[_P_TAIL])
+        free = _free_slots(hdr, cap, head)
         if free == 0:
-            hdr[_P_TAIL] = load_acquire(hdr, _TAIL)
-            free = cap - (head - hdr[_P_TAIL])
-            if free == 0:
-                spins += 1
-                if spins >= spin_limit:
-                    break
-                continue
+            spins += 1
+            if spins >= spin_limit:
+                break
+            continue
         k = min(free, stop - s)
         for j in range(k):
             r = data[(head + j) & mask]

@@ -204,20 +204,24 @@ class Instrument:
         check_positive("tick_size", self.tick_size)
         check_positive("lot_size", self.lot_size)
 
+    def _to_grid(self, name: str, value, unit: float, strict: bool, off_grid: str):
+        v = np.asarray(value, dtype=np.float64)
+        if not np.all(np.isfinite(v)):
+            raise InvalidParameters(f"{name} must be finite, got {value!r}")
+        t = v / unit
+        r = np.rint(t)
+        if strict and np.any(np.abs(t - r) > 1e-9 * np.maximum(1.0, np.abs(t))):
+            raise InvalidParameters(f"{name} {value!r} {off_grid}")
+        out = r.astype(np.int64)
+        return out if out.ndim else np.int64(out)
+
     def price_to_ticks(self, price, *, strict: bool = False):
         """Price (currency) → int64 ticks, rounded to the nearest tick.
 
         With ``strict=True`` a price more than 1e-9 ticks off the grid raises ``InvalidParameters``.
         """
-        p = np.asarray(price, dtype=np.float64)
-        if not np.all(np.isfinite(p)):
-            raise InvalidParameters(f"price must be finite, got {price!r}")
-        t = p / self.tick_size
-        r = np.rint(t)
-        if strict and np.any(np.abs(t - r) > 1e-9 * np.maximum(1.0, np.abs(t))):
-            raise InvalidParameters(f"price {price!r} is not on the tick grid of {self.symbol} (tick {self.tick_size})")
-        out = r.astype(np.int64)
-        return out if out.ndim else np.int64(out)
+        return self._to_grid("price", price, self.tick_size, strict,
+                             f"is not on the tick grid of {self.symbol} (tick {self.tick_size})")
 
     def ticks_to_price(self, ticks):
         """int64 ticks → price (float64)."""
@@ -225,15 +229,8 @@ class Instrument:
 
     def size_to_lots(self, size, *, strict: bool = False):
         """Size (units) → int64 lots, rounded to the nearest lot (``strict`` as for prices)."""
-        s = np.asarray(size, dtype=np.float64)
-        if not np.all(np.isfinite(s)):
-            raise InvalidParameters(f"size must be finite, got {size!r}")
-        t = s / self.lot_size
-        r = np.rint(t)
-        if strict and np.any(np.abs(t - r) > 1e-9 * np.maximum(1.0, np.abs(t))):
-            raise InvalidParameters(f"size {size!r} is not a whole number of lots of {self.symbol} (lot {self.lot_size})")
-        out = r.astype(np.int64)
-        return out if out.ndim else np.int64(out)
+        return self._to_grid("size", size, self.lot_size, strict,
+                             f"is not a whole number of lots of {self.symbol} (lot {self.lot_size})")
 
     def lots_to_size(self, lots):
         """int64 lots → size (float64)."""
