@@ -173,13 +173,18 @@ def _map_delete(bk, key):
 
 
 # -------------------------------------------------------------------------------------- price window
-@_jit
+@_leaf
 def _fits(bk, price):
     """True if ``price`` is inside the window, re-centring it first when every live level still fits."""
     base = bk.hdr[_BASE]
+    return (base <= price < base + bk.hdr[_WIN]) or _recentre(bk, price)
+
+
+@_jit
+def _recentre(bk, price):
+    """Shift the window to hold ``price`` if every live level still fits (the rare path of ``_fits``)."""
+    base = bk.hdr[_BASE]
     w = bk.hdr[_WIN]
-    if base <= price < base + w:
-        return True
     lo = price
     hi = price
     if bk.hdr[_NLEV_BID] + bk.hdr[_NLEV_ASK] > 0:
@@ -470,6 +475,12 @@ def book_replace(bk, oid, new_oid, price, qty, ts):
 @_jit
 def book_apply_event(bk, ev):
     """Apply one ``EVENT`` record; ``EV_TRADE`` leaves the book unchanged.  Returns a status code."""
+    return _apply_one(bk, ev)
+
+
+@_leaf
+def _apply_one(bk, ev):
+    # Inlined into the batch loops: a call would pass every array of the state as separate arguments.
     k = ev.kind
     if k == EV_ADD:
         return book_add(bk, ev.order_id, ev.side, ev.price_ticks, ev.size_lots, ev.ts_ns)
@@ -504,7 +515,7 @@ def _apply_events(bk, events, start, status):
     for i in range(start, n):
         if bk.hdr[_NFILL] + 2 * bk.hdr[_NORD] + 2 > room:
             return i
-        status[i] = book_apply_event(bk, events[i])
+        status[i] = _apply_one(bk, events[i])
     return n
 
 
