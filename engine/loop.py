@@ -42,7 +42,7 @@ import numpy as np
 
 from ..errors import InvalidParameters, check_finite, check_int, check_positive
 from .atomics import borrowed, cycle_counter
-from .book import NO_PRICE, book_apply_event, book_level_qty, borrow_book
+from .book import NO_PRICE, _apply_one, book_level_qty, borrow_book
 from .surface import borrow_surface, surface_lookup
 from .types import EV_TRADE, FILL, MAKER, ORDER
 
@@ -211,7 +211,7 @@ def _step(bk, ev, surf, cfg, st):
     ts = ev.ts_ns
     if ev.kind == EV_TRADE:
         _on_trade(st, cfg, ts, ev.side, ev.price_ticks, ev.size_lots)
-    book_apply_event(bk, ev)
+    _apply_one(bk, ev)  # book_apply_event, inlined
     # Executions and incoming orders that matched left maker fills in the book's buffer: each one is a
     # trade against resting orders of its side at its price.
     for k in range(min(bk.hdr[7], bk.fills.shape[0])):
