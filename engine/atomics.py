@@ -36,10 +36,12 @@ from __future__ import annotations
 from llvmlite import ir
 from numba import types
 from numba.core import cgutils, ir_utils
-from numba.core.extending import intrinsic
+from numba.core.datamodel.models import ArrayModel
+from numba.core.extending import intrinsic, register_model
 from numba.np.arrayobj import populate_array
 
-__all__ = ["load_acquire", "store_release", "fence_acquire", "fence_release", "fence_seq_cst", "cycle_counter", "borrowed"]
+__all__ = ["load_acquire", "store_release", "fence_acquire", "fence_release", "fence_seq_cst", "cycle_counter", "borrowed",
+           "BorrowedArray"]
 
 
 def _word_pointer(context, builder, arr_type, arr_val, idx_val):
@@ -117,6 +119,27 @@ def cycle_counter(typingctx):
     return sig, codegen
 
 
+class BorrowedArray(types.Array):
+    """Numba type of a :func:`borrowed` view: an array whose (null) meminfo Numba never reference counts.
+
+    It types and lowers as an ``Array`` (a subclass matches every array template), but its data model
+    hides the meminfo from the reference-count pass, so copying the view between variables, into an
+    inlined function or into a call emits no ``NRT_incref`` / ``NRT_decref`` calls (each one is an
+    out-of-line call that also forces registers to be spilled).  Views derived from it (slices,
+    copies) are ordinary arrays.
+    """
+
+    def __init__(self, dtype, ndim, layout, readonly=False, aligned=True):
+        super().__init__(dtype, ndim, layout, readonly=readonly, aligned=aligned,
+                         name=f"borrowed({dtype}, {ndim}d, {layout})")
+
+
+@register_model(BorrowedArray)
+class _BorrowedArrayModel(ArrayModel):
+    def traverse(self, builder):
+        return []  # no member is reported to the NRT: the meminfo is null and owned by nobody
+
+
 @intrinsic
 def borrowed(typingctx, arr):
     """A view of ``arr`` (same data, shape, strides) that is not reference counted.
@@ -126,7 +149,7 @@ def borrowed(typingctx, arr):
     """
     if not isinstance(arr, types.Array):
         raise TypeError(f"borrowed() takes an array, got {arr}")
-    sig = arr(arr)
+    sig = BorrowedArray(arr.dtype, arr.ndim, arr.layout, readonly=not arr.mutable, aligned=arr.aligned)(arr)
 
     def codegen(context, builder, signature, args):
         src = context.make_array(signature.args[0])(context, builder, args[0])

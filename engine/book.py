@@ -351,8 +351,7 @@ def _match(bk, oid, side, limit, qty, ts):
 
 # ------------------------------------------------------------------------------------ operations
 @_leaf
-def book_add(bk, oid, side, price, qty, ts):
-    """Limit order: match what crosses, rest the remainder.  Returns a status code."""
+def _add(bk, oid, side, price, qty, ts):
     if side != 1 and side != -1:
         return BAD_SIDE
     if oid < 0:
@@ -374,8 +373,26 @@ def book_add(bk, oid, side, price, qty, ts):
 
 
 @_jit
+def _add_call(bk, oid, side, price, qty, ts):
+    return _add(bk, oid, side, price, qty, ts)
+
+
+# The public operations called from Python are wrappers that borrow the state and call one compiled
+# worker, so the worker is compiled once, for borrowed arrays, whoever calls it.
+@_jit
+def book_add(bk, oid, side, price, qty, ts):
+    """Limit order: match what crosses, rest the remainder.  Returns a status code."""
+    return _add_call(borrow_book(bk), oid, side, price, qty, ts)
+
+
+@_jit
 def book_market(bk, oid, side, qty, ts):
     """Market order: match up to ``qty`` at any price; the unfilled remainder is dropped."""
+    return _market(borrow_book(bk), oid, side, qty, ts)
+
+
+@_jit
+def _market(bk, oid, side, qty, ts):
     if side != 1 and side != -1:
         return BAD_SIDE
     if oid < 0:
@@ -389,49 +406,66 @@ def book_market(bk, oid, side, qty, ts):
 
 
 @_leaf
-def book_cancel(bk, oid):
-    """Delete a resting order."""
-    slot = _map_find(bk, oid) if oid >= 0 else -1
-    if slot < 0:
-        return UNKNOWN_ID
-    _remove(bk, slot)
-    return OK
-
-
-@_leaf
-def book_reduce(bk, oid, qty):
-    """Cancel ``qty`` lots of a resting order, keeping its priority (removes it at zero)."""
-    slot = _map_find(bk, oid) if oid >= 0 else -1
-    if slot < 0:
-        return UNKNOWN_ID
-    if qty <= 0 or qty > bk.ords[slot, 2]:
-        return BAD_SIZE
+def _take(bk, slot, qty):
+    """Take ``qty`` lots (0 < qty <= what is left) off the order in ``slot``; it leaves the book at zero."""
     if qty == bk.ords[slot, 2]:
         _remove(bk, slot)
     else:
         bk.ords[slot, 2] -= qty
         bk.lv[_side_index(bk.ords[slot, 3]), bk.ords[slot, 1] - bk.hdr[_BASE], 2] -= qty
-    return OK
 
 
 @_leaf
-def book_execute(bk, oid, qty, price, ts):
-    """Execute ``qty`` lots of a resting order (a maker fill at ``price`` if > 0, else its own price)."""
+def _on_resting(bk, kind, oid, qty, price, ts):
+    """EV_CANCEL, EV_REDUCE or EV_EXECUTE of resting order ``oid``: one code path for the three, so
+    the compiled dispatch holds one copy of the id lookup and of the unlinking."""
     slot = _map_find(bk, oid) if oid >= 0 else -1
     if slot < 0:
         return UNKNOWN_ID
-    if qty <= 0 or qty > bk.ords[slot, 2]:
+    if kind == EV_CANCEL:
+        qty = bk.ords[slot, 2]
+    elif qty <= 0 or qty > bk.ords[slot, 2]:
         return BAD_SIZE
-    mid = bk.hdr[_MATCH]
-    bk.hdr[_MATCH] = mid + 1
-    _emit(bk, ts, oid, mid, bk.ords[slot, 3], MAKER, price if price > 0 else bk.ords[slot, 1], qty)
-    return book_reduce(bk, oid, qty)
+    if kind == EV_EXECUTE:
+        mid = bk.hdr[_MATCH]
+        bk.hdr[_MATCH] = mid + 1
+        _emit(bk, ts, oid, mid, bk.ords[slot, 3], MAKER, price if price > 0 else bk.ords[slot, 1], qty)
+    _take(bk, slot, qty)
+    return OK
+
+
+@_jit
+def _on_resting_call(bk, kind, oid, qty, price, ts):
+    return _on_resting(bk, kind, oid, qty, price, ts)
+
+
+@_jit
+def book_cancel(bk, oid):
+    """Delete a resting order."""
+    return _on_resting_call(borrow_book(bk), EV_CANCEL, oid, 0, 0, 0)
+
+
+@_jit
+def book_reduce(bk, oid, qty):
+    """Cancel ``qty`` lots of a resting order, keeping its priority (removes it at zero)."""
+    return _on_resting_call(borrow_book(bk), EV_REDUCE, oid, qty, 0, 0)
+
+
+@_jit
+def book_execute(bk, oid, qty, price, ts):
+    """Execute ``qty`` lots of a resting order (a maker fill at ``price`` if > 0, else its own price)."""
+    return _on_resting_call(borrow_book(bk), EV_EXECUTE, oid, qty, price, ts)
 
 
 @_jit
 def book_modify(bk, oid, price, qty, ts):
     """Change price and size; priority is kept only if the price is unchanged and the size does not
     grow, otherwise the order is cancelled and re-entered (and may match)."""
+    return _modify(borrow_book(bk), oid, price, qty, ts)
+
+
+@_jit
+def _modify(bk, oid, price, qty, ts):
     slot = _map_find(bk, oid) if oid >= 0 else -1
     if slot < 0:
         return UNKNOWN_ID
@@ -442,18 +476,23 @@ def book_modify(bk, oid, price, qty, ts):
     old = bk.ords[slot, 2]
     if price == bk.ords[slot, 1] and qty <= old:
         if qty < old:
-            return book_reduce(bk, oid, old - qty)
+            _take(bk, slot, old - qty)
         return OK
     if not _fits(bk, price):
         return OUT_OF_RANGE
     side = bk.ords[slot, 3]
     _remove(bk, slot)
-    return book_add(bk, oid, side, price, qty, ts)
+    return _add_call(bk, oid, side, price, qty, ts)
 
 
 @_jit
 def book_replace(bk, oid, new_oid, price, qty, ts):
     """Cancel ``oid`` and enter ``new_oid`` on the same side at ``price``, ``qty`` (ITCH ``U``)."""
+    return _replace(borrow_book(bk), oid, new_oid, price, qty, ts)
+
+
+@_jit
+def _replace(bk, oid, new_oid, price, qty, ts):
     slot = _map_find(bk, oid) if oid >= 0 else -1
     if slot < 0:
         return UNKNOWN_ID
@@ -469,33 +508,30 @@ def book_replace(bk, oid, new_oid, price, qty, ts):
         return OUT_OF_RANGE
     side = bk.ords[slot, 3]
     _remove(bk, slot)
-    return book_add(bk, new_oid, side, price, qty, ts)
+    return _add_call(bk, new_oid, side, price, qty, ts)
 
 
 @_jit
 def book_apply_event(bk, ev):
     """Apply one ``EVENT`` record; ``EV_TRADE`` leaves the book unchanged.  Returns a status code."""
-    return _apply_one(bk, ev)
+    return _apply_one(borrow_book(bk), ev)
 
 
 @_leaf
 def _apply_one(bk, ev):
-    # Inlined into the batch loops: a call would pass every array of the state as separate arguments.
+    # Inlined into the batch loops (a call would pass every array of the state as separate
+    # arguments); the rare kinds stay calls, which keeps the inlined copy small to compile.
     k = ev.kind
     if k == EV_ADD:
-        return book_add(bk, ev.order_id, ev.side, ev.price_ticks, ev.size_lots, ev.ts_ns)
-    if k == EV_CANCEL:
-        return book_cancel(bk, ev.order_id)
-    if k == EV_REDUCE:
-        return book_reduce(bk, ev.order_id, ev.size_lots)
-    if k == EV_EXECUTE:
-        return book_execute(bk, ev.order_id, ev.size_lots, ev.price_ticks, ev.ts_ns)
+        return _add(bk, ev.order_id, ev.side, ev.price_ticks, ev.size_lots, ev.ts_ns)
+    if k == EV_CANCEL or k == EV_REDUCE or k == EV_EXECUTE:
+        return _on_resting(bk, k, ev.order_id, ev.size_lots, ev.price_ticks, ev.ts_ns)
     if k == EV_REPLACE:
-        return book_replace(bk, ev.order_id, ev.new_order_id, ev.price_ticks, ev.size_lots, ev.ts_ns)
+        return _replace(bk, ev.order_id, ev.new_order_id, ev.price_ticks, ev.size_lots, ev.ts_ns)
     if k == EV_MARKET:
-        return book_market(bk, ev.order_id, ev.side, ev.size_lots, ev.ts_ns)
+        return _market(bk, ev.order_id, ev.side, ev.size_lots, ev.ts_ns)
     if k == EV_MODIFY:
-        return book_modify(bk, ev.order_id, ev.price_ticks, ev.size_lots, ev.ts_ns)
+        return _modify(bk, ev.order_id, ev.price_ticks, ev.size_lots, ev.ts_ns)
     if k == EV_TRADE:
         return OK
     return BAD_KIND
@@ -505,18 +541,19 @@ def _apply_one(bk, ev):
 def book_apply_events(bk, events, start, status):
     """Apply ``events[start:]`` writing each status; stops early (returns the index reached) when the
     fill buffer could overflow, so the caller drains fills and calls again."""
-    return _apply_events(borrow_book(bk), events, start, status)
+    return _apply_events(borrow_book(bk), events, start, events.shape[0], status)
 
 
 @_jit
-def _apply_events(bk, events, start, status):
-    n = events.shape[0]
+def _apply_events(bk, events, start, stop, status):
+    """``book_apply_events`` on ``events[start:stop]`` (the one compiled copy of the dispatch that
+    compiled callers of single events share; each inlined copy costs seconds of compilation)."""
     room = bk.fills.shape[0]
-    for i in range(start, n):
+    for i in range(start, stop):
         if bk.hdr[_NFILL] + 2 * bk.hdr[_NORD] + 2 > room:
             return i
         status[i] = _apply_one(bk, events[i])
-    return n
+    return stop
 
 
 @_leaf
