@@ -228,7 +228,8 @@ def _move_level(bk, s, dst, src, w):
 # ------------------------------------------------------------------------------------- level lists
 @_leaf
 def _side_index(side):
-    return 0 if side > 0 else 1
+    """0 for BUY (+1), 1 for SELL (-1), without a branch."""
+    return (1 - side) >> 1
 
 
 @_leaf
@@ -250,11 +251,9 @@ def _rest(bk, oid, side, price, qty, ts):
     if tail == _EMPTY:
         bk.lv[s, li, 0] = slot
         bk.hdr[_NLEV_BID + s] += 1
-        if s == 0:
-            if bk.hdr[_BEST_BID] == NO_PRICE or price > bk.hdr[_BEST_BID]:
-                bk.hdr[_BEST_BID] = price
-        elif bk.hdr[_BEST_ASK] == NO_PRICE or price < bk.hdr[_BEST_ASK]:
-            bk.hdr[_BEST_ASK] = price
+        best = bk.hdr[_BEST_BID + s]
+        if best == NO_PRICE or side * (price - best) > 0:  # side-free test: the side is random
+            bk.hdr[_BEST_BID + s] = price
     else:
         bk.ords[tail, 4] = slot
     bk.lv[s, li, 1] = slot
@@ -283,22 +282,18 @@ def _remove(bk, slot):
     bk.lv[s, li, 3] -= 1
     if bk.lv[s, li, 3] == 0:
         bk.hdr[_NLEV_BID + s] -= 1
-        if s == 0 and price == bk.hdr[_BEST_BID]:
+        if price == bk.hdr[_BEST_BID + s]:
             best = NO_PRICE
-            if bk.hdr[_NLEV_BID] > 0:
-                for i in range(li - 1, -1, -1):
-                    if bk.lv[0, i, 3] > 0:
+            if bk.hdr[_NLEV_BID + s] > 0:
+                step = 2 * s - 1  # the next bid is below the old best, the next ask above it
+                w = bk.hdr[_WIN]
+                i = li + step
+                while 0 <= i < w:
+                    if bk.lv[s, i, 3] > 0:
                         best = base + i
                         break
-            bk.hdr[_BEST_BID] = best
-        elif s == 1 and price == bk.hdr[_BEST_ASK]:
-            best = NO_PRICE
-            if bk.hdr[_NLEV_ASK] > 0:
-                for i in range(li + 1, bk.hdr[_WIN]):
-                    if bk.lv[1, i, 3] > 0:
-                        best = base + i
-                        break
-            bk.hdr[_BEST_ASK] = best
+                    i += step
+            bk.hdr[_BEST_BID + s] = best
     _map_delete(bk, bk.ords[slot, 0])
     bk.ords[slot, 0] = _EMPTY
     bk.ords[slot, 4] = bk.hdr[_FREE]
@@ -330,7 +325,7 @@ def _match(bk, oid, side, limit, qty, ts):
     o = 1 if side > 0 else 0
     while rem > 0:
         bp = bk.hdr[_BEST_BID + o]
-        if bp == NO_PRICE or (limit >= 0 and ((side > 0 and bp > limit) or (side < 0 and bp < limit))):
+        if bp == NO_PRICE or (limit >= 0 and side * (bp - limit) > 0):
             break
         slot = bk.lv[o, bp - bk.hdr[_BASE], 0]
         while rem > 0 and slot != _EMPTY:
