@@ -211,6 +211,14 @@ def _set_side(st, bk, ts, side, want_px, want_qty):
 def _step(bk, ev, surf, cfg, st):
     s = st.s
     ts = ev.ts_ns
+    # The surface is read before the book update: it depends only on time and inventory, so its chain
+    # of float operations runs while the book's branches resolve.  An own fill in this event changes
+    # the inventory, and then it is read again.
+    pos0 = s[_POS]
+    tau = (cfg.horizon_end_ns - ts) * 1e-9
+    bd, ad, bsz, asz, _ = surface_lookup(surf, tau, pos0, cfg.linear != 0)
+    bdt = bd / cfg.tick_size
+    adt = ad / cfg.tick_size
     if ev.kind == EV_TRADE:
         _on_trade(st, cfg, ts, ev.side, ev.price_ticks, ev.size_lots)
     _apply_one(bk, ev)  # book_apply_event, inlined
@@ -245,13 +253,15 @@ def _step(bk, ev, surf, cfg, st):
         _set_side(st, bk, ts, 1, NO_PRICE, 0)
         _set_side(st, bk, ts, -1, NO_PRICE, 0)
         return
-    tau = (cfg.horizon_end_ns - ts) * 1e-9
-    bd, ad, bsz, asz, _ = surface_lookup(surf, tau, s[_POS], cfg.linear != 0)
+    if s[_POS] != pos0:
+        bd, ad, bsz, asz, _ = surface_lookup(surf, tau, s[_POS], cfg.linear != 0)
+        bdt = bd / cfg.tick_size
+        adt = ad / cfg.tick_size
     mid = 0.5 * mid2
     want_b = NO_PRICE
     want_a = NO_PRICE
     if bd != np.inf and bsz > 0:
-        want_b = min(np.int64(np.floor(mid - bd / cfg.tick_size)), ba - 1)
+        want_b = min(np.int64(np.floor(mid - bdt)), ba - 1)
         if bsz > cfg.max_order_lots:
             s[_RSIZE] += 1
             want_b = NO_PRICE
@@ -262,7 +272,7 @@ def _step(bk, ev, surf, cfg, st):
             s[_RBAND] += 1
             want_b = NO_PRICE
     if ad != np.inf and asz > 0:
-        want_a = max(np.int64(np.ceil(mid + ad / cfg.tick_size)), bb + 1)
+        want_a = max(np.int64(np.ceil(mid + adt)), bb + 1)
         if asz > cfg.max_order_lots:
             s[_RSIZE] += 1
             want_a = NO_PRICE
