@@ -41,7 +41,7 @@ from numba.core.extending import intrinsic, register_model
 from numba.np.arrayobj import populate_array
 
 __all__ = ["load_acquire", "store_release", "fence_acquire", "fence_release", "fence_seq_cst", "cycle_counter", "borrowed",
-           "BorrowedArray"]
+           "BorrowedArray", "prefetch_row"]
 
 
 def _word_pointer(context, builder, arr_type, arr_val, idx_val):
@@ -115,6 +115,29 @@ def cycle_counter(typingctx):
         fnty = ir.FunctionType(ir.IntType(64), [])
         fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.readcyclecounter")
         return builder.call(fn, [])
+
+    return sig, codegen
+
+
+@intrinsic
+def prefetch_row(typingctx, arr, row):
+    """Hint the CPU to load the cache line holding ``arr[row]`` (``llvm.prefetch``, read, high
+    locality); a hint only: it never faults, so any row index, even a stale one, is safe."""
+    if not (isinstance(arr, types.Array) and arr.ndim >= 1 and isinstance(row, types.Integer)):
+        raise TypeError(f"prefetch_row() takes an array and an integer row, got {arr}, {row}")
+    sig = types.void(arr, row)
+
+    def codegen(context, builder, signature, args):
+        a = context.make_array(signature.args[0])(context, builder, args[0])
+        r = context.cast(builder, args[1], signature.args[1], types.intp)
+        stride = cgutils.unpack_tuple(builder, a.strides)[0]
+        addr = builder.add(builder.ptrtoint(a.data, cgutils.intp_t), builder.mul(r, stride))
+        i8p = ir.IntType(8).as_pointer()
+        i32 = ir.IntType(32)
+        fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]),
+                                            "llvm.prefetch.p0")
+        builder.call(fn, [builder.inttoptr(addr, i8p), i32(0), i32(3), i32(1)])
+        return context.get_dummy_value()
 
     return sig, codegen
 

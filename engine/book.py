@@ -29,7 +29,7 @@ import numpy as np
 from numba.extending import overload
 
 from ..errors import ExecutionError, InvalidParameters, check_int
-from .atomics import borrowed
+from .atomics import borrowed, prefetch_row
 from .types import (EV_ADD, EV_CANCEL, EV_EXECUTE, EV_MARKET, EV_MODIFY, EV_REDUCE, EV_REPLACE, EV_TRADE, EVENT,
                     FILL, MAKER, TAKER)
 
@@ -62,6 +62,7 @@ _EMPTY = -1
 # Header words.
 _BASE, _WIN, _BEST_BID, _BEST_ASK, _FREE, _NORD, _MATCH, _NFILL, _MASK, _NLEV_BID, _NLEV_ASK, _CAP = range(12)
 _HDR = 16
+_AHEAD = 16  # events between the prefetch of an id's map entry and its use in book_apply_events
 
 BookState = namedtuple("BookState", ["hdr", "lv", "ords", "mp", "fills"])
 BookState.__doc__ = """Arrays of one book; create with :func:`new_book_state`, pass to the ``book_*`` functions.
@@ -544,9 +545,14 @@ def _apply_events(bk, events, start, stop, status):
     """``book_apply_events`` on ``events[start:stop]`` (the one compiled copy of the dispatch that
     compiled callers of single events share; each inlined copy costs seconds of compilation)."""
     room = bk.fills.shape[0]
+    mask = bk.hdr[_MASK]
     for i in range(start, stop):
         if bk.hdr[_NFILL] + 2 * bk.hdr[_NORD] + 2 > room:
             return i
+        if i + _AHEAD < stop:
+            prefetch_row(bk.mp, _home(events[i + _AHEAD].order_id, mask))
+        if i + _AHEAD // 2 < stop:
+            prefetch_row(bk.ords, bk.mp[_home(events[i + _AHEAD // 2].order_id, mask), 1])
         status[i] = _apply_one(bk, events[i])
     return stop
 
