@@ -1,5 +1,5 @@
 """Low-level intrinsics for compiled engine code: atomic acquire loads, release stores, fences, the
-CPU cycle counter (emitted as LLVM instructions), and borrowed array views.
+CPU cycle counter and cache prefetch hints (emitted as LLVM instructions), and borrowed array views.
 
 Numba's public API has no CPU atomics or fences (numba issue #2988), so lock-free structures shared
 between processes (the SPSC ring, the seqlock table) get them here through
@@ -20,6 +20,8 @@ nothing alive: it is valid only while the original array is held, so it must nev
 compiled call that made it (never returned to Python, stored in an object or captured).  Numba's
 dead-code elimination must also see it as an alias of its source (registered below), and views
 gathered in a tuple are not tracked through the tuple, so writes go through a worker's arguments.
+A view is typed :class:`BorrowedArray`, whose data model hides its null meminfo from the NRT, so
+Numba emits no ``NRT_incref`` / ``NRT_decref`` calls when it is copied into inlined code or calls.
 
 The atomic functions take an int64 array and an index: the atomic word is ``arr[idx]`` (8-byte aligned,
 because numpy aligns int64 arrays and shared-memory buffers are page aligned).  They can be called
