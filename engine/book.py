@@ -7,7 +7,8 @@ open-addressing hash map (linear probing, backward-shift deletion) maps order id
 cancel, reduce and execute are O(1) and nothing is allocated on the hot path.  Incoming limit orders
 that cross are matched against the opposite side at the resting orders' prices in price-time priority
 (marketable limits rest their remainder, market orders drop it); every match writes two ``FILL``
-records (maker and taker) with a shared ``match_id``.
+records (maker and taker) with a shared ``match_id``.  The batch entry point prefetches the id-map
+entry and pool row of events a few places ahead, which hides most L2 latency of large books.
 
 Every operation returns a status code (``OK`` or a reason from :data:`REASONS`); a rejected operation
 changes nothing.  Compiled callers use the ``book_*`` functions on a :class:`BookState`; Python callers
