@@ -1,5 +1,5 @@
 """Low-level intrinsics for compiled engine code: atomic acquire loads, release stores, fences, the
-CPU cycle counter (emitted as LLVM instructions), and borrowed array views.
+CPU cycle counter and cache prefetch hints (emitted as LLVM instructions), and borrowed array views.
 
 Numba's public API has no CPU atomics or fences (numba issue #2988), so lock-free structures shared
 between processes (the SPSC ring, the seqlock table) get them here through
@@ -20,6 +20,8 @@ nothing alive: it is valid only while the original array is held, so it must nev
 compiled call that made it (never returned to Python, stored in an object or captured).  Numba's
 dead-code elimination must also see it as an alias of its source (registered below), and views
 gathered in a tuple are not tracked through the tuple, so writes go through a worker's arguments.
+A view is typed :class:`BorrowedArray`, whose data model hides its null meminfo from the NRT, so
+Numba emits no ``NRT_incref`` / ``NRT_decref`` calls when it is copied into inlined code or calls.
 
 The atomic functions take an int64 array and an index: the atomic word is ``arr[idx]`` (8-byte aligned,
 because numpy aligns int64 arrays and shared-memory buffers are page aligned).  They can be called
@@ -36,10 +38,12 @@ from __future__ import annotations
 from llvmlite import ir
 from numba import types
 from numba.core import cgutils, ir_utils
-from numba.core.extending import intrinsic
+from numba.core.datamodel.models import ArrayModel
+from numba.core.extending import intrinsic, register_model
 from numba.np.arrayobj import populate_array
 
-__all__ = ["load_acquire", "store_release", "fence_acquire", "fence_release", "fence_seq_cst", "cycle_counter", "borrowed"]
+__all__ = ["load_acquire", "store_release", "fence_acquire", "fence_release", "fence_seq_cst", "cycle_counter", "borrowed",
+           "BorrowedArray", "prefetch_row"]
 
 
 def _word_pointer(context, builder, arr_type, arr_val, idx_val):
@@ -118,6 +122,50 @@ def cycle_counter(typingctx):
 
 
 @intrinsic
+def prefetch_row(typingctx, arr, row):
+    """Hint the CPU to load the cache line holding ``arr[row]`` (``llvm.prefetch``, read, high
+    locality); a hint only: it never faults, so any row index, even a stale one, is safe."""
+    if not (isinstance(arr, types.Array) and arr.ndim >= 1 and isinstance(row, types.Integer)):
+        raise TypeError(f"prefetch_row() takes an array and an integer row, got {arr}, {row}")
+    sig = types.void(arr, row)
+
+    def codegen(context, builder, signature, args):
+        a = context.make_array(signature.args[0])(context, builder, args[0])
+        r = context.cast(builder, args[1], signature.args[1], types.intp)
+        stride = cgutils.unpack_tuple(builder, a.strides)[0]
+        addr = builder.add(builder.ptrtoint(a.data, cgutils.intp_t), builder.mul(r, stride))
+        i8p = ir.IntType(8).as_pointer()
+        i32 = ir.IntType(32)
+        fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]),
+                                            "llvm.prefetch.p0")
+        builder.call(fn, [builder.inttoptr(addr, i8p), i32(0), i32(3), i32(1)])
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+class BorrowedArray(types.Array):
+    """Numba type of a :func:`borrowed` view: an array whose (null) meminfo Numba never reference counts.
+
+    It types and lowers as an ``Array`` (a subclass matches every array template), but its data model
+    hides the meminfo from the reference-count pass, so copying the view between variables, into an
+    inlined function or into a call emits no ``NRT_incref`` / ``NRT_decref`` calls (each one is an
+    out-of-line call that also forces registers to be spilled).  Views derived from it (slices,
+    copies) are ordinary arrays.
+    """
+
+    def __init__(self, dtype, ndim, layout, readonly=False, aligned=True):
+        super().__init__(dtype, ndim, layout, readonly=readonly, aligned=aligned,
+                         name=f"borrowed({dtype}, {ndim}d, {layout})")
+
+
+@register_model(BorrowedArray)
+class _BorrowedArrayModel(ArrayModel):
+    def traverse(self, builder):
+        return []  # no member is reported to the NRT: the meminfo is null and owned by nobody
+
+
+@intrinsic
 def borrowed(typingctx, arr):
     """A view of ``arr`` (same data, shape, strides) that is not reference counted.
 
@@ -126,7 +174,7 @@ def borrowed(typingctx, arr):
     """
     if not isinstance(arr, types.Array):
         raise TypeError(f"borrowed() takes an array, got {arr}")
-    sig = arr(arr)
+    sig = BorrowedArray(arr.dtype, arr.ndim, arr.layout, readonly=not arr.mutable, aligned=arr.aligned)(arr)
 
     def codegen(context, builder, signature, args):
         src = context.make_array(signature.args[0])(context, builder, args[0])

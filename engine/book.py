@@ -7,7 +7,8 @@ open-addressing hash map (linear probing, backward-shift deletion) maps order id
 cancel, reduce and execute are O(1) and nothing is allocated on the hot path.  Incoming limit orders
 that cross are matched against the opposite side at the resting orders' prices in price-time priority
 (marketable limits rest their remainder, market orders drop it); every match writes two ``FILL``
-records (maker and taker) with a shared ``match_id``.
+records (maker and taker) with a shared ``match_id``.  The batch entry point prefetches the id-map
+entry and pool row of events a few places ahead, which hides most L2 latency of large books.
 
 Every operation returns a status code (``OK`` or a reason from :data:`REASONS`); a rejected operation
 changes nothing.  Compiled callers use the ``book_*`` functions on a :class:`BookState`; Python callers
@@ -29,7 +30,7 @@ import numpy as np
 from numba.extending import overload
 
 from ..errors import ExecutionError, InvalidParameters, check_int
-from .atomics import borrowed
+from .atomics import borrowed, prefetch_row
 from .types import (EV_ADD, EV_CANCEL, EV_EXECUTE, EV_MARKET, EV_MODIFY, EV_REDUCE, EV_REPLACE, EV_TRADE, EVENT,
                     FILL, MAKER, TAKER)
 
@@ -62,6 +63,7 @@ _EMPTY = -1
 # Header words.
 _BASE, _WIN, _BEST_BID, _BEST_ASK, _FREE, _NORD, _MATCH, _NFILL, _MASK, _NLEV_BID, _NLEV_ASK, _CAP = range(12)
 _HDR = 16
+_AHEAD = 16  # events between the prefetch of an id's map entry and its use in book_apply_events
 
 BookState = namedtuple("BookState", ["hdr", "lv", "ords", "mp", "fills"])
 BookState.__doc__ = """Arrays of one book; create with :func:`new_book_state`, pass to the ``book_*`` functions.
@@ -173,13 +175,18 @@ def _map_delete(bk, key):
 
 
 # -------------------------------------------------------------------------------------- price window
-@_jit
+@_leaf
 def _fits(bk, price):
     """True if ``price`` is inside the window, re-centring it first when every live level still fits."""
     base = bk.hdr[_BASE]
+    return (base <= price < base + bk.hdr[_WIN]) or _recentre(bk, price)
+
+
+@_jit
+def _recentre(bk, price):
+    """Shift the window to hold ``price`` if every live level still fits (the rare path of ``_fits``)."""
+    base = bk.hdr[_BASE]
     w = bk.hdr[_WIN]
-    if base <= price < base + w:
-        return True
     lo = price
     hi = price
     if bk.hdr[_NLEV_BID] + bk.hdr[_NLEV_ASK] > 0:
@@ -223,7 +230,8 @@ def _move_level(bk, s, dst, src, w):
 # ------------------------------------------------------------------------------------- level lists
 @_leaf
 def _side_index(side):
-    return 0 if side > 0 else 1
+    """0 for BUY (+1), 1 for SELL (-1), without a branch."""
+    return (1 - side) >> 1
 
 
 @_leaf
@@ -245,11 +253,9 @@ def _rest(bk, oid, side, price, qty, ts):
     if tail == _EMPTY:
         bk.lv[s, li, 0] = slot
         bk.hdr[_NLEV_BID + s] += 1
-        if s == 0:
-            if bk.hdr[_BEST_BID] == NO_PRICE or price > bk.hdr[_BEST_BID]:
-                bk.hdr[_BEST_BID] = price
-        elif bk.hdr[_BEST_ASK] == NO_PRICE or price < bk.hdr[_BEST_ASK]:
-            bk.hdr[_BEST_ASK] = price
+        best = bk.hdr[_BEST_BID + s]
+        if best == NO_PRICE or side * (price - best) > 0:  # side-free test: the side is random
+            bk.hdr[_BEST_BID + s] = price
     else:
         bk.ords[tail, 4] = slot
     bk.lv[s, li, 1] = slot
@@ -278,22 +284,18 @@ def _remove(bk, slot):
     bk.lv[s, li, 3] -= 1
     if bk.lv[s, li, 3] == 0:
         bk.hdr[_NLEV_BID + s] -= 1
-        if s == 0 and price == bk.hdr[_BEST_BID]:
+        if price == bk.hdr[_BEST_BID + s]:
             best = NO_PRICE
-            if bk.hdr[_NLEV_BID] > 0:
-                for i in range(li - 1, -1, -1):
-                    if bk.lv[0, i, 3] > 0:
+            if bk.hdr[_NLEV_BID + s] > 0:
+                step = 2 * s - 1  # the next bid is below the old best, the next ask above it
+                w = bk.hdr[_WIN]
+                i = li + step
+                while 0 <= i < w:
+                    if bk.lv[s, i, 3] > 0:
                         best = base + i
                         break
-            bk.hdr[_BEST_BID] = best
-        elif s == 1 and price == bk.hdr[_BEST_ASK]:
-            best = NO_PRICE
-            if bk.hdr[_NLEV_ASK] > 0:
-                for i in range(li + 1, bk.hdr[_WIN]):
-                    if bk.lv[1, i, 3] > 0:
-                        best = base + i
-                        break
-            bk.hdr[_BEST_ASK] = best
+                    i += step
+            bk.hdr[_BEST_BID + s] = best
     _map_delete(bk, bk.ords[slot, 0])
     bk.ords[slot, 0] = _EMPTY
     bk.ords[slot, 4] = bk.hdr[_FREE]
@@ -325,7 +327,7 @@ def _match(bk, oid, side, limit, qty, ts):
     o = 1 if side > 0 else 0
     while rem > 0:
         bp = bk.hdr[_BEST_BID + o]
-        if bp == NO_PRICE or (limit >= 0 and ((side > 0 and bp > limit) or (side < 0 and bp < limit))):
+        if bp == NO_PRICE or (limit >= 0 and side * (bp - limit) > 0):
             break
         slot = bk.lv[o, bp - bk.hdr[_BASE], 0]
         while rem > 0 and slot != _EMPTY:
@@ -346,8 +348,7 @@ def _match(bk, oid, side, limit, qty, ts):
 
 # ------------------------------------------------------------------------------------ operations
 @_leaf
-def book_add(bk, oid, side, price, qty, ts):
-    """Limit order: match what crosses, rest the remainder.  Returns a status code."""
+def _add(bk, oid, side, price, qty, ts):
     if side != 1 and side != -1:
         return BAD_SIDE
     if oid < 0:
@@ -369,8 +370,26 @@ def book_add(bk, oid, side, price, qty, ts):
 
 
 @_jit
+def _add_call(bk, oid, side, price, qty, ts):
+    return _add(bk, oid, side, price, qty, ts)
+
+
+# The public operations called from Python are wrappers that borrow the state and call one compiled
+# worker, so the worker is compiled once, for borrowed arrays, whoever calls it.
+@_jit
+def book_add(bk, oid, side, price, qty, ts):
+    """Limit order: match what crosses, rest the remainder.  Returns a status code."""
+    return _add_call(borrow_book(bk), oid, side, price, qty, ts)
+
+
+@_jit
 def book_market(bk, oid, side, qty, ts):
     """Market order: match up to ``qty`` at any price; the unfilled remainder is dropped."""
+    return _market(borrow_book(bk), oid, side, qty, ts)
+
+
+@_jit
+def _market(bk, oid, side, qty, ts):
     if side != 1 and side != -1:
         return BAD_SIDE
     if oid < 0:
@@ -384,49 +403,66 @@ def book_market(bk, oid, side, qty, ts):
 
 
 @_leaf
-def book_cancel(bk, oid):
-    """Delete a resting order."""
-    slot = _map_find(bk, oid) if oid >= 0 else -1
-    if slot < 0:
-        return UNKNOWN_ID
-    _remove(bk, slot)
-    return OK
-
-
-@_leaf
-def book_reduce(bk, oid, qty):
-    """Cancel ``qty`` lots of a resting order, keeping its priority (removes it at zero)."""
-    slot = _map_find(bk, oid) if oid >= 0 else -1
-    if slot < 0:
-        return UNKNOWN_ID
-    if qty <= 0 or qty > bk.ords[slot, 2]:
-        return BAD_SIZE
+def _take(bk, slot, qty):
+    """Take ``qty`` lots (0 < qty <= what is left) off the order in ``slot``; it leaves the book at zero."""
     if qty == bk.ords[slot, 2]:
         _remove(bk, slot)
     else:
         bk.ords[slot, 2] -= qty
         bk.lv[_side_index(bk.ords[slot, 3]), bk.ords[slot, 1] - bk.hdr[_BASE], 2] -= qty
-    return OK
 
 
 @_leaf
-def book_execute(bk, oid, qty, price, ts):
-    """Execute ``qty`` lots of a resting order (a maker fill at ``price`` if > 0, else its own price)."""
+def _on_resting(bk, kind, oid, qty, price, ts):
+    """EV_CANCEL, EV_REDUCE or EV_EXECUTE of resting order ``oid``: one code path for the three, so
+    the compiled dispatch holds one copy of the id lookup and of the unlinking."""
     slot = _map_find(bk, oid) if oid >= 0 else -1
     if slot < 0:
         return UNKNOWN_ID
-    if qty <= 0 or qty > bk.ords[slot, 2]:
+    if kind == EV_CANCEL:
+        qty = bk.ords[slot, 2]
+    elif qty <= 0 or qty > bk.ords[slot, 2]:
         return BAD_SIZE
-    mid = bk.hdr[_MATCH]
-    bk.hdr[_MATCH] = mid + 1
-    _emit(bk, ts, oid, mid, bk.ords[slot, 3], MAKER, price if price > 0 else bk.ords[slot, 1], qty)
-    return book_reduce(bk, oid, qty)
+    if kind == EV_EXECUTE:
+        mid = bk.hdr[_MATCH]
+        bk.hdr[_MATCH] = mid + 1
+        _emit(bk, ts, oid, mid, bk.ords[slot, 3], MAKER, price if price > 0 else bk.ords[slot, 1], qty)
+    _take(bk, slot, qty)
+    return OK
+
+
+@_jit
+def _on_resting_call(bk, kind, oid, qty, price, ts):
+    return _on_resting(bk, kind, oid, qty, price, ts)
+
+
+@_jit
+def book_cancel(bk, oid):
+    """Delete a resting order."""
+    return _on_resting_call(borrow_book(bk), EV_CANCEL, oid, 0, 0, 0)
+
+
+@_jit
+def book_reduce(bk, oid, qty):
+    """Cancel ``qty`` lots of a resting order, keeping its priority (removes it at zero)."""
+    return _on_resting_call(borrow_book(bk), EV_REDUCE, oid, qty, 0, 0)
+
+
+@_jit
+def book_execute(bk, oid, qty, price, ts):
+    """Execute ``qty`` lots of a resting order (a maker fill at ``price`` if > 0, else its own price)."""
+    return _on_resting_call(borrow_book(bk), EV_EXECUTE, oid, qty, price, ts)
 
 
 @_jit
 def book_modify(bk, oid, price, qty, ts):
     """Change price and size; priority is kept only if the price is unchanged and the size does not
     grow, otherwise the order is cancelled and re-entered (and may match)."""
+    return _modify(borrow_book(bk), oid, price, qty, ts)
+
+
+@_jit
+def _modify(bk, oid, price, qty, ts):
     slot = _map_find(bk, oid) if oid >= 0 else -1
     if slot < 0:
         return UNKNOWN_ID
@@ -437,18 +473,23 @@ def book_modify(bk, oid, price, qty, ts):
     old = bk.ords[slot, 2]
     if price == bk.ords[slot, 1] and qty <= old:
         if qty < old:
-            return book_reduce(bk, oid, old - qty)
+            _take(bk, slot, old - qty)
         return OK
     if not _fits(bk, price):
         return OUT_OF_RANGE
     side = bk.ords[slot, 3]
     _remove(bk, slot)
-    return book_add(bk, oid, side, price, qty, ts)
+    return _add_call(bk, oid, side, price, qty, ts)
 
 
 @_jit
 def book_replace(bk, oid, new_oid, price, qty, ts):
     """Cancel ``oid`` and enter ``new_oid`` on the same side at ``price``, ``qty`` (ITCH ``U``)."""
+    return _replace(borrow_book(bk), oid, new_oid, price, qty, ts)
+
+
+@_jit
+def _replace(bk, oid, new_oid, price, qty, ts):
     slot = _map_find(bk, oid) if oid >= 0 else -1
     if slot < 0:
         return UNKNOWN_ID
@@ -464,27 +505,30 @@ def book_replace(bk, oid, new_oid, price, qty, ts):
         return OUT_OF_RANGE
     side = bk.ords[slot, 3]
     _remove(bk, slot)
-    return book_add(bk, new_oid, side, price, qty, ts)
+    return _add_call(bk, new_oid, side, price, qty, ts)
 
 
 @_jit
 def book_apply_event(bk, ev):
     """Apply one ``EVENT`` record; ``EV_TRADE`` leaves the book unchanged.  Returns a status code."""
+    return _apply_one(borrow_book(bk), ev)
+
+
+@_leaf
+def _apply_one(bk, ev):
+    # Inlined into the batch loops (a call would pass every array of the state as separate
+    # arguments); the rare kinds stay calls, which keeps the inlined copy small to compile.
     k = ev.kind
     if k == EV_ADD:
-        return book_add(bk, ev.order_id, ev.side, ev.price_ticks, ev.size_lots, ev.ts_ns)
-    if k == EV_CANCEL:
-        return book_cancel(bk, ev.order_id)
-    if k == EV_REDUCE:
-        return book_reduce(bk, ev.order_id, ev.size_lots)
-    if k == EV_EXECUTE:
-        return book_execute(bk, ev.order_id, ev.size_lots, ev.price_ticks, ev.ts_ns)
+        return _add(bk, ev.order_id, ev.side, ev.price_ticks, ev.size_lots, ev.ts_ns)
+    if k == EV_CANCEL or k == EV_REDUCE or k == EV_EXECUTE:
+        return _on_resting(bk, k, ev.order_id, ev.size_lots, ev.price_ticks, ev.ts_ns)
     if k == EV_REPLACE:
-        return book_replace(bk, ev.order_id, ev.new_order_id, ev.price_ticks, ev.size_lots, ev.ts_ns)
+        return _replace(bk, ev.order_id, ev.new_order_id, ev.price_ticks, ev.size_lots, ev.ts_ns)
     if k == EV_MARKET:
-        return book_market(bk, ev.order_id, ev.side, ev.size_lots, ev.ts_ns)
+        return _market(bk, ev.order_id, ev.side, ev.size_lots, ev.ts_ns)
     if k == EV_MODIFY:
-        return book_modify(bk, ev.order_id, ev.price_ticks, ev.size_lots, ev.ts_ns)
+        return _modify(bk, ev.order_id, ev.price_ticks, ev.size_lots, ev.ts_ns)
     if k == EV_TRADE:
         return OK
     return BAD_KIND
@@ -494,18 +538,24 @@ def book_apply_event(bk, ev):
 def book_apply_events(bk, events, start, status):
     """Apply ``events[start:]`` writing each status; stops early (returns the index reached) when the
     fill buffer could overflow, so the caller drains fills and calls again."""
-    return _apply_events(borrow_book(bk), events, start, status)
+    return _apply_events(borrow_book(bk), events, start, events.shape[0], status)
 
 
 @_jit
-def _apply_events(bk, events, start, status):
-    n = events.shape[0]
+def _apply_events(bk, events, start, stop, status):
+    """``book_apply_events`` on ``events[start:stop]`` (the one compiled copy of the dispatch that
+    compiled callers of single events share; each inlined copy costs seconds of compilation)."""
     room = bk.fills.shape[0]
-    for i in range(start, n):
+    mask = bk.hdr[_MASK]
+    for i in range(start, stop):
         if bk.hdr[_NFILL] + 2 * bk.hdr[_NORD] + 2 > room:
             return i
-        status[i] = book_apply_event(bk, events[i])
-    return n
+        if i + _AHEAD < stop:
+            prefetch_row(bk.mp, _home(events[i + _AHEAD].order_id, mask))
+        if i + _AHEAD // 2 < stop:
+            prefetch_row(bk.ords, bk.mp[_home(events[i + _AHEAD // 2].order_id, mask), 1])
+        status[i] = _apply_one(bk, events[i])
+    return stop
 
 
 @_leaf
