@@ -35,6 +35,16 @@ def _nonnegative_int(text: str) -> int:
     return n
 
 
+def _seed(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer seed, got {text!r}") from None
+    if not 0 <= n < 2**64:
+        raise argparse.ArgumentTypeError(f"seed must satisfy 0 <= seed < 2**64 (the Philox key), got {n}")
+    return n
+
+
 def _gammas(text: str) -> list[float]:
     out = []
     for part in text.split(","):
@@ -121,7 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--paths", type=_positive_int, default=1000, help="simulated paths per gamma (default 1000)")
     d.add_argument("--gammas", type=_gammas, default=[0.1, 0.01, 1.0], help="comma-separated risk aversions (default 0.1,0.01,1)")
     d.add_argument("--backend", default="auto", help="numpy, numba, jax, cupy or auto")
-    d.add_argument("--seed", type=int, default=2008, help="Philox seed (default 2008)")
+    d.add_argument("--seed", type=_seed, default=2008, help="Philox seed (default 2008)")
     d.add_argument("--out", default="demo-report", help="output folder (default demo-report/)")
     d.add_argument("--model", default="as", choices=["as", "glft", "cj"], help="market-making model whose quotes are simulated: as, glft or cj")
     d.add_argument("--events", type=_nonnegative_int, default=1_000_000,

@@ -194,8 +194,11 @@ def check_array(
             raise TypeError(f"{name} must be a numpy array of dtype {np.dtype(dtype).name}, got {type(value).__name__}")
         arr = value
         if dtype is not None and arr.dtype != np.dtype(dtype):
+            want = np.dtype(dtype)
+            # a byte-swapped array has the same name; its str ('>u4') says what differs
+            got = arr.dtype.str if arr.dtype.name == want.name else arr.dtype.name
             raise TypeError(
-                f"{name} must have dtype {np.dtype(dtype).name}, got {arr.dtype.name} "
+                f"{name} must have dtype {want.name} (native byte order), got {got} "
                 f"(convert explicitly, e.g. {name}.astype(np.{np.dtype(dtype).name}))"
             )
     if ndim is not None and arr.ndim != ndim:

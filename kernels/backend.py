@@ -144,7 +144,7 @@ def backend_version(name: str) -> str | None:
 
 @dataclass(frozen=True)
 class GPUDevice:
-    """One GPU as NVML (or CuPy) reports it."""
+    """One GPU as NVML reports it."""
 
     index: int
     name: str

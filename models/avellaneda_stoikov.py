@@ -26,6 +26,7 @@ Quantitative Finance 8(3):217–224, 2008.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -155,6 +156,15 @@ def _depth_grid(xp, gammas, sig2, ks, tau, q):
     return (1.0 + 2.0 * qq) * risk + base, (1.0 - 2.0 * qq) * risk + base
 
 
+@functools.cache
+def _jax_depth_grid():
+    """The depth grid jitted once per process (jax traces again only for new shapes)."""
+    import jax
+    import jax.numpy as jnp
+
+    return jax.jit(lambda *a: _depth_grid(jnp, *a))
+
+
 def quote_surfaces(
     params: ASParams | list[ASParams],
     time_to_horizon: np.ndarray,
@@ -183,7 +193,23 @@ def quote_surfaces(
     Raises
     ------
     InvalidParameters
-        For a time grid outside [0, T] or an empty inventory range.
+        For a time grid outside [0, T] or not strictly increasing, or an empty inventory range.
+
+    Examples
+    --------
+    Two risk aversions on one grid; at q = 0 the depths are symmetric and, at the horizon, equal to
+    ``ln(1 + gamma/k) / gamma``:
+
+    >>> import numpy as np
+    >>> from quantforge.models.avellaneda_stoikov import ASParams, quote_surfaces
+    >>> sets = [ASParams(gamma=g, sigma=2.0, k=1.5, A=140.0, T=1.0) for g in (0.1, 1.0)]
+    >>> low, high = quote_surfaces(sets, np.array([0.0, 0.5, 1.0]), -2, 2)
+    >>> low.bid_depth.shape
+    (3, 5)
+    >>> print(f"{low.bid_depth[0, 2]:.6f} {np.log1p(0.1 / 1.5) / 0.1:.6f}")
+    0.645385 0.645385
+    >>> bool(np.all(high.bid_depth[:, 2] == high.ask_depth[:, 2]))
+    True
     """
     plist = [params] if isinstance(params, ASParams) else list(params)
     if not plist or not all(isinstance(p, ASParams) for p in plist):
@@ -196,6 +222,12 @@ def quote_surfaces(
     t_max = min(p.T for p in plist)
     if tau.ndim != 1 or tau.size == 0 or not np.all(np.isfinite(tau)) or tau.min() < 0 or tau.max() > t_max:
         raise InvalidParameters(f"time_to_horizon must be a finite 1-D array within [0, {t_max}]")
+    if np.any(np.diff(tau) <= 0):
+        i = int(np.argmax(np.diff(tau) <= 0))
+        raise InvalidParameters(
+            f"time_to_horizon must be strictly increasing; time_to_horizon[{i}] = {float(tau[i])!r} >= "
+            f"time_to_horizon[{i + 1}] = {float(tau[i + 1])!r}"
+        )
     gammas = np.array([p.gamma for p in plist])
     sig2 = np.array([p.sigma**2 for p in plist])
     ks = np.array([p.k for p in plist])
@@ -206,7 +238,7 @@ def quote_surfaces(
         import jax.numpy as jnp
 
         with jax.enable_x64(True):
-            bid, ask = jax.jit(lambda *a: _depth_grid(jnp, *a))(gammas, sig2, ks, tau, q)
+            bid, ask = _jax_depth_grid()(gammas, sig2, ks, tau, q)
             bid, ask = np.asarray(bid), np.asarray(ask)
     elif name == "cupy":
         import cupy

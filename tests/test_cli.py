@@ -55,6 +55,8 @@ def test_demo_report_does_not_depend_on_the_backend(tmp_path):
         (["demo", "--gammas", "0.1,nan"], "gamma must be a finite number > 0"),
         (["demo", "--paths", "0"], "positive integer"),
         (["demo", "--events", "-5"], "non-negative integer"),
+        (["demo", "--seed", "-3"], "0 <= seed < 2**64"),
+        (["demo", "--seed", "1.5"], "expected an integer seed"),
         (["demo", "--backend", "tpu"], "backend must be one of auto, numpy, numba, jax, cupy"),
         (["bench", "nosuchsuite"], "unknown suite 'nosuchsuite'"),
     ],
@@ -72,10 +74,16 @@ def test_bad_arguments_give_one_line_and_status_2(argv, needle, tmp_path, capsys
 
 
 def test_info_lists_backends_and_auto(capsys):
+    from quantforge.kernels.backend import available_backends, resolve_backend
+
     assert main(["info"]) == 0
     out = capsys.readouterr().out
-    for name in ("numpy", "numba", "jax", "cupy", "auto ->", "CPU:"):
-        assert name in out
+    lines = {line.split()[0]: line for line in out.splitlines() if line.startswith("  ") and line.split()}
+    for name in ("numpy", "numba", "jax", "cupy"):
+        state = "available" if name in available_backends() else "not"
+        assert state in lines[name], lines[name]
+    assert f"auto -> {resolve_backend(None)}" in out
+    assert "CPU:" in out
 
 
 def test_bench_files_and_ratios(tmp_path):

@@ -49,8 +49,10 @@ def test_checks_refuse_with_clear_messages():
 
 
 def test_check_array_never_casts_silently():
-    with pytest.raises(TypeError, match="dtype uint32, got int64"):
+    with pytest.raises(TypeError, match="dtype uint32 .native byte order., got int64"):
         E.check_array("counter", np.zeros(4, np.int64), dtype=np.uint32)
+    with pytest.raises(TypeError, match="got >u4"):
+        E.check_array("counter", np.zeros(4, ">u4"), dtype=np.uint32)
     out = E.check_array("lam", [1, 2], dtype=np.float64, cast=True)
     assert out.dtype == np.float64
     with pytest.raises(E.InvalidParameters, match=r"shape \(\.\.\., 4\)"):

@@ -44,6 +44,13 @@ def test_require_names_extra():
         bk.require("not_a_real_module_xyz")
 
 
+def test_missing_jax_names_its_extra(monkeypatch):
+    # sys.modules[name] = None makes the import fail as if the package were not installed
+    monkeypatch.setitem(sys.modules, "jax", None)
+    with pytest.raises(HardwareError, match=r"quantforge\[jax\]"):
+        bk.require("jax", purpose="the jax backend")
+
+
 def test_importing_quantforge_imports_no_optional_backend():
     code = (
         "import sys, quantforge, quantforge.kernels, quantforge.engine, quantforge.models;"

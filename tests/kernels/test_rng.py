@@ -52,8 +52,10 @@ def test_rounds_change_output_and_are_validated():
 
 
 def test_wrong_dtype_or_shape_is_refused_not_cast():
-    with pytest.raises(TypeError, match="counter must have dtype uint32, got int64"):
+    with pytest.raises(TypeError, match=r"counter must have dtype uint32 \(native byte order\), got int64"):
         philox4x32(np.zeros(4, np.int64), np.zeros(2, np.uint32))
+    with pytest.raises(TypeError, match="key must have dtype uint32 .native byte order., got >u4"):
+        philox4x32(np.zeros(4, np.uint32), np.zeros(2, ">u4"))
     with pytest.raises(TypeError, match="key"):
         philox4x32(np.zeros(4, np.uint32), [0, 0])
     with pytest.raises(InvalidParameters, match=r"counter must have shape \(\.\.\., 4\)"):

@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from quantforge.errors import InvalidParameters
@@ -51,15 +51,18 @@ params = st.builds(
 
 @settings(max_examples=60, deadline=None)
 @given(p=params, s=st.floats(1.0, 1e4), q=st.integers(-50, 50), t=st.floats(0.0, 1.0))
+@example(p=AS.ASParams(gamma=1e-4, sigma=1e-3, k=1.5, A=140.0, T=1.0), s=1e4, q=1, t=1.0 - 2.0**-53)
 def test_quote_properties(p, s, q, t):
     bid, ask = AS.optimal_quotes(s, q, t, p)
     r = AS.reservation_price(s, q, t, p)
     assert ask > bid
     assert bid < r < ask
-    if q > 0 and t < 1.0:
-        assert r < s
-    if q < 0 and t < 1.0:
-        assert r > s
+    # the skew q gamma sigma^2 (T - t) moves r off s only when it exceeds half an ulp of s
+    visible = abs(q) * p.gamma * p.sigma**2 * (p.T - t) > np.spacing(s)
+    if q > 0:
+        assert r <= s and (r < s or not visible)
+    if q < 0:
+        assert r >= s and (r > s or not visible)
     if q == 0:
         assert r == s
 
@@ -133,5 +136,7 @@ def test_bad_arguments():
         AS.quote_surfaces(P, np.linspace(0, 1, 3), 2, 1)
     with pytest.raises(InvalidParameters, match="time_to_horizon"):
         AS.quote_surfaces(P, np.array([0.0, 2.0]), -1, 1)
+    with pytest.raises(InvalidParameters, match=r"time_to_horizon must be strictly increasing; time_to_horizon\[1\] = 0.5"):
+        AS.quote_surfaces(P, np.array([0.0, 0.5, 0.5]), -1, 1)
     with pytest.raises(InvalidParameters, match="backend"):
         AS.quote_surfaces(P, np.linspace(0, 1, 3), -1, 1, backend="gpu")
