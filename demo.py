@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import InvalidParameters, check_int
+from .errors import InvalidParameters, check_int, check_positive
 from .kernels.backend import resolve_backend
 from .kernels.market_making import MarketMakingPaths, simulate_market_making
 from .models import avellaneda_stoikov as AS
@@ -61,7 +61,13 @@ def _surface_tables(model: str, gamma: float, market: dict, n_steps: int):
 def section4_experiment(
     gamma: float, *, paths: int, seed: int, backend: str | None = None, model: str = "as", market: dict | None = None
 ) -> dict[str, MarketMakingPaths]:
-    """Run the inventory and the symmetric strategy for one gamma; returns both path sets."""
+    """Run the inventory and the symmetric strategy for one gamma; returns both path sets.
+
+    The spread reported for both (``MarketMakingPaths.summary()['spread']``) is the inventory
+    strategy's quoted spread ``delta_a + delta_b`` averaged over steps and paths, the time term
+    ``gamma sigma^2 (T - t)`` of eq. (30) included; the symmetric strategy quotes half of it on each
+    side of the mid at every step.
+    """
     m = dict(AS.PAPER_SECTION4 if market is None else market)
     n_steps = int(round(m["T"] / m["dt"]))
     bid, ask, q_min, _ = _surface_tables(model, gamma, m, n_steps)
@@ -179,7 +185,8 @@ def run_demo(
 
     paths = check_int("paths", paths, minimum=1)
     events = check_int("events", events, minimum=0)
-    gammas = [AS.ASParams(gamma=g, sigma=1.0, k=1.0).gamma for g in gammas]  # validates each gamma
+    seed = check_int("seed", seed, minimum=0, maximum=2**64 - 1)
+    gammas = [check_positive("gamma", g) for g in gammas]
     if model not in MODELS:
         raise InvalidParameters(f"model must be one of {', '.join(MODELS)}; got {model!r}")
     name = resolve_backend(backend)

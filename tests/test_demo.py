@@ -57,3 +57,36 @@ def test_cj_demo_without_risk_aversion_quotes_one_over_kappa():
 def test_unknown_model_is_a_named_error():
     with pytest.raises(InvalidParameters, match="model must be one of as, glft, cj"):
         section4_experiment(0.1, paths=10, seed=1, model="heston")
+
+
+@pytest.mark.parametrize("gamma", [0.1, 1.0])
+def test_symmetric_strategy_matches_its_closed_form(gamma):
+    """The symmetric strategy quotes a constant depth delta on both sides, so (independently of the
+    simulator) each side fills Bernoulli(p) per step, p = A e^{-k delta} dt, and with
+    profit = sum_j (b_j + a_j) delta + sum_j q_{j+1} (s_{j+1} - s_j):
+    E[profit] = 2 N p delta, Var[profit] = 2 N p (1-p) delta^2 + p (1-p) N (N+1) sigma^2 dt,
+    Var[q_T] = 2 N p (1-p).  Compared within 4 standard errors estimated from the sample."""
+    m = dict(AS.PAPER_SECTION4)
+    paths = 4000
+    sym = section4_experiment(gamma, paths=paths, seed=11, backend="numba")["symmetric"]
+    n = int(round(m["T"] / m["dt"]))
+    delta = 0.5 * sym.summary()["spread"]
+    p = m["A"] * np.exp(-m["k"] * delta) * m["dt"]
+    mean = 2 * n * p * delta
+    var = 2 * n * p * (1 - p) * delta**2 + p * (1 - p) * n * (n + 1) * m["sigma"] ** 2 * m["dt"]
+    x = sym.profit
+    assert abs(x.mean() - mean) < 4 * x.std(ddof=1) / np.sqrt(paths)
+    dev2 = (x - x.mean()) ** 2
+    assert abs(dev2.mean() - var) < 4 * dev2.std(ddof=1) / np.sqrt(paths)
+    q = sym.final_q.astype(float)
+    q2 = (q - q.mean()) ** 2
+    assert abs(q2.mean() - 2 * n * p * (1 - p)) < 4 * q2.std(ddof=1) / np.sqrt(paths)
+
+
+def test_run_demo_validates_gamma_and_seed(tmp_path):
+    from quantforge.demo import run_demo
+
+    with pytest.raises(InvalidParameters, match="gamma must be > 0, got -1.0"):
+        run_demo(gammas=[0.1, -1.0], events=0, out=tmp_path)
+    with pytest.raises(InvalidParameters, match="seed must be >= 0"):
+        run_demo(seed=-1, events=0, out=tmp_path)
