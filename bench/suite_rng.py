@@ -17,6 +17,27 @@ from .harness import median_time
 _PATHS = 256
 
 
+def _threads() -> int:
+    import numba
+
+    return numba.get_num_threads()
+
+
+def _one_thread(fn):
+    """``fn`` run with numba's thread pool limited to one thread (restored afterwards)."""
+    import numba
+
+    def wrapped():
+        before = numba.get_num_threads()
+        numba.set_num_threads(1)
+        try:
+            return fn()
+        finally:
+            numba.set_num_threads(before)
+
+    return wrapped
+
+
 def run(quick: bool = False) -> list[dict]:
     n = 2**20 if quick else 2**24
     repeat = 3 if quick else 7
@@ -48,7 +69,11 @@ def run(quick: bool = False) -> list[dict]:
 
             add("quantforge-cupy", on_gpu, note="cupy: kept on the device, synchronised")
         else:
-            add(f"quantforge-{backend}", lambda b=backend: gen.normals(_PATHS, draws, backend=b))
+            add(f"quantforge-{backend}", lambda b=backend: gen.normals(_PATHS, draws, backend=b),
+                note=f"quantforge-{backend}: {_threads()} threads" if backend == "numba" else "")
+            if backend == "numba":
+                add("quantforge-numba-1thread", _one_thread(lambda: gen.normals(_PATHS, draws, backend="numba")),
+                    note="quantforge-numba-1thread: the same kernel on one thread, beside the one-thread peers")
 
     pcg = np.random.default_rng(1)
     add("numpy", lambda: pcg.standard_normal(n), note="numpy: default_rng (PCG64) standard_normal, ziggurat, one thread")

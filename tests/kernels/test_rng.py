@@ -246,3 +246,16 @@ def test_gpu_known_answers_and_identity():
     g = Philox(seed=3)
     np.testing.assert_array_equal(g.uniforms(1000, 333, draw_offset=1, backend="cupy"), g.uniforms(1000, 333, draw_offset=1, backend="numpy"))
     np.testing.assert_allclose(g.normals(1000, 333, backend="cupy"), g.normals(1000, 333, backend="numpy"), rtol=1e-13, atol=1e-13)
+
+
+@pytest.mark.gpu
+def test_jax_on_the_gpu_gives_the_same_words():
+    import jax
+
+    if jax.default_backend() != "gpu":
+        pytest.skip("jax has no GPU backend here (install quantforge[gpu])")
+    for ctr, key, expected in KAT:
+        np.testing.assert_array_equal(philox4x32(_words(ctr), _words(key), backend="jax"), _words(expected))
+    g = Philox(seed=3)
+    np.testing.assert_array_equal(g.uniforms(1000, 333, backend="jax"), g.uniforms(1000, 333, backend="numpy"))
+    np.testing.assert_allclose(g.normals(1000, 333, backend="jax"), g.normals(1000, 333, backend="numpy"), rtol=1e-13, atol=1e-13)
