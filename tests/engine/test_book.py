@@ -2,8 +2,8 @@
 random operation streams and on hypothesis-driven sequences; invariants (never crossed, volume
 conserved, FIFO) and the Python API's errors.
 
-CI runs 2e5 operations per seed (three seeds).  For a long differential run (1e6+ operations) set
-``QF_BOOK_DIFF_OPS``, e.g. ``QF_BOOK_DIFF_OPS=2000000 pytest tests/engine/test_book.py -k differential``.
+``make test`` runs 10^6 random operations in total (four seeded streams of 250,000); ``QF_BOOK_DIFF_OPS``
+sets the total for a longer run, e.g. ``QF_BOOK_DIFF_OPS=8000000 pytest tests/engine/test_book.py -k differential``.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ from quantforge.engine.types import (BUY, EV_ADD, EV_CANCEL, EV_EXECUTE, EV_MARK
                                      EVENT, SELL)
 from quantforge.errors import ExecutionError, InvalidParameters
 
-N_OPS = int(os.environ.get("QF_BOOK_DIFF_OPS", 200_000))
+N_OPS = int(os.environ.get("QF_BOOK_DIFF_OPS", 1_000_000))
+SEEDS = (1, 2, 3, 4)
 CAP, WINDOW = 600, 256
 
 
@@ -105,9 +106,9 @@ def assert_invariants(book: B.OrderBook):
     assert bb == B.NO_PRICE or ba == B.NO_PRICE or bb < ba, "book crossed after matching"
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("seed", SEEDS)
 def test_differential_random_stream(seed):
-    n = N_OPS // 3 if "QF_BOOK_DIFF_OPS" not in os.environ else N_OPS
+    n = -(-N_OPS // len(SEEDS))
     ref = ReferenceBook(CAP, WINDOW)
     events, ref_status = random_stream(n, seed, ref)
     book = B.OrderBook(CAP, WINDOW)
@@ -229,6 +230,10 @@ class BookMachine(RuleBasedStateMachine):
     @rule(oid=ids, new=ids, price=prices, qty=sizes)
     def replace(self, oid, new, price, qty):
         self._same(self.book.replace, self.ref.replace, oid, new, price, qty)
+
+    @rule(oid=ids, qty=sizes, price=st.sampled_from([0, 1, 30, 60]))
+    def execute(self, oid, qty, price):
+        self._same(self.book.execute, self.ref.execute, oid, qty, price)
 
     @rule(oid=st.integers(100, 200), side=sides, qty=sizes)
     def market(self, oid, side, qty):
