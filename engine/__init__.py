@@ -12,8 +12,9 @@ from importlib import import_module
 from .types import BUY, EVENT, FILL, MARKET_STATE, ORDER, POSITION, QUOTE, SELL, Instrument
 
 _LAZY = {
-    "book": ("OrderBook", "OrderRejected", "BookState", "new_book_state", "book_apply_event", "book_apply_events",
-             "book_depth", "book_queue_ahead", "NO_PRICE", "REASONS"),
+    "book": ("BookState", "new_book_state", "book_apply_event", "book_apply_events", "book_depth", "book_queue_ahead",
+             "NO_PRICE", "REASONS", "REJECT_NAMES"),
+    "orderbook": ("OrderBook", "OrderRejected"),
     "ring": ("SpscRing", "RingTimeout"),
     "seqlock": ("SeqlockTable", "SeqlockTimeout", "pack_surface", "unpack_surface", "surface_size"),
     "surface": ("SurfaceTable", "make_surface_table", "surface_lookup", "CLAMP_TIME", "CLAMP_INVENTORY"),

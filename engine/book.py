@@ -3,22 +3,23 @@
 Prices are int64 ticks and sizes int64 lots.  Price levels live in arrays over a window of ``window``
 ticks that re-centres (one O(window) shift) when a price falls outside it and all live orders still fit;
 each level is a FIFO kept as an intrusive doubly linked list through a preallocated order pool, and an
-open-addressing hash map (linear probing, backward-shift deletion) maps order ids to pool slots, so add,
-cancel, reduce and execute are O(1) and nothing is allocated on the hot path.  Incoming limit orders
+open-addressing hash map (``engine/idmap.py``) maps order ids to pool slots, so add, cancel, reduce
+and execute are O(1) and nothing is allocated on the hot path.  Incoming limit orders
 that cross are matched against the opposite side at the resting orders' prices in price-time priority
 (marketable limits rest their remainder, market orders drop it); every match writes two ``FILL``
 records (maker and taker) with a shared ``match_id``.  The batch entry point prefetches the id-map
 entry and pool row of events a few places ahead, which hides most L2 latency of large books.
 
 Every operation returns a status code (``OK`` or a reason from :data:`REASONS`); a rejected operation
-changes nothing.  Compiled callers use the ``book_*`` functions on a :class:`BookState`; Python callers
-use :class:`OrderBook`, which raises :class:`OrderRejected`, or :meth:`OrderBook.apply` to run a whole
-``EVENT`` array in one call (one Python→Numba call costs ~200 ns, more than an operation).
+changes nothing.  This module holds the compiled kernels: compiled callers use the ``book_*``
+functions on a :class:`BookState` and drain its fill buffer themselves (``book_apply_events`` stops
+before the buffer could overflow).  Python callers use the facade in ``engine/orderbook.py``
+(``OrderBook``), which raises ``OrderRejected``, never loses a fill, and runs a whole ``EVENT`` array
+in one call with ``OrderBook.apply`` (one Python→Numba call costs ~200 ns, more than an operation).
 
 References
 ----------
 Harris, L. (2003), *Trading and Exchanges*, ch. 6 (order-precedence rules).
-Knuth, D. (1998), *TAOCP* vol. 3, §6.4, Algorithm R (deletion with linear probing).
 """
 
 from __future__ import annotations
@@ -29,14 +30,14 @@ import numba
 import numpy as np
 from numba.extending import overload
 
-from ..errors import ExecutionError, InvalidParameters, check_int
+from ..errors import check_int
 from .atomics import borrowed, prefetch_row
-from .types import (EV_ADD, EV_CANCEL, EV_EXECUTE, EV_MARKET, EV_MODIFY, EV_REDUCE, EV_REPLACE, EV_TRADE, EVENT,
-                    FILL, MAKER, TAKER)
+from .idmap import map_delete, map_find, map_home, map_insert, new_map
+from .types import EV_ADD, EV_CANCEL, EV_EXECUTE, EV_MARKET, EV_MODIFY, EV_REDUCE, EV_REPLACE, EV_TRADE, FILL, MAKER, TAKER
 
 __all__ = [
     "OK", "UNKNOWN_ID", "DUPLICATE_ID", "BAD_SIZE", "BAD_PRICE", "OUT_OF_RANGE", "POOL_FULL", "BAD_SIDE",
-    "BAD_ID", "BAD_KIND", "REASONS", "NO_PRICE", "BookState", "OrderRejected", "OrderBook", "new_book_state",
+    "BAD_ID", "BAD_KIND", "REASONS", "REJECT_NAMES", "NO_PRICE", "BookState", "new_book_state",
     "book_add", "book_market", "book_cancel", "book_reduce", "book_execute", "book_modify", "book_replace",
     "book_apply_event", "book_apply_events", "book_find", "borrow_book", "book_queue_ahead", "book_level_qty", "book_depth",
 ]
@@ -56,6 +57,10 @@ REASONS = {
 }
 """Status code → message."""
 
+REJECT_NAMES = ("unknown_id", "duplicate_id", "bad_size", "bad_price", "out_of_range", "pool_full", "bad_side",
+                "bad_id", "bad_kind")
+"""Short name of each rejection reason: ``REJECT_NAMES[code - 1]`` for the codes 1..9 (counter names)."""
+
 NO_PRICE = -1
 """Best bid/ask when that side is empty."""
 
@@ -71,7 +76,9 @@ BookState.__doc__ = """Arrays of one book; create with :func:`new_book_state`, p
 ``lv[s, i, f]`` is field ``f`` (head slot, tail slot, lots, orders) of level ``base + i`` on side ``s``
 (0 bids, 1 asks); ``ords[slot, f]`` is field ``f`` (id, price, lots, side, next, prev, ts, padding)
 of the order pool, one 64-byte row per order; ``mp[i]`` is a (key, slot) entry of the id map;
-``fills`` the FILL records written since the last drain (``hdr[7]`` of them).  Few arrays keep the
+``fills`` the FILL records written since the last drain (``hdr[7]`` of them; records past the
+buffer's end are counted there but not stored, so a compiled caller drains before that can happen:
+one operation writes at most two records per live order, plus one).  Few arrays keep the
 argument lists of compiled calls short, and rows keep each order and level on one cache line."""
 
 _jit = numba.njit(cache=True, nogil=True, boundscheck=False)
@@ -89,9 +96,9 @@ def new_book_state(capacity: int = 1 << 16, window: int = 1 << 14, fill_capacity
     window = check_int("window", window, minimum=2)
     need = 2 * capacity + 16
     fill_capacity = need if fill_capacity is None else check_int("fill_capacity", fill_capacity, minimum=need)
-    mcap = 1 << max(4, int(2 * capacity - 1).bit_length())  # load factor <= 1/2
+    mp = new_map(capacity)
     hdr = np.zeros(_HDR, np.int64)
-    hdr[_WIN], hdr[_BEST_BID], hdr[_BEST_ASK], hdr[_MASK], hdr[_CAP] = window, NO_PRICE, NO_PRICE, mcap - 1, capacity
+    hdr[_WIN], hdr[_BEST_BID], hdr[_BEST_ASK], hdr[_MASK], hdr[_CAP] = window, NO_PRICE, NO_PRICE, mp.shape[0] - 1, capacity
     lv = np.zeros((2, window, 4), np.int64)
     lv[:, :, :2] = _EMPTY
     ords = np.zeros((capacity, 8), np.int64)
@@ -99,8 +106,6 @@ def new_book_state(capacity: int = 1 << 16, window: int = 1 << 14, fill_capacity
     ords[:, 4] = np.arange(1, capacity + 1)
     ords[-1, 4] = _EMPTY
     ords[:, 5] = _EMPTY
-    mp = np.zeros((mcap, 2), np.int64)
-    mp[:, 0] = _EMPTY
     return BookState(hdr, lv, ords, mp, np.zeros(fill_capacity, FILL))
 
 
@@ -120,58 +125,6 @@ def _borrow_book(bk):
         return BookState(borrowed(bk.hdr), borrowed(bk.lv), borrowed(bk.ords), borrowed(bk.mp), borrowed(bk.fills))
 
     return impl
-
-
-# ----------------------------------------------------------------------------------------------- id map
-@_leaf
-def _home(key, mask):
-    h = np.uint64(key) * np.uint64(0x9E3779B97F4A7C15)
-    return np.int64((h >> np.uint64(29)) & np.uint64(mask))
-
-
-@_leaf
-def _map_find(bk, key):
-    mask = bk.hdr[_MASK]
-    i = _home(key, mask)
-    while True:
-        k = bk.mp[i, 0]
-        if k == key:
-            return bk.mp[i, 1]
-        if k == _EMPTY:
-            return -1
-        i = (i + 1) & mask
-
-
-@_leaf
-def _map_insert(bk, key, val):
-    mask = bk.hdr[_MASK]
-    i = _home(key, mask)
-    while bk.mp[i, 0] != _EMPTY:
-        i = (i + 1) & mask
-    bk.mp[i, 0] = key
-    bk.mp[i, 1] = val
-
-
-@_leaf
-def _map_delete(bk, key):
-    mask = bk.hdr[_MASK]
-    i = _home(key, mask)
-    while bk.mp[i, 0] != key:
-        i = (i + 1) & mask
-    j = i
-    while True:
-        j = (j + 1) & mask
-        kj = bk.mp[j, 0]
-        if kj == _EMPTY:
-            break
-        h = _home(kj, mask)
-        # Entry j may move back to the hole i only if its home is not cyclically in (i, j].
-        if (i <= j and i < h <= j) or (i > j and (h > i or h <= j)):
-            continue
-        bk.mp[i, 0] = kj
-        bk.mp[i, 1] = bk.mp[j, 1]
-        i = j
-    bk.mp[i, 0] = _EMPTY
 
 
 # -------------------------------------------------------------------------------------- price window
@@ -244,7 +197,7 @@ def _rest(bk, oid, side, price, qty, ts):
     bk.ords[slot, 2] = qty
     bk.ords[slot, 3] = side
     bk.ords[slot, 6] = ts
-    _map_insert(bk, oid, slot)
+    map_insert(bk.mp, bk.hdr[_MASK], oid, slot)
     s = _side_index(side)
     li = price - bk.hdr[_BASE]
     tail = bk.lv[s, li, 1]
@@ -296,7 +249,7 @@ def _remove(bk, slot):
                         break
                     i += step
             bk.hdr[_BEST_BID + s] = best
-    _map_delete(bk, bk.ords[slot, 0])
+    map_delete(bk.mp, bk.hdr[_MASK], bk.ords[slot, 0])
     bk.ords[slot, 0] = _EMPTY
     bk.ords[slot, 4] = bk.hdr[_FREE]
     bk.hdr[_FREE] = slot
@@ -357,7 +310,7 @@ def _add(bk, oid, side, price, qty, ts):
         return BAD_SIZE
     if price <= 0:
         return BAD_PRICE
-    if _map_find(bk, oid) >= 0:
+    if map_find(bk.mp, bk.hdr[_MASK], oid) >= 0:
         return DUPLICATE_ID
     if bk.hdr[_FREE] == _EMPTY:
         return POOL_FULL
@@ -396,7 +349,7 @@ def _market(bk, oid, side, qty, ts):
         return BAD_ID
     if qty <= 0:
         return BAD_SIZE
-    if _map_find(bk, oid) >= 0:
+    if map_find(bk.mp, bk.hdr[_MASK], oid) >= 0:
         return DUPLICATE_ID
     _match(bk, oid, side, -1, qty, ts)
     return OK
@@ -416,7 +369,7 @@ def _take(bk, slot, qty):
 def _on_resting(bk, kind, oid, qty, price, ts):
     """EV_CANCEL, EV_REDUCE or EV_EXECUTE of resting order ``oid``: one code path for the three, so
     the compiled dispatch holds one copy of the id lookup and of the unlinking."""
-    slot = _map_find(bk, oid) if oid >= 0 else -1
+    slot = map_find(bk.mp, bk.hdr[_MASK], oid) if oid >= 0 else -1
     if slot < 0:
         return UNKNOWN_ID
     if kind == EV_CANCEL:
@@ -463,7 +416,7 @@ def book_modify(bk, oid, price, qty, ts):
 
 @_jit
 def _modify(bk, oid, price, qty, ts):
-    slot = _map_find(bk, oid) if oid >= 0 else -1
+    slot = map_find(bk.mp, bk.hdr[_MASK], oid) if oid >= 0 else -1
     if slot < 0:
         return UNKNOWN_ID
     if qty <= 0:
@@ -490,12 +443,12 @@ def book_replace(bk, oid, new_oid, price, qty, ts):
 
 @_jit
 def _replace(bk, oid, new_oid, price, qty, ts):
-    slot = _map_find(bk, oid) if oid >= 0 else -1
+    slot = map_find(bk.mp, bk.hdr[_MASK], oid) if oid >= 0 else -1
     if slot < 0:
         return UNKNOWN_ID
     if new_oid < 0:
         return BAD_ID
-    if new_oid != oid and _map_find(bk, new_oid) >= 0:
+    if new_oid != oid and map_find(bk.mp, bk.hdr[_MASK], new_oid) >= 0:
         return DUPLICATE_ID
     if qty <= 0:
         return BAD_SIZE
@@ -551,9 +504,9 @@ def _apply_events(bk, events, start, stop, status):
         if bk.hdr[_NFILL] + 2 * bk.hdr[_NORD] + 2 > room:
             return i
         if i + _AHEAD < stop:
-            prefetch_row(bk.mp, _home(events[i + _AHEAD].order_id, mask))
+            prefetch_row(bk.mp, map_home(events[i + _AHEAD].order_id, mask))
         if i + _AHEAD // 2 < stop:
-            prefetch_row(bk.ords, bk.mp[_home(events[i + _AHEAD // 2].order_id, mask), 1])
+            prefetch_row(bk.ords, bk.mp[map_home(events[i + _AHEAD // 2].order_id, mask), 1])
         status[i] = _apply_one(bk, events[i])
     return stop
 
@@ -561,13 +514,13 @@ def _apply_events(bk, events, start, stop, status):
 @_leaf
 def book_find(bk, oid):
     """Pool slot of live order ``oid``, or -1."""
-    return _map_find(bk, oid) if oid >= 0 else -1
+    return map_find(bk.mp, bk.hdr[_MASK], oid) if oid >= 0 else -1
 
 
 @_jit
 def book_queue_ahead(bk, oid):
     """Lots resting ahead of ``oid`` at its level (its queue position), or -1 for an unknown id."""
-    slot = _map_find(bk, oid) if oid >= 0 else -1
+    slot = map_find(bk.mp, bk.hdr[_MASK], oid) if oid >= 0 else -1
     if slot < 0:
         return -1
     ahead = 0
@@ -607,147 +560,3 @@ def book_depth(bk, side, px, qty):
             n += 1
         i += step
     return n
-
-
-# ------------------------------------------------------------------------------------- Python API
-class OrderRejected(ExecutionError, ValueError):
-    """A book operation was refused; ``code`` is the status code and ``reason`` its message."""
-
-    def __init__(self, code: int, op: str, **args):
-        self.code = int(code)
-        self.reason = REASONS.get(self.code, f"status {code}")
-        detail = ", ".join(f"{k}={v!r}" for k, v in args.items())
-        super().__init__(f"{op}({detail}) rejected: {self.reason}")
-
-
-def _side_arg(side) -> int:
-    s = check_int("side", side)
-    if s not in (1, -1):
-        raise InvalidParameters(f"side must be BUY (+1) or SELL (-1), got {side!r}")
-    return s
-
-
-class OrderBook:
-    """An L3 order book with a Python interface; every method raises :class:`OrderRejected` on refusal.
-
-    Parameters
-    ----------
-    capacity : int
-        Most live orders at once.
-    window : int
-        Width of the price window in ticks; live orders must span fewer ticks than this.
-
-    Examples
-    --------
-    >>> from quantforge.engine.types import BUY, SELL
-    >>> b = OrderBook(capacity=8, window=64)
-    >>> b.add(1, BUY, 100, 5); b.add(2, SELL, 101, 3); b.add(3, BUY, 101, 4)
-    >>> (b.best_bid, b.best_ask)
-    (101, -1)
-    >>> [(int(f["order_id"]), int(f["size_lots"])) for f in b.drain_fills()]
-    [(2, 3), (3, 3)]
-    """
-
-    def __init__(self, capacity: int = 1 << 16, window: int = 1 << 14):
-        self.state = new_book_state(capacity, window)
-
-    def _check(self, status, op, **args):
-        if status != OK:
-            raise OrderRejected(status, op, **args)
-
-    def add(self, order_id: int, side: int, price_ticks: int, size_lots: int, ts_ns: int = 0) -> None:
-        """Limit order (matches what crosses, rests the rest)."""
-        self._check(book_add(self.state, int(order_id), _side_arg(side), int(price_ticks), int(size_lots), int(ts_ns)),
-                    "add", order_id=order_id, side=side, price_ticks=price_ticks, size_lots=size_lots)
-
-    def market(self, order_id: int, side: int, size_lots: int, ts_ns: int = 0) -> None:
-        """Market order; the part that finds no liquidity is dropped."""
-        self._check(book_market(self.state, int(order_id), _side_arg(side), int(size_lots), int(ts_ns)),
-                    "market", order_id=order_id, side=side, size_lots=size_lots)
-
-    def cancel(self, order_id: int) -> None:
-        self._check(book_cancel(self.state, int(order_id)), "cancel", order_id=order_id)
-
-    def reduce(self, order_id: int, size_lots: int) -> None:
-        self._check(book_reduce(self.state, int(order_id), int(size_lots)), "reduce", order_id=order_id, size_lots=size_lots)
-
-    def execute(self, order_id: int, size_lots: int, price_ticks: int = 0, ts_ns: int = 0) -> None:
-        self._check(book_execute(self.state, int(order_id), int(size_lots), int(price_ticks), int(ts_ns)),
-                    "execute", order_id=order_id, size_lots=size_lots)
-
-    def modify(self, order_id: int, price_ticks: int, size_lots: int, ts_ns: int = 0) -> None:
-        self._check(book_modify(self.state, int(order_id), int(price_ticks), int(size_lots), int(ts_ns)),
-                    "modify", order_id=order_id, price_ticks=price_ticks, size_lots=size_lots)
-
-    def replace(self, order_id: int, new_order_id: int, price_ticks: int, size_lots: int, ts_ns: int = 0) -> None:
-        self._check(book_replace(self.state, int(order_id), int(new_order_id), int(price_ticks), int(size_lots), int(ts_ns)),
-                    "replace", order_id=order_id, new_order_id=new_order_id, price_ticks=price_ticks, size_lots=size_lots)
-
-    def apply(self, events: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Apply an ``EVENT`` array in compiled code; returns (status per event, fills).  Rejected events
-        are reported in the status array, not raised."""
-        if not isinstance(events, np.ndarray) or events.dtype != EVENT:
-            raise TypeError(f"events must be a numpy array of engine.types.EVENT, got {getattr(events, 'dtype', type(events))}")
-        status = np.zeros(events.shape[0], np.int64)
-        fills = []
-        i = 0
-        while True:
-            i = book_apply_events(self.state, events, i, status)
-            fills.append(self.drain_fills())
-            if i >= events.shape[0]:
-                return status, np.concatenate(fills, dtype=FILL)  # keeps the padded record dtype
-
-    def drain_fills(self) -> np.ndarray:
-        """The fills written since the last drain (a copy), then empties the buffer."""
-        n = int(self.state.hdr[_NFILL])
-        out = self.state.fills[:n].copy()
-        self.state.hdr[_NFILL] = 0
-        return out
-
-    @property
-    def best_bid(self) -> int:
-        return int(self.state.hdr[_BEST_BID])
-
-    @property
-    def best_ask(self) -> int:
-        return int(self.state.hdr[_BEST_ASK])
-
-    def __len__(self) -> int:
-        return int(self.state.hdr[_NORD])
-
-    def queue_ahead(self, order_id: int) -> int:
-        """Lots ahead of ``order_id`` at its price level; raises for an unknown id."""
-        q = book_queue_ahead(self.state, int(order_id))
-        if q < 0:
-            raise OrderRejected(UNKNOWN_ID, "queue_ahead", order_id=order_id)
-        return int(q)
-
-    def level_qty(self, side: int, price_ticks: int) -> int:
-        return int(book_level_qty(self.state, _side_arg(side), int(price_ticks)))
-
-    def depth(self, side: int, n_levels: int = 10) -> tuple[np.ndarray, np.ndarray]:
-        """L2 snapshot: prices (ticks) and sizes (lots) of the best ``n_levels`` levels of ``side``."""
-        n_levels = check_int("n_levels", n_levels, minimum=1)
-        px = np.empty(n_levels, np.int64)
-        qty = np.empty(n_levels, np.int64)
-        n = book_depth(self.state, _side_arg(side), px, qty)
-        return px[:n], qty[:n]
-
-    def orders(self) -> dict[int, tuple[int, int, int]]:
-        """Every live order as ``{order_id: (side, price_ticks, size_lots)}`` (for inspection and tests)."""
-        st = self.state
-        live = np.nonzero(st.ords[:, 0] != _EMPTY)[0]
-        return {int(st.ords[s, 0]): (int(st.ords[s, 3]), int(st.ords[s, 1]), int(st.ords[s, 2])) for s in live}
-
-    def level_orders(self, side: int, price_ticks: int) -> list[int]:
-        """Order ids at one level in time priority (for inspection and tests)."""
-        st = self.state
-        li = int(price_ticks) - int(st.hdr[_BASE])
-        s = _side_index(_side_arg(side))
-        out = []
-        if 0 <= li < st.hdr[_WIN]:
-            slot = st.lv[s, li, 0]
-            while slot != _EMPTY:
-                out.append(int(st.ords[slot, 0]))
-                slot = st.ords[slot, 4]
-        return out

@@ -14,7 +14,7 @@ from quantforge.bench import SUITES
 from quantforge.bench import suite_engine as E
 from quantforge.bench.harness import write_suite
 from quantforge.engine import types as T
-from quantforge.engine.book import OrderBook
+from quantforge.engine.orderbook import OrderBook
 from quantforge.engine.feed import synthetic_events
 from quantforge.engine.surface import surface_lookup
 

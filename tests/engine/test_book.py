@@ -19,6 +19,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from reference_book import ReferenceBook
 
 from quantforge.engine import book as B
+from quantforge.engine.orderbook import OrderBook, OrderRejected
 from quantforge.engine.types import (BUY, EV_ADD, EV_CANCEL, EV_EXECUTE, EV_MARKET, EV_MODIFY, EV_REDUCE, EV_REPLACE,
                                      EVENT, SELL)
 from quantforge.errors import ExecutionError, InvalidParameters
@@ -90,7 +91,7 @@ def fills_as_tuples(fills: np.ndarray) -> list[tuple]:
     return list(zip(*(fills[k].tolist() for k in ("order_id", "match_id", "side", "liquidity", "price_ticks", "size_lots"))))
 
 
-def assert_same_state(book: B.OrderBook, ref: ReferenceBook):
+def assert_same_state(book: OrderBook, ref: ReferenceBook):
     assert book.orders() == {k: tuple(v) for k, v in ref.orders.items()}
     for side in (BUY, SELL):
         px, qty = book.depth(side, 10_000)
@@ -101,7 +102,7 @@ def assert_same_state(book: B.OrderBook, ref: ReferenceBook):
     assert book.best_bid == ref.best(1) and book.best_ask == ref.best(-1)
 
 
-def assert_invariants(book: B.OrderBook):
+def assert_invariants(book: OrderBook):
     bb, ba = book.best_bid, book.best_ask
     assert bb == B.NO_PRICE or ba == B.NO_PRICE or bb < ba, "book crossed after matching"
 
@@ -111,7 +112,7 @@ def test_differential_random_stream(seed):
     n = -(-N_OPS // len(SEEDS))
     ref = ReferenceBook(CAP, WINDOW)
     events, ref_status = random_stream(n, seed, ref)
-    book = B.OrderBook(CAP, WINDOW)
+    book = OrderBook(CAP, WINDOW)
     chunks = np.array_split(np.arange(n), 20)
     all_status, all_fills = [], []
     for idx in chunks:
@@ -134,7 +135,7 @@ def test_volume_conservation_and_queue_position():
     adds["side"] = np.where(np.arange(300) % 2 == 0, 1, -1)
     adds["price_ticks"] = 500 - adds["side"] * (1 + np.arange(300) % 7)
     adds["size_lots"] = 1 + np.arange(300) % 5
-    b2 = B.OrderBook(CAP, WINDOW)
+    b2 = OrderBook(CAP, WINDOW)
     st2, _ = b2.apply(adds)
     assert (st2 == B.OK).all()
     mk = np.zeros(1, EVENT)
@@ -151,7 +152,7 @@ def test_volume_conservation_and_queue_position():
 
 
 def test_matching_price_time_priority_and_errors():
-    b = B.OrderBook(capacity=16, window=64)
+    b = OrderBook(capacity=16, window=64)
     b.add(1, SELL, 101, 5)
     b.add(2, SELL, 101, 5)
     b.add(3, SELL, 102, 5)
@@ -166,28 +167,67 @@ def test_matching_price_time_priority_and_errors():
     assert b.level_orders(BUY, 100) == [5, 6]
     b.modify(5, 100, 4)  # growing loses priority
     assert b.level_orders(BUY, 100) == [6, 5]
-    with pytest.raises(B.OrderRejected, match="unknown order id"):
+    with pytest.raises(OrderRejected, match="unknown order id"):
         b.cancel(99)
-    with pytest.raises(B.OrderRejected, match="already live"):
+    with pytest.raises(OrderRejected, match="already live"):
         b.add(6, BUY, 99, 1)
-    with pytest.raises(B.OrderRejected, match="size must be > 0") as e:
+    with pytest.raises(OrderRejected, match="size must be > 0") as e:
         b.add(7, BUY, 99, 0)
     assert isinstance(e.value, ExecutionError) and e.value.code == B.BAD_SIZE
-    with pytest.raises(B.OrderRejected, match="price window"):
+    with pytest.raises(OrderRejected, match="price window"):
         b.add(8, BUY, 5000, 1)
     with pytest.raises(InvalidParameters, match="side"):
         b.add(9, 2, 99, 1)
     with pytest.raises(TypeError, match="EVENT"):
         b.apply(np.zeros(3))
     before = b.orders()
-    with pytest.raises(B.OrderRejected):
+    with pytest.raises(OrderRejected):
         b.reduce(6, 10)
     assert b.orders() == before  # a rejected operation changes nothing
-    full = B.OrderBook(capacity=2, window=64)
+    full = OrderBook(capacity=2, window=64)
     full.add(1, BUY, 10, 1)
     full.add(2, BUY, 11, 1)
-    with pytest.raises(B.OrderRejected, match="pool full"):
+    with pytest.raises(OrderRejected, match="pool full"):
         full.add(3, BUY, 12, 1)
+
+
+def test_the_facade_never_loses_a_fill():
+    """OrderBook(4, 64) buffers 24 fill records; 20 crossing pairs write 40 and all come back, in order,
+    equal to the reference book's, whether drained once at the end or interleaved with apply()."""
+    book, ref = OrderBook(4, 64), ReferenceBook(4, 64)
+    for k in range(20):
+        for oid, side in ((2 * k, SELL), (2 * k + 1, BUY)):
+            book.add(oid, side, 100, 1 + k % 3)
+            assert ref.add(oid, int(side), 100, 1 + k % 3) == B.OK
+    fills = book.drain_fills()
+    assert fills.shape[0] == 40 and fills_as_tuples(fills) == ref.fills
+    assert book.drain_fills().shape[0] == 0 and len(book) == 0
+    # Single operations past the buffer's size (set aside), then a batch: one drain returns them all in order.
+    ref.fills.clear()
+    for k in range(20):
+        book.add(500 + k, SELL, 101, 2)
+        ref.add(500 + k, -1, 101, 2)
+        book.execute(500 + k, 1, 101 if k % 2 else 0, k)
+        ref.execute(500 + k, 1, 101 if k % 2 else 0)
+        book.market(600 + k, BUY, 1)
+        ref.market(600 + k, 1, 1)
+    ev = np.zeros(3, EVENT)
+    ev["kind"], ev["order_id"], ev["side"], ev["price_ticks"], ev["size_lots"] = EV_ADD, [700, 701, 702], -1, 100, 3
+    ev["kind"][2], ev["side"][2], ev["size_lots"][2] = EV_MARKET, 1, 4
+    status, fills = book.apply(ev)
+    assert status.tolist() == [ref.add(700, -1, 100, 3), ref.add(701, -1, 100, 3), ref.market(702, 1, 4)]
+    assert fills.shape[0] == 20 * 3 + 4 and fills_as_tuples(fills) == ref.fills
+    assert book.drain_fills().shape[0] == 0
+
+
+def test_fills_lost_by_a_compiled_caller_are_reported():
+    """Compiled callers drain the buffer themselves; if one lets it overflow, the facade says so."""
+    book = OrderBook(4, 64)
+    for k in range(20):  # book_add straight on the state: nobody drains
+        assert B.book_add(book.state, 2 * k, -1, 100, 1, 0) == B.OK
+        assert B.book_add(book.state, 2 * k + 1, 1, 100, 1, 0) == B.OK
+    with pytest.raises(ExecutionError, match="16 fills were written past"):
+        book.drain_fills()
 
 
 class BookMachine(RuleBasedStateMachine):
@@ -195,7 +235,7 @@ class BookMachine(RuleBasedStateMachine):
 
     def __init__(self):
         super().__init__()
-        self.book = B.OrderBook(64, 32)
+        self.book = OrderBook(64, 32)
         self.ref = ReferenceBook(64, 32)
 
     ids = st.integers(0, 40)
@@ -207,7 +247,7 @@ class BookMachine(RuleBasedStateMachine):
         try:
             fn(*args)
             got = B.OK
-        except B.OrderRejected as e:
+        except OrderRejected as e:
             got = e.code
         assert got == rfn(*args)
 
@@ -326,10 +366,3 @@ def test_borrowed_views_are_typed_without_reference_counting():
     assert outer(a) == 35 and a.tolist() == [7] * 5
     assert sys.getrefcount(a) == refs
     assert any(isinstance(sig[0], BorrowedArray) for sig in fill.signatures)
-
-
-def test_docstring_examples_run():
-    import doctest
-
-    result = doctest.testmod(B, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted > 0 and result.failed == 0

@@ -12,6 +12,7 @@ import pytest
 from reference_book import ReferenceBook
 
 from quantforge.engine import book as B
+from quantforge.engine.orderbook import OrderBook
 from quantforge.engine.feed import FeedDecoder, encode_itch, synthetic_events
 from quantforge.engine.types import EV_ADD, EV_CANCEL, EV_EXECUTE, EV_MARKET, EV_REDUCE, EV_REPLACE, EV_TRADE, EVENT
 from quantforge.errors import InvalidParameters
@@ -103,7 +104,7 @@ def test_synthetic_stream_is_a_valid_book_stream():
     ev = synthetic_events(20_000, seed=9, max_live=500)
     assert np.all(np.diff(ev["ts_ns"]) > 0)
     assert np.array_equal(ev, synthetic_events(20_000, seed=9, max_live=500))
-    book = B.OrderBook(1024, 1 << 12)
+    book = OrderBook(1024, 1 << 12)
     ref = ReferenceBook(1024, 1 << 12)
     status, _ = book.apply(ev)
     assert (status == B.OK).all()
@@ -129,7 +130,7 @@ def test_synthetic_stream_with_a_moving_fair_price():
     """With move_prob > 0 the book follows a random-walk fair price: still a valid, never-crossed stream,
     and the mid travels much further than in the default stream."""
     def mids(ev):
-        book = B.OrderBook(1 << 13, 1 << 14)
+        book = OrderBook(1 << 13, 1 << 14)
         out = []
         for i in range(0, ev.shape[0], 2000):
             status, _ = book.apply(ev[i:i + 2000])

@@ -1,0 +1,185 @@
+"""The Python facade of the compiled L3 book (``engine/book.py``): one method per operation, each
+raising :class:`OrderRejected` on refusal, and :meth:`OrderBook.apply` for whole ``EVENT`` arrays.
+
+The compiled book writes fills into a fixed buffer that its caller drains.  The facade drains it
+itself: before an operation that might not fit in what is left (one operation writes at most two
+records per live order, plus one) it moves the buffered fills aside, so every fill of every
+operation comes back from :meth:`OrderBook.drain_fills` in the order it happened, however rarely
+the caller drains.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import ExecutionError, InvalidParameters, check_int
+from .book import (_BASE, _BEST_ASK, _BEST_BID, _EMPTY, _NFILL, _NORD, _WIN, OK, REASONS, UNKNOWN_ID, _side_index,
+                   book_add, book_apply_events, book_cancel, book_depth, book_execute, book_level_qty, book_market,
+                   book_modify, book_queue_ahead, book_reduce, book_replace, new_book_state)
+from .types import EVENT, FILL
+
+__all__ = ["OrderBook", "OrderRejected"]
+
+
+class OrderRejected(ExecutionError, ValueError):
+    """A book operation was refused; ``code`` is the status code and ``reason`` its message."""
+
+    def __init__(self, code: int, op: str, **args):
+        self.code = int(code)
+        self.reason = REASONS.get(self.code, f"status {code}")
+        detail = ", ".join(f"{k}={v!r}" for k, v in args.items())
+        super().__init__(f"{op}({detail}) rejected: {self.reason}")
+
+
+def _side_arg(side) -> int:
+    s = check_int("side", side)
+    if s not in (1, -1):
+        raise InvalidParameters(f"side must be BUY (+1) or SELL (-1), got {side!r}")
+    return s
+
+
+class OrderBook:
+    """An L3 order book with a Python interface; every method raises :class:`OrderRejected` on refusal.
+
+    Parameters
+    ----------
+    capacity : int
+        Most live orders at once.
+    window : int
+        Width of the price window in ticks; live orders must span fewer ticks than this.
+
+    Examples
+    --------
+    >>> from quantforge.engine.types import BUY, SELL
+    >>> b = OrderBook(capacity=8, window=64)
+    >>> b.add(1, BUY, 100, 5); b.add(2, SELL, 101, 3); b.add(3, BUY, 101, 4)
+    >>> (b.best_bid, b.best_ask)
+    (101, -1)
+    >>> [(int(f["order_id"]), int(f["size_lots"])) for f in b.drain_fills()]
+    [(2, 3), (3, 3)]
+    """
+
+    def __init__(self, capacity: int = 1 << 16, window: int = 1 << 14):
+        self.state = new_book_state(capacity, window)
+        self._set_aside: list[np.ndarray] = []
+
+    def _check(self, status, op, **args):
+        if status != OK:
+            raise OrderRejected(status, op, **args)
+
+    def _make_room(self) -> None:
+        """Move the buffered fills aside if the next operation might not fit after them."""
+        hdr = self.state.hdr
+        if hdr[_NFILL] + 2 * hdr[_NORD] + 2 > self.state.fills.shape[0]:
+            self._set_aside.append(self._take_buffer())
+
+    def _take_buffer(self) -> np.ndarray:
+        hdr, fills = self.state.hdr, self.state.fills
+        n = int(hdr[_NFILL])
+        if n > fills.shape[0]:
+            raise ExecutionError(f"{n - fills.shape[0]} fills were written past the book's fill buffer "
+                                 f"({fills.shape[0]} records) by compiled code that did not drain it; they are lost")
+        out = fills[:n].copy()
+        hdr[_NFILL] = 0
+        return out
+
+    def add(self, order_id: int, side: int, price_ticks: int, size_lots: int, ts_ns: int = 0) -> None:
+        """Limit order (matches what crosses, rests the rest)."""
+        self._make_room()
+        self._check(book_add(self.state, int(order_id), _side_arg(side), int(price_ticks), int(size_lots), int(ts_ns)),
+                    "add", order_id=order_id, side=side, price_ticks=price_ticks, size_lots=size_lots)
+
+    def market(self, order_id: int, side: int, size_lots: int, ts_ns: int = 0) -> None:
+        """Market order; the part that finds no liquidity is dropped."""
+        self._make_room()
+        self._check(book_market(self.state, int(order_id), _side_arg(side), int(size_lots), int(ts_ns)),
+                    "market", order_id=order_id, side=side, size_lots=size_lots)
+
+    def cancel(self, order_id: int) -> None:
+        self._check(book_cancel(self.state, int(order_id)), "cancel", order_id=order_id)
+
+    def reduce(self, order_id: int, size_lots: int) -> None:
+        self._check(book_reduce(self.state, int(order_id), int(size_lots)), "reduce", order_id=order_id, size_lots=size_lots)
+
+    def execute(self, order_id: int, size_lots: int, price_ticks: int = 0, ts_ns: int = 0) -> None:
+        self._make_room()
+        self._check(book_execute(self.state, int(order_id), int(size_lots), int(price_ticks), int(ts_ns)),
+                    "execute", order_id=order_id, size_lots=size_lots)
+
+    def modify(self, order_id: int, price_ticks: int, size_lots: int, ts_ns: int = 0) -> None:
+        self._make_room()
+        self._check(book_modify(self.state, int(order_id), int(price_ticks), int(size_lots), int(ts_ns)),
+                    "modify", order_id=order_id, price_ticks=price_ticks, size_lots=size_lots)
+
+    def replace(self, order_id: int, new_order_id: int, price_ticks: int, size_lots: int, ts_ns: int = 0) -> None:
+        self._make_room()
+        self._check(book_replace(self.state, int(order_id), int(new_order_id), int(price_ticks), int(size_lots), int(ts_ns)),
+                    "replace", order_id=order_id, new_order_id=new_order_id, price_ticks=price_ticks, size_lots=size_lots)
+
+    def apply(self, events: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Apply an ``EVENT`` array in compiled code; returns (status per event, fills), the fills
+        including any not yet drained from earlier operations.  Rejected events are reported in the
+        status array, not raised."""
+        if not isinstance(events, np.ndarray) or events.dtype != EVENT:
+            raise TypeError(f"events must be a numpy array of engine.types.EVENT, got {getattr(events, 'dtype', type(events))}")
+        status = np.zeros(events.shape[0], np.int64)
+        i = 0
+        while True:
+            i = book_apply_events(self.state, events, i, status)
+            self._set_aside.append(self._take_buffer())
+            if i >= events.shape[0]:
+                return status, self.drain_fills()
+
+    def drain_fills(self) -> np.ndarray:
+        """Every fill written since the last drain, in order (a copy); then empties the buffer."""
+        parts = [*self._set_aside, self._take_buffer()]
+        self._set_aside = []
+        return np.concatenate(parts, dtype=FILL)  # without dtype numpy drops the record padding
+
+    @property
+    def best_bid(self) -> int:
+        return int(self.state.hdr[_BEST_BID])
+
+    @property
+    def best_ask(self) -> int:
+        return int(self.state.hdr[_BEST_ASK])
+
+    def __len__(self) -> int:
+        return int(self.state.hdr[_NORD])
+
+    def queue_ahead(self, order_id: int) -> int:
+        """Lots ahead of ``order_id`` at its price level; raises for an unknown id."""
+        q = book_queue_ahead(self.state, int(order_id))
+        if q < 0:
+            raise OrderRejected(UNKNOWN_ID, "queue_ahead", order_id=order_id)
+        return int(q)
+
+    def level_qty(self, side: int, price_ticks: int) -> int:
+        return int(book_level_qty(self.state, _side_arg(side), int(price_ticks)))
+
+    def depth(self, side: int, n_levels: int = 10) -> tuple[np.ndarray, np.ndarray]:
+        """L2 snapshot: prices (ticks) and sizes (lots) of the best ``n_levels`` levels of ``side``."""
+        n_levels = check_int("n_levels", n_levels, minimum=1)
+        px = np.empty(n_levels, np.int64)
+        qty = np.empty(n_levels, np.int64)
+        n = book_depth(self.state, _side_arg(side), px, qty)
+        return px[:n], qty[:n]
+
+    def orders(self) -> dict[int, tuple[int, int, int]]:
+        """Every live order as ``{order_id: (side, price_ticks, size_lots)}`` (for inspection and tests)."""
+        st = self.state
+        live = np.nonzero(st.ords[:, 0] != _EMPTY)[0]
+        return {int(st.ords[s, 0]): (int(st.ords[s, 3]), int(st.ords[s, 1]), int(st.ords[s, 2])) for s in live}
+
+    def level_orders(self, side: int, price_ticks: int) -> list[int]:
+        """Order ids at one level in time priority (for inspection and tests)."""
+        st = self.state
+        li = int(price_ticks) - int(st.hdr[_BASE])
+        s = _side_index(_side_arg(side))
+        out = []
+        if 0 <= li < st.hdr[_WIN]:
+            slot = st.lv[s, li, 0]
+            while slot != _EMPTY:
+                out.append(int(st.ords[slot, 0]))
+                slot = st.ords[slot, 4]
+        return out
