@@ -10,8 +10,10 @@ Notes
 -----
 *Davies–Harte* (Davies & Harte 1987; Dietrich & Newsam 1997): the covariance of n fGn values is
 embedded in a 2n circulant matrix whose eigenvalues ``lambda = FFT(c)`` are non-negative for every
-H in (0, 1) (Craigmile 2003); ``Re FFT(sqrt(lambda / 2n) (Z1 + i Z2))`` then has exactly the fGn
-covariance.  O(n log n) per path, batched as one FFT over all paths.  *Cholesky* factors the n x n
+H in (0, 1) (Craigmile 2003); the real and the imaginary part of ``FFT(sqrt(lambda / 2n) (Z1 + i Z2))``
+(first n entries) then each have exactly the fGn covariance and are independent of each other
+(``Y = A Z`` with ``E[Z Z^T] = 0`` and ``A A^*`` real), so one FFT yields two paths.  O(n log n) per
+path, batched as one FFT over all paths.  *Cholesky* factors the n x n
 covariance: O(n^3) once, exact, the reference.
 
 *Hybrid scheme* (Bennedsen, Lunde & Pakkanen 2017, eqs. 2.7, 4.3 and 4.5, with kappa = 1): on the
@@ -22,9 +24,9 @@ FFT convolution.  *Exact* rough Bergomi samples (Y(t_1..t_n), W(t_1..t_n)) joint
 covariance (Bayer, Friz & Gatheral 2016, section 4; ``Cov(Y_s, Y_t)`` by the hypergeometric function)
 by Cholesky, for small grids.  Prices use the log-Euler step for S with V at the left end of each step.
 
-Random numbers come from Philox (``kernels.rng``): fGn by Davies–Harte takes normal draws
-``[0, 2n)`` (real parts) and ``[2n, 4n)`` (imaginary parts) of stream ``s``, by Cholesky draws
-``[0, n)``; rough Bergomi takes draws ``[0, 2n)`` of stream ``s`` for the Volterra pair (hybrid:
+Random numbers come from Philox (``kernels.rng``): fGn by Davies–Harte gives path ``p`` from normal
+draws ``[0, 2n)`` (Z1) and ``[2n, 4n)`` (Z2) of Philox path ``p // 2`` of stream ``s``, as the real part
+for even ``p`` and the imaginary part for odd ``p``; by Cholesky path ``p`` takes its draws ``[0, n)``; rough Bergomi takes draws ``[0, 2n)`` of stream ``s`` for the Volterra pair (hybrid:
 draws 2i, 2i+1 for step i; exact: the 2n-vector) and draws ``[0, n)`` of stream ``s + 1`` for W^perp.
 
 References
@@ -139,6 +141,8 @@ def fgn(hurst: float, n_steps: int, n_paths: int, *, horizon: float = 1.0, metho
     ------
     InvalidParameters
         For H outside (0, 1), a non-positive horizon, counts below 1 or an unknown method.
+    MatrixError
+        If the Cholesky reference's covariance is numerically singular (H close to 1 on long grids).
     """
     hurst, n_steps, n_paths = _check_common(hurst, n_steps, n_paths, seed, stream, path_offset)
     horizon = check_positive("horizon", horizon)
@@ -154,14 +158,18 @@ def fgn(hurst: float, n_steps: int, n_paths: int, *, horizon: float = 1.0, metho
                                         f"{_MAX_CHOLESKY}, got {n_steps}")
             g = fgn_autocovariance(hurst, n_steps)
             cov = g[np.abs(np.subtract.outer(np.arange(n_steps), np.arange(n_steps)))]
-            chol = xp.asarray(np.linalg.cholesky(cov))
+            chol = xp.asarray(_cholesky(cov, f"fGn covariance at hurst={hurst!r}", "use method 'davies-harte'"))
             z = xp.asarray(_normals(name, seed, stream, n_paths, n_steps, path_offset))
             out = scale * (z @ chol.T)
         else:
+            # one FFT gives two independent paths: path 2q is its real part, path 2q + 1 its imaginary part
+            q0, q1 = path_offset // 2, (path_offset + n_paths + 1) // 2
             lam = xp.asarray(np.sqrt(_davies_harte_eigenvalues(hurst, n_steps) / (2 * n_steps)))
-            z = xp.asarray(_normals(name, seed, stream, n_paths, 4 * n_steps, path_offset))
-            w = z[:, : 2 * n_steps] + 1j * z[:, 2 * n_steps :]
-            out = scale * xp.fft.fft(lam * w, axis=1).real[:, :n_steps]
+            z = xp.asarray(_normals(name, seed, stream, q1 - q0, 4 * n_steps, q0))
+            y = xp.fft.fft(lam * (z[:, : 2 * n_steps] + 1j * z[:, 2 * n_steps :]), axis=1)[:, :n_steps]
+            pairs = xp.stack([y.real, y.imag], axis=1).reshape(2 * (q1 - q0), n_steps)
+            first = path_offset - 2 * q0
+            out = scale * pairs[first : first + n_paths]
         return _host(out) if to_host else out
 
 
@@ -232,17 +240,39 @@ class RoughBergomiPaths:
     spot: np.ndarray
 
 
-def _hybrid_volterra(xp, name, hurst, dt, n, n_paths, max_history, seed, stream, path_offset):
+def _cholesky(cov: np.ndarray, what: str, fix: str) -> np.ndarray:
+    """Lower Cholesky factor, or MatrixError when ``cov`` is not numerically positive definite."""
+    try:
+        return np.linalg.cholesky(cov)
+    except np.linalg.LinAlgError:
+        lam_min = float(np.linalg.eigvalsh(cov).min())
+        raise MatrixError(f"the {what} is not numerically positive definite (smallest eigenvalue {lam_min!r}); "
+                          f"{fix}") from None
+
+
+def _hybrid_kernel(hurst: float, dt: float, n: int) -> np.ndarray:
+    """``g_k = (b_k dt)^a`` for lags k = 0..n (zero at k = 0, 1, which the Riemann sum does not use)."""
     a = hurst - 0.5
-    cov = np.array([[dt, dt ** (a + 1) / (a + 1)], [dt ** (a + 1) / (a + 1), dt ** (2 * a + 1) / (2 * a + 1)]])
-    chol = np.linalg.cholesky(cov)
-    z = xp.asarray(_normals(name, seed, stream, n_paths, 2 * n, path_offset)).reshape(n_paths, n, 2)
-    dw = chol[0, 0] * z[:, :, 0]
-    near = chol[1, 0] * z[:, :, 0] + chol[1, 1] * z[:, :, 1]
-    k = np.arange(n + 1, dtype=np.float64)
-    b = ((k[2:] ** (a + 1) - (k[2:] - 1) ** (a + 1)) / (a + 1)) ** (1 / a)
     g = np.zeros(n + 1)
-    g[2:] = (b * dt) ** a
+    if a == 0.0:
+        g[2:] = 1.0  # H = 1/2: (b dt)^0 = 1 for every b, and Y is the Brownian motion itself
+    else:
+        k = np.arange(2, n + 1, dtype=np.float64)
+        b = ((k ** (a + 1) - (k - 1) ** (a + 1)) / (a + 1)) ** (1 / a)
+        g[2:] = (b * dt) ** a
+    return g
+
+
+def _hybrid_volterra(xp, name, hurst, dt, n, n_paths, max_history, seed, stream, path_offset):
+    # (dW_i, int_{t_{i-1}}^{t_i} (t_i - s)^a dW_s) has covariance [[dt, dt^{a+1}/(a+1)], [., dt^{2a+1}/(2a+1)]];
+    # its Cholesky factor in closed form stays exact at a = 0, where the pair is (dW, dW) and rank one.
+    a = hurst - 0.5
+    l10 = dt ** (a + 0.5) / (a + 1)
+    l11 = dt ** (a + 0.5) * abs(a) / ((a + 1) * math.sqrt(2 * a + 1))
+    z = xp.asarray(_normals(name, seed, stream, n_paths, 2 * n, path_offset)).reshape(n_paths, n, 2)
+    dw = math.sqrt(dt) * z[:, :, 0]
+    near = l10 * z[:, :, 0] + l11 * z[:, :, 1]
+    g = _hybrid_kernel(hurst, dt, n)
     if max_history is not None:
         g[max_history + 1 :] = 0.0  # the Riemann sum keeps lags k = 2 .. max_history
     size = 1 << int(math.ceil(math.log2(2 * n + 2)))
@@ -256,7 +286,13 @@ def _cholesky_volterra(xp, name, hurst, dt, n, n_paths, seed, stream, path_offse
         raise InvalidParameters(
             f"method 'cholesky' is for small grids; n_steps must be <= {_MAX_CHOLESKY // 2}, got {n}")
     times = dt * np.arange(1, n + 1)
-    chol = np.linalg.cholesky(volterra_covariance(hurst, times))
+    if hurst == 0.5:
+        # Y = W: the joint covariance has rank n, and its factor is the limit [[L, 0], [L, 0]] of H -> 1/2
+        lw = _cholesky(np.minimum.outer(times, times), "covariance of W", "use fewer steps")
+        chol = np.block([[lw, np.zeros((n, n))], [lw, np.zeros((n, n))]])
+    else:
+        chol = _cholesky(volterra_covariance(hurst, times), f"joint covariance of (Y, W) at hurst={hurst!r}",
+                         "near hurst = 0.5, where Y tends to W, pass 0.5 exactly or use method 'hybrid'")
     z = xp.asarray(_normals(name, seed, stream, n_paths, 2 * n, path_offset))
     yw = z @ xp.asarray(chol.T)
     zero = xp.zeros((n_paths, 1))
@@ -290,14 +326,31 @@ def rough_bergomi(hurst: float, eta: float, rho: float, xi0: float, spot: float,
     max_history : int, optional
         Hybrid scheme only: Y(t_i) keeps the increments of the last ``max_history`` steps (>= 1; the
         newest by the exact near integral, the others by the Riemann sum); None or >= n_steps keeps all.
-        Truncating the kernel's memory is an approximation; it bounds the history a streaming
-        simulation has to keep.
+        Truncating the kernel is an approximation of Y.  It is the Y that a simulation keeping only
+        the last ``max_history`` increments would compute; this function still convolves the whole
+        grid with one FFT, so it saves neither memory nor time.
     seed, stream, path_offset, backend
         As in :func:`fgn` (streams ``stream`` and ``stream + 1`` are used).
 
     Returns
     -------
     RoughBergomiPaths
+
+    Raises
+    ------
+    InvalidParameters
+        For H outside (0, 1), eta < 0, |rho| > 1, a non-positive xi0, spot or horizon, counts below
+        1, an unknown method, or max_history with method 'cholesky'.
+    MatrixError
+        If the exact method's joint covariance is numerically singular (H within about 1e-6 of 1/2
+        but not equal to it, where Y is within rounding of W).
+    NumericalInstability
+        If a variance or price path overflows.
+
+    Notes
+    -----
+    At H = 1/2 the kernel ``(t-s)^{H-1/2}`` is 1, so Y = W and both methods are exact: V is the
+    lognormal process ``xi0 exp(eta W_t - eta^2 t / 2)``.
     """
     hurst, n_steps, n_paths = _check_common(hurst, n_steps, n_paths, seed, stream, path_offset)
     eta = check_nonnegative("eta", eta)
@@ -314,19 +367,19 @@ def rough_bergomi(hurst: float, eta: float, rho: float, xi0: float, spot: float,
     xp = _xp(name)
     dt = horizon / n_steps
     t = dt * np.arange(n_steps + 1)
-    with _x64(name):
+    with _x64(name), np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below
         if method == "hybrid":
             y, dw = _hybrid_volterra(xp, name, hurst, dt, n_steps, n_paths, max_history, seed, stream, path_offset)
         else:
             y, dw = _cholesky_volterra(xp, name, hurst, dt, n_steps, n_paths, seed, stream, path_offset)
-        v = xi0 * xp.exp(eta * y - 0.5 * eta**2 * xp.asarray(t ** (2 * hurst)))
+        v = xi0 * xp.exp(eta * y - 0.5 * (eta * eta) * xp.asarray(t ** (2 * hurst)))
         dperp = math.sqrt(dt) * xp.asarray(_normals(name, seed, stream + 1, n_paths, n_steps, path_offset))
         dz = rho * dw + math.sqrt(1.0 - rho * rho) * dperp
         vl = v[:, :-1]
         logs = xp.cumsum(xp.sqrt(vl) * dz - 0.5 * vl * dt, axis=1)
         s = spot * xp.exp(xp.concatenate([xp.zeros((n_paths, 1)), logs], axis=1))
         y, v, s = _host(y), _host(v), _host(s)
-    if not (np.all(np.isfinite(v)) and np.all(np.isfinite(s))):
+    if not (np.all(np.isfinite(y)) and np.all(np.isfinite(v)) and np.all(np.isfinite(s))):
         raise NumericalInstability("rough Bergomi paths overflowed; reduce eta or the horizon")
     return RoughBergomiPaths(t, y, v, s)
 
