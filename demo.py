@@ -110,7 +110,10 @@ def _print_engine(day: dict, console) -> None:
     t.add_column("value", justify="right")
     rows = {
         "market events": f"{day['events']:,}",
-        "order actions (new / replace / cancel)": f"{day['orders']:,} ({day['new']:,} / {day['replaced']:,} / {day['cancelled']:,})",
+        "order actions (new / replace / cancel)": (f"{day['new'] + day['replaced'] + day['cancelled']:,} "
+                                                   f"({day['new']:,} / {day['replaced']:,} / {day['cancelled']:,})"),
+        "feed events refused by the book": (f"{day['book_rejected']:,}" + "".join(
+            f", {n} {name.replace('_', ' ')}" for name, n in day["book_rejects"].items() if n)),
         "fills (lots)": f"{day['fills']:,} ({day['filled_lots']:,})",
         "final inventory (lots)": f"{day['final_inventory']}",
         "PnL (marked to mid)": f"{day['pnl']:.2f}",

@@ -6,12 +6,15 @@ The market is :func:`~quantforge.engine.feed.synthetic_events` (reproducible for
 :func:`~quantforge.engine.feed.encode_itch` and decoded chunk by chunk with
 :class:`~quantforge.engine.feed.FeedDecoder`; the decoded records pass through a
 :class:`~quantforge.engine.ring.SpscRing` (producer and consumer alternate in this process, batch
-by batch, or a separate feed process with ``producer_process=True``) into
-:func:`~quantforge.engine.loop.run_loop`.  The surface's time axis is stretched so that
+by batch, or a separate feed process with ``producer_process=True``), and
+:func:`~quantforge.engine.loop.run_loop_ring` reads them in place from the ring's memory, so the
+consumer's steady state copies and allocates nothing per batch (its action and fill counters are
+reset between batches; own fill records are copied out only with ``keep_fills``).  The surface's time axis is stretched so that
 its horizon ``t_grid[-1]`` is the end of the session: a surface computed in any time unit (a day of
 1.0, or seconds) quotes over the whole session, ``time_to_horizon = t_grid[-1] * (end - now) /
-session``.  Prices are ticks inside the engine and price units (``tick_size``) in the report; cash is
-``-sum(side * size * price)`` over own fills and the PnL is marked to the last two-sided mid.
+session``.  Prices are ticks inside the engine and price units (``tick_size``) in the report,
+converted by an :class:`~quantforge.engine.types.Instrument`; cash is ``-sum(side * size * price)``
+over own fills and the PnL is marked to the last two-sided mid.
 
 References
 ----------
@@ -22,19 +25,20 @@ Avellaneda, M. and Stoikov, S. (2008), "High-frequency trading in a limit order 
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 import time
 
 import numpy as np
 
 from ..errors import ExecutionError, InvalidParameters, check_array, check_int, check_positive
-from .book import new_book_state
+from .book import REJECT_NAMES, new_book_state
 from .feed import COUNTERS, FeedDecoder, encode_itch, synthetic_events
-from .loop import (ACT_CANCEL, ACT_NEW, ACT_REPLACE, QUEUE_RISK_AVERSE, STATE_FIELDS, cycles_per_ns,
-                   latency_percentiles, make_config, new_loop_state, run_loop)
+from .loop import (QUEUE_RISK_AVERSE, STATE_FIELDS, cycles_per_ns, latency_percentiles, make_config, new_loop_state,
+                   run_loop_ring)
 from .ring import RingTimeout, SpscRing
 from .shm import SharedBlock
 from .surface import make_surface_table
-from .types import EVENT
+from .types import EVENT, Instrument
 
 __all__ = ["run_trading_day", "run_trading_day_on", "feed_process", "DAY_START_NS"]
 
@@ -103,10 +107,11 @@ def run_trading_day(bid_depth, ask_depth, t_grid, q_min: int, *, tick_size: floa
     Returns
     -------
     dict
-        JSON-able: ``events`` (processed by the loop), ``feed`` (decoder counters), ``orders`` (sent: new
-        + replacing), ``new``, ``replaced``, ``cancelled``, ``orders_filled``, ``live_orders``, ``fills``,
-        ``filled_lots``, ``final_inventory`` (lots), ``cash``, ``pnl`` and ``last_mid`` (price units), ``kill_switch``,
-        ``rejected`` (risk-gate counts), ``latency_ns`` (``p50``, ``p99``, ``p99.9`` per event),
+        JSON-able: ``events`` (processed by the loop), ``feed`` (decoder counters), ``book_rejects``
+        (market events the book refused, by reason; ``book_rejected`` their total), ``orders`` (sent:
+        new + replacing), the actions ``new``, ``replaced``, ``cancelled``, ``orders_filled``,
+        ``live_orders``, ``fills``, ``filled_lots``, ``final_inventory`` (lots), ``cash``, ``pnl`` and
+        ``last_mid`` (price units), ``kill_switch``, ``rejected`` (risk-gate counts), ``latency_ns`` (``p50``, ``p99``, ``p99.9`` per event),
         ``updates_per_s`` (events per second of loop time), ``loop_s``, ``wall_s`` and the settings.
 
     Examples
@@ -133,7 +138,8 @@ def run_trading_day(bid_depth, ask_depth, t_grid, q_min: int, *, tick_size: floa
         max_position_lots = q_bound
     if max_order_lots is None:
         max_order_lots = max(1, int(tab.bid_size.max()), int(tab.ask_size.max()))
-    loss = _NO_LIMIT if loss_limit is None else check_positive("loss_limit", loss_limit) / tick_size
+    inst = Instrument("synthetic", tick_size)
+    loss = _NO_LIMIT if loss_limit is None else inst.value_to_tick_lots(check_positive("loss_limit", loss_limit))
     ring_capacity = check_int("ring_capacity", ring_capacity, minimum=2)
     chunk_bytes = check_int("chunk_bytes", chunk_bytes, minimum=64)
     session_ns = int(round(session_s * 1e9))
@@ -141,9 +147,6 @@ def run_trading_day(bid_depth, ask_depth, t_grid, q_min: int, *, tick_size: floa
                       max_position_lots=max_position_lots, max_order_lots=max_order_lots, band_ticks=band_ticks,
                       loss_limit=loss, linear=linear, queue_model=queue_model, first_order_id=_FIRST_OID)
 
-    # Compile (or load from cache) the loop before anything is timed.
-    run_loop(new_book_state(16, 64), np.zeros(0, EVENT), tab, cfg, new_loop_state(cfg, 1, 1))
-    t_wall = time.perf_counter()
     market = synthetic_events(n_events, seed=seed, mid_ticks=mid_ticks, start_ns=DAY_START_NS,
                               mean_gap_ns=max(1, session_ns // n_events), move_prob=move_prob)
     itch = encode_itch(market, price_divisor=price_divisor)
@@ -152,62 +155,67 @@ def run_trading_day(bid_depth, ask_depth, t_grid, q_min: int, *, tick_size: floa
     bk = new_book_state(capacity=1 << 13, window=1 << 14)
     st = new_loop_state(cfg, max_actions=4 * ring_capacity + 16, max_fills=8 * ring_capacity + 16)
     s = st.s
-    codes = np.zeros(4, np.int64)
-    n_fills = 0
     fills = []
-    loop_ns = 0
+    totals = {"fills": 0, "loop_ns": 0}
 
-    def consume(batch):
-        nonlocal n_fills, loop_ns
+    def step() -> int:
+        """Run the loop on what the ring holds (one poll); drain the action and fill counters after a batch."""
         t0 = time.perf_counter_ns()
-        run_loop(bk, batch, tab, cfg, st)
-        loop_ns += time.perf_counter_ns() - t0
-        # Drain the action and fill buffers after each batch so they never overflow.
-        na, nf = int(s[_F["n_actions"]]), int(s[_F["n_fills"]])
-        codes[:] += np.bincount(st.actions["status"][:na], minlength=4)[:4]
-        if keep_fills:
-            if nf > st.fills.shape[0]:
-                raise InvalidParameters("own fills overflowed the per-batch buffer: lower ring_capacity")
-            fills.append(st.fills[:nf].copy())
-        n_fills += nf
-        s[_F["n_actions"]] = 0
-        s[_F["n_fills"]] = 0
+        k = run_loop_ring(bk, ring.hdr, ring.data, tab, cfg, st, ring_capacity, 1)
+        if k:
+            totals["loop_ns"] += time.perf_counter_ns() - t0
+            nf = int(s[_F["n_fills"]])
+            if keep_fills:
+                if nf > st.fills.shape[0]:
+                    raise InvalidParameters("own fills overflowed the per-batch buffer: lower ring_capacity")
+                fills.append(st.fills[:nf].copy())
+            totals["fills"] += nf
+            s[_F["n_actions"]] = 0
+            s[_F["n_fills"]] = 0
+        return k
 
     try:
+        # Compile (or load from cache) the loop before anything is timed: an empty ring returns at once.
+        step()
+        t_wall = time.perf_counter()
         if producer_process:
-            counters = _consume_from_feed_process(ring, itch, price_divisor, chunk_bytes, consume)
+            counters = _consume_from_feed_process(ring, itch, price_divisor, chunk_bytes, step)
         else:
             decoder = FeedDecoder(price_divisor=price_divisor, max_events=ring_capacity)
             for lo in range(0, itch.shape[0], chunk_bytes):
                 decoded = decoder.decode(itch[lo:lo + chunk_bytes])
                 for b in range(0, decoded.shape[0], ring_capacity):
                     ring.send(decoded[b:b + ring_capacity])
-                    consume(ring.recv(ring_capacity))
+                    while len(ring):
+                        step()
             decoder.finish()
             counters = decoder.counters
+        wall_s = time.perf_counter() - t_wall
     finally:
         ring.close()
-    wall_s = time.perf_counter() - t_wall
 
     v = {name: int(s[i]) for name, i in _F.items()}
     pct = latency_percentiles(st.hist, cycles_per_ns(0.02))
     live = int(v["bid_px"] >= 0) + int(v["ask_px"] >= 0)
-    mid = v["last_mid2"] / 2.0
+    loop_ns = totals["loop_ns"]
+    book_rejects = {name: v[f"book_{name}"] for name in REJECT_NAMES}
     out = {
         "events": v["events"],
         "feed": counters,
+        "book_rejects": book_rejects,
+        "book_rejected": sum(book_rejects.values()),
         "orders": v["next_oid"] - _FIRST_OID,
-        "new": int(codes[ACT_NEW]),
-        "replaced": int(codes[ACT_REPLACE]),
-        "cancelled": int(codes[ACT_CANCEL]),
+        "new": v["n_new"],
+        "replaced": v["n_replaced"],
+        "cancelled": v["n_cancelled"],
         "orders_filled": v["orders_filled"],
         "live_orders": live,
-        "fills": n_fills,
+        "fills": totals["fills"],
         "filled_lots": v["volume"],
         "final_inventory": v["position"],
-        "cash": v["cash"] * tick_size,
-        "pnl": (v["cash"] + v["position"] * mid) * tick_size,
-        "last_mid": mid * tick_size,
+        "cash": float(inst.tick_lots_to_value(v["cash"])),
+        "pnl": float(inst.tick_lots_to_value(2 * v["cash"] + v["position"] * v["last_mid2"])) / 2,
+        "last_mid": float(inst.ticks_to_price(v["last_mid2"])) / 2,
         "kill_switch": bool(v["killed"]),
         "rejected": {"order_size": v["rej_size"], "position": v["rej_position"], "price_band": v["rej_band"]},
         "quotes_skipped": v["quotes_skipped"],
@@ -267,7 +275,8 @@ def feed_process(ring_name: str, bytes_name: str, n_bytes: int, price_divisor: i
         block.close()
 
 
-def _consume_from_feed_process(ring, itch, price_divisor, chunk_bytes, consume, timeout_s=60.0) -> dict:
+def _consume_from_feed_process(ring, itch, price_divisor, chunk_bytes, step, timeout_s=60.0) -> dict:
+    """Run the feed in a spawned process and ``step()`` the loop on the ring until the feed is done."""
     block = SharedBlock(None, 8 * _N_COUNTERS + max(1, itch.shape[0]), create=True)
     proc = None
     try:
@@ -275,17 +284,20 @@ def _consume_from_feed_process(ring, itch, price_divisor, chunk_bytes, consume, 
         proc = mp.get_context("spawn").Process(
             target=feed_process, args=(ring.name, block.name, itch.shape[0], price_divisor, chunk_bytes, timeout_s))
         proc.start()
+        last = time.monotonic()
         while True:
-            try:
-                batch = ring.recv(ring.capacity, timeout_s=timeout_s, peer_alive=proc.is_alive)
-            except RingTimeout:
-                if not proc.is_alive():  # e.g. a script without the ``if __name__ == "__main__":`` guard
-                    raise ExecutionError(f"the feed process died (exit code {proc.exitcode}) before the end of "
-                                         "the feed; a script that spawns it needs the __main__ guard") from None
-                raise
-            if batch.shape[0] == 0:
+            if step():
+                last = time.monotonic()
+                continue
+            if ring.writer_done and len(ring) == 0:
                 break
-            consume(batch)
+            if not proc.is_alive() and len(ring) == 0 and not ring.writer_done:
+                # e.g. a script without the ``if __name__ == "__main__":`` guard
+                raise ExecutionError(f"the feed process died (exit code {proc.exitcode}) before the end of "
+                                     "the feed; a script that spawns it needs the __main__ guard")
+            if time.monotonic() - last > timeout_s:
+                raise RingTimeout(f"ring {ring.name!r}: no record from the feed process for {timeout_s:.0f} s")
+            os.sched_yield()
         proc.join(timeout_s)
         if proc.exitcode != 0:
             raise ExecutionError(f"the feed process failed (exit code {proc.exitcode})")

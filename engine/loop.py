@@ -1,11 +1,12 @@
 """The market-making event loop, compiled with Numba: market events in, own order actions and
 simulated own fills out, with a pre-trade risk gate and a per-event latency histogram.
 
-For each event the loop (1) applies the event to the L3 book, (2) fills own resting orders against
+For each event the loop (1) applies the event to the L3 book, counting an event the book refuses
+under its reason (``book_unknown_id``, ``book_pool_full``, ... in the state), (2) fills own resting orders against
 the trades it carried (executions, incoming orders that matched, trade prints) with a queue-position
 model, (3) fills own orders the market crossed, (4) reads the quote surface at the current time to
 horizon and inventory, turns depths into prices ``bid = floor(mid - delta_b / tick)``,
-``ask = ceil(mid + delta_a / tick)`` (never crossing the touch; a size of 0 or a depth of ``+inf``
+``ask = ceil(mid + delta_a / tick)`` (``engine/types.py`` holds these conversions; never crossing the touch; a size of 0 or a depth of ``+inf``
 means that side is not quoted), (5) passes each side through the risk gate (order size, position
 limit, price band around the mid, loss limit; breaching the loss limit trips a kill switch that
 cancels everything and stops quoting for good) and (6) emits NEW / REPLACE / CANCEL actions when the
@@ -25,7 +26,10 @@ between the reads after the previous event and after its own steps (1)-(6), so i
 previous event's histogram update (a few cycles, never an underestimate); it is recorded,
 allocation-free, in a linear histogram of 4-cycle buckets; :func:`latency_percentiles` converts it to nanoseconds with a
 measured cycle rate.  The loop keeps all its state in arrays (:class:`LoopState`), so a session can
-feed it in batches (from a ring) and resume.
+feed it in batches and resume: :func:`run_loop` takes an ``EVENT`` array, :func:`run_loop_ring` reads
+the records in place from an :class:`~quantforge.engine.ring.SpscRing`'s shared memory (one acquire
+load of the producer's head, then the records in slot order, then one release store of the tail that
+hands the slots back), so the consumer copies and allocates nothing per batch.
 
 References
 ----------
@@ -44,11 +48,12 @@ import numpy as np
 
 from ..errors import InvalidParameters, check_finite, check_int, check_positive
 from .atomics import borrowed, cycle_counter
-from .book import NO_PRICE, _apply_one, book_level_qty, borrow_book
+from .book import NO_PRICE, OK, REJECT_NAMES, _apply_one, book_level_qty, borrow_book
+from .ring import ring_claim, ring_mask, ring_release
 from .surface import borrow_surface, surface_lookup
-from .types import EV_TRADE, FILL, MAKER, ORDER
+from .types import EV_TRADE, FILL, MAKER, ORDER, ask_ticks, bid_ticks, depth_ticks
 
-__all__ = ["LOOP_CONFIG", "LoopState", "new_loop_state", "make_config", "run_loop", "latency_percentiles",
+__all__ = ["LOOP_CONFIG", "LoopState", "new_loop_state", "make_config", "run_loop", "run_loop_ring", "latency_percentiles",
            "cycles_per_ns", "QUEUE_RISK_AVERSE", "QUEUE_NONE", "ACT_NEW", "ACT_REPLACE", "ACT_CANCEL", "STATE_FIELDS",
            "N_BUCKETS"]
 
@@ -66,15 +71,19 @@ loss in tick·lots), time interpolation flag, queue model, first own order id.""
 
 STATE_FIELDS = ("position", "cash", "bid_px", "bid_qty", "bid_ahead", "bid_oid", "ask_px", "ask_qty", "ask_ahead",
                 "ask_oid", "next_oid", "killed", "n_fills", "n_actions", "volume", "events", "rej_size", "rej_position",
-                "rej_band", "quotes_skipped", "last_mid2", "orders_filled")
+                "rej_band", "quotes_skipped", "last_mid2", "orders_filled", "n_new", "n_replaced", "n_cancelled",
+                *(f"book_{name}" for name in REJECT_NAMES))
 (_POS, _CASH, _BPX, _BQTY, _BAHEAD, _BOID, _APX, _AQTY, _AAHEAD, _AOID, _NEXT, _KILLED, _NFILL, _NACT, _VOL, _NEV,
- _RSIZE, _RPOS, _RBAND, _SKIP, _MID2, _NDONE) = range(len(STATE_FIELDS))
+ _RSIZE, _RPOS, _RBAND, _SKIP, _MID2, _NDONE, _NNEW, _NREP, _NCAN) = range(25)
+_BOOK_REJ = 25  # s[_BOOK_REJ + code - 1] counts market events the book refused with status ``code``
 
 LoopState = namedtuple("LoopState", ["s", "actions", "fills", "hist"])
 LoopState.__doc__ = """Loop state: ``s`` int64 words named by ``STATE_FIELDS`` (cash in tick·lots, ``last_mid2`` twice
 the mid in ticks, ``orders_filled`` own orders filled completely; ``next_oid`` minus the first id is the
-number of orders sent), the ``ORDER`` action and ``FILL`` own-fill buffers (counts in ``s``; entries past a
-buffer's end are counted, not stored) and the latency histogram."""
+number of orders sent; ``n_new`` / ``n_replaced`` / ``n_cancelled`` count actions by kind and
+``book_<reason>`` market events the book refused, by reason), the ``ORDER`` action and ``FILL``
+own-fill buffers (counts in ``s``; entries past a buffer's end are counted, not stored, so a session
+drains them between batches) and the latency histogram."""
 
 
 def make_config(*, tick_size: float, horizon_end_ns: int, max_position_lots: int, max_order_lots: int,
@@ -107,6 +116,7 @@ def new_loop_state(cfg: np.ndarray, max_actions: int = 1 << 20, max_fills: int =
 
 _jit = numba.njit(cache=True, nogil=True, boundscheck=False)
 _leaf = numba.njit(cache=True, nogil=True, boundscheck=False, inline="always")
+_depth_ticks, _bid_ticks, _ask_ticks = _leaf(depth_ticks), _leaf(bid_ticks), _leaf(ask_ticks)
 
 
 @_leaf
@@ -180,6 +190,7 @@ def _act(st, ts, code, oid, side, price, qty, prev_oid):
         a.filled_lots = 0
         a.client_tag = prev_oid
     s[_NACT] = n + 1
+    s[_NNEW + code - ACT_NEW] += 1
 
 
 @_leaf
@@ -217,11 +228,13 @@ def _step(bk, ev, surf, cfg, st):
     pos0 = s[_POS]
     tau = (cfg.horizon_end_ns - ts) * 1e-9
     bd, ad, bsz, asz, _ = surface_lookup(surf, tau, pos0, cfg.linear != 0)
-    bdt = bd / cfg.tick_size
-    adt = ad / cfg.tick_size
+    bdt = _depth_ticks(bd, cfg.tick_size)
+    adt = _depth_ticks(ad, cfg.tick_size)
     if ev.kind == EV_TRADE:
         _on_trade(st, cfg, ts, ev.side, ev.price_ticks, ev.size_lots)
-    _apply_one(bk, ev)  # book_apply_event, inlined
+    code = _apply_one(bk, ev)  # book_apply_event, inlined
+    if code != OK:  # a refused event changed nothing; it is counted under its reason
+        s[_BOOK_REJ + code - 1] += 1
     # Executions and incoming orders that matched left maker fills in the book's buffer: each one is a
     # trade against resting orders of its side at its price.
     for k in range(min(bk.hdr[7], bk.fills.shape[0])):
@@ -255,13 +268,13 @@ def _step(bk, ev, surf, cfg, st):
         return
     if s[_POS] != pos0:
         bd, ad, bsz, asz, _ = surface_lookup(surf, tau, s[_POS], cfg.linear != 0)
-        bdt = bd / cfg.tick_size
-        adt = ad / cfg.tick_size
+        bdt = _depth_ticks(bd, cfg.tick_size)
+        adt = _depth_ticks(ad, cfg.tick_size)
     mid = 0.5 * mid2
     want_b = NO_PRICE
     want_a = NO_PRICE
     if bd != np.inf and bsz > 0:
-        want_b = min(np.int64(np.floor(mid - bdt)), ba - 1)
+        want_b = min(_bid_ticks(mid, bdt), ba - 1)
         if bsz > cfg.max_order_lots:
             s[_RSIZE] += 1
             want_b = NO_PRICE
@@ -272,7 +285,7 @@ def _step(bk, ev, surf, cfg, st):
             s[_RBAND] += 1
             want_b = NO_PRICE
     if ad != np.inf and asz > 0:
-        want_a = max(np.int64(np.ceil(mid + adt)), bb + 1)
+        want_a = max(_ask_ticks(mid, adt), bb + 1)
         if asz > cfg.max_order_lots:
             s[_RSIZE] += 1
             want_a = NO_PRICE
@@ -294,28 +307,45 @@ def run_loop(bk, events, surf, cfg_arr, st):
     array and ``st`` a ``LoopState``; all state persists in them.  Returns the events processed.
     """
     ls = LoopState(borrowed(st.s), borrowed(st.actions), borrowed(st.fills), borrowed(st.hist))
-    return _run(borrow_book(bk), events, borrow_surface(surf), cfg_arr, ls)
+    return _run(borrow_book(bk), events, 0, events.shape[0], -1, borrow_surface(surf), cfg_arr, ls)
 
 
 @_jit
-def _run(bk, events, surf, cfg_arr, st):
-    """The loop proper; its state arrives as (borrowed) arguments, see ``atomics.borrowed``."""
+def run_loop_ring(bk, hdr, data, surf, cfg_arr, st, max_events, spin_limit):
+    """:func:`run_loop` on up to ``max_events`` records read in place from a ring's memory
+    (``ring.hdr``, ``ring.data`` of an ``SpscRing`` of ``EVENT``; this process is its consumer).
+
+    Waits at most ``spin_limit`` empty polls for the first record; the processed records' slots are
+    handed back to the producer when the batch is done.  Returns the events processed (0: none came).
+    """
+    tail, k = ring_claim(hdr, max_events, spin_limit)
+    if k > 0:
+        ls = LoopState(borrowed(st.s), borrowed(st.actions), borrowed(st.fills), borrowed(st.hist))
+        _run(borrow_book(bk), data, tail, k, ring_mask(hdr), borrow_surface(surf), cfg_arr, ls)
+        ring_release(hdr, tail + k)
+    return k
+
+
+@_jit
+def _run(bk, events, start, count, mask, surf, cfg_arr, st):
+    """The loop proper on ``events[(start + i) & mask]`` for ``i < count`` (``mask`` -1 for an array,
+    ``capacity - 1`` for a ring's slots); its state arrives as (borrowed) arguments, see
+    ``atomics.borrowed``."""
     cfg = cfg_arr[0]
     nb = st.hist.shape[0]
-    n = events.shape[0]
-    if n == 0:
+    if count == 0:
         return 0
     # One counter read per event: event i's latency is the interval from the read before its step to
     # the read before the next one, so it also holds the previous histogram update (a few cycles, an
     # overestimate); a second read after each step would cost more than the rest of the loop here.
     c0 = cycle_counter()
-    for i in range(n):
-        _step(bk, events[i], surf, cfg, st)
+    for i in range(count):
+        _step(bk, events[(start + i) & mask], surf, cfg, st)
         c1 = cycle_counter()
         st.hist[min(max((c1 - c0) >> 2, 0), nb - 1)] += 1
         c0 = c1
-    st.s[_NEV] += n
-    return events.shape[0]
+    st.s[_NEV] += count
+    return count
 
 
 @_jit

@@ -12,9 +12,15 @@ fences, so these loads and stores are LLVM ``load atomic``/``store atomic`` inst
 through ``numba.core.extending.intrinsic`` (``engine/atomics.py``); batches are published with one
 store, which is where the throughput comes from.
 
+A consumer may also read the records in place: :func:`ring_claim` returns the tail and the number of
+records readable from slot ``tail & mask`` on, and :func:`ring_release` hands them back once used
+(the event loop's ``run_loop_ring`` works so, copying nothing); :meth:`SpscRing.recv_into` copies
+into a buffer the caller keeps.
+
 Compiled functions never block forever: the waiting ones give up after ``spin_limit`` empty polls
 and return what they did, and the Python side (:class:`SpscRing`) turns that into deadlines and
-``RingTimeout`` so that a dead peer cannot hang a process.
+``RingTimeout`` so that a dead peer cannot hang a process.  A ping whose echo comes back with the
+wrong sequence number is a protocol error (:class:`RingProtocolError`), not a timeout.
 
 References
 ----------
@@ -29,12 +35,12 @@ import time
 import numba
 import numpy as np
 
-from ..errors import InvalidParameters, QuantForgeError, check_int
+from ..errors import ExecutionError, InvalidParameters, QuantForgeError, check_int
 from .atomics import load_acquire, store_release
 from .shm import SharedBlock
 
-__all__ = ["SpscRing", "RingTimeout", "SEQ_RECORD", "ring_try_push", "ring_try_pop", "ring_push_batch",
-           "ring_pop_batch", "ring_produce_sequence", "ring_consume_sequence", "ring_ping", "ring_echo",
+__all__ = ["SpscRing", "RingTimeout", "RingProtocolError", "SEQ_RECORD", "ring_try_push", "ring_try_pop",
+           "ring_push_batch", "ring_pop_batch", "ring_claim", "ring_release", "ring_mask", "ring_produce_sequence", "ring_consume_sequence", "ring_ping", "ring_echo",
            "produce_sequence", "consume_sequence", "echo", "ping"]
 
 _MAGIC = 0x51465F52494E4731  # "QF_RING1"
@@ -54,7 +60,12 @@ class RingTimeout(QuantForgeError, TimeoutError):
     """The peer made no progress before the deadline (dead, stalled, or never started)."""
 
 
+class RingProtocolError(ExecutionError):
+    """The peer answered, but not as the protocol says (an echo out of order): its data are wrong."""
+
+
 _jit = numba.njit(cache=True, nogil=True, boundscheck=False)
+_leaf = numba.njit(cache=True, nogil=True, boundscheck=False, inline="always")
 
 
 @_jit
@@ -121,24 +132,43 @@ def ring_push_batch(hdr, data, src, start, spin_limit):
     return i
 
 
-@_jit
-def ring_pop_batch(hdr, data, dst, spin_limit):
-    """Pop up to ``len(dst)`` records, waiting at most ``spin_limit`` empty polls for the first one.
-    Returns the number popped."""
-    mask = hdr[_M_CAP] - 1
+@_leaf
+def ring_claim(hdr, max_records, spin_limit):
+    """Consumer side: ``(tail, k)``, the ``k <= max_records`` records readable in place from slot
+    ``tail & ring_mask(hdr)`` on (acquire load of the head), waiting at most ``spin_limit`` empty
+    polls (``k = 0`` then).  The slots stay the consumer's until :func:`ring_release`."""
     tail = hdr[_TAIL]
     spins = 0
     while True:
         avail = load_acquire(hdr, _HEAD) - tail
         if avail > 0:
-            break
+            return tail, min(avail, max_records)
         spins += 1
         if spins >= spin_limit:
-            return 0
-    k = min(avail, dst.shape[0])
+            return tail, np.int64(0)
+
+
+@_leaf
+def ring_release(hdr, new_tail):
+    """Consumer side: hand the slots before ``new_tail`` back to the producer (release store)."""
+    store_release(hdr, _TAIL, new_tail)
+
+
+@_leaf
+def ring_mask(hdr):
+    """Slot of record number ``i`` is ``i & ring_mask(hdr)``."""
+    return hdr[_M_CAP] - 1
+
+
+@_jit
+def ring_pop_batch(hdr, data, dst, spin_limit):
+    """Pop up to ``len(dst)`` records, waiting at most ``spin_limit`` empty polls for the first one.
+    Returns the number popped."""
+    tail, k = ring_claim(hdr, dst.shape[0], spin_limit)
+    mask = ring_mask(hdr)
     for j in range(k):
         dst[j] = data[(tail + j) & mask]
-    store_release(hdr, _TAIL, tail + k)
+    ring_release(hdr, tail + k)
     return k
 
 
@@ -244,11 +274,14 @@ class SpscRing:
     """A ring in a named shared-memory block; :meth:`create` in one process, :meth:`attach` in the other.
 
     ``hdr`` (int64 header) and ``data`` (record array) are what compiled code takes.  Only one process
-    may push and one may pop.
+    may push and one may pop.  ``hugepages`` says whether the kernel accepted the transparent
+    huge-page hint for the ring's memory (``affinity.hugepage_hint``; False where it is unavailable
+    or refused, and in a process that attached rather than created the ring).
     """
 
     def __init__(self, shm: SharedBlock, dtype):
         self._shm = shm
+        self.hugepages = False
         self.dtype = np.dtype(dtype)
         self.hdr = np.ndarray((_HDR_WORDS,), np.int64, buffer=shm.buf)
         if self.hdr[_M_MAGIC] != _MAGIC or self.hdr[_M_ITEM] != self.dtype.itemsize:
@@ -273,8 +306,9 @@ class SpscRing:
         hdr[_M_CAP], hdr[_M_ITEM], hdr[_M_MAGIC] = capacity, dtype.itemsize, _MAGIC
         from .affinity import hugepage_hint
 
-        hugepage_hint(shm)
-        return cls(shm, dtype)
+        ring = cls(shm, dtype)
+        ring.hugepages = hugepage_hint(shm)
+        return ring
 
     @classmethod
     def attach(cls, name: str, dtype) -> "SpscRing":
@@ -309,20 +343,30 @@ class SpscRing:
             else:
                 os.sched_yield()
 
-    def recv(self, max_records: int, timeout_s: float = 5.0, peer_alive=None) -> np.ndarray:
-        """Pop up to ``max_records`` records, waiting up to ``timeout_s`` for the first; an empty array
-        once the writer is done and the ring drained."""
-        out = np.empty(check_int("max_records", max_records, minimum=1), self.dtype)
+    def recv_into(self, out: np.ndarray, timeout_s: float = 5.0, peer_alive=None) -> int:
+        """Pop up to ``len(out)`` records into ``out`` (a buffer the caller keeps, so nothing is
+        allocated per batch), waiting up to ``timeout_s`` for the first; returns how many, 0 once the
+        writer is done and the ring drained.  :class:`RingTimeout` if nothing comes in time or
+        ``peer_alive()`` turns false."""
+        if not isinstance(out, np.ndarray) or out.dtype != self.dtype or out.ndim != 1 or out.shape[0] < 1:
+            raise TypeError(f"out must be a non-empty 1-D array of {self.dtype}, got "
+                            f"{getattr(out, 'dtype', type(out))} {getattr(out, 'shape', '')}")
         last = time.monotonic()
         while True:
             k = ring_pop_batch(self.hdr, self.data, out, 1 << 16)
             if k:
-                return out[:k]
+                return k
             if self.writer_done and len(self) == 0:
-                return out[:0]
+                return 0
             if time.monotonic() - last > timeout_s or (peer_alive is not None and not peer_alive()):
                 raise RingTimeout(f"ring {self.name!r}: no record for {time.monotonic() - last:.2f} s")
             os.sched_yield()
+
+    def recv(self, max_records: int, timeout_s: float = 5.0, peer_alive=None) -> np.ndarray:
+        """:meth:`recv_into` a new array of up to ``max_records`` records; returns the records (empty
+        once the writer is done and the ring drained)."""
+        out = np.empty(check_int("max_records", max_records, minimum=1), self.dtype)
+        return out[:self.recv_into(out, timeout_s, peer_alive)]
 
     def close(self) -> None:
         """Release this process's mapping (and the block itself if this process created it)."""
@@ -386,7 +430,8 @@ def ping(ring_out: SpscRing, ring_in: SpscRing, n: int, timeout_s: float = 30.0,
         def go(done):
             k = ring_ping(ring_out.hdr, ring_out.data, ring_in.hdr, ring_in.data, target, 1 << 20, buf, state)
             if k < 0:
-                raise RingTimeout(f"ping: echo of ping {state[0]} came back out of order")
+                raise RingProtocolError(f"ping: the echo of ping {int(state[0])} came back with sequence number "
+                                        f"{int(buf[1]['seq'])}: the peer is not echoing in order")
             return k
 
         return _wait(go, target, timeout_s, peer_alive, "ping")

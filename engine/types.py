@@ -2,12 +2,15 @@
 
 The engine speaks integers: prices in ticks (int64), sizes in lots (int64), times in nanoseconds
 (int64).  Floats appear only at the model boundary, converted here with the instrument's tick and
-lot size.  Records are numpy structured dtypes with ``align=True``; those stored in arrays are padded
+lot size: :class:`Instrument` for Python code (validated, refusing values an int64 cannot hold), and
+:func:`depth_ticks`, :func:`bid_ticks` and :func:`ask_ticks`, plain functions that compiled code jits
+(``engine/loop.py``), for the quotes the event loop derives from a surface's float depths.  Records are numpy structured dtypes with ``align=True``; those stored in arrays are padded
 to 64 bytes (one cache line), so a record never straddles two lines and Numba reads fields in place.
 """
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,6 +39,9 @@ __all__ = [
     "EV_MARKET",
     "EV_MODIFY",
     "Instrument",
+    "depth_ticks",
+    "bid_ticks",
+    "ask_ticks",
 ]
 
 # Sides are signs, so that signed quantity = side * size.
@@ -183,6 +189,45 @@ EV_MODIFY      change ``order_id`` to price, size (keeps priority only when the 
 EV_ADD, EV_CANCEL, EV_REDUCE, EV_EXECUTE, EV_REPLACE, EV_TRADE, EV_MARKET, EV_MODIFY = (np.int8(k) for k in range(1, 9))
 
 
+_INT64_LIMIT = 2.0**63  # |ticks| below this fit an int64 exactly when they come from a float
+
+
+def depth_ticks(depth, tick_size):
+    """A depth from the mid (price units) as a number of ticks, fractional (it is rounded when it
+    becomes a price, by :func:`bid_ticks` / :func:`ask_ticks`); ``+inf`` stays ``+inf``."""
+    return depth / tick_size
+
+
+def bid_ticks(mid_ticks, depth_in_ticks):
+    """The bid price (int64 ticks) ``depth_in_ticks`` below ``mid_ticks``, rounded down: a bid is never
+    closer to the mid than its depth asks for."""
+    return np.int64(np.floor(mid_ticks - depth_in_ticks))
+
+
+def ask_ticks(mid_ticks, depth_in_ticks):
+    """The ask price (int64 ticks) ``depth_in_ticks`` above ``mid_ticks``, rounded up."""
+    return np.int64(np.ceil(mid_ticks + depth_in_ticks))
+
+
+def _as_int64(name: str, value):
+    """``value`` (an integer or an array of integers) as int64; floats and bools are type mistakes,
+    integers an int64 cannot hold are refused."""
+    a = np.asarray(value)
+    if a.dtype == object:  # Python integers beyond 64 bits
+        items = a.ravel().tolist()
+        if not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in items):
+            raise TypeError(f"{name} must be integers, got {value!r}")
+        if any(not -(2**63) <= v < 2**63 for v in items):
+            raise InvalidParameters(f"{name} {value!r} is outside the int64 range")
+        a = np.array(items, dtype=np.int64).reshape(a.shape)
+    elif a.dtype.kind not in "iu":
+        raise TypeError(f"{name} must be integers (int64), got {a.dtype} {value!r}")
+    elif a.dtype.kind == "u" and a.size and int(a.max()) >= 2**63:
+        raise InvalidParameters(f"{name} {value!r} is outside the int64 range")
+    out = a.astype(np.int64)
+    return out if out.ndim else np.int64(out)
+
+
 @dataclass(frozen=True)
 class Instrument:
     """Tick and lot size of an instrument: the conversion between model floats and engine integers.
@@ -210,6 +255,9 @@ class Instrument:
             raise InvalidParameters(f"{name} must be finite, got {value!r}")
         t = v / unit
         r = np.rint(t)
+        if np.any(np.abs(r) >= _INT64_LIMIT):
+            raise InvalidParameters(f"{name} {value!r} is outside the int64 range of {self.symbol}'s grid "
+                                    f"(|{name} / {unit}| must be below 2^63)")
         if strict and np.any(np.abs(t - r) > 1e-9 * np.maximum(1.0, np.abs(t))):
             raise InvalidParameters(f"{name} {value!r} {off_grid}")
         out = r.astype(np.int64)
@@ -224,8 +272,8 @@ class Instrument:
                              f"is not on the tick grid of {self.symbol} (tick {self.tick_size})")
 
     def ticks_to_price(self, ticks):
-        """int64 ticks → price (float64)."""
-        return np.asarray(ticks, dtype=np.int64) * self.tick_size
+        """Integer ticks → price (float64); non-integer or out-of-range ticks are refused."""
+        return _as_int64("ticks", ticks) * self.tick_size
 
     def size_to_lots(self, size, *, strict: bool = False):
         """Size (units) → int64 lots, rounded to the nearest lot (``strict`` as for prices)."""
@@ -233,5 +281,16 @@ class Instrument:
                              f"is not a whole number of lots of {self.symbol} (lot {self.lot_size})")
 
     def lots_to_size(self, lots):
-        """int64 lots → size (float64)."""
-        return np.asarray(lots, dtype=np.int64) * self.lot_size
+        """Integer lots → size (float64); non-integer or out-of-range lots are refused."""
+        return _as_int64("lots", lots) * self.lot_size
+
+    def tick_lots_to_value(self, tick_lots):
+        """An amount in tick·lots (price_ticks × size_lots, the engine's cash unit) → currency."""
+        return _as_int64("tick_lots", tick_lots) * (self.tick_size * self.lot_size)
+
+    def value_to_tick_lots(self, value) -> float:
+        """A currency amount (a loss limit, say) → tick·lots, unrounded (a threshold, not a price)."""
+        v = float(value)
+        if not np.isfinite(v):
+            raise InvalidParameters(f"value must be finite, got {value!r}")
+        return v / (self.tick_size * self.lot_size)

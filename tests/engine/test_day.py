@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from quantforge.engine import loop as L
-from quantforge.engine.book import new_book_state
+from quantforge.engine.book import REJECT_NAMES, new_book_state
 from quantforge.engine.day import DAY_START_NS, run_trading_day, run_trading_day_on
 from quantforge.engine.feed import synthetic_events
 from quantforge.engine.surface import make_surface_table
@@ -48,6 +48,7 @@ def test_events_conserved_through_feed_and_ring(day):
     assert day["events"] == DAY["n_events"]
     assert day["feed"] == {"messages": DAY["n_events"], "decoded": DAY["n_events"], "unknown_type": 0, "bad_length": 0,
                            "off_grid_price": 0, "bad_side": 0, "truncated": 0}
+    assert day["book_rejects"] == dict.fromkeys(REJECT_NAMES, 0) and day["book_rejected"] == 0  # a valid stream
     # The same day without ITCH and the ring: run_loop on the raw synthetic events gives the same fills.
     surf = as_surface()
     session_ns = int(DAY["session_s"] * 1e9)

@@ -9,13 +9,16 @@ import math
 
 import numpy as np
 import pytest
+from reference_book import ReferenceBook
 from reference_loop import ReferenceLoop
 
+from quantforge.engine import book as B
 from quantforge.engine import loop as L
 from quantforge.engine.book import NO_PRICE, new_book_state
 from quantforge.engine.feed import synthetic_events
 from quantforge.engine.surface import make_surface_table, surface_lookup
-from quantforge.engine.types import BUY, EV_ADD, EV_CANCEL, EV_EXECUTE, EV_MARKET, EV_TRADE, EVENT, SELL
+from quantforge.engine.types import (BUY, EV_ADD, EV_CANCEL, EV_EXECUTE, EV_MARKET, EV_REDUCE, EV_REPLACE, EV_TRADE,
+                                     EVENT, SELL)
 from quantforge.errors import InvalidParameters
 from quantforge.models.surface import QuoteSurface
 
@@ -353,3 +356,116 @@ def test_bad_state_sizes_name_the_parameter():
         L.new_loop_state(config(), max_actions=0)
     with pytest.raises(InvalidParameters, match="max_fills"):
         L.new_loop_state(config(), max_fills=0)
+
+
+# --------------------------------------------------------------------- refused events and the ring
+def _reference_status(ref, e):
+    """Status of one event on the plain-Python ReferenceBook (same check order as the compiled book)."""
+    k, oid, side = int(e["kind"]), int(e["order_id"]), int(e["side"])
+    px, qty = int(e["price_ticks"]), int(e["size_lots"])
+    if k == EV_ADD:
+        return ref.add(oid, side, px, qty)
+    if k == EV_CANCEL:
+        return ref.cancel(oid)
+    if k == EV_REDUCE:
+        return ref.reduce(oid, qty)
+    if k == EV_EXECUTE:
+        return ref.execute(oid, qty, px)
+    if k == EV_REPLACE:
+        return ref.replace(oid, int(e["new_order_id"]), px, qty)
+    if k == EV_MARKET:
+        return ref.market(oid, side, qty)
+    if k == EV_TRADE:
+        return B.OK
+    return B.BAD_KIND
+
+
+def _stream_with_bad_events(n, seed, window):
+    """Synthetic flow with more live orders than the book holds (pool full, then unknown ids) and bad
+    events of every other kind inserted: unknown kind, negative id, no side, zero size, zero price,
+    a price far outside the window, a duplicate of a recent id, an execute larger than the order."""
+    ev = synthetic_events(n, seed=seed, max_live=400)
+    rng = np.random.default_rng(seed)
+    at = np.sort(rng.integers(1, n, n // 20))
+    bad = ev[at].copy()
+    for k, e in enumerate(bad):
+        adds = np.nonzero(ev["kind"][: at[k]] == EV_ADD)[0]
+        last = ev[adds[-1]] if adds.size else ev[0]
+        e["kind"], e["order_id"], e["side"] = EV_ADD, 10**9 + k, last["side"]
+        e["price_ticks"], e["size_lots"] = last["price_ticks"], 3
+        r = k % 8
+        if r == 0:
+            e["kind"] = 42
+        elif r == 1:
+            e["order_id"] = -5
+        elif r == 2:
+            e["side"] = 0
+        elif r == 3:
+            e["size_lots"] = 0
+        elif r == 4:
+            e["price_ticks"] = 0
+        elif r == 5:
+            e["price_ticks"] = last["price_ticks"] + 3 * window
+        elif r == 6:
+            e["order_id"] = last["order_id"]
+        else:
+            e["kind"], e["order_id"], e["size_lots"] = EV_EXECUTE, last["order_id"], 10**6
+    return np.insert(ev, at, bad)
+
+
+def test_events_the_book_refuses_are_counted_by_reason():
+    capacity, window = 256, 1 << 12
+    ev = _stream_with_bad_events(6000, 8, window)
+    ref = ReferenceBook(capacity, window)
+    expect = np.bincount([_reference_status(ref, e) for e in ev], minlength=10)
+    cfg = config(horizon_end_ns=int(ev["ts_ns"][-1]) + 10**9)
+    st = L.new_loop_state(cfg, max_actions=1 << 17, max_fills=1 << 16)
+    assert L.run_loop(new_book_state(capacity, window), ev, table(flat_surface()), cfg, st) == ev.shape[0]
+    s = dict(zip(L.STATE_FIELDS, st.s.tolist()))
+    got = [s[f"book_{name}"] for name in B.REJECT_NAMES]
+    assert got == expect[1:].tolist()
+    assert all(c > 0 for c in got), dict(zip(B.REJECT_NAMES, got))  # every reason occurred
+    assert s["events"] == ev.shape[0]
+
+
+def test_the_loop_reads_a_ring_in_place():
+    """run_loop_ring on a 64-slot ring fed in random batches (the slots wrap hundreds of times) ends in
+    the same state as run_loop on the whole array, and its compiled calls allocate nothing per batch."""
+    from numba.core.runtime import _nrt_python, rtsys
+
+    from quantforge.engine.ring import SpscRing, ring_push_batch
+
+    surf = _graded_surface(4)
+    ev = _stream(6000, 4)
+    cfg = config(horizon_end_ns=int(ev["ts_ns"][-1]) + 10**7, max_position_lots=3, max_order_lots=3, band_ticks=4)
+    whole = L.new_loop_state(cfg, max_actions=1 << 17, max_fills=1 << 16)
+    L.run_loop(new_book_state(1 << 12, 1 << 12), ev, table(surf), cfg, whole)
+
+    ring = SpscRing.create(EVENT, 64)
+    try:
+        bk, tab = new_book_state(1 << 12, 1 << 12), table(surf)
+        st = L.new_loop_state(cfg, max_actions=1 << 17, max_fills=1 << 16)
+        assert L.run_loop_ring(bk, ring.hdr, ring.data, tab, cfg, st, 64, 1) == 0  # empty ring: nothing, at once
+        rng = np.random.default_rng(0)
+        sent = done = 0
+        allocs = []
+        _nrt_python.memsys_enable_stats()
+        try:
+            while done < ev.shape[0]:
+                sent = ring_push_batch(ring.hdr, ring.data, ev[: min(ev.shape[0], sent + int(rng.integers(1, 80)))],
+                                       sent, 1)
+                before = rtsys.get_allocation_stats()
+                k = L.run_loop_ring(bk, ring.hdr, ring.data, tab, cfg, st, int(rng.integers(1, 50)), 1)
+                after = rtsys.get_allocation_stats()
+                allocs.append((after.alloc - before.alloc, after.mi_alloc - before.mi_alloc))
+                done += k
+        finally:
+            _nrt_python.memsys_disable_stats()
+        assert len(set(allocs)) == 1  # the same for every batch size: the call's boxing, nothing per event
+        assert len(ring) == 0 and done == sent == ev.shape[0]
+        np.testing.assert_array_equal(st.s, whole.s)
+        np.testing.assert_array_equal(st.actions, whole.actions)
+        np.testing.assert_array_equal(st.fills, whole.fills)
+        assert int(st.hist.sum()) == ev.shape[0]
+    finally:
+        ring.close()

@@ -110,3 +110,64 @@ def test_absent_or_killed_peer_times_out():
             R.consume_sequence(ring, 10**12, timeout_s=30.0, peer_alive=proc.is_alive)
     finally:
         ring.close()
+
+
+def test_recv_into_a_kept_buffer_and_claim_in_place():
+    ring = R.SpscRing.create(R.SEQ_RECORD, 16)
+    try:
+        src = np.zeros(40, R.SEQ_RECORD)
+        src["seq"] = np.arange(40)
+        out = np.zeros(6, R.SEQ_RECORD)
+        got = []
+        sent = 0
+        while len(got) < 40:
+            sent = R.ring_push_batch(ring.hdr, ring.data, src, sent, 1)
+            k = ring.recv_into(out, timeout_s=1.0)
+            got += out["seq"][:k].tolist()
+        assert got == list(range(40))
+        with pytest.raises(R.RingTimeout, match="no record"):
+            ring.recv_into(out, timeout_s=0.05)
+        ring.mark_writer_done()
+        assert ring.recv_into(out) == 0 and ring.recv(4).shape == (0,)
+        with pytest.raises(TypeError, match="out must be"):
+            ring.recv_into(np.zeros(4, np.int64))
+        with pytest.raises(TypeError, match="out must be"):
+            ring.recv_into(np.zeros(0, R.SEQ_RECORD))
+    finally:
+        ring.close()
+
+
+def test_an_echo_out_of_order_is_a_protocol_error():
+    """The 'peer' answered ping 0 with sequence number 5: a wrong answer, not a missing one."""
+    out, back = R.SpscRing.create(R.SEQ_RECORD, 16), R.SpscRing.create(R.SEQ_RECORD, 16)
+    try:
+        wrong = np.zeros(1, R.SEQ_RECORD)
+        wrong["seq"] = 5
+        assert R.ring_push_batch(back.hdr, back.data, wrong, 0, 1) == 1
+        with pytest.raises(R.RingProtocolError, match="ping 0 came back with sequence number 5") as e:
+            R.ping(out, back, 3, timeout_s=2.0)
+        assert not isinstance(e.value, R.RingTimeout)
+    finally:
+        out.close()
+        back.close()
+
+
+def test_the_huge_page_hint_is_reported_on_the_ring(monkeypatch):
+    import mmap
+
+    from quantforge.engine import affinity
+
+    ring = R.SpscRing.create(R.SEQ_RECORD, 1 << 10)
+    try:
+        assert ring.hugepages is affinity.hugepage_hint(ring._shm)  # what the kernel says for this memory
+        other = R.SpscRing.attach(ring.name, R.SEQ_RECORD)
+        assert other.hugepages is False  # only the creator advises
+        other.close()
+    finally:
+        ring.close()
+    monkeypatch.delattr(mmap, "MADV_HUGEPAGE", raising=False)
+    ring = R.SpscRing.create(R.SEQ_RECORD, 16)
+    try:
+        assert ring.hugepages is False  # no madvise hint on this platform: a reported no-op
+    finally:
+        ring.close()
