@@ -5,7 +5,8 @@ A latency-sensitive loop wants its own core (no migration, warm caches) on the N
 its memory; the producer and consumer of a ring want two cores that share a cache.  Everything here
 reads ``/sys/devices/system/{cpu,node}`` and calls ``os.sched_setaffinity`` / ``mmap.madvise``; where
 those do not exist (macOS, Windows, containers without sysfs) each function is a no-op that says so
-in its return value, never an error.
+in its return value, never an error.  The sysfs root is a parameter (``sysfs``), so the parsing is
+tested on a fake tree.
 """
 
 from __future__ import annotations
@@ -14,22 +15,43 @@ import mmap
 import os
 from pathlib import Path
 
-from ..errors import InvalidParameters
+from ..errors import InvalidParameters, check_int
 
-__all__ = ["parse_cpulist", "cpu_topology", "numa_nodes", "usable_cpus", "pin", "hugepage_hint", "describe"]
+__all__ = ["parse_cpulist", "format_cpulist", "cpu_topology", "numa_nodes", "usable_cpus", "pin", "hugepage_hint",
+           "describe"]
 
-_SYS = Path("/sys/devices/system")
+SYSFS = Path("/sys")
 
 
 def parse_cpulist(text: str) -> list[int]:
-    """Parse a sysfs CPU list such as ``"0-3,8,10-11"``."""
+    """Parse a sysfs CPU list such as ``"0-3,8,10-11"``; a malformed list raises ``InvalidParameters``."""
     out: list[int] = []
     for part in text.strip().split(","):
         if not part:
             continue
         lo, _, hi = part.partition("-")
-        out.extend(range(int(lo), int(hi or lo) + 1))
+        try:
+            first, last = int(lo), int(hi or lo)
+        except ValueError:
+            raise InvalidParameters(f"not a CPU list: {text!r}") from None
+        if first < 0 or last < first:
+            raise InvalidParameters(f"not a CPU list: {text!r}")
+        out.extend(range(first, last + 1))
     return out
+
+
+def format_cpulist(cpus) -> str:
+    """The sysfs form of a set of CPUs, runs joined by ``-``: ``[0, 1, 2, 3, 8, 9]`` → ``"0-3,8-9"``."""
+    cs = sorted(set(cpus))
+    runs = []
+    i = 0
+    while i < len(cs):
+        j = i
+        while j + 1 < len(cs) and cs[j + 1] == cs[j] + 1:
+            j += 1
+        runs.append(str(cs[i]) if i == j else f"{cs[i]}-{cs[j]}")
+        i = j + 1
+    return ",".join(runs)
 
 
 def _read(path: Path) -> str | None:
@@ -39,25 +61,27 @@ def _read(path: Path) -> str | None:
         return None
 
 
-def numa_nodes() -> dict[int, list[int]]:
+def numa_nodes(sysfs=SYSFS) -> dict[int, list[int]]:
     """NUMA node → its CPUs; ``{}`` where sysfs has no node information."""
     nodes = {}
-    for d in sorted(_SYS.glob("node/node[0-9]*")):
+    for d in sorted(Path(sysfs).glob("devices/system/node/node[0-9]*"), key=lambda p: int(p.name[4:])):
         cpus = _read(d / "cpulist")
         if cpus is not None:
             nodes[int(d.name[4:])] = parse_cpulist(cpus)
     return nodes
 
 
-def cpu_topology() -> list[dict]:
+def cpu_topology(sysfs=SYSFS) -> list[dict]:
     """One dict per online CPU: ``cpu``, ``core`` (physical core id), ``package`` (socket), ``node``
-    (NUMA node, -1 if unknown) and ``siblings`` (hyper-threads sharing the core)."""
-    online = _read(_SYS / "cpu/online")
+    (NUMA node, -1 if unknown) and ``siblings`` (hyper-threads sharing the core); where sysfs gives
+    no online list, CPUs ``0..os.cpu_count()-1`` with unknown (-1) core, package and node."""
+    root = Path(sysfs) / "devices/system"
+    online = _read(root / "cpu/online")
     cpus = parse_cpulist(online) if online else list(range(os.cpu_count() or 1))
-    node_of = {c: n for n, cs in numa_nodes().items() for c in cs}
+    node_of = {c: n for n, cs in numa_nodes(sysfs).items() for c in cs}
     out = []
     for c in cpus:
-        top = _SYS / f"cpu/cpu{c}/topology"
+        top = root / f"cpu/cpu{c}/topology"
         core, pkg, sib = _read(top / "core_id"), _read(top / "physical_package_id"), _read(top / "thread_siblings_list")
         out.append({
             "cpu": c,
@@ -79,23 +103,25 @@ def usable_cpus() -> list[int]:
 def pin(cpus, pid: int = 0) -> tuple[bool, str]:
     """Restrict process/thread ``pid`` (0: the caller's thread) to ``cpus``.
 
-    Returns ``(done, message)``; ``done`` is False (and nothing changes) where the platform cannot pin.
-    Unknown CPUs raise ``InvalidParameters``.
+    Returns ``(done, message)``; ``done`` is False (and nothing changes) where the platform cannot pin
+    or the kernel refuses.  CPUs outside the ones ``pid`` may run on now (``os.sched_getaffinity``:
+    its cgroup's and container's limits, and any earlier pinning) raise ``InvalidParameters``.
     """
-    cpus = sorted({int(c) for c in ([cpus] if isinstance(cpus, int) else cpus)})
+    cpus = sorted({check_int("cpus", c, minimum=0) for c in ([cpus] if isinstance(cpus, int) else cpus)})
     if not cpus:
         raise InvalidParameters("cpus must name at least one CPU")
     if not hasattr(os, "sched_setaffinity"):
         return False, "os.sched_setaffinity is not available on this platform; not pinned"
-    allowed = set(range(os.cpu_count() or 1))
+    allowed = os.sched_getaffinity(pid)
     bad = [c for c in cpus if c not in allowed]
     if bad:
-        raise InvalidParameters(f"cpus {bad} do not exist (this machine has CPUs 0..{max(allowed)})")
+        raise InvalidParameters(f"cpus {bad} are not among the CPUs {'this thread' if pid == 0 else pid} may run on "
+                                f"({format_cpulist(allowed)})")
     try:
         os.sched_setaffinity(pid, cpus)
     except OSError as exc:
         return False, f"sched_setaffinity({pid}, {cpus}) refused: {exc}"
-    return True, f"pinned {pid or 'this thread'} to CPUs {cpus}"
+    return True, f"pinned {pid or 'this thread'} to CPUs {format_cpulist(cpus)}"
 
 
 def hugepage_hint(block) -> bool:
@@ -112,17 +138,18 @@ def hugepage_hint(block) -> bool:
     return True
 
 
-def describe() -> str:
+def describe(sysfs=SYSFS) -> str:
     """A short report of CPUs, cores, NUMA nodes, this process's affinity and huge-page support."""
-    topo = cpu_topology()
+    topo = cpu_topology(sysfs)
     cores = {(t["package"], t["core"]) for t in topo}
-    nodes = numa_nodes()
-    thp = _read(Path("/sys/kernel/mm/transparent_hugepage/enabled"))
+    nodes = numa_nodes(sysfs)
+    thp = _read(Path(sysfs) / "kernel/mm/transparent_hugepage/enabled")
     lines = [
         f"CPUs online: {len(topo)} ({len(cores)} physical cores, {len({t['package'] for t in topo})} package(s))",
-        "NUMA nodes: " + (", ".join(f"node{n}: CPUs {cs[0]}-{cs[-1]}" if cs else f"node{n}: none" for n, cs in nodes.items())
+        "NUMA nodes: " + (", ".join(f"node{n}: CPUs {format_cpulist(cs)}" if cs else f"node{n}: none"
+                                    for n, cs in nodes.items())
                           if nodes else "no NUMA information (sysfs absent)"),
-        f"this process may run on CPUs {usable_cpus()}",
+        f"this process may run on CPUs {format_cpulist(usable_cpus())}",
         f"pinning: {'available' if hasattr(os, 'sched_setaffinity') else 'not available (no-op)'}",
         f"transparent huge pages: {thp if thp else 'unknown'}; madvise hint: "
         f"{'available' if hasattr(mmap, 'MADV_HUGEPAGE') else 'not available (no-op)'}",
