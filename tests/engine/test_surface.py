@@ -47,21 +47,36 @@ def test_nearest_matches_quote_surface(surface):
 
 
 def test_linear_matches_numpy_interp(surface):
+    """Linear in time: numpy.interp between finite neighbours, +inf when either neighbour is +inf (the
+    unquoted ask cell at (t[7], q=-2) makes both intervals around t[7] unquoted; the bid at q=5 and
+    the ask at q=-5 are never quoted)."""
     tg = surface.time_to_horizon_s
     tab = make_surface_table(surface.bid_depth, surface.ask_depth, tg, surface.q_min)
     rng = np.random.default_rng(2)
-    for t in rng.uniform(tg[0], tg[-1], 2000):
-        for q in (-4, 0, 3):
+    ts = np.concatenate([rng.uniform(tg[0], tg[-1], 2000), 0.5 * (tg[5:9] + tg[6:10])])  # + midpoints around t[7]
+
+    def expected(col, t):
+        i = np.searchsorted(tg, t, side="right") - 1
+        if np.isinf(col[i]) or (t > tg[i] and np.isinf(col[i + 1])):
+            return np.inf
+        return np.interp(t, tg, col)
+
+    unquoted = {"bid": 0, "ask": 0, "ask inside the grid": 0}
+    for t in ts:
+        for q in (-5, -4, -2, 0, 3, 5):
             j = q + 5
             bd, ad, _, _, flags = surface_lookup(tab, t, q, True)
             assert flags == 0
-            assert bd == pytest.approx(np.interp(t, tg, surface.bid_depth[:, j]), rel=1e-12)
-            col = surface.ask_depth[:, j]
-            i = np.searchsorted(tg, t, side="right") - 1
-            if np.isinf(col[i]) or (t > tg[i] and np.isinf(col[i + 1])):
-                assert ad == np.inf
-            else:
-                assert ad == pytest.approx(np.interp(t, tg, col), rel=1e-12)
+            for got, col, side in ((bd, surface.bid_depth[:, j], "bid"), (ad, surface.ask_depth[:, j], "ask")):
+                want = expected(col, t)
+                if want == np.inf:
+                    assert got == np.inf, (t, q, side)
+                    unquoted[side] += 1
+                    unquoted["ask inside the grid"] += side == "ask" and q == -2
+                else:
+                    assert got == pytest.approx(want, rel=1e-12), (t, q, side)
+    # Every +inf path was taken: both sides, and the ask's one unquoted cell between quoted ones.
+    assert unquoted["bid"] >= len(ts) and unquoted["ask"] > len(ts) and unquoted["ask inside the grid"] >= 4
 
 
 def test_lookup_allocates_nothing(surface):
