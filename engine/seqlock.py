@@ -134,8 +134,9 @@ def check_pattern(values, version):
 
 @_jit
 def _read_and_check(hdr, slots, out, n_reads, max_tries, stats):
-    """``n_reads`` reads, each checked; stats = [reads, failed reads, bad tables, version decreases]."""
-    last = 0
+    """``n_reads`` reads, each checked; stats = [reads, failed reads, bad tables, version decreases,
+    last version read (also the version the first read is compared with)]."""
+    last = stats[4]
     for _ in range(n_reads):
         v = seqlock_read(hdr, slots, out, max_tries)
         if v < 0:
@@ -147,6 +148,7 @@ def _read_and_check(hdr, slots, out, n_reads, max_tries, stats):
         if v < last:
             stats[3] += 1
         last = v
+    stats[4] = last
 
 
 class SeqlockTable:
@@ -269,10 +271,12 @@ def write_then_stall_mid_publish(name: str, n_complete: int, fraction: float = 0
         time.sleep(1.0)
 
 
-def read_and_check(table: SeqlockTable, n_reads: int, max_tries: int = 1 << 16) -> dict:
+def read_and_check(table: SeqlockTable, n_reads: int, max_tries: int = 1 << 16, since_version: int = 0) -> dict:
     """Read ``n_reads`` times, checking every table; returns counts of reads, failed reads (no
-    consistent version within ``max_tries``), bad tables (torn) and version decreases."""
+    consistent version within ``max_tries``), bad tables (torn) and version decreases (the first read
+    is compared with ``since_version``, so calls can be chained), and the last version read."""
     out = np.empty(table.n_values)
-    stats = np.zeros(4, np.int64)
+    stats = np.zeros(5, np.int64)
+    stats[4] = check_int("since_version", since_version, minimum=0)
     _read_and_check(table.hdr, table.slots, out, check_int("n_reads", n_reads, minimum=1), max_tries, stats)
-    return dict(zip(("reads", "failed", "torn", "went_back"), stats.tolist()))
+    return dict(zip(("reads", "failed", "torn", "went_back", "last_version"), stats.tolist()))
