@@ -9,7 +9,9 @@ hftbacktest's ``event_dtype`` the way its own Databento MBO converter does (``AD
 ``CANCEL_ORDER_EVENT`` / ``MODIFY_ORDER_EVENT`` with ``BUY_EVENT``/``SELL_EVENT``; an execution or
 a partial cancel becomes a modify to the remaining size, or a cancel at zero; a replace becomes a
 cancel and an add; a print against hidden liquidity a ``TRADE_EVENT``) with ``tick_size = lot_size
-= 1`` so prices and sizes are exact.  Each variant builds a fresh ``L3FIFOQueueModel`` backtest
+= 1`` so prices and sizes are exact.  Its depth does not match orders, so a marketable add becomes
+the modifies/cancels of the resting orders it takes (price-time priority, computed by the converter)
+and an add of its remainder.  Each variant builds a fresh ``L3FIFOQueueModel`` backtest
 (whose local processor keeps an L3 ``ROIVectorMarketDepth`` or ``HashMapMarketDepth``) and times
 one ``elapse`` over the whole stream after a warm-up run that compiles the jitted bindings; the
 median of ``repeat`` runs is reported per source event.  Output: one JSON object on stdout.
@@ -29,48 +31,77 @@ import numpy as np
 
 
 def convert(cols: dict, hbt) -> np.ndarray:
-    """The engine stream as hftbacktest events (LOCAL_EVENT only: the book a strategy sees)."""
+    """The engine stream as hftbacktest events (LOCAL_EVENT only: the book a strategy sees).
+
+    hftbacktest's market-by-order depth does not match orders, so an add priced through the opposite
+    touch is converted as an exchange's L3 feed reports it: the resting orders it takes, in price-time
+    priority (computed here), become modifies to their remaining sizes (cancels at zero), and only its
+    remainder is added.
+    """
     codes = {k: int(v) for k, v in zip(cols["code_names"], cols["codes"])}
     kind, side, oid, new_oid = cols["kind"], cols["side"], cols["order_id"], cols["new_order_id"]
     px, qty, ts = cols["price_ticks"], cols["size_lots"], cols["ts_ns"]
     n = kind.shape[0]
-    out = np.zeros(2 * n, hbt.event_dtype)
-    live: dict[int, list] = {}  # order id -> [side flag, price, size]
+    out = np.zeros(2 * n + 64, hbt.event_dtype)
+    live: dict[int, list] = {}  # order id -> [side, price, size]
+    levels = {1: {}, -1: {}}  # side -> price -> {order id: None}, in time priority
     flag = {1: hbt.BUY_EVENT, -1: hbt.SELL_EVENT}
     j = 0
 
     def put(ev, i, o, p, q):
-        nonlocal j
+        nonlocal j, out
+        if j == out.shape[0]:
+            out = np.concatenate([out, np.zeros(out.shape[0], hbt.event_dtype)])
         r = out[j]
         r["ev"] = ev | hbt.LOCAL_EVENT
         r["exch_ts"] = r["local_ts"] = ts[i]
         r["px"], r["qty"], r["order_id"] = p, q, o
         j += 1
 
+    def take(i, o, q):
+        """``q`` lots of resting order ``o`` leave the book (executed, cancelled or matched)."""
+        rec = live[o]
+        rec[2] -= q
+        if rec[2] > 0:
+            put(hbt.MODIFY_ORDER_EVENT | flag[rec[0]], i, o, rec[1], rec[2])
+            return
+        del live[o]
+        lv = levels[rec[0]][rec[1]]
+        del lv[o]
+        if not lv:
+            del levels[rec[0]][rec[1]]
+        put(hbt.CANCEL_ORDER_EVENT | flag[rec[0]], i, o, 0.0, 0.0)
+
+    def add(i, o, s, p, q):
+        other = levels[-s]
+        while q > 0 and other:
+            best = min(other) if s > 0 else max(other)
+            if (s > 0 and p < best) or (s < 0 and p > best):
+                break
+            for maker in list(other[best]):
+                f = min(q, live[maker][2])
+                take(i, maker, f)
+                q -= f
+                if q == 0:
+                    break
+        if q > 0:
+            live[o] = [s, p, q]
+            levels[s].setdefault(p, {})[o] = None
+            put(hbt.ADD_ORDER_EVENT | flag[s], i, o, p, q)
+
     for i in range(n):
         k = int(kind[i])
         o = int(oid[i])
         if k == codes["EV_ADD"]:
-            f = flag[int(side[i])]
-            live[o] = [f, int(px[i]), int(qty[i])]
-            put(hbt.ADD_ORDER_EVENT | f, i, o, px[i], qty[i])
+            add(i, o, int(side[i]), int(px[i]), int(qty[i]))
         elif k == codes["EV_CANCEL"]:
-            f = live.pop(o)[0]
-            put(hbt.CANCEL_ORDER_EVENT | f, i, o, 0.0, 0.0)
+            take(i, o, live[o][2])
         elif k in (codes["EV_REDUCE"], codes["EV_EXECUTE"]):
-            rec = live[o]
-            rec[2] -= int(qty[i])
-            if rec[2] > 0:
-                put(hbt.MODIFY_ORDER_EVENT | rec[0], i, o, rec[1], rec[2])
-            else:
-                del live[o]
-                put(hbt.CANCEL_ORDER_EVENT | rec[0], i, o, 0.0, 0.0)
+            take(i, o, int(qty[i]))
         elif k == codes["EV_REPLACE"]:
-            f = live.pop(o)[0]
-            put(hbt.CANCEL_ORDER_EVENT | f, i, o, 0.0, 0.0)
-            n_o = int(new_oid[i])
-            live[n_o] = [f, int(px[i]), int(qty[i])]
-            put(hbt.ADD_ORDER_EVENT | f, i, n_o, px[i], qty[i])
+            s = live[o][0]
+            take(i, o, live[o][2])
+            add(i, int(new_oid[i]), s, int(px[i]), int(qty[i]))
         elif k == codes["EV_TRADE"]:
             put(hbt.TRADE_EVENT | (hbt.SELL_EVENT if int(side[i]) > 0 else hbt.BUY_EVENT), i, 0, px[i], qty[i])
         else:

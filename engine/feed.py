@@ -7,9 +7,12 @@ then the body; integers big-endian, prices as 4-byte integers in units of 1e-4 d
 decoded into ``EVENT`` records is A and F (add), E (executed), C (executed with price), X (partial
 cancel), D (delete), U (replace) and P (non-cross trade).  Shares are taken as lots and a price must
 be a multiple of ``price_divisor`` (1e-4 dollar units per tick, 100 for a one-cent tick).  A message
-of another type, of the wrong length for its type, with a price off the tick grid or a bad side is
-counted under its reason in ``counters`` and skipped; a truncated tail stops the decoder, which
-reports how many bytes it consumed so the caller can resume when more arrive.
+of another type, of the wrong length for its type (an empty frame too), with a price off the tick
+grid or a bad side is counted under its reason in ``counters`` and skipped, so ``messages = decoded +
+unknown_type + bad_length + off_grid_price + bad_side``; a truncated tail stops the decoder, which
+reports how many bytes it consumed so the caller can resume when more arrive.  Order ids and match
+numbers are read as int64 (two's complement), so ids of 2^63 and above arrive negative and the book
+refuses them (``BAD_ID``); an ``F`` message's attribution is kept in the event's ``mpid``.
 
 References
 ----------
@@ -90,7 +93,8 @@ def decode_itch(buf, start, out, n_out, price_divisor, counters):
             counters[_C_TRUNC] += 1
             break
         length = (np.int64(buf[pos]) << 8) | np.int64(buf[pos + 1])
-        if length == 0:
+        if length == 0:  # an empty frame: a message of the wrong length
+            counters[_C_MSG] += 1
             counters[_C_LEN] += 1
             pos += 2
             continue
@@ -117,6 +121,7 @@ def decode_itch(buf, start, out, n_out, price_divisor, counters):
         e.price_ticks = 0
         e.match_id = 0
         e.size_lots = 0
+        e.mpid = 0
         price4 = np.int64(0)
         if t == _A or t == _F or t == _P:
             sd = buf[m + 19]
@@ -134,6 +139,8 @@ def decode_itch(buf, start, out, n_out, price_divisor, counters):
                 e.match_id = _be(buf, m + 36, 8)
             else:
                 e.kind = EV_ADD
+                if t == _F:
+                    e.mpid = np.int32(_be(buf, m + 36, 4))
         elif t == _E or t == _C:
             e.kind = EV_EXECUTE
             e.size_lots = _be(buf, m + 19, 4)
@@ -160,9 +167,9 @@ def decode_itch(buf, start, out, n_out, price_divisor, counters):
 
 
 @_jit
-def _message_length(k, price):
+def _message_length(k, price, mpid):
     if k == EV_ADD:
-        return 36
+        return 40 if mpid != 0 else 36
     if k == EV_CANCEL:
         return 19
     if k == EV_REDUCE:
@@ -182,7 +189,7 @@ def _encode(events, price_divisor, stock, out):
     for i in range(events.shape[0]):
         e = events[i]
         k = e.kind
-        length = _message_length(k, e.price_ticks)
+        length = _message_length(k, e.price_ticks, e.mpid)
         _put(out, pos, 2, length)
         m = pos + 2
         _put(out, m + 1, 2, e.instrument_id)
@@ -191,7 +198,7 @@ def _encode(events, price_divisor, stock, out):
         _put(out, m + 11, 8, e.order_id)
         price4 = e.price_ticks * price_divisor
         if k == EV_ADD or k == EV_TRADE:
-            out[m] = _A if k == EV_ADD else _P
+            out[m] = _P if k == EV_TRADE else (_F if e.mpid != 0 else _A)
             out[m + 19] = 66 if e.side > 0 else 83
             _put(out, m + 20, 4, e.size_lots)
             for j in range(8):
@@ -199,6 +206,8 @@ def _encode(events, price_divisor, stock, out):
             _put(out, m + 32, 4, price4)
             if k == EV_TRADE:
                 _put(out, m + 36, 8, e.match_id)
+            elif e.mpid != 0:
+                _put(out, m + 36, 4, e.mpid)
         elif k == EV_EXECUTE:
             out[m] = _C if e.price_ticks > 0 else _E
             _put(out, m + 19, 4, e.size_lots)
@@ -222,7 +231,8 @@ def _encode(events, price_divisor, stock, out):
 
 def encode_itch(events: np.ndarray, price_divisor: int = 100, symbol: str = "QFSYNTH") -> np.ndarray:
     """Encode ``EVENT`` records (kinds ADD, CANCEL, REDUCE, EXECUTE, REPLACE, TRADE) as framed ITCH 5.0
-    messages; returns the bytes as a uint8 array."""
+    messages; returns the bytes as a uint8 array.  An add with an ``mpid`` becomes an ``F`` message, an
+    execution with a price a ``C``."""
     if not isinstance(events, np.ndarray) or events.dtype != EVENT:
         raise TypeError("events must be a numpy array of engine.types.EVENT")
     price_divisor = check_int("price_divisor", price_divisor, minimum=1)
@@ -237,8 +247,9 @@ def encode_itch(events: np.ndarray, price_divisor: int = 100, symbol: str = "QFS
         raise InvalidParameters("prices (in 1e-4 units) and sizes must fit ITCH's unsigned 4-byte fields")
     stock = np.frombuffer(symbol.ljust(8).encode(), np.uint8)
     price_px = np.where(kinds == EV_EXECUTE, events["price_ticks"] > 0, False)
-    lengths = np.select([kinds == EV_ADD, kinds == EV_CANCEL, kinds == EV_REDUCE, price_px, kinds == EV_EXECUTE, kinds == EV_REPLACE],
-                        [36, 19, 23, 36, 31, 35], 44)
+    attributed = (kinds == EV_ADD) & (events["mpid"] != 0)
+    lengths = np.select([attributed, kinds == EV_ADD, kinds == EV_CANCEL, kinds == EV_REDUCE, price_px, kinds == EV_EXECUTE,
+                         kinds == EV_REPLACE], [40, 36, 19, 23, 36, 31, 35], 44)
     out = np.zeros(int(lengths.sum()) + 2 * events.shape[0], np.uint8)
     _encode(events, price_divisor, stock, out)
     return out
@@ -304,7 +315,33 @@ def _generate(bk, out, seed, mid0, t0_ns, dt_ns, max_live, move_ppm):
 
 
 @_jit
+def _drop(live, pos, n_live, oid):
+    """Remove ``oid`` from the list of live ids (if there); returns the new count."""
+    j = pos[oid]
+    if j < 0:
+        return n_live
+    n_live -= 1
+    live[j] = live[n_live]
+    pos[live[j]] = j
+    pos[oid] = -1
+    return n_live
+
+
+@_jit
+def _passive(price, side, bb, ba):
+    """``price`` moved off the opposite touch if it would cross it."""
+    if side > 0 and ba > 0 and price >= ba:
+        price = ba - 1
+    if side < 0 and bb > 0 and price <= bb:
+        price = bb + 1
+    return max(price, 1)
+
+
+@_jit
 def _generate_into(bk, out, seed, mid0, t0_ns, dt_ns, max_live, move_ppm):
+    # Event mix (per mille): passive add 440 (one in eight attributed, ITCH F), marketable add 20,
+    # cancel 340, partial cancel 80, execution of the head of a best level 90 (one in four with a
+    # price, ITCH C), trade print against hidden liquidity at the touch 15, replace 15.
     state = np.zeros(1, np.uint64)
     state[0] = np.uint64(seed)
     n = out.shape[0]
@@ -325,14 +362,20 @@ def _generate_into(bk, out, seed, mid0, t0_ns, dt_ns, max_live, move_ppm):
         e.match_id = 0
         e.price_ticks = 0
         e.side = 0
+        e.mpid = 0
         bb = hdr[2]
         ba = hdr[3]
-        if bb > 0 and ba > 0:
+        two_sided = bb > 0 and ba > 0
+        if two_sided:
             mid = (bb + ba) // 2
         if move_ppm > 0 and _below(state, 1_000_000) < move_ppm:  # the fair price takes a step
             fair = max(fair + (1 if _below(state, 2) == 0 else -1), 100)
+        # Takers trade towards the fair price: mostly against the side in its way.
+        toward = 0
+        if move_ppm > 0 and two_sided and 2 * fair != bb + ba:
+            toward = 1 if 2 * fair > bb + ba else -1
         r = _below(state, 1000)
-        if n_live < 20 or (r < 480 and n_live < max_live):
+        if n_live < 20 or (r < 440 and n_live < max_live):
             side = 1 if _below(state, 2) == 0 else -1
             off = _below(state, 8) + (_below(state, 40) if _below(state, 8) == 0 else 0)
             if move_ppm > 0:
@@ -341,98 +384,106 @@ def _generate_into(bk, out, seed, mid0, t0_ns, dt_ns, max_live, move_ppm):
                 if _below(state, 16) == 0:  # the mid wanders
                     mid += _below(state, 3) - 1
                 price = mid - side * off
-            if side > 0 and ba > 0 and price >= ba:
-                price = ba - 1
-            if side < 0 and bb > 0 and price <= bb:
-                price = bb + 1
             e.kind = EV_ADD
             e.order_id = next_id
             e.side = side
-            e.price_ticks = max(price, 1)
+            e.price_ticks = _passive(price, side, bb, ba)
             e.size_lots = 1 + _below(state, 10) * (1 + _below(state, 4))
-            pos[next_id] = n_live
-            live[n_live] = next_id
-            n_live += 1
+            if _below(state, 8) == 0:  # attributed: "MM" and two letters
+                e.mpid = np.int32((77 << 24) | (77 << 16) | ((65 + _below(state, 26)) << 8) | (65 + _below(state, 26)))
             next_id += 1
-        elif r < 880 or r >= 990:
-            j = _below(state, n_live)
-            oid = live[j]
+        elif r < 460 and two_sided and n_live < max_live:
+            # A marketable limit order: priced up to two ticks through the opposite touch, it takes
+            # what it reaches in price-time priority and rests any remainder.
+            side = toward if (toward != 0 and _below(state, 10) < 9) else (1 if _below(state, 2) == 0 else -1)
+            e.kind = EV_ADD
+            e.order_id = next_id
+            e.side = side
+            e.price_ticks = (ba if side > 0 else bb) + side * _below(state, 3)
+            e.size_lots = 1 + _below(state, 20)
+            next_id += 1
+        elif r < 880 or r >= 985:
+            oid = live[_below(state, n_live)]
             slot = book_find(bk, oid)
             qty = bk.ords[slot, 2]
             e.order_id = oid
-            if r >= 990:
+            if r >= 985:
                 e.kind = EV_REPLACE
                 e.new_order_id = next_id
                 side = bk.ords[slot, 3]
-                price = bk.ords[slot, 1] - side * (_below(state, 3) - 1)
-                if side > 0 and ba > 0 and price >= ba:
-                    price = ba - 1
-                if side < 0 and bb > 0 and price <= bb:
-                    price = bb + 1
-                e.price_ticks = max(price, 1)
+                e.price_ticks = _passive(bk.ords[slot, 1] - side * (_below(state, 3) - 1), side, bb, ba)
                 e.size_lots = 1 + _below(state, 20)
-                live[j] = next_id
-                pos[next_id] = j
-                pos[oid] = -1
                 next_id += 1
             elif r < 800 or qty == 1:
                 e.kind = EV_CANCEL
-                n_live -= 1
-                live[j] = live[n_live]
-                pos[live[j]] = j
-                pos[oid] = -1
             else:
                 e.kind = EV_REDUCE
                 e.size_lots = 1 + _below(state, qty - 1)
         else:
             side = 1 if _below(state, 2) == 0 else -1  # side of the resting order hit
             push = False
-            if move_ppm > 0 and bb > 0 and ba > 0 and 2 * fair != bb + ba:
-                # Takers trade towards the fair price: mostly against the side in its way.
-                side = -1 if 2 * fair > bb + ba else 1
+            if toward != 0:
+                side = -toward
                 push = _below(state, 10) < 9
                 if not push:
                     side = -side
-            best = hdr[2] if side > 0 else hdr[3]
-            if best <= 0:
+            best = bb if side > 0 else ba
+            if best <= 0 or r >= 970:
+                # A print against a hidden order resting at the touch of ``side`` (mid when empty).
                 e.kind = EV_TRADE
                 e.side = side
-                e.price_ticks = mid
-                e.size_lots = 1
+                e.price_ticks = best if best > 0 else mid
+                e.size_lots = 1 + _below(state, 10)
                 e.order_id = 0
                 e.match_id = match
                 match += 1
             else:
-                s = 0 if side > 0 else 1
-                slot = bk.lv[s, best - hdr[0], 0]
-                oid = bk.ords[slot, 0]
+                slot = bk.lv[0 if side > 0 else 1, best - hdr[0], 0]
                 qty = bk.ords[slot, 2]
                 e.kind = EV_EXECUTE
-                e.order_id = oid
+                e.order_id = bk.ords[slot, 0]
                 e.size_lots = qty if push else min(qty, 1 + _below(state, 8))
+                if _below(state, 4) == 0:
+                    e.price_ticks = best  # ITCH C: executed with a (printable) price
                 e.match_id = match
                 match += 1
-                if e.size_lots == qty:
-                    j = pos[oid]
-                    n_live -= 1
-                    live[j] = live[n_live]
-                    pos[live[j]] = j
-                    pos[oid] = -1
         _apply_events(bk, out, i, i + 1, status)  # shares book_apply_events' compiled dispatch
-        bk.hdr[7] = 0  # the scratch book's fills are not needed
+        # Track the live ids: resting orders the event filled completely leave, an add that rests joins.
+        for k in range(hdr[7]):
+            f = bk.fills[k]
+            if f.liquidity == 0 and book_find(bk, f.order_id) < 0:
+                n_live = _drop(live, pos, n_live, f.order_id)
+        hdr[7] = 0  # the scratch book's fills are not needed further
+        if e.kind == EV_CANCEL:
+            n_live = _drop(live, pos, n_live, e.order_id)
+        elif e.kind == EV_REPLACE:
+            j = pos[e.order_id]
+            live[j] = e.new_order_id
+            pos[e.new_order_id] = j
+            pos[e.order_id] = -1
+        elif e.kind == EV_ADD and book_find(bk, e.order_id) >= 0:
+            live[n_live] = e.order_id
+            pos[e.order_id] = n_live
+            n_live += 1
     return next_id
 
 
 def synthetic_events(n: int, seed: int = 0, mid_ticks: int = 10_000, start_ns: int = 34_200 * 10**9,
                      mean_gap_ns: int = 20_000, max_live: int = 4096, move_prob: float = 0.0) -> np.ndarray:
-    """A reproducible stream of ``n`` valid L3 events: adds around a wandering mid, cancels, partial
-    cancels, replaces and executions of the order at the head of the best level, so that every
-    event applies cleanly to an empty book and the book never crosses.
+    """A reproducible stream of ``n`` valid L3 events that applies cleanly to an empty book.
+
+    The mix (per mille): passive adds around a wandering mid 440 (one in eight attributed, ITCH
+    ``F``), marketable adds 20 (priced up to two ticks through the opposite touch: they match in the
+    book and rest any remainder, so the book sees trades in price-time priority), cancels 340,
+    partial cancels 80, executions of the order at the head of a best level 90 (one in four with a
+    price, ITCH ``C``), trade prints against hidden orders at the touch 15 (ITCH ``P``) and replaces
+    15 (``U``).  Passive orders never cross, so the book never crosses after matching.
 
     With ``move_prob > 0`` a fair price takes a ±1 tick step with that probability per event (a random
-    walk), new orders are placed around it, and nine executions in ten take whole orders from the side
-    between the mid and the fair price, so the book follows it; ``move_prob = 0`` gives a market whose
-    price only jitters around the start.
+    walk), new orders are placed around it, and nine takers in ten (executions, prints, marketable
+    adds) trade towards it, executions taking whole orders from the side between the mid and the fair
+    price, so the book follows it; ``move_prob = 0`` gives a market whose price only jitters around the
+    start.
 
     Parameters
     ----------

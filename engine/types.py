@@ -164,16 +164,19 @@ EVENT = _record(
         ("instrument_id", "i4"),
         ("kind", "i1"),
         ("side", "i1"),
+        ("mpid", "i4"),
     ],
 )
 """One market-data or order-entry event (an ITCH message decoded, or an operation on a book).
 
-``kind`` is one of the ``EV_*`` codes; the fields a kind uses:
+``kind`` is one of the ``EV_*`` codes; ``mpid`` is the attribution of an add (ITCH ``F``: the
+market participant's 4-letter id as a big-endian int32; 0 for an anonymous ``A``).  The fields a kind uses:
 
 =============  ==============================================================  ============
 kind           meaning                                                         ITCH 5.0
 =============  ==============================================================  ============
 EV_ADD         new limit order ``order_id``, ``side``, ``price_ticks``, size   A, F
+               (one priced through the opposite touch matches in the book)
 EV_CANCEL      delete order ``order_id``                                        D
 EV_REDUCE      cancel ``size_lots`` of order ``order_id``                       X
 EV_EXECUTE     execute ``size_lots`` of resting ``order_id`` (``price_ticks``   E, C

@@ -69,11 +69,14 @@ def test_sorted_book_against_the_numba_book_on_every_prefix():
     assert len(sb.orders) == len(ob)
 
 
-def test_sorted_book_refuses_what_it_does_not_model():
-    sb = E.SortedBook()
-    sb.apply([int(T.EV_ADD)], [1], [1], [0], [100], [5])
-    with pytest.raises(ValueError, match="cross"):
-        sb.apply([int(T.EV_ADD)], [-1], [2], [0], [100], [5])
+def test_sorted_book_matches_marketable_adds_and_refuses_what_it_does_not_model():
+    sb, ob = E.SortedBook(), OrderBook(capacity=64, window=256)
+    rows = [(1, 1, 100, 5), (-1, 2, 101, 3), (-1, 3, 101, 2), (-1, 4, 102, 4), (1, 5, 102, 7), (-1, 6, 99, 6)]
+    for side, oid, px, qty in rows:  # a buy of 7 through two ask levels, then a sell of 6 through the bid
+        sb.apply([int(T.EV_ADD)], [side], [oid], [0], [px], [qty])
+        ob.add(oid, side, px, qty)
+    assert sb.orders == {k: list(v) for k, v in ob.orders().items()} == {4: [-1, 102, 2], 6: [-1, 99, 1]}
+    assert sb.top() == E._quantforge_top(ob.state)
     with pytest.raises(ValueError, match="not replayed"):
         sb.apply([int(T.EV_MARKET)], [-1], [3], [0], [0], [5])
 

@@ -13,7 +13,7 @@ from reference_book import ReferenceBook
 
 from quantforge.engine import book as B
 from quantforge.engine.orderbook import OrderBook
-from quantforge.engine.feed import FeedDecoder, encode_itch, synthetic_events
+from quantforge.engine.feed import MESSAGE_LENGTH, FeedDecoder, encode_itch, synthetic_events
 from quantforge.engine.types import EV_ADD, EV_CANCEL, EV_EXECUTE, EV_MARKET, EV_REDUCE, EV_REPLACE, EV_TRADE, EVENT
 from quantforge.errors import InvalidParameters
 
@@ -80,7 +80,7 @@ def test_round_trip_and_chunking():
     ev = synthetic_events(30_000, seed=4)
     raw = encode_itch(ev, price_divisor=100)
     whole = FeedDecoder(max_events=4096).decode(raw)
-    for k in ("kind", "order_id", "new_order_id", "price_ticks", "size_lots", "ts_ns", "side", "match_id"):
+    for k in ("kind", "order_id", "new_order_id", "price_ticks", "size_lots", "ts_ns", "side", "match_id", "mpid"):
         np.testing.assert_array_equal(whole[k], ev[k], err_msg=k)
     d = FeedDecoder(max_events=1000)
     cuts = np.sort(np.random.default_rng(0).integers(0, raw.size, 50))
@@ -101,18 +101,27 @@ def test_encoder_refuses_what_itch_cannot_carry():
 
 
 def test_synthetic_stream_is_a_valid_book_stream():
+    """Every event applies cleanly to the plain-Python reference book, which ends in the same state as
+    the compiled one; executions hit the head of a best level; marketable adds match (the only makers
+    besides executions) and the book is never crossed after an event; every ITCH kind occurs."""
     ev = synthetic_events(20_000, seed=9, max_live=500)
     assert np.all(np.diff(ev["ts_ns"]) > 0)
     assert np.array_equal(ev, synthetic_events(20_000, seed=9, max_live=500))
     book = OrderBook(1024, 1 << 12)
     ref = ReferenceBook(1024, 1 << 12)
-    status, _ = book.apply(ev)
+    status, fills = book.apply(ev)
     assert (status == B.OK).all()
+    marketable = 0
     for e in ev:
         k, oid = int(e["kind"]), int(e["order_id"])
         if k == EV_ADD:
-            assert ref.add(oid, int(e["side"]), int(e["price_ticks"]), int(e["size_lots"])) == B.OK
-            assert ref.best(1) == B.NO_PRICE or ref.best(-1) == B.NO_PRICE or ref.best(1) < ref.best(-1)
+            side, px = int(e["side"]), int(e["price_ticks"])
+            opposite = ref.best(-side)
+            crosses = opposite != B.NO_PRICE and (px >= opposite if side > 0 else px <= opposite)
+            n_fills = len(ref.fills)
+            assert ref.add(oid, side, px, int(e["size_lots"])) == B.OK
+            assert (len(ref.fills) > n_fills) == crosses
+            marketable += crosses
         elif k == EV_CANCEL:
             assert ref.cancel(oid) == B.OK
         elif k == EV_REDUCE:
@@ -120,10 +129,38 @@ def test_synthetic_stream_is_a_valid_book_stream():
         elif k == EV_EXECUTE:
             assert oid in ref.orders and ref.queue_ahead(oid) == 0  # executions hit the head of a level
             assert ref.orders[oid][1] == ref.best(ref.orders[oid][0])  # ... at the best price
-            assert ref.execute(oid, int(e["size_lots"])) == B.OK
+            assert int(e["price_ticks"]) in (0, ref.orders[oid][1])  # C messages print at that price
+            assert ref.execute(oid, int(e["size_lots"]), int(e["price_ticks"])) == B.OK
         elif k == EV_REPLACE:
             assert ref.replace(oid, int(e["new_order_id"]), int(e["price_ticks"]), int(e["size_lots"])) == B.OK
+        elif k == EV_TRADE:
+            side = int(e["side"])
+            assert int(e["price_ticks"]) == ref.best(side) or ref.best(side) == B.NO_PRICE  # at the touch
+        assert ref.best(1) == B.NO_PRICE or ref.best(-1) == B.NO_PRICE or ref.best(1) < ref.best(-1)
     assert book.orders() == {k: tuple(v) for k, v in ref.orders.items()}
+    cols = ("order_id", "match_id", "side", "liquidity", "price_ticks", "size_lots")
+    assert list(zip(*(fills[c].tolist() for c in cols))) == ref.fills
+    kinds = ev["kind"]
+    counts = {"A": np.count_nonzero((kinds == EV_ADD) & (ev["mpid"] == 0)),
+              "F": np.count_nonzero((kinds == EV_ADD) & (ev["mpid"] != 0)),
+              "E": np.count_nonzero((kinds == EV_EXECUTE) & (ev["price_ticks"] == 0)),
+              "C": np.count_nonzero((kinds == EV_EXECUTE) & (ev["price_ticks"] > 0)),
+              "X": np.count_nonzero(kinds == EV_REDUCE), "D": np.count_nonzero(kinds == EV_CANCEL),
+              "U": np.count_nonzero(kinds == EV_REPLACE), "P": np.count_nonzero(kinds == EV_TRADE),
+              "marketable": marketable}
+    # Near the documented mix (per mille of 20,000): 5 binomial standard deviations either side.
+    mix = {"F": 440 / 8, "C": 90 / 4, "X": 80, "U": 15, "P": 15, "marketable": 20}
+    for key, per_mille in mix.items():
+        p = per_mille / 1000
+        assert abs(counts[key] - 20_000 * p) < 5 * np.sqrt(20_000 * p * (1 - p)), (key, counts)
+    assert all(counts[c] > 0 for c in "AFECXDUP"), counts
+    raw = encode_itch(ev)
+    types = []
+    at = 0
+    while at < raw.size:
+        types.append(chr(raw[at + 2]))
+        at += 2 + (int(raw[at]) << 8 | int(raw[at + 1]))
+    assert {t: types.count(t) for t in "AFECXDUP"} == {t: counts[t] for t in "AFECXDUP"}
 
 
 def test_synthetic_stream_with_a_moving_fair_price():
@@ -143,3 +180,103 @@ def test_synthetic_stream_with_a_moving_fair_price():
     assert np.ptp(moving) > 20 and np.ptp(moving) > 3 * np.ptp(still)
     with pytest.raises(InvalidParameters, match="move_prob"):
         synthetic_events(10, move_prob=-0.1)
+
+
+# ----------------------------------------------------------------------------------------- fuzzing
+def reference_decode(data: bytes, price_divisor: int):
+    """An independent decoder written from the specification's layouts with ``struct``: the counters
+    and the events (as tuples) the engine's decoder must produce, and the bytes of an incomplete tail."""
+    counts = dict.fromkeys(("messages", "decoded", "unknown_type", "bad_length", "off_grid_price", "bad_side",
+                            "truncated"), 0)
+    events = []
+    at = 0
+    while len(data) - at >= 2:
+        length = struct.unpack_from(">H", data, at)[0]
+        if at + 2 + length > len(data):
+            break
+        msg = data[at + 2:at + 2 + length]
+        at += 2 + length
+        counts["messages"] += 1
+        t = chr(msg[0]) if msg else ""
+        if t and t not in MESSAGE_LENGTH:
+            counts["unknown_type"] += 1
+            continue
+        if not t or length != MESSAGE_LENGTH[t]:
+            counts["bad_length"] += 1
+            continue
+        locate = struct.unpack_from(">H", msg, 1)[0]
+        ts = int.from_bytes(msg[5:11], "big")
+        oid = struct.unpack_from(">q", msg, 11)[0]
+        new = side = price4 = size = match = mpid = 0
+        if t in "AFP":
+            if msg[19:20] not in (b"B", b"S"):
+                counts["bad_side"] += 1
+                continue
+            side = 1 if msg[19:20] == b"B" else -1
+            size, price4 = struct.unpack_from(">I", msg, 20)[0], struct.unpack_from(">I", msg, 32)[0]
+            kind = EV_TRADE if t == "P" else EV_ADD
+            match = struct.unpack_from(">q", msg, 36)[0] if t == "P" else 0
+            mpid = struct.unpack_from(">i", msg, 36)[0] if t == "F" else 0
+        elif t in "EC":
+            kind = EV_EXECUTE
+            size, match = struct.unpack_from(">Iq", msg, 19)
+            price4 = struct.unpack_from(">I", msg, 32)[0] if t == "C" else 0
+        elif t == "X":
+            kind, size = EV_REDUCE, struct.unpack_from(">I", msg, 19)[0]
+        elif t == "D":
+            kind = EV_CANCEL
+        else:
+            kind = EV_REPLACE
+            new, size, price4 = struct.unpack_from(">qII", msg, 19)
+        if price4 % price_divisor:
+            counts["off_grid_price"] += 1
+            continue
+        counts["decoded"] += 1
+        events.append((kind, oid, new, side, price4 // price_divisor, size, match, ts, locate, mpid))
+    tail = len(data) - at
+    counts["truncated"] = int(tail > 0)
+    return counts, events, tail
+
+
+def engine_decode(data: bytes, cuts):
+    d = FeedDecoder(price_divisor=100, max_events=777)
+    parts = [d.decode(data[a:b]) for a, b in zip([0, *cuts], [*cuts, len(data)])]
+    tail = d.finish()
+    ev = np.concatenate(parts, dtype=EVENT)
+    cols = ("kind", "order_id", "new_order_id", "side", "price_ticks", "size_lots", "match_id", "ts_ns",
+            "instrument_id", "mpid")
+    return d.counters, list(zip(*(ev[c].tolist() for c in cols))), tail
+
+
+def _mutations(seed):
+    """A valid stream with random damage: flipped bytes (lengths, types, sides, prices), inserted and
+    deleted runs, a cut tail; and plain random bytes."""
+    rng = np.random.default_rng(seed)
+    raw = bytearray(encode_itch(synthetic_events(3000, seed=seed)).tobytes())
+    for at in rng.integers(0, len(raw), len(raw) // 200):
+        raw[at] = int(rng.integers(0, 256))
+    for _ in range(20):
+        at = int(rng.integers(0, len(raw)))
+        if rng.random() < 0.5:
+            raw[at:at] = rng.integers(0, 256, int(rng.integers(1, 40))).astype(np.uint8).tobytes()
+        else:
+            del raw[at:at + int(rng.integers(1, 40))]
+    yield bytes(raw[: len(raw) - int(rng.integers(0, 30))])
+    yield rng.integers(0, 256, int(rng.integers(1, 20_000))).astype(np.uint8).tobytes()
+    letters = np.frombuffer(b"AFECXDUPSR", np.uint8)  # random frames of plausible types and lengths
+    frames = b"".join(struct.pack(">H", n) + bytes([int(rng.choice(letters))]) + rng.integers(0, 256, max(n - 1, 0))
+                      .astype(np.uint8).tobytes() for n in rng.choice([0, 1, 19, 23, 31, 35, 36, 40, 44, 50], 2000))
+    yield frames
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_fuzzed_input_is_decoded_or_counted_never_a_crash(seed):
+    rng = np.random.default_rng(100 + seed)
+    for data in _mutations(seed):
+        want_counts, want_events, want_tail = reference_decode(data, 100)
+        cuts = sorted(rng.integers(0, len(data) + 1, 25).tolist())
+        counts, events, tail = engine_decode(data, cuts)
+        assert counts == want_counts and tail == want_tail
+        assert events == want_events
+        reasons = ("decoded", "unknown_type", "bad_length", "off_grid_price", "bad_side")
+        assert counts["messages"] == sum(counts[r] for r in reasons)  # every message accounted for
