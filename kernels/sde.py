@@ -17,7 +17,9 @@ jumps of a step multiply the diffusion step by ``exp(J)``, ``J`` the sum of the 
 Random numbers come from one Philox4x32-10 stream family (``kernels.rng``), addressed per path:
 
 * stream ``s``    : normal draw ``j`` of the path is ``dW_j / sqrt(dt)`` of step ``j``;
-* stream ``s + 1``: Poisson draw ``j`` (intensity ``lam dt``) is the number of jumps ``n_j`` in step ``j``;
+* stream ``s + 1``: the number of jumps ``n_j`` in step ``j`` is the Poisson(``lam dt``) inversion of
+  ``u_j = (w + 1/2) 2^-32``, ``w`` word ``j mod 4`` of Philox block ``j // 4``: one Philox call serves
+  four steps, and a step with ``u_j <= e^{-lam dt}`` (most of them) has no jump and no further work;
 * stream ``s + 2``: Merton: normal draw ``j`` is ``Z_j``, and ``J_j = n_j nu + delta sqrt(n_j) Z_j``
   (the sum of ``n_j`` normal log-jumps, exactly); Kou: uniform draw ``k`` is the ``k``-th jump of the
   path (counted from the start), mapped to ``+Exp(eta_up)`` with probability ``p_up`` and
@@ -50,7 +52,7 @@ import numpy as np
 from ..errors import (InvalidParameters, NumericalInstability, check_array, check_choice, check_finite, check_in_range,
                       check_int, check_nonnegative, check_positive)
 from .backend import resolve_backend
-from .rng import Philox, _philox_xp, _u01_xp
+from .rng import Philox, _block_words_xp, _philox_xp, _to_host, _u01_xp
 
 __all__ = ["GBM", "Merton", "Kou", "ItoProcess", "SimulationResult", "MonteCarloPrice", "simulate", "european_price",
            "solve_step", "solve_path", "SCHEMES"]
@@ -58,6 +60,8 @@ __all__ = ["GBM", "Merton", "Kou", "ItoProcess", "SimulationResult", "MonteCarlo
 SCHEMES: tuple[str, ...] = ("euler", "milstein", "exact")
 _CHUNK = 64  # steps of random numbers the reference draws at once (memory n_paths x _CHUNK)
 _MAX_LAM_DT = 10.0  # jump counts use Poisson inversion, exact and identical on every backend, below this
+_MAX_JUMPS = 1000  # the inversion's cap on the jumps of one step (reached with probability < 1e-300)
+_TWO_M32 = 2.0**-32
 
 
 # ---------------------------------------------------------------------------------------------
@@ -171,7 +175,8 @@ def _model_code(model) -> int:
 class SimulationResult:
     """Per-path outputs of :func:`simulate`, each of shape (n_paths,) (``paths``: (n_paths, n_steps + 1)).
 
-    ``average`` is over the M monitoring dates t_1..t_M; ``maximum``/``minimum`` include t_0.
+    ``average`` is over the M monitoring dates t_1..t_M; ``maximum``/``minimum`` include t_0.  numpy
+    arrays, or device arrays from the cupy backend with ``to_host=False``.
     """
 
     terminal: np.ndarray
@@ -216,6 +221,31 @@ def _ito_step_xp(model, milstein, t, dt, x, dw):
     return xn
 
 
+def _count_uniforms_xp(xp, n_paths, n_steps, path0, step0, stream, k0, k1):
+    """The jump-count uniforms ``(w + 1/2) 2^-32`` of steps ``[step0, step0 + n_steps)``, shape (n_paths, n_steps)."""
+    b0 = step0 // 4
+    n_blocks = (step0 + n_steps + 3) // 4 - b0
+    words = xp.stack(_block_words_xp(xp, n_paths, n_blocks, path0, b0, 0, stream, k0, k1), axis=-1)
+    words = words.reshape(n_paths, 4 * n_blocks)[:, step0 - 4 * b0 : step0 - 4 * b0 + n_steps]
+    return (words.astype(xp.float64) + 0.5) * _TWO_M32
+
+
+def _poisson_inversion(u, lam_dt, p0):
+    """Poisson(lam_dt) counts by inversion of ``u`` (numpy): the loop of the scalar core, vectorised."""
+    k = np.zeros(u.shape, dtype=np.int64)
+    p = np.full(u.shape, p0)
+    cdf = p.copy()
+    active = u > cdf
+    step = 0
+    while active.any() and step < _MAX_JUMPS:
+        step += 1
+        k += active
+        p = np.where(active, p * (lam_dt / step), p)
+        cdf = np.where(active, cdf + p, cdf)
+        active &= (u > cdf) & (p != 0.0)
+    return k
+
+
 def _kou_jumps_xp(xp, counts, cum, n_paths, path0, stream, k0, k1, p_up, eta_up, eta_down):
     """Sum of each path's log-jumps in one step: jump k of a path is its uniform draw cum + k."""
     u64 = xp.uint64
@@ -235,7 +265,7 @@ def _kou_jumps_xp(xp, counts, cum, n_paths, path0, stream, k0, k1, p_up, eta_up,
 
 def _simulate_reference(model, code, scheme, correction, prm, n_steps, n_paths, seed, stream, path0, dw_in, store):
     """numpy reference: a step loop vectorised over paths, random numbers drawn _CHUNK steps at a time."""
-    gen, gen_jumps, gen_sizes = Philox(seed, stream), Philox(seed, stream + 1), Philox(seed, stream + 2)
+    gen, gen_sizes = Philox(seed, stream), Philox(seed, stream + 2)
     k0, k1 = gen.key
     x = np.full(n_paths, prm[6])
     mx, mn, acc = x.copy(), x.copy(), np.zeros(n_paths)
@@ -250,7 +280,8 @@ def _simulate_reference(model, code, scheme, correction, prm, n_steps, n_paths, 
         else:
             dw = dw_in[:, j0 : j0 + m]
         if code in (1, 2):
-            counts = gen_jumps.poisson(prm[2], n_paths, m, path_offset=path0, draw_offset=j0, backend="numpy")
+            u = _count_uniforms_xp(np, n_paths, m, np.uint64(path0), j0, np.uint64(stream + 1), k0, k1)
+            counts = _poisson_inversion(u, prm[2], prm[10])
         if code == 1:
             z = gen_sizes.normals(n_paths, m, path_offset=path0, draw_offset=j0, backend="numpy")
         for jj in range(m):
@@ -292,24 +323,54 @@ def _simulate_jax(*args):
     return sde_jax.simulate(*args)
 
 
-def _simulate_cupy(model, code, scheme, correction, prm, n_steps, n_paths, seed, stream, path0, dw_in, store):
-    if code == 3:
-        raise InvalidParameters("backend 'cupy' simulates GBM, Merton and Kou; use 'numpy', 'numba' or 'jax' for "
-                                "an ItoProcess")
+def _simulate_cupy(code, scheme, correction, prm, n_steps, n_paths, seed, stream, path0, store, dtype, to_host):
     from . import sde_cuda
 
     k0, k1 = Philox(seed, stream).key
-    return sde_cuda.simulate(code, scheme, correction, prm, n_steps, n_paths, k0, k1, stream, path0, dw_in, store)
+    return sde_cuda.simulate(code, scheme, correction, prm, n_steps, n_paths, k0, k1, stream, path0, store, dtype,
+                             to_host)
 
 
-_BACKEND_IMPL = {"numpy": _simulate_reference, "numba": _simulate_numba, "jax": _simulate_jax,
-                 "cupy": _simulate_cupy}
+_CPU_IMPL = {"numpy": _simulate_reference, "numba": _simulate_numba, "jax": _simulate_jax}
+
+
+def _choose_backend(backend, model, increments, dtype) -> str:
+    """The backend to run on: the GPU kernel draws its own normals and knows GBM, Merton and Kou only,
+    so ``auto`` (or the environment's default) runs other work on the CPU instead of refusing it."""
+    name = resolve_backend(backend)
+    ito = isinstance(model, ItoProcess)
+    if name == "cupy" and backend in (None, "auto") and dtype == np.float64 and (ito or increments is not None):
+        compiled = not ito or all(f is None or hasattr(f, "py_func")
+                                  for f in (model.drift, model.diffusion, model.diffusion_dx))
+        name = "numba" if compiled else "numpy"
+    if name == "cupy" and ito:
+        raise InvalidParameters("backend 'cupy' simulates GBM, Merton and Kou; use 'numpy', 'numba' or 'jax' for "
+                                "an ItoProcess")
+    if name == "cupy" and increments is not None:
+        raise InvalidParameters("increments are not supported on backend 'cupy' (the kernel draws its own normals)")
+    if dtype == np.float32 and name != "cupy":
+        raise InvalidParameters(f"dtype float32 is a precision of the GPU kernel only (backend 'cupy'); backend "
+                                f"{name!r} simulates in float64")
+    return name
+
+
+def _first_non_finite(arr) -> int:
+    """Index (along the first axis) of the first non-finite entry of a host or device array, or -1."""
+    if not isinstance(arr, np.ndarray):
+        if type(arr).__module__.startswith("cupy"):
+            import cupy
+
+            if bool(cupy.isfinite(arr).all()):
+                return -1
+        arr = _to_host(arr)
+    ok = np.isfinite(arr).reshape(arr.shape[0], -1).all(axis=1)
+    return -1 if ok.all() else int(np.argmin(ok))
 
 
 def simulate(model, x0: float, horizon: float, n_steps: int, n_paths: int, *, scheme: str = "euler",
              correction: bool = True, seed: int = 0, stream: int = 0, path_offset: int = 0,
-             return_paths: bool = False, increments: np.ndarray | None = None,
-             backend: str | None = None) -> SimulationResult:
+             return_paths: bool = False, increments: np.ndarray | None = None, dtype=np.float64,
+             backend: str | None = None, to_host: bool = True) -> SimulationResult:
     """Simulate ``n_paths`` paths of ``n_steps`` equal steps and return per-path summaries.
 
     Parameters
@@ -336,8 +397,16 @@ def simulate(model, x0: float, horizon: float, n_steps: int, n_paths: int, *, sc
     increments : float64 array (n_paths, n_steps), optional
         Brownian increments ``dW`` to use instead of the Philox normals (common random numbers);
         not supported on the cupy backend.
+    dtype : {numpy.float64, numpy.float32}
+        Precision of the state and arithmetic.  float32 exists on the cupy backend only: the same
+        Philox words as float64, rounded uniforms and float32 Box–Muller (see :mod:`sde_cuda`);
+        the test suite bounds its deviation from float64 path by path.
     backend : str, optional
-        ``numpy`` (reference), ``numba``, ``jax``, ``cupy`` or ``auto``.
+        ``numpy`` (reference), ``numba``, ``jax``, ``cupy`` or ``auto``.  ``auto`` runs an
+        ItoProcess or injected increments on the CPU (numba for ``numba.njit`` callables, numpy
+        otherwise) when it would pick the GPU, whose kernel does not take them.
+    to_host : bool, default True
+        On the cupy backend, False leaves the outputs on the device (CuPy arrays).
 
     Returns
     -------
@@ -349,9 +418,9 @@ def simulate(model, x0: float, horizon: float, n_steps: int, n_paths: int, *, sc
     InvalidParameters
         For bad arguments: non-finite or non-positive horizon, x0 <= 0 for the price models,
         ``lam dt >= 10`` (use more steps), ``exact`` or Milstein without ``diffusion_dx`` for an
-        ItoProcess, a wrong ``increments`` shape, an unknown scheme.
+        ItoProcess, a wrong ``increments`` shape, an unknown scheme, float32 off the GPU.
     NumericalInstability
-        If a path goes non-finite (overflow, or a callable returning NaN).
+        If any returned value is non-finite (overflow, or a callable returning NaN).
 
     Examples
     --------
@@ -379,7 +448,7 @@ def simulate(model, x0: float, horizon: float, n_steps: int, n_paths: int, *, sc
             raise InvalidParameters("scheme 'exact' exists for GBM, Merton and Kou only; use 'euler' or 'milstein'")
         if scheme == "milstein" and correction and model.diffusion_dx is None:
             raise InvalidParameters("scheme 'milstein' needs diffusion_dx (d diffusion / dx) on the ItoProcess")
-        prm = np.array([0.0, 0.0, 0.0, 0.0, 0.0, 0.0, x0, dt, math.sqrt(dt), 0.0])
+        prm = np.array([0.0, 0.0, 0.0, 0.0, 0.0, 0.0, x0, dt, math.sqrt(dt), 0.0, 1.0])
     else:
         code = _model_code(model)
         x0 = check_positive("x0", x0)
@@ -395,7 +464,7 @@ def simulate(model, x0: float, horizon: float, n_steps: int, n_paths: int, *, sc
             a = b = c = 0.0
         mu_c = model.mu - model.lam * model.kappa
         prm = np.array([mu_c, model.sigma, lam_dt, a, b, c, x0, dt, math.sqrt(dt),
-                        (mu_c - 0.5 * model.sigma * model.sigma) * dt])
+                        (mu_c - 0.5 * model.sigma * model.sigma) * dt, math.exp(-lam_dt)])
     max_stream = 2**32 - 1 - (2 if code in (1, 2) else 0)
     stream = check_int("stream", stream, minimum=0, maximum=max_stream)
     if increments is not None:
@@ -406,19 +475,32 @@ def simulate(model, x0: float, horizon: float, n_steps: int, n_paths: int, *, sc
         increments = np.ascontiguousarray(increments)
         if not np.all(np.isfinite(increments)):
             raise InvalidParameters("increments must be finite everywhere")
-    name = resolve_backend(backend)
-    if name == "cupy" and increments is not None:
-        raise InvalidParameters("increments are not supported on backend 'cupy' (the kernel draws its own normals)")
+    try:
+        dtype = np.dtype(dtype).type
+    except TypeError:
+        raise TypeError(f"dtype must be numpy.float64 or numpy.float32, got {dtype!r}") from None
+    if dtype not in (np.float64, np.float32):
+        raise InvalidParameters(f"dtype must be numpy.float64 or numpy.float32, got {np.dtype(dtype).name}")
+    name = _choose_backend(backend, model, increments, dtype)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        out = _BACKEND_IMPL[name](model, code, scheme_code, bool(correction), prm, n_steps, n_paths, seed, stream,
+        if name == "cupy":
+            out = _simulate_cupy(code, scheme_code, bool(correction), prm, n_steps, n_paths, seed, stream, path_offset,
+                                 bool(return_paths), dtype, bool(to_host))
+        else:
+            out = _CPU_IMPL[name](model, code, scheme_code, bool(correction), prm, n_steps, n_paths, seed, stream,
                                   path_offset, increments, bool(return_paths))
     terminal, maximum, minimum, average, jumps, paths = out
-    for label, arr in (("terminal value", terminal), ("running maximum", maximum), ("running minimum", minimum)):
-        if not np.all(np.isfinite(arr)):
-            i = int(np.argmin(np.isfinite(arr)))
+    for label, arr in (("terminal value", terminal), ("running maximum", maximum), ("running minimum", minimum),
+                       ("average", average), ("stored path value", paths)):
+        i = -1 if arr is None else _first_non_finite(arr)
+        if i >= 0:
+            row = np.atleast_1d(_to_host(arr)[i])
+            value = row[~np.isfinite(row)][0]
             raise NumericalInstability(
-                f"the {label} of path {path_offset + i} is {arr[i]!r}; reduce dt or check the model")
-    return SimulationResult(terminal, maximum, minimum, average, np.asarray(jumps, dtype=np.int64), paths, dt)
+                f"the {label} of path {path_offset + i} is {value!r}; reduce dt or check the model")
+    if isinstance(jumps, np.ndarray):
+        jumps = jumps.astype(np.int64, copy=False)
+    return SimulationResult(terminal, maximum, minimum, average, jumps, paths, dt)
 
 
 def european_price(model, spot: float, strike: float, horizon: float, rate: float, n_steps: int, n_paths: int, *,

@@ -3,7 +3,9 @@
 The step functions are those of the numpy reference (written against an array namespace); the
 Philox words, Box–Muller normals, Poisson counts (inversion in a ``lax.while_loop``) and Kou jump
 sizes are generated inside the loop from the documented layout, so no random array is materialised
-and the paths equal the reference's to the last few ulps.  Importing this module imports jax.
+and the paths equal the reference's to the last few ulps.  The loop body covers four steps, so each
+Philox block is computed once (a loop of single steps would compute every normal block twice and
+every jump-count block four times: XLA does not share work across iterations).  Importing this module imports jax.
 """
 
 from __future__ import annotations
@@ -16,55 +18,67 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from .rng import Philox, _philox_xp, _u01_xp
-from .sde import ItoProcess, _gbm_step_xp, _ito_step_xp
+from .rng import Philox, _philox_xp
+from .sde import _MAX_JUMPS, _TWO_M32, ItoProcess, _gbm_step_xp, _ito_step_xp
+from .vecmath import sincos_xp
 
 __all__ = ["simulate"]
+
+_TWO_M53 = 2.0**-53
+
+
+def _u01(w_hi, w_lo):
+    """``rng.u01`` with the integer-to-float conversion done from int64 (the value is below 2^53, so
+    it is exact either way; x86 has a vector instruction for int64 -> float64 but not for uint64)."""
+    m = ((w_hi >> 6) << 26) | (w_lo >> 6)
+    return (m * 2 + 1).astype(jnp.int64).astype(jnp.float64) * _TWO_M53
 
 
 @functools.lru_cache(maxsize=64)
 def _jax_kernel(model, code, scheme, correction, n_steps, n_paths, store, use_dw):
     """jax: the reference step under ``jit`` and ``lax.fori_loop``, Philox words generated in the loop.
 
-    Returns ``f(prm, k0, k1, stream, path0, dw_all)``; compiled once per static configuration.
+    One iteration advances four steps, the span of one Philox block of jump-count words and of two
+    blocks of normals, so every word is computed once.  Returns ``f(prm, k0, k1, stream, path0, dw_all)``;
+    compiled once per static configuration.
     """
     u64 = jnp.uint64
 
     def run(prm, k0, k1, stream, path0, dw_all):
-        def words(block, path, s):
-            z = jnp.zeros_like(path)
-            return _philox_xp(jnp, z + block, z, path, z + s, k0, k1, 10)
+        path = jnp.arange(n_paths, dtype=u64) + path0
+        zero = jnp.zeros_like(path)
 
-        def normal(j, path, s):
-            w0, w1, w2, w3 = words((j // 2).astype(u64), path, s)
-            r = jnp.sqrt(-2.0 * jnp.log(_u01_xp(jnp, w0, w1)))
-            t = 2.0 * math.pi * _u01_xp(jnp, w2, w3)
-            return jnp.where(j % 2 == 0, r * jnp.cos(t), r * jnp.sin(t))
+        def words(block, s):
+            return _philox_xp(jnp, zero + block, zero, path, zero + s, k0, k1, 10)
 
-        def poisson(j, path, lam):
-            w0, w1, _, _ = words(jnp.asarray(j).astype(u64), path, stream + u64(1))
-            u = _u01_xp(jnp, w0, w1)
-            p0 = jnp.exp(-lam) + jnp.zeros(u.shape)
+        def normal_pair(block, s):
+            w0, w1, w2, w3 = words(block, s)
+            r = jnp.sqrt(-2.0 * jnp.log(_u01(w0, w1)))
+            sin, cos = sincos_xp(jnp, 2.0 * math.pi * _u01(w2, w3))
+            return r * cos, r * sin
+
+        def poisson(u):
+            """The inversion loop of ``sde_numba._jump_scalar`` on all paths at once."""
+            p0 = prm[10] + jnp.zeros(u.shape)
 
             def cond(st):
-                return jnp.any(st[4]) & (st[0] < 1000)
+                return jnp.any(st[4]) & (st[0] < _MAX_JUMPS)
 
             def body(st):
                 step, k, p, cdf, active = st
                 step = step + 1
                 k = k + active.astype(jnp.int64)
-                p = jnp.where(active, p * (lam / step), p)
+                p = jnp.where(active, p * (prm[2] / step), p)
                 cdf = jnp.where(active, cdf + p, cdf)
                 return step, k, p, cdf, active & (u > cdf) & (p != 0.0)
 
-            st = (0, jnp.zeros(u.shape, jnp.int64), p0, p0, (u > p0) & (lam > 0))
-            return lax.while_loop(cond, body, st)[1]
+            return lax.while_loop(cond, body, (0, jnp.zeros(u.shape, jnp.int64), p0, p0, u > p0))[1]
 
-        def kou(counts, cum, path):
+        def kou(counts, cum):
             def body(kk, jsum):
                 d = (cum + kk).astype(u64)
-                w0, w1, w2, w3 = words(d // u64(2), path, stream + u64(2))
-                u = jnp.where(d % u64(2) == u64(0), _u01_xp(jnp, w0, w1), _u01_xp(jnp, w2, w3))
+                w0, w1, w2, w3 = words(d // u64(2), stream + u64(2))
+                u = jnp.where(d % u64(2) == u64(0), _u01(w0, w1), _u01(w2, w3))
                 up = u < prm[3]
                 y = jnp.where(up, -jnp.log(jnp.where(up, u, 1.0) / prm[3]) / prm[4],
                               jnp.log(jnp.where(up, 1.0, u - prm[3]) / (1.0 - prm[3])) / prm[5])
@@ -72,32 +86,54 @@ def _jax_kernel(model, code, scheme, correction, n_steps, n_paths, store, use_dw
 
             return lax.fori_loop(0, jnp.max(counts), body, jnp.zeros(counts.shape))
 
-        path = jnp.arange(n_paths, dtype=u64) + path0
+        def draws(q):
+            """The random numbers of steps 4q .. 4q + 3: normals, jump-count uniforms, Merton jump normals."""
+            q = jnp.asarray(q).astype(u64)
+            out = ()
+            if not use_dw:
+                out += (*normal_pair(u64(2) * q, stream), *normal_pair(u64(2) * q + u64(1), stream))
+            if code in (1, 2):
+                out += tuple((w.astype(jnp.int64).astype(jnp.float64) + 0.5) * _TWO_M32
+                             for w in words(q, stream + u64(1)))
+            if code == 1:
+                out += (*normal_pair(u64(2) * q, stream + u64(2)), *normal_pair(u64(2) * q + u64(1), stream + u64(2)))
+            return out
+
+        def group(q, st, d, m):
+            """Steps 4q .. 4q + m - 1 (m <= 4, static) with the draws ``d`` of group q."""
+            x, mx, mn, acc, cum, paths = st
+            q = jnp.asarray(q).astype(u64)
+            z, d = (d, d) if use_dw else (d[:4], d[4:])
+            uj, zj = d[:4], d[4:]
+            for h in range(m):
+                j = (q * u64(4) + u64(h)).astype(jnp.int64)
+                dw = dw_all[:, j] if use_dw else z[h] * prm[8]
+                jsum = 0.0
+                if code in (1, 2):
+                    nj = poisson(uj[h])
+                    if code == 1:
+                        jsum = jnp.where(nj > 0, nj * prm[3] + prm[4] * jnp.sqrt(nj) * zj[h], 0.0)
+                    else:
+                        jsum = kou(nj, cum)
+                    cum = cum + nj
+                if code == 3:
+                    x = _ito_step_xp(model, scheme == 1 and correction, j * prm[7], prm[7], x, dw)
+                else:
+                    x = _gbm_step_xp(jnp, code, scheme, correction, prm, x, dw, jsum)
+                if store:
+                    paths = lax.dynamic_update_slice(paths, x[:, None], (0, j + 1))
+                mx, mn, acc = jnp.maximum(mx, x), jnp.minimum(mn, x), acc + x
+            return x, mx, mn, acc, cum, paths
+
         x = jnp.full(n_paths, prm[6])
         paths = jnp.zeros((n_paths, n_steps + 1)).at[:, 0].set(prm[6]) if store else jnp.zeros((1, 1))
-
-        def body(j, st):
-            x, mx, mn, acc, cum, paths = st
-            dw = dw_all[:, j] if use_dw else normal(j, path, stream) * prm[8]
-            jsum = 0.0
-            if code in (1, 2):
-                nj = poisson(j, path, prm[2])
-                if code == 1:
-                    zj = normal(j, path, stream + u64(2))
-                    jsum = jnp.where(nj > 0, nj * prm[3] + prm[4] * jnp.sqrt(nj) * zj, 0.0)
-                else:
-                    jsum = kou(nj, cum, path)
-                cum = cum + nj
-            if code == 3:
-                x = _ito_step_xp(model, scheme == 1 and correction, j * prm[7], prm[7], x, dw)
-            else:
-                x = _gbm_step_xp(jnp, code, scheme, correction, prm, x, dw, jsum)
-            if store:
-                paths = lax.dynamic_update_slice(paths, x[:, None], (0, j + 1))
-            return x, jnp.maximum(mx, x), jnp.minimum(mn, x), acc + x, cum, paths
-
         st = (x, x, x, jnp.zeros(n_paths), jnp.zeros(n_paths, jnp.int64), paths)
-        x, mx, mn, acc, cum, paths = lax.fori_loop(0, n_steps, body, st)
+        # the draws of the next group travel in the loop carry: XLA then computes them once, into
+        # memory, instead of inside each fusion that consumes them (x, its maximum, minimum and sum)
+        st, d = lax.fori_loop(0, n_steps // 4, lambda q, c: (group(q, c[0], c[1], 4), draws(q + 1)), (st, draws(0)))
+        if n_steps % 4:
+            st = group(n_steps // 4, st, d, n_steps % 4)
+        x, mx, mn, acc, cum, paths = st
         return x, mx, mn, acc / n_steps, cum, paths
 
     return jax.jit(run)

@@ -1,12 +1,14 @@
 """The numba (CPU) and shared scalar cores of :mod:`quantforge.kernels.sde`.
 
-The jump-diffusion kernel works on blocks of 16 paths: the Philox words and Box–Muller normals of a
-block are computed in branch-free loops over the lanes that LLVM turns into SIMD code (with the
+The jump-diffusion kernel works on blocks of 16 paths, four steps at a time: the Philox words and
+Box–Muller normals of a block (two Philox calls per lane) and its jump-count words (one call, a word
+per step) are computed in branch-free loops over the lanes that LLVM turns into SIMD code (with the
 vectorisable log and sincos of :mod:`vecmath`), the jumps (a data-dependent amount of work per path)
-lane by lane, and the state update again as a vector loop.  Every lane draws exactly the numbers of
-the documented layout (see :mod:`sde`), so the paths equal the numpy reference to the last few ulps.
-The per-path cores ``_path_scalar`` and ``_jump_scalar`` are plain Python, compiled here for the CPU
-and by :mod:`sde_cuda` for the GPU; general Itô processes get a kernel compiled per set of callables.
+lane by lane and only where a count uniform exceeds ``e^{-lam dt}``, and the state update again as a
+vector loop.  Every lane draws exactly the numbers of the documented layout (see :mod:`sde`), so the
+paths equal the numpy reference to the last few ulps.  The jump core ``_jump_scalar`` is plain
+Python, compiled here for the CPU and by :mod:`sde_cuda` for the GPU; general Itô processes get a
+kernel compiled per set of callables.
 """
 
 from __future__ import annotations
@@ -17,20 +19,34 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from .rng import Philox, _poisson_one, box_muller, philox10, u01
+from .rng import Philox, box_muller, philox10, u01
 from .vecmath import box_muller_vec
 
 __all__ = ["simulate"]
 
+_TWO_M32 = 2.0**-32
+
 
 # ---------------------------------------------------------------------------------------------
 # Scalar cores, compiled by numba for the CPU here and by numba.cuda in sde_cuda.  ``philox10``,
-# ``u01``, ``box_muller``, ``_poisson_one`` and ``_jump_sum`` are globals, rebound per target.
-# prm = [mu_c, sigma, lam_dt, a, b, c, x0, dt, sqrt_dt, exact_drift]
+# ``u01``, ``box_muller`` and ``_jump_sum`` are globals, rebound per target.
+# prm = [mu_c, sigma, lam_dt, a, b, c, x0, dt, sqrt_dt, exact_drift, p0 = e^{-lam dt}]
 # ---------------------------------------------------------------------------------------------
-def _jump_scalar(code, j, p, cum, prm, k0, k1, s1, s2):
-    """(J_j, n_j): the sum of the log-jumps of step ``j`` of path ``p`` and their number."""
-    nj = _poisson_one(prm[2], np.uint64(j), p, s1, k0, k1)
+def _jump_scalar(code, u, j, p, cum, prm, k0, k1, s2):
+    """(J_j, n_j): the sum of the log-jumps of step ``j`` of path ``p`` and their number.
+
+    ``u`` is the step's jump-count uniform; the count is its Poisson(lam dt) inversion.
+    """
+    lam_dt = prm[2]
+    nj = 0
+    q = prm[10]
+    cdf = q
+    while u > cdf and nj < 1000:
+        nj += 1
+        q *= lam_dt / nj
+        cdf += q
+        if q == 0.0:
+            break
     jsum = 0.0
     if code == 1:
         if nj > 0:
@@ -42,69 +58,21 @@ def _jump_scalar(code, j, p, cum, prm, k0, k1, s1, s2):
         for kk in range(nj):
             d = cum + kk
             w0, w1, w2, w3 = philox10(np.uint64(d // 2), np.uint64(0), p, s2, k0, k1)
-            u = u01(w0, w1) if d % 2 == 0 else u01(w2, w3)
-            if u < prm[3]:
-                jsum += -math.log(u / prm[3]) / prm[4]
+            uk = u01(w0, w1) if d % 2 == 0 else u01(w2, w3)
+            if uk < prm[3]:
+                jsum += -math.log(uk / prm[3]) / prm[4]
             else:
-                jsum += math.log((u - prm[3]) / (1.0 - prm[3])) / prm[5]
+                jsum += math.log((uk - prm[3]) / (1.0 - prm[3])) / prm[5]
     return jsum, nj
 
 
-def _path_scalar(i, code, scheme, correction, prm, n_steps, k0, k1, stream, path0, dw_in, use_dw, store,
-                 paths_out, terminal, maximum, minimum, average, jumps):
-    """One path, one thread (the numba.cuda kernel)."""
-    mu_c = prm[0]
-    sig = prm[1]
-    x = prm[6]
-    dt = prm[7]
-    sqdt = prm[8]
-    exact_drift = prm[9]
-    p = np.uint64(path0 + i)
-    s0 = np.uint64(stream)
-    s1 = np.uint64(stream + 1)
-    s2 = np.uint64(stream + 2)
-    mx = x
-    mn = x
-    acc = 0.0
-    cum = 0
-    z1 = 0.0
-    if store:
-        paths_out[i, 0] = x
-    for j in range(n_steps):
-        if use_dw:
-            dw = dw_in[i, j]
-        elif j % 2 == 0:
-            w0, w1, w2, w3 = philox10(np.uint64(j // 2), np.uint64(0), p, s0, k0, k1)
-            z0, z1 = box_muller(u01(w0, w1), u01(w2, w3))
-            dw = z0 * sqdt
-        else:
-            dw = z1 * sqdt
-        jsum = 0.0
-        if code != 0:
-            jsum, nj = _jump_sum(code, j, p, cum, prm, k0, k1, s1, s2)
-            cum += nj
-        if scheme == 2:
-            x = x * math.exp(exact_drift + sig * dw + jsum)
-        else:
-            xn = x + mu_c * x * dt + sig * x * dw
-            if scheme == 1 and correction:
-                xn = xn + 0.5 * sig * sig * x * (dw * dw - dt)
-            x = xn * math.exp(jsum) if code != 0 else xn
-        if x > mx:
-            mx = x
-        if x < mn:
-            mn = x
-        acc += x
-        if store:
-            paths_out[i, j + 1] = x
-    terminal[i] = x
-    maximum[i] = mx
-    minimum[i] = mn
-    average[i] = acc / n_steps
-    jumps[i] = cum
+def _count_uniform(w):
+    """The jump-count uniform ``(w + 1/2) 2^-32`` of one 32-bit Philox word (exact in float64)."""
+    return (np.float64(w) + 0.5) * _TWO_M32
 
 
 _jump_sum = njit(cache=True, error_model="numpy")(_jump_scalar)
+_count_u = njit(cache=True, inline="always")(_count_uniform)
 
 _LANES = 16
 
@@ -112,14 +80,15 @@ _LANES = 16
 @njit(cache=True, parallel=True, error_model="numpy")
 def _simulate_numba(code, scheme, correction, prm, n_steps, k0, k1, stream, path0, dw_in, use_dw, store,
                     paths_out, terminal, maximum, minimum, average, jumps):
+    """Blocks of 16 paths, four steps at a time: two Philox blocks of normals and one of jump counts."""
     n = terminal.shape[0]
     mu_c = prm[0]
     sig = prm[1]
     dt = prm[7]
     sqdt = prm[8]
     exact_drift = prm[9]
+    no_jump = prm[10]
     milstein = scheme == 1 and correction
-    no_jump = math.exp(-prm[2]) if prm[2] > 0.0 else 1.0
     s0 = np.uint64(stream)
     s1 = np.uint64(stream + 1)
     s2 = np.uint64(stream + 2)
@@ -133,41 +102,46 @@ def _simulate_numba(code, scheme, correction, prm, n_steps, k0, k1, stream, path
         cum = np.zeros(_LANES, dtype=np.int64)
         u1 = np.empty(_LANES)
         u2 = np.empty(_LANES)
-        dw = np.zeros((2, _LANES))
-        js = np.zeros((2, _LANES))
-        jf = np.ones((2, _LANES))  # e^J, 1 = exp(0) where a step has no jump
+        dw = np.zeros((4, _LANES))
+        uj = np.empty((4, _LANES))
+        js = np.zeros((4, _LANES))
+        jf = np.ones((4, _LANES))  # e^J, 1 = exp(0) where a step has no jump
         if store:
             for ll in range(cnt):
                 paths_out[i0 + ll, 0] = x[ll]
-        for b in range((n_steps + 1) // 2):
-            m = min(2, n_steps - 2 * b)
+        for q in range((n_steps + 3) // 4):
+            m = min(4, n_steps - 4 * q)
             if use_dw:
                 for h in range(m):
                     for ll in range(cnt):
-                        dw[h, ll] = dw_in[i0 + ll, 2 * b + h]
+                        dw[h, ll] = dw_in[i0 + ll, 4 * q + h]
             else:
-                for ll in range(_LANES):
-                    w0, w1, w2, w3 = philox10(np.uint64(b), np.uint64(0), np.uint64(path0 + i0 + ll), s0, k0, k1)
-                    u1[ll] = u01(w0, w1)
-                    u2[ll] = u01(w2, w3)
-                for ll in range(_LANES):
-                    z0, z1 = box_muller_vec(u1[ll], u2[ll])
-                    dw[0, ll] = z0 * sqdt
-                    dw[1, ll] = z1 * sqdt
-            if code != 0:
-                for h in range(m):
-                    # the Poisson inversion's first test, u > e^{-lam dt}, on all lanes at once: only the
-                    # lanes with a jump in this step go through the scalar jump core (which redraws u)
+                for half in range((m + 1) // 2):
                     for ll in range(_LANES):
-                        w0, w1, w2, w3 = philox10(np.uint64(2 * b + h), np.uint64(0), np.uint64(path0 + i0 + ll),
-                                                  s1, k0, k1)
+                        w0, w1, w2, w3 = philox10(np.uint64(2 * q + half), np.uint64(0), np.uint64(path0 + i0 + ll),
+                                                  s0, k0, k1)
                         u1[ll] = u01(w0, w1)
+                        u2[ll] = u01(w2, w3)
+                    for ll in range(_LANES):
+                        z0, z1 = box_muller_vec(u1[ll], u2[ll])
+                        dw[2 * half, ll] = z0 * sqdt
+                        dw[2 * half + 1, ll] = z1 * sqdt
+            if code != 0:
+                # the inversion's first test, u > e^{-lam dt}, on all lanes at once: only the lanes
+                # with a jump in a step go through the scalar jump core
+                for ll in range(_LANES):
+                    w0, w1, w2, w3 = philox10(np.uint64(q), np.uint64(0), np.uint64(path0 + i0 + ll), s1, k0, k1)
+                    uj[0, ll] = _count_u(w0)
+                    uj[1, ll] = _count_u(w1)
+                    uj[2, ll] = _count_u(w2)
+                    uj[3, ll] = _count_u(w3)
+                for h in range(m):
                     for ll in range(cnt):
                         js[h, ll] = 0.0
                         jf[h, ll] = 1.0
-                        if u1[ll] > no_jump:
-                            js[h, ll], nj = _jump_sum(code, 2 * b + h, np.uint64(path0 + i0 + ll), cum[ll], prm,
-                                                      k0, k1, s1, s2)
+                        if uj[h, ll] > no_jump:
+                            js[h, ll], nj = _jump_sum(code, uj[h, ll], 4 * q + h, np.uint64(path0 + i0 + ll),
+                                                      cum[ll], prm, k0, k1, s2)
                             jf[h, ll] = math.exp(js[h, ll])
                             cum[ll] += nj
             for h in range(m):
@@ -198,7 +172,7 @@ def _simulate_numba(code, scheme, correction, prm, n_steps, k0, k1, stream, path
                     acc[ll] += xl
                 if store:
                     for ll in range(cnt):
-                        paths_out[i0 + ll, 2 * b + h + 1] = x[ll]
+                        paths_out[i0 + ll, 4 * q + h + 1] = x[ll]
         for ll in range(cnt):
             terminal[i0 + ll] = x[ll]
             maximum[i0 + ll] = mx[ll]

@@ -33,7 +33,7 @@ from llvmlite import ir
 from numba import njit, types
 from numba.extending import intrinsic
 
-__all__ = ["log_vec", "sincos_vec", "box_muller_vec"]
+__all__ = ["log_vec", "sincos_vec", "sincos_xp", "box_muller_vec"]
 
 _LN2_HI = 6.93147180369123816490e-01
 _LN2_LO = 1.90821492927058770002e-10
@@ -90,11 +90,8 @@ def log_vec(x):
     return fe * _LN2_HI + (fe * _LN2_LO + (2.0 * s + 2.0 * s * s2 * p))
 
 
-@njit(**_JIT)
-def sincos_vec(t):
-    """``(sin t, cos t)`` for ``0 <= t`` up to a few hundred, within about 2 ulps of the magnitude."""
-    j = np.floor(t * _TWO_OVER_PI + 0.5)
-    y = (t - j * _PIO2_HI) - j * _PIO2_LO
+def _sincos_reduced_py(y):
+    """``(sin y, cos y)`` for ``|y| <= pi/4`` by Taylor polynomials: plain arithmetic on numba scalars or arrays."""
     y2 = y * y
     s = -1.0 / 1307674368000.0
     s = s * y2 + 1.0 / 6227020800.0
@@ -112,11 +109,35 @@ def sincos_vec(t):
     c = c * y2 - 1.0 / 720.0
     c = c * y2 + 1.0 / 24.0
     cs = 1.0 - 0.5 * y2 + y2 * y2 * c
+    return sn, cs
+
+
+_sincos_reduced = njit(**_JIT)(_sincos_reduced_py)
+
+
+@njit(**_JIT)
+def sincos_vec(t):
+    """``(sin t, cos t)`` for ``0 <= t`` up to a few hundred, within about 2 ulps of the magnitude."""
+    j = np.floor(t * _TWO_OVER_PI + 0.5)
+    y = (t - j * _PIO2_HI) - j * _PIO2_LO
+    sn, cs = _sincos_reduced(y)
     q = np.int64(j)
     swap = (q & 1) == 1
     sign_s = 1.0 - 2.0 * ((q >> 1) & 1)
     sign_c = 1.0 - 2.0 * (((q + 1) >> 1) & 1)
     return sign_s * (cs if swap else sn), sign_c * (sn if swap else cs)
+
+
+def sincos_xp(xp, t):
+    """:func:`sincos_vec` on arrays of an array namespace ``xp`` (numpy, jax.numpy): the same operations."""
+    j = xp.floor(t * _TWO_OVER_PI + 0.5)
+    y = (t - j * _PIO2_HI) - j * _PIO2_LO
+    sn, cs = _sincos_reduced_py(y)
+    q = j.astype(xp.int64)
+    swap = (q & 1) == 1
+    sign_s = 1.0 - 2.0 * ((q >> 1) & 1)
+    sign_c = 1.0 - 2.0 * (((q + 1) >> 1) & 1)
+    return sign_s * xp.where(swap, cs, sn), sign_c * xp.where(swap, sn, cs)
 
 
 @njit(**_JIT)

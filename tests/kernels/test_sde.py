@@ -14,7 +14,7 @@ from numba import njit
 from scipy import stats
 
 from quantforge.errors import InvalidParameters, NumericalInstability
-from quantforge.kernels.rng import Philox
+from quantforge.kernels.rng import Philox, philox4x32
 from quantforge.kernels.sde import GBM, SCHEMES, ItoProcess, Kou, Merton, european_price, simulate, solve_path, solve_step
 
 ql = pytest.importorskip("QuantLib")
@@ -47,10 +47,25 @@ def test_chunks_of_paths_give_the_same_paths(backend):
     np.testing.assert_array_equal(part.jump_count, whole.jump_count[25:])
 
 
+def _jump_counts(seed, stream, lam_dt, n_paths, n_steps, path_offset=0):
+    """The documented jump-count layout rebuilt from raw Philox words: step j of path p inverts
+    u = (w + 1/2) 2^-32, w word j % 4 of counter (j // 4, 0, p, stream), through scipy's Poisson ppf."""
+    j = np.arange(n_steps)
+    ctr = np.zeros((n_paths, n_steps, 4), dtype=np.uint32)
+    ctr[..., 0] = j // 4
+    ctr[..., 2] = np.arange(path_offset, path_offset + n_paths)[:, None]
+    ctr[..., 3] = stream
+    key = np.array([seed & 0xFFFFFFFF, seed >> 32], dtype=np.uint32)
+    words = philox4x32(ctr, key, backend="numpy")
+    w = np.take_along_axis(words, np.broadcast_to((j % 4)[None, :, None], (n_paths, n_steps, 1)), axis=2)[..., 0]
+    return stats.poisson.ppf((w + 0.5) / 2.0**32, lam_dt).astype(np.int64)
+
+
 def test_draw_layout_is_the_documented_one():
-    model, n_paths, n_steps, dt = MODELS["merton"], 50, 16, 0.25 / 16
+    model, n_paths, n_steps, dt = MODELS["merton"], 50, 18, 0.25 / 18
     res = simulate(model, 100.0, 0.25, n_steps, n_paths, seed=9, stream=6, return_paths=True, backend="numba")
-    counts = Philox(9, 7).poisson(model.lam * dt, n_paths, n_steps, backend="numpy")
+    counts = _jump_counts(9, 7, model.lam * dt, n_paths, n_steps)
+    assert counts.sum() > 20  # enough jumps for the layout to be exercised
     np.testing.assert_array_equal(res.jump_count, counts.sum(axis=1))
     z = Philox(9, 6).normals(n_paths, n_steps, backend="numpy")
     zj = Philox(9, 8).normals(n_paths, n_steps, backend="numpy")
@@ -308,7 +323,7 @@ def test_solve_path_is_one_row_of_the_batch_and_solve_step_rebuilds_it(scheme):
     # stepping by hand with the stream's documented draws (Philox(seed, stream): dW; stream + 1: counts;
     # stream + 2: the jump normals) gives the same path
     z = Philox(5, 2).normals(1, n_steps, path_offset=7, backend="numpy")[0]
-    n = Philox(5, 3).poisson(model.lam * dt, 1, n_steps, path_offset=7, backend="numpy")[0]
+    n = _jump_counts(5, 3, model.lam * dt, 1, n_steps, path_offset=7)[0]
     zj = Philox(5, 4).normals(1, n_steps, path_offset=7, backend="numpy")[0]
     x, t = 100.0, 0.0
     for j in range(n_steps):
