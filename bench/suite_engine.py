@@ -279,7 +279,8 @@ def book_rows(n: int, repeat: int = 5, sorted_repeat: int = 3, hftbacktest: bool
                 hft = {v: r["ns_per_event"] for v, r in res["variants"].items()}
                 books.update({f"hftbacktest-{v}": r["book"] for v, r in res["variants"].items()})
                 hft_note = (f"hftbacktest {res['hftbacktest']} (numpy {res['numpy']}) replays {res['hftbacktest_events']:,} "
-                            f"L3 events converted from the {n:,} (LOCAL_EVENT add/cancel/modify, trade prints as "
+                            f"L3 events converted from the {n:,} (LOCAL_EVENT add/cancel/modify: attributed adds as plain "
+                            f"adds, executions with or without a price as modifies or cancels; trade prints as "
                             f"TRADE_EVENT; its depth does not match, so each marketable add arrives as the "
                             f"modifies/cancels of the orders it takes, computed by the converter in price-time "
                             f"priority, and an add of its remainder; L3FIFOQueueModel backtest, one elapse over the "

@@ -9,10 +9,10 @@ The market is :func:`~quantforge.engine.feed.synthetic_events` (reproducible for
 by batch, or a separate feed process with ``producer_process=True``), and
 :func:`~quantforge.engine.loop.run_loop_ring` reads them in place from the ring's memory, so the
 consumer's steady state copies and allocates nothing per batch (its action and fill counters are
-reset between batches; own fill records are copied out only with ``keep_fills``).  The surface's time axis is stretched so that
-its horizon ``t_grid[-1]`` is the end of the session: a surface computed in any time unit (a day of
-1.0, or seconds) quotes over the whole session, ``time_to_horizon = t_grid[-1] * (end - now) /
-session``.  Prices are ticks inside the engine and price units (``tick_size``) in the report,
+reset between batches; own fill records are copied out only with ``keep_fills``).  The surface's
+time axis is stretched so that its horizon ``t_grid[-1]`` is the end of the session: a surface
+computed in any time unit (a day of 1.0, or seconds) quotes over the whole session,
+``time_to_horizon = t_grid[-1] * (end - now) / session``.  Prices are ticks inside the engine and price units (``tick_size``) in the report,
 converted by an :class:`~quantforge.engine.types.Instrument`; cash is ``-sum(side * size * price)``
 over own fills and the PnL is marked to the last two-sided mid.
 

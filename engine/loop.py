@@ -2,19 +2,19 @@
 simulated own fills out, with a pre-trade risk gate and a per-event latency histogram.
 
 For each event the loop (1) applies the event to the L3 book, counting an event the book refuses
-under its reason (``book_unknown_id``, ``book_pool_full``, ... in the state), (2) fills own resting orders against
-the trades it carried (executions, incoming orders that matched, trade prints) with a queue-position
-model, (3) fills own orders the market crossed, (4) reads the quote surface at the current time to
-horizon and inventory, turns depths into prices ``bid = floor(mid - delta_b / tick)``,
-``ask = ceil(mid + delta_a / tick)`` (``engine/types.py`` holds these conversions; never crossing the touch; a size of 0 or a depth of ``+inf``
-means that side is not quoted), (5) passes each side through the risk gate (order size, position
-limit, price band around the mid, loss limit; breaching the loss limit trips a kill switch that
-cancels everything and stops quoting for good) and (6) emits NEW / REPLACE / CANCEL actions when the
-wanted quote differs from the live one.  Own orders are simulated: they never enter the market book.
-The default queue model is hftbacktest's risk-averse one: an own order joins behind the whole level,
-the quantity ahead shrinks only by trades at its price and is capped by the level's size when orders
-cancel, and the order fills by what trades beyond the quantity ahead; a trade through its price fills
-it entirely.  ``QUEUE_NONE`` (fill on touch) is the optimistic bound.
+under its reason (``book_unknown_id``, ``book_pool_full``, ... in the state), (2) fills own resting
+orders against the trades it carried (executions, incoming orders that matched, trade prints) with a
+queue-position model, (3) fills own orders the market crossed, (4) reads the quote surface at the
+current time to horizon and inventory, turns depths into prices ``bid = floor(mid - delta_b / tick)``,
+``ask = ceil(mid + delta_a / tick)`` (the conversions of ``engine/types.py``; never crossing the
+touch; a size of 0 or a depth of ``+inf`` means that side is not quoted), (5) passes each side through
+the risk gate (order size, position limit, price band around the mid, loss limit; breaching the loss
+limit trips a kill switch that cancels everything and stops quoting for good) and (6) emits NEW /
+REPLACE / CANCEL actions when the wanted quote differs from the live one.  Own orders are
+simulated: they never enter the market book.  The default queue model is hftbacktest's risk-averse
+one: an own order joins behind the whole level, the quantity ahead shrinks only by trades at its price
+and is capped by the level's size when orders cancel, and the order fills by what trades beyond the
+quantity ahead; a trade through its price fills it entirely.  ``QUEUE_NONE`` (fill on touch) is the optimistic bound.
 
 Actions are ``ORDER`` records with ``status`` = the ``ACT_*`` code: NEW and REPLACE carry a fresh
 order id, price and size (a REPLACE's ``client_tag`` is the id it replaces, whose remainder is
@@ -53,9 +53,9 @@ from .ring import ring_claim, ring_mask, ring_release
 from .surface import borrow_surface, surface_lookup
 from .types import EV_TRADE, FILL, MAKER, ORDER, ask_ticks, bid_ticks, depth_ticks
 
-__all__ = ["LOOP_CONFIG", "LoopState", "new_loop_state", "make_config", "run_loop", "run_loop_ring", "latency_percentiles",
-           "cycles_per_ns", "QUEUE_RISK_AVERSE", "QUEUE_NONE", "ACT_NEW", "ACT_REPLACE", "ACT_CANCEL", "STATE_FIELDS",
-           "N_BUCKETS"]
+__all__ = ["LOOP_CONFIG", "LoopState", "new_loop_state", "make_config", "run_loop", "run_loop_ring",
+           "latency_percentiles", "cycles_per_ns", "QUEUE_RISK_AVERSE", "QUEUE_NONE", "ACT_NEW", "ACT_REPLACE",
+           "ACT_CANCEL", "STATE_FIELDS", "N_BUCKETS"]
 
 QUEUE_RISK_AVERSE, QUEUE_NONE = 0, 1
 ACT_NEW, ACT_REPLACE, ACT_CANCEL = 1, 2, 3
@@ -307,7 +307,8 @@ def run_loop(bk, events, surf, cfg_arr, st):
     array and ``st`` a ``LoopState``; all state persists in them.  Returns the events processed.
     """
     ls = LoopState(borrowed(st.s), borrowed(st.actions), borrowed(st.fills), borrowed(st.hist))
-    return _run(borrow_book(bk), events, 0, events.shape[0], -1, borrow_surface(surf), cfg_arr, ls)
+    # int64 (not literal) start and mask: one compiled _run serves both entry points
+    return _run(borrow_book(bk), events, np.int64(0), events.shape[0], np.int64(-1), borrow_surface(surf), cfg_arr, ls)
 
 
 @_jit

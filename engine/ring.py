@@ -40,8 +40,8 @@ from .atomics import load_acquire, store_release
 from .shm import SharedBlock
 
 __all__ = ["SpscRing", "RingTimeout", "RingProtocolError", "SEQ_RECORD", "ring_try_push", "ring_try_pop",
-           "ring_push_batch", "ring_pop_batch", "ring_claim", "ring_release", "ring_mask", "ring_produce_sequence", "ring_consume_sequence", "ring_ping", "ring_echo",
-           "produce_sequence", "consume_sequence", "echo", "ping"]
+           "ring_push_batch", "ring_pop_batch", "ring_claim", "ring_release", "ring_mask", "ring_produce_sequence",
+           "ring_consume_sequence", "ring_ping", "ring_echo", "produce_sequence", "consume_sequence", "echo", "ping"]
 
 _MAGIC = 0x51465F52494E4731  # "QF_RING1"
 # int64 word indices in the header: meta line, producer block, consumer block.

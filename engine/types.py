@@ -4,8 +4,9 @@ The engine speaks integers: prices in ticks (int64), sizes in lots (int64), time
 (int64).  Floats appear only at the model boundary, converted here with the instrument's tick and
 lot size: :class:`Instrument` for Python code (validated, refusing values an int64 cannot hold), and
 :func:`depth_ticks`, :func:`bid_ticks` and :func:`ask_ticks`, plain functions that compiled code jits
-(``engine/loop.py``), for the quotes the event loop derives from a surface's float depths.  Records are numpy structured dtypes with ``align=True``; those stored in arrays are padded
-to 64 bytes (one cache line), so a record never straddles two lines and Numba reads fields in place.
+(``engine/loop.py``), for the quotes the event loop derives from a surface's float depths.  Records
+are numpy structured dtypes with ``align=True``; those stored in arrays are padded to 64 bytes (one
+cache line), so a record never straddles two lines and Numba reads fields in place.
 """
 
 from __future__ import annotations
