@@ -406,6 +406,7 @@ def ring_rows(n_msgs: int, n_pings: int, batches: int = 5, capacity: int = 1 << 
     shared = _shared()
     ctx = mp.get_context("spawn")
     ring = R.SpscRing.create(R.SEQ_RECORD, capacity)
+    hugepages = "taken" if ring.hugepages else "not taken (a no-op here)"
     errors = np.zeros(2, np.int64)
     rates = []
     try:
@@ -452,7 +453,7 @@ def ring_rows(n_msgs: int, n_pings: int, batches: int = 5, capacity: int = 1 << 
          "median": rate, "unit": "msgs/s",
          "note": f"median of {batches} batches of {n_msgs:,} through a {capacity:,}-record ring (range "
                  f"{min(rates):.2e}..{max(rates):.2e}); errors (lost or reordered, corrupted) {errors.tolist()}; "
-                 f"goal >= {GOALS['ring_msgs_s']:.0e}/s: {_met(rate >= GOALS['ring_msgs_s'])}; {shared}"},
+                 f"huge-page hint {hugepages}; goal >= {GOALS['ring_msgs_s']:.0e}/s: {_met(rate >= GOALS['ring_msgs_s'])}; {shared}"},
         {"benchmark": "SPSC ring, 2 processes, round trip (ns)", "impl": "quantforge-numba", "median": rtt, "unit": "ns",
          "note": f"median over {batches} batches of the mean of {n_pings:,} ping-echo round trips (batch means "
                  f"{min(rtts):.0f}..{max(rtts):.0f} ns: two spinning processes on two shared cores); goal <= "

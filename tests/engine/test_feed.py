@@ -1,7 +1,8 @@
 """engine/feed.py: ITCH 5.0 messages built independently with struct.pack from the specification's
 layouts decode to the right events; encode→decode round trips; malformed input is counted and
-skipped; chunked decoding equals one-shot decoding; the synthetic stream is a valid L3 stream
-(agrees with the plain-Python reference book, never crosses)."""
+skipped; chunked decoding equals one-shot decoding; the synthetic stream is a valid L3 stream with
+every message kind and marketable flow (agrees with the plain-Python reference book, never crosses);
+fuzzed bytes decode exactly as an independent struct-based decoder says, never a crash."""
 
 from __future__ import annotations
 

@@ -1,7 +1,9 @@
 """engine/loop.py: own quotes follow the surface (against ``surface_lookup`` and ``QuoteSurface.quotes``),
 the risk gate (position, order size, price band, loss limit → kill switch), the risk-averse queue model
 on hand-built event sequences with hand-computed fills and against the plain-Python ReferenceLoop on
-random streams, the accounting identities, the latency histogram and configuration errors."""
+random streams, the accounting identities, the latency histogram, configuration errors, feed events the
+book refuses (counted by reason, against the reference book's statuses) and the loop reading a ring in
+place (the same state as on an array, no allocation per batch)."""
 
 from __future__ import annotations
 
