@@ -495,7 +495,7 @@ def simulate(model, x0: float, horizon: float, n_steps: int, n_paths: int, *, sc
         i = -1 if arr is None else _first_non_finite(arr)
         if i >= 0:
             row = np.atleast_1d(_to_host(arr)[i])
-            value = row[~np.isfinite(row)][0]
+            value = float(row[~np.isfinite(row)][0])
             raise NumericalInstability(
                 f"the {label} of path {path_offset + i} is {value!r}; reduce dt or check the model")
     if isinstance(jumps, np.ndarray):

@@ -43,8 +43,9 @@ _F32_MINUS_TWO = np.float32(-2.0)
 def _u01_f32_scalar(w_hi, w_lo):
     """``rng.u01`` in float32: ``(2m + 1) 2^-53`` as ``hi 2^-26 + lo 2^-52 + 2^-53`` (26-bit halves of m).
 
-    Three positive terms, each rounded once and summed twice: relative error at most 5 x 2^-24 < 2^-22
-    for every pair of words, so tiny uniforms (the tail of Box–Muller) keep their relative precision.
+    Each term carries at most one rounding (its conversion; the powers of two are exact) and each of
+    the two sums one more; the terms are positive, so the relative error is at most 3 x 2^-24 < 2^-22
+    for every pair of words, and tiny uniforms (the tail of Box–Muller) keep their relative precision.
     """
     return (np.float32(w_hi >> _SHIFT6) * _F32_2M26 + np.float32(w_lo >> _SHIFT6) * _F32_2M52) + _F32_2M53
 
