@@ -13,17 +13,24 @@ parameter sets and returns ``ln v``.
 
 Method.  ``-M = N - c I`` with ``c = max_q d_q`` and ``N >= 0`` entrywise (``-M`` is a Metzler
 matrix), so ``exp(-M s) = e^{-cs} exp(N s)`` and every term of the Taylor series of ``exp(N s)`` is
-non-negative: there is no cancellation, and the propagator ``exp(N s)`` is accurate entry by entry,
-even for entries many orders of magnitude below the largest one.  The series is summed for a step
-``s / 2^j`` with ``||N|| s / 2^j <= 1`` and the result squared ``j`` times (products of non-negative
-matrices keep their componentwise relative accuracy).  The vector is advanced interval by interval,
-reusing the propagator while the grid spacing is constant, and renormalised after each step with the
-logarithm of the scale carried separately, so that neither overflow nor underflow occurs over long
-horizons.  A dense ``scipy.linalg.expm(-M tau) @ v_T`` (the reference in the tests) is accurate only
-relative to the largest component; this scheme keeps the small components at the inventory bounds,
-which the quotes there depend on, accurate as well.
+non-negative: there is no cancellation.  The propagator is ``T_K(N s / 2^a)^(2^a)`` (``T_K`` the
+Taylor polynomial of degree ``K``) with ``(a, K)`` chosen by
+:func:`quantforge.kernels.hjb_numba.propagator_plan` so that *every entry*, however small, has
+relative error below ``2^-60``; products of non-negative matrices keep that componentwise accuracy
+in any order of summation.  (Cutting the series where its norm is small, as scaling and squaring
+usually does, would drop the entries far from the diagonal; when ``v`` spans many orders of
+magnitude along the grid, under a terminal penalty, the small components are fed from far away and
+would come out wrong.)  The vector is advanced interval by interval, reusing the propagator while
+the grid spacing is constant, and renormalised after each step with the logarithm of the scale
+carried separately, so that neither overflow nor underflow occurs over long horizons.  A dense
+``scipy.linalg.expm(-M tau) @ v_T`` (a reference in the tests) is accurate only relative to the
+largest component; this scheme keeps the small components at the inventory bounds, which the quotes
+there depend on, accurate as well.
 
-Backends: ``numpy`` (reference, batched matrix products) and ``numba`` (parallel over parameter sets).
+Backends: ``numpy`` (the reference: one matrix-vector product per time point, batched over the
+parameter sets) and ``numba`` (parallel over parameter sets; on runs of equal steps the powers
+``P^(2^l)`` of the propagator turn the stepping into blocked matrix-matrix products, see
+:mod:`quantforge.kernels.hjb_numba`).
 
 References
 ----------
@@ -32,24 +39,20 @@ the market making problem", Math. Financ. Econ. 7:477–507.
 Á. Cartea, S. Jaimungal, J. Penalva (2015), "Algorithmic and High-Frequency Trading", CUP, ch. 10.
 N. J. Higham (2005), "The scaling and squaring method for the matrix exponential revisited",
 SIAM J. Matrix Anal. Appl. 26(4) (scaling and squaring).
+W. K. Grassmann (1977), "Transient solutions in Markovian queueing systems", Comput. Oper. Res. 4
+(uniformisation: the non-negative series of a Metzler matrix exponential).
 """
 
 from __future__ import annotations
 
-import math
-
+import numba
 import numpy as np
-from numba import njit, prange
 
 from ..errors import InvalidParameters, NumericalInstability, check_all_finite, check_array
 from .backend import resolve_backend
+from .hjb_numba import propagator_plan, solve_numba
 
 __all__ = ["solve_linear_hjb", "log_v_gaps"]
-
-# The Taylor series of exp(N h) with ||N h|| <= 1 is cut when ||N h||^m / m! < _SERIES_TOL;
-# 2^-60 is below the double rounding unit, so the cut is invisible in the result.
-_SERIES_TOL = 2.0**-60
-_MAX_TERMS = 40
 
 
 def _validate(diag, lower, upper, log_v_terminal, taus):
@@ -118,26 +121,23 @@ def _numpy_solve(d, lo, up, lvt, taus):
 
 
 def _numpy_propagator(ndiag, lo, up, norm, step, eye):
-    """``exp(N s) = e^{f} F`` per set as ``(F, f)``, by a non-negative Taylor series and squaring.
+    """``exp(N s) = e^{f} F`` per set as ``(F, f)``: ``T_K(N s / 2^a)^(2^a)`` with ``(a, K)`` from
+    :func:`quantforge.kernels.hjb_numba.propagator_plan` (every entry to a relative ``2^-60``).
 
     ``F`` is rescaled to a largest entry of 1 after each squaring (``f`` carries the scale), so that
     long steps neither overflow nor underflow."""
-    n_sq = np.maximum(0, np.ceil(np.log2(np.maximum(norm * step, 1e-300)))).astype(int)
+    plans = np.array([propagator_plan(float(x) * step, ndiag.shape[1]) for x in norm], dtype=np.int64).reshape(-1, 2)
+    n_sq = plans[:, 0]
     h = step / 2.0**n_sq
-    nh = norm * h
     a_d, a_l, a_u = (x * h[:, None] for x in (ndiag, lo, up))
     term = eye.copy()
     total = eye.copy()
-    bound = 1.0
-    for m in range(1, _MAX_TERMS):
+    for m in range(1, int(plans[:, 1].max()) + 1):
         nxt = a_d[:, :, None] * term
         nxt[:, 1:, :] += a_l[:, 1:, None] * term[:, :-1, :]
         nxt[:, :-1, :] += a_u[:, :-1, None] * term[:, 1:, :]
         term = nxt / m
         total += term
-        bound *= float(np.max(nh)) / m
-        if bound < _SERIES_TOL:
-            break
     log_factor = np.zeros(total.shape[0])
     for k in range(int(n_sq.max())):
         sq = total @ total
@@ -146,110 +146,6 @@ def _numpy_propagator(ndiag, lo, up, norm, step, eye):
         total = np.where(active[:, None, None], sq / top[:, None, None], total)
         log_factor = np.where(active, 2.0 * log_factor + np.log(top), log_factor)
     return total, log_factor
-
-
-@njit(cache=True)
-def _propagator_one(ndiag, lo, up, norm, step, out, term, nxt):
-    n = ndiag.size
-    n_sq = 0
-    if norm * step > 1.0:
-        n_sq = int(math.ceil(math.log2(norm * step)))
-    h = step / 2.0**n_sq
-    for i in range(n):
-        for k in range(n):
-            term[i, k] = 0.0
-            out[i, k] = 0.0
-        term[i, i] = 1.0
-        out[i, i] = 1.0
-    bound = 1.0
-    for m in range(1, _MAX_TERMS):
-        inv_m = h / m
-        for i in range(n):
-            a_d = ndiag[i] * inv_m
-            a_l = lo[i] * inv_m
-            a_u = up[i] * inv_m
-            for k in range(n):
-                s = a_d * term[i, k]
-                if i > 0:
-                    s += a_l * term[i - 1, k]
-                if i < n - 1:
-                    s += a_u * term[i + 1, k]
-                nxt[i, k] = s
-        for i in range(n):
-            for k in range(n):
-                term[i, k] = nxt[i, k]
-                out[i, k] += nxt[i, k]
-        bound *= norm * h / m
-        if bound < _SERIES_TOL:
-            break
-    log_factor = 0.0
-    for _ in range(n_sq):
-        nxt[:, :] = np.dot(out, out)
-        top = nxt.max()
-        for i in range(n):
-            for k in range(n):
-                out[i, k] = nxt[i, k] / top
-        log_factor = 2.0 * log_factor + math.log(top)
-    return log_factor
-
-
-# fastmath only reorders this sum of non-negative terms (so it vectorises); no cancellation can arise.
-@njit(cache=True, fastmath=True)
-def _matvec_max(prop, v, w):
-    m = 0.0
-    n = v.size
-    for i in range(n):
-        s = 0.0
-        for k in range(n):
-            s += prop[i, k] * v[k]
-        w[i] = s
-        m = max(m, s)
-    return m
-
-
-@njit(cache=True, parallel=True)
-def _numba_solve(d, lo, up, lvt, taus, out, status):
-    n_sets, n = d.shape
-    n_t = taus.size
-    for b in prange(n_sets):
-        c = d[b, 0]
-        for i in range(n):
-            c = max(c, d[b, i])
-        ndiag = np.empty(n)
-        norm = 0.0
-        for i in range(n):
-            ndiag[i] = c - d[b, i]
-            norm = max(norm, ndiag[i] + lo[b, i] + up[b, i])
-        top = lvt[b, 0]
-        for i in range(n):
-            top = max(top, lvt[b, i])
-        v = np.empty(n)
-        w = np.empty(n)
-        for i in range(n):
-            v[i] = math.exp(lvt[b, i] - top)
-        log_scale = top
-        prop = np.empty((n, n))
-        term = np.empty((n, n))
-        nxt = np.empty((n, n))
-        prev = 0.0
-        prop_len = -1.0
-        log_factor = 0.0
-        for j in range(n_t):
-            step = taus[j] - prev
-            prev = taus[j]
-            if step > 0.0:
-                if abs(step - prop_len) > 1e-12 * step:
-                    log_factor = _propagator_one(ndiag, lo[b], up[b], norm, step, prop, term, nxt)
-                    prop_len = step
-                m = _matvec_max(prop, v, w)
-                if not (m > 0.0 and m < np.inf):
-                    status[b] = 1
-                    break
-                for i in range(n):
-                    v[i] = w[i] / m
-                log_scale += math.log(m) + log_factor - c * step
-            for i in range(n):
-                out[b, j, i] = math.log(v[i]) + log_scale if v[i] > 0.0 else -np.inf
 
 
 def solve_linear_hjb(
@@ -305,7 +201,7 @@ def solve_linear_hjb(
     if name == "numba":
         out = np.empty((d.shape[0], t.size, d.shape[1]))
         status = np.zeros(d.shape[0], np.int64)
-        _numba_solve(d, lo, up, lvt, t, out, status)
+        solve_numba(d, lo, up, lvt, t, out, status, min(d.shape[0], 8 * numba.get_num_threads()))
         if status.any():
             bad = int(np.argmax(status))
             raise NumericalInstability(f"the linear HJB solution of parameter set {bad} left the positive finite range")

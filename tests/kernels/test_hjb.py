@@ -1,9 +1,14 @@
-"""kernels/hjb.py: the batched linear-ODE solver against scipy.linalg.expm, exact special cases and
-its own semigroup property; numba against the numpy reference."""
+"""kernels/hjb.py: the batched linear-ODE solver against scipy.linalg.expm, a closed form and a
+50-digit Taylor sum whose solutions span hundreds of orders of magnitude, exact special cases and its
+own semigroup property; numba against the numpy reference."""
+
+import math
+from decimal import Decimal, localcontext
 
 import numpy as np
 import pytest
 import scipy.linalg as sl
+from scipy.special import gammaln, logsumexp
 
 from quantforge.errors import InvalidParameters, NumericalInstability
 from quantforge.kernels.hjb import log_v_gaps, solve_linear_hjb
@@ -37,13 +42,78 @@ def test_matches_scipy_expm_on_nonuniform_grid(backend):
             np.testing.assert_allclose(np.exp(log_v[b, j]), ref, rtol=1e-11)
 
 
-def test_numba_equals_numpy_reference():
+GRIDS = {
+    "uniform": np.linspace(0.0, 3.0, 40),
+    "uniform, longer than a block of the numba path": np.linspace(0.0, 3.0, 2500),
+    "runs and irregular points": np.concatenate([np.linspace(0.1, 1.0, 10), [1.05, 1.3, 1.31, 1.9], np.linspace(2.0, 4.0, 41)]),
+    "one point": np.array([0.7]),
+}
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 31])
+@pytest.mark.parametrize("grid", list(GRIDS))
+def test_numba_equals_numpy_reference(n, grid):
     rng = np.random.default_rng(2)
-    diag, lower, upper, log_vt = _random_system(rng, 7, 31)
-    taus = np.linspace(0.0, 3.0, 40)
-    a = solve_linear_hjb(diag, lower, upper, log_vt, taus, backend="numpy")
-    b = solve_linear_hjb(diag, lower, upper, log_vt, taus, backend="numba")
+    diag, lower, upper, log_vt = _random_system(rng, 7, n)
+    a = solve_linear_hjb(diag, lower, upper, log_vt, GRIDS[grid], backend="numpy")
+    b = solve_linear_hjb(diag, lower, upper, log_vt, GRIDS[grid], backend="numba")
     np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-10)
+
+
+@pytest.mark.parametrize("backend", CPU)
+def test_far_transport_matches_the_poisson_closed_form(backend):
+    # Pure birth chain dv_q/dtau = -lam v_q + lam v_{q-1} (v_0 has no lower neighbour):
+    # v_q(tau) = e^{-lam tau} sum_{k <= q} (lam tau)^k / k! v_{q-k}(0).  With ln v(0) = -beta q^2
+    # the top components at tau = 0.1 (lam tau = 2) are fed from ~30 states below, a 30-hop term:
+    # a propagator whose Taylor series is cut by its norm alone has no such entries and gets them
+    # wrong by up to a factor e^2.
+    lam, n, beta = 20.0, 60, 0.05
+    q = np.arange(n)
+    taus = np.array([0.0, 0.1, 0.7, 1.3, 2.0])
+    log_v = solve_linear_hjb(np.full((1, n), lam), np.full((1, n), lam), np.zeros((1, n)), (-beta * q**2.0)[None], taus,
+                             backend=backend)[0]
+    ref = np.empty_like(log_v)
+    for j, tau in enumerate(taus):
+        for i in range(n):
+            k = np.arange(i + 1)
+            terms = k * np.log(lam * tau) - gammaln(k + 1) if tau > 0 else np.where(k == 0, 0.0, -np.inf)
+            ref[j, i] = -lam * tau + logsumexp(terms - beta * (i - k) ** 2.0)
+    assert ref.max() - ref.min() > 150
+    np.testing.assert_allclose(log_v, ref, rtol=0, atol=1e-12)
+
+
+def _decimal_taylor(diag, lower, upper, log_v0, tau, digits=50):
+    """ln(exp(-M tau) v0) by the plain Taylor series of the definition in ``digits``-digit arithmetic."""
+    with localcontext() as ctx:
+        ctx.prec = digits
+        d, lo, up = ([Decimal(float(x)) for x in a] for a in (diag, lower, upper))
+        t = Decimal(float(tau))
+        term = [Decimal(float(x)).exp() for x in log_v0]
+        total = list(term)
+        tol = Decimal(10) ** (5 - digits)
+        for m in range(1, 10_000):
+            term = [(-d[i] * term[i] + (lo[i] * term[i - 1] if i else 0) + (up[i] * term[i + 1] if i < len(d) - 1 else 0)) * t / m
+                    for i in range(len(d))]
+            total = [a + b for a, b in zip(total, term)]
+            if m > 20 and max(abs(x) for x in term) <= tol * min(total):
+                break
+        return np.array([float(x.ln()) for x in total])
+
+
+@pytest.mark.parametrize("backend", CPU)
+def test_terminal_penalty_case_matches_a_50_digit_taylor_sum(backend):
+    # Cartea–Jaimungal (CJP ch. 10) on -50..50 with alpha kappa = 0.75: ln v(0) spans 1875, so all
+    # but the middle components of v(0) underflow, and at tau = 0.01 those near the bounds are fed
+    # through many fills from the middle (ln v there ~ -290).  Quotes are differences of ln v.
+    q = np.arange(-50, 51, dtype=float)
+    kappa, phi, alpha = 15.0, 0.01, 0.05
+    diag, lower, upper, lvt = kappa * phi * q**2, np.full(q.size, 2.0 / math.e), np.full(q.size, 1.5 / math.e), -alpha * kappa * q**2
+    for tau in (0.01, 0.1):
+        ref = _decimal_taylor(diag, lower, upper, lvt, tau)
+        log_v = solve_linear_hjb(diag[None], lower[None], upper[None], lvt[None], np.array([tau]), backend=backend)[0, 0]
+        assert ref.max() - ref.min() > 200
+        np.testing.assert_allclose(log_v, ref, rtol=0, atol=1e-11)
+        np.testing.assert_allclose(np.diff(log_v), np.diff(ref), rtol=0, atol=1e-12)
 
 
 @pytest.mark.parametrize("backend", CPU)
