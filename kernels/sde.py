@@ -28,6 +28,8 @@ Random numbers come from one Philox4x32-10 stream family (``kernels.rng``), addr
 So a simulation with jumps uses streams ``s``, ``s + 1`` and ``s + 2``.  Every backend (numpy
 reference, numba, jax, the numba.cuda kernel of the cupy backend) draws exactly these numbers in the
 same order and produces the same paths to the last few ulps, whatever the thread count or chunking.
+The cupy backend also simulates in float32 (``dtype=numpy.float32``): the same Philox words, float32
+state and arithmetic, and a deviation from float64 that the tests bound path by path (:mod:`sde_cuda`).
 
 Batched outputs never hold an ``n_paths x n_steps`` array unless full paths are requested: the
 kernels stream the terminal value, running maximum and minimum (over ``t_0 .. t_M``), the average

@@ -20,11 +20,10 @@ import numpy as np
 from numba import njit, prange
 
 from .rng import Philox, box_muller, philox10, u01
+from .sde import _MAX_JUMPS, _TWO_M32
 from .vecmath import box_muller_vec
 
 __all__ = ["simulate"]
-
-_TWO_M32 = 2.0**-32
 
 
 # ---------------------------------------------------------------------------------------------
@@ -41,7 +40,7 @@ def _jump_scalar(code, u, j, p, cum, prm, k0, k1, s2):
     nj = 0
     q = prm[10]
     cdf = q
-    while u > cdf and nj < 1000:
+    while u > cdf and nj < _MAX_JUMPS:
         nj += 1
         q *= lam_dt / nj
         cdf += q
