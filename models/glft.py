@@ -130,31 +130,50 @@ def glft_asymptotic_depths(inventory, gamma, sigma, A, k, *, mu=0.0, xi=None, de
     Parameters
     ----------
     inventory : array_like
-        Inventories ``q`` in shares (multiples of ``delta``); broadcast against the parameters.
+        Inventories ``q`` in shares (multiples of ``delta``).
     gamma, sigma, A, k : float or array (n_sets,)
         Risk aversion (per price unit), volatility (price per sqrt time), intensity scale (per unit
         time), intensity decay (per price unit); all > 0.
-    mu : float or array
+    mu : float or array (n_sets,)
         Drift of the mid (price per unit time).
-    xi : float or array, optional
+    xi : float or array (n_sets,), optional
         Guéant's ``xi`` (>= 0); ``None`` means ``xi = gamma`` (the CARA case of GLFT 2013).
-    delta : float or array
+    delta : float or array (n_sets,)
         Trade size ``Delta`` in shares (> 0).
-    adverse_selection : float or array
+    adverse_selection : float or array (n_sets,)
         Mid move against the market maker after each fill (price units, >= 0).
 
     Returns
     -------
-    bid_depth, ask_depth : arrays, shape ``broadcast(inventory, params)``
-        May be negative far from zero inventory (an aggressive quote), as in the paper.
+    bid_depth, ask_depth : arrays
+        Shape ``inventory.shape`` when every parameter is a scalar (or of length 1), else
+        ``(n_sets,) + inventory.shape`` with ``n_sets`` the common length of all the parameters
+        (scalars broadcast).  May be negative far from zero inventory (an aggressive quote), as in the paper.
+
+    Raises
+    ------
+    InvalidParameters
+        Non-finite or out-of-domain parameters, parameter arrays of different lengths, non-finite inventories.
+
+    Examples
+    --------
+    >>> bid, ask = glft_asymptotic_depths([0.0, 1.0], 0.1, 2.0, 140.0, 1.5, mu=[0.0, 0.3])
+    >>> bid.shape
+    (2, 2)
     """
-    p, _ = _params({"gamma": gamma, "sigma": sigma, "A": A, "k": k}, {"mu": mu}, {})
-    half, omega = glft_half_spread_skew(gamma, sigma, A, k, xi=xi, delta=delta, adverse_selection=adverse_selection)
+    p, n_sets = _params(
+        {"gamma": gamma, "sigma": sigma, "A": A, "k": k, "delta": delta},
+        {"mu": mu},
+        {"xi": _resolve_xi(xi, gamma), "adverse_selection": adverse_selection},
+    )
+    half, omega = glft_half_spread_skew(
+        p["gamma"], p["sigma"], p["A"], p["k"], xi=p["xi"], delta=p["delta"], adverse_selection=p["adverse_selection"]
+    )
     q = check_array("inventory", inventory, dtype=np.float64, cast=True)
     if not np.all(np.isfinite(q)):
         raise InvalidParameters(f"inventory must be finite, got {q!r}")
     centre = p["mu"] / (p["gamma"] * p["sigma"] ** 2)
-    if half.size == 1:
+    if n_sets == 1:
         half, omega, centre = half[0], omega[0], centre[0]
     else:
         extra = (1,) * q.ndim

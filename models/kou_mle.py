@@ -24,12 +24,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Mapping
 
 import numpy as np
 from scipy.optimize import minimize
 from scipy.special import expit, log_ndtr, logit
 
-from ..errors import ConvergenceFailure, InvalidParameters, check_all_finite, check_array, check_positive
+from ..errors import ConvergenceFailure, InvalidParameters, check_all_finite, check_array, check_int, check_positive
 
 __all__ = ["KouFit", "fit_kou"]
 
@@ -46,9 +48,12 @@ class KouFit:
     p: float
     eta_up: float
     eta_down: float
-    stderr: dict
+    stderr: Mapping[str, float]  # read-only, keyed by the parameter names
     log_likelihood: float
     n_obs: int
+
+    def __post_init__(self):
+        object.__setattr__(self, "stderr", MappingProxyType(dict(self.stderr)))
 
     def summary(self) -> str:
         rows = [f"{n:>8s} = {getattr(self, n):.6g} (se {self.stderr[n]:.3g})" for n in NAMES]
@@ -88,8 +93,17 @@ def _hessian(f, x0, rel=1e-4):
     return out
 
 
-def fit_kou(increments, dt: float) -> KouFit:
+def fit_kou(increments, dt: float, *, max_iter: int = 15_000) -> KouFit:
     """Fit (1) to increments observed every ``dt``.
+
+    Parameters
+    ----------
+    increments : float array (n,)
+        Equally spaced increments of the log price (or price).
+    dt : float
+        Spacing of the observations (the time unit of the fitted rates).
+    max_iter : int
+        Iteration limit of the L-BFGS-B maximisation.
 
     Raises
     ------
@@ -97,9 +111,11 @@ def fit_kou(increments, dt: float) -> KouFit:
         Fewer than 100 increments, non-finite data or no increment beyond 4 robust standard deviations
         on both sides (nothing to identify the jump sizes from).
     ConvergenceFailure
-        If the optimiser fails or the Hessian is not negative definite at the optimum.
+        If the optimiser stops without reporting convergence (iteration limit, line-search failure,
+        non-finite likelihood) or the Hessian is not negative definite at the optimum.
     """
     step = check_positive("dt", dt)
+    iters = check_int("max_iter", max_iter, minimum=1)
     x = check_all_finite("increments", check_array("increments", increments, dtype=np.float64, cast=True)).ravel()
     if x.size < 100:
         raise InvalidParameters(f"increments needs at least 100 observations, got {x.size}")
@@ -118,9 +134,9 @@ def fit_kou(increments, dt: float) -> KouFit:
     def neg(u):
         return -_loglik(_to_natural(u, step), x, step)
 
-    res = minimize(neg, u0, method="L-BFGS-B")
-    if not res.success and not np.isfinite(res.fun):
-        raise ConvergenceFailure(f"Kou likelihood maximisation failed: {res.message}")
+    res = minimize(neg, u0, method="L-BFGS-B", options={"maxiter": iters})
+    if not res.success or not np.isfinite(res.fun):
+        raise ConvergenceFailure(f"Kou likelihood maximisation did not converge after {res.nit} iterations: {res.message}")
     theta = _to_natural(res.x, step)
     hess = _hessian(lambda t: _loglik(t, x, step), theta)
     try:

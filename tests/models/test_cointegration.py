@@ -30,6 +30,31 @@ def test_engle_granger_finds_the_pair_hedge_ratio_and_half_life():
     assert "cointegrated" in res.summary()
 
 
+@pytest.mark.parametrize("trend", ["n", "c", "ct", "ctt"])
+def test_regression_matches_statsmodels_for_every_trend(trend):
+    # y carries a linear time trend, so the hedge ratio depends on whether the regression has one.
+    from statsmodels.regression.linear_model import OLS
+    from statsmodels.tsa.stattools import adfuller
+    from statsmodels.tsa.tsatools import add_trend
+
+    rng = np.random.default_rng(35)
+    y, x = _pair(rng, n=600)
+    y = y + 0.02 * np.arange(600)
+    res = engle_granger(y, x, trend=trend)
+    design = x[:, None] if trend == "n" else add_trend(x[:, None], trend=trend, prepend=False)
+    ols = OLS(y, design).fit()
+    assert res.trend == trend
+    assert res.hedge_ratio == pytest.approx(ols.params[0], rel=1e-10)
+    assert res.hedge_ratio_stderr == pytest.approx(ols.bse[0], rel=1e-8)
+    np.testing.assert_allclose(res.trend_coefficients, ols.params[1:], rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(res.spread, ols.resid, rtol=1e-9, atol=1e-9)
+    assert res.intercept == (pytest.approx(ols.params[1]) if trend != "n" else 0.0)
+    # coint's ADF statistic is the one of these residuals (regression without deterministic terms)
+    assert res.adf_statistic == pytest.approx(adfuller(res.spread, regression="n", autolag="aic", result_object=False)[0], rel=1e-8)
+    if trend == "n":
+        assert all(np.isnan(v) for v in res.critical_values.values())
+
+
 def test_engle_granger_size_on_independent_random_walks():
     rng = np.random.default_rng(32)
     n_pairs = 200
@@ -61,5 +86,7 @@ def test_bad_inputs():
         engle_granger(np.ones(10), np.arange(10.0))
     with pytest.raises(InvalidParameters):
         engle_granger(np.arange(50.0), np.ones(50))
+    with pytest.raises(InvalidParameters, match="trend"):
+        engle_granger(np.arange(50.0), np.arange(50.0) ** 1.5, trend="linear")
     with pytest.raises(InvalidParameters):
         scan_pairs(np.ones((100, 1)))

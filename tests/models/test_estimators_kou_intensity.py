@@ -4,7 +4,7 @@ within a stated number of their own standard errors (fixed seeds)."""
 import numpy as np
 import pytest
 
-from quantforge.errors import InvalidParameters
+from quantforge.errors import ConvergenceFailure, InvalidParameters
 from quantforge.models.fill_intensity import calibrate_from_fills, calibrate_from_trade_depths
 from quantforge.models.kou_mle import fit_kou
 
@@ -27,6 +27,18 @@ def test_kou_mle_recovers_parameters():
         est, se = getattr(fit, name), fit.stderr[name]
         assert abs(est - value) < 4 * se, (name, est, value, se)
     assert fit.stderr["sigma"] < 0.01 and "Kou" in fit.summary()
+
+
+def test_kou_mle_refuses_an_optimiser_that_did_not_converge_and_its_result_is_read_only():
+    truth = dict(m=0.05, sigma=0.2, lam=20.0, p=0.4, eta_up=50.0, eta_down=30.0)
+    x = _simulate_kou(np.random.default_rng(14), 5000, 1 / 1000, **truth)
+    with pytest.raises(ConvergenceFailure, match="did not converge after"):
+        fit_kou(x, 1 / 1000, max_iter=2)
+    fit = fit_kou(x, 1 / 1000)
+    with pytest.raises(TypeError):
+        fit.stderr["sigma"] = 0.0
+    with pytest.raises(TypeError):
+        fit_kou(x, 1 / 1000, max_iter=2.5)
 
 
 def test_kou_mle_needs_jumps_on_both_sides():

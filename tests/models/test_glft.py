@@ -84,6 +84,25 @@ def test_closed_form_error_vanishes_in_the_continuum_limit():
     assert rel[0] > rel[1] > rel[2]
 
 
+def test_asymptotic_depths_batch_over_every_parameter_equals_per_set_calls():
+    # A batch may come from any parameter, here mu alone or mu and k together (scalars broadcast).
+    q = np.array([-3.0, 0.0, 2.0])
+    for kw in ({"mu": np.array([0.1, 0.3])}, {"mu": np.array([0.1, 0.3, -0.2]), "k": np.array([1.5, 1.0, 2.0])},
+               {"adverse_selection": np.array([0.0, 0.2])}, {"xi": np.array([0.0, 0.1]), "delta": np.array([1.0, 2.0])}):
+        bid, ask = glft_asymptotic_depths(q, 0.1, **(AS | {k: v for k, v in kw.items() if k == "k"}),
+                                          **{k: v for k, v in kw.items() if k != "k"})
+        n_sets = len(next(iter(kw.values())))
+        assert bid.shape == (n_sets, q.size)
+        for i in range(n_sets):
+            one = {k: float(v[i]) for k, v in kw.items()}
+            b1, a1 = glft_asymptotic_depths(q, 0.1, **(AS | {k: v for k, v in one.items() if k == "k"}),
+                                            **{k: v for k, v in one.items() if k != "k"})
+            np.testing.assert_allclose(bid[i], b1, rtol=1e-14)
+            np.testing.assert_allclose(ask[i], a1, rtol=1e-14)
+    with pytest.raises(InvalidParameters, match="common length"):
+        glft_asymptotic_depths(q, np.array([0.1, 0.2]), **AS, mu=np.array([0.1, 0.2, 0.3]))
+
+
 def test_half_spread_and_skew_agree_with_depths():
     half, omega = glft_half_spread_skew(0.1, **AS)
     bid, ask = glft_asymptotic_depths(np.array([-2.0, 0.0, 3.0]), 0.1, **AS)
