@@ -129,7 +129,7 @@ def test_hybrid_smile_matches_exact_simulation():
 
 
 def test_hybrid_covariance_of_y_matches_volterra_covariance():
-    # At these grid points the hybrid scheme's own covariance (kappa = 1) is within 0.12% of the exact
+    # At these grid points the hybrid scheme's own covariance (kappa = 1) is within 0.22% of the exact
     # one, far below the Monte Carlo error; each entry is compared within 3 standard errors.
     n_steps, n_paths, hurst = 32, 40_000, 0.1
     p = rough_bergomi(hurst, 1.0, 0.0, 0.04, 100.0, 1.0, n_steps, n_paths, seed=12, backend="numba")
