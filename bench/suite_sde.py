@@ -206,7 +206,8 @@ def gpu_rows(n_paths: int, repeat: int) -> list[dict]:
     impls = ("quantforge-cupy", "quantforge-cupy-philox-only")
     if "cupy" not in available_backends():
         return [{"benchmark": benches[p], "impl": i, "median": math.nan, "unit": "path-steps/s",
-                 "note": "not run: no GPU (no CUDA device answered on this machine)"} for p in benches for i in impls]
+                 "note": "not run: no GPU (no CUDA device answered on this machine); the GPU kernels are numba.cuda, "
+                         "and no cupy RawKernel version exists to compare them with"} for p in benches for i in impls]
     import cupy
 
     from ..kernels import sde_cuda
