@@ -42,14 +42,14 @@ from .vecmath import log_vec
 __all__ = ["solve_numba"]
 
 _SERIES_TOL = 2.0**-60
-_MAX_TERMS = 64  # degree cap of the Taylor polynomial in propagator_plan
+_MAX_TERMS = 64  # degree cap of the Taylor polynomial in propagator_plan (each squaring doubles the rounding error)
 _S = 2.0**500  # largest entry of every stored matrix and state (module docstring, "Scale")
 _INV_S = 2.0**-500
 _INV_S2 = 2.0**-1000
 _LN2 = math.log(2.0)
 _FLOOR = 2.0**-500  # stored entries below this are zero
 _NORMAL = 2.0**-1022
-_TAYLOR_FLOOR = 1e-290  # Taylor terms below this are zero: <= 1e-290 of the largest entry (>= 1), like _FLOOR
+_TAYLOR_FLOOR = 1e-290  # Taylor entries below this are zero: <= 1e-290 of the largest entry (>= 1), like _FLOOR
 _LEVELS = 3  # powers P .. P^8
 _BLOCK = 1024  # states of a run held at once (about 0.9 MB per thread for 101 inventories)
 
@@ -183,18 +183,19 @@ def _square(a, out, tr):
 
 
 @njit(**_FAST)
-def _taylor(ndiag, lo, up, h, n_terms, n, total, term, nxt):
-    """``T_K(N h)`` into ``total`` (``K = n_terms``); term ``m`` has bandwidth ``m``.
+def _taylor(ndiag, lo, up, h, n_terms, n, s, t):
+    """``T_K(N h)`` (``K = n_terms``) by Horner's rule, ``S <- I + (N h / m) S`` for ``m = K .. 1``;
+    returns whichever of ``s``, ``t`` holds it.  After ``j`` steps ``S`` has bandwidth ``j``.
 
-    Terms below ``_TAYLOR_FLOOR`` are set to zero (the largest entry is at least 1, so that is the
-    same relative cut as ``_FLOOR``), so that no subnormal number enters the recursion."""
-    total[:, :] = 0.0
-    term[:, :] = 0.0
-    nxt[:, :] = 0.0
+    Entries below ``_TAYLOR_FLOOR`` are set to zero (the result's largest entry is at least 1, so that
+    is the same relative cut as ``_FLOOR``), so that no subnormal number enters the recursion."""
+    s[:, :] = 0.0
+    t[:, :] = 0.0
     for i in range(n):
-        total[i, i] = 1.0
-        term[i, i] = 1.0
-    for m in range(1, n_terms + 1):
+        s[i, i] = 1.0
+    band = 0
+    for m in range(n_terms, 0, -1):
+        band += 1
         r = h / m
         for i in range(n):
             a_d = ndiag[i] * r
@@ -202,19 +203,19 @@ def _taylor(ndiag, lo, up, h, n_terms, n, total, term, nxt):
             a_u = up[i] * r if i < n - 1 else 0.0
             il = i - 1 if i > 0 else i
             iu = i + 1 if i < n - 1 else i
-            for k in range(max(0, i - m), min(n, i + m + 1)):
-                x = a_d * term[i, k] + a_l * term[il, k] + a_u * term[iu, k]
-                x = x if x > _TAYLOR_FLOOR else 0.0
-                nxt[i, k] = x
-                total[i, k] += x
-        term, nxt = nxt, term
+            for k in range(max(0, i - band), min(n, i + band + 1)):
+                x = a_d * s[i, k] + a_l * s[il, k] + a_u * s[iu, k]
+                t[i, k] = x if x > _TAYLOR_FLOOR else 0.0
+            t[i, i] += 1.0
+        s, t = t, s
+    return s
 
 
 @njit(**_PLAIN)
 def _propagator(ndiag, lo, up, norm, step, n, out, w1, w2):
     """``exp(N step) = e^f F`` with ``F`` (into ``out``) rescaled (:func:`_rescale`); returns ``f``."""
     n_sq, n_terms = propagator_plan(norm * step, n)
-    _taylor(ndiag, lo, up, step / 2.0**n_sq, n_terms, n, out, w1, w2)
+    out[:, :] = _taylor(ndiag, lo, up, step / 2.0**n_sq, n_terms, n, w1, w2)
     f = _rescale(out, 0, out.shape[0], n, 0)
     for _ in range(n_sq):
         w1[:, :] = out
