@@ -12,7 +12,8 @@ an exact solution of the approximate HJB equation, with, in time to horizon ``ta
 is one Riccati equation for the bordered matrix ``[[A, B/2], [B'/2, .]]`` and is solved exactly by
 Radon's lemma: ``A = Y X^{-1}`` with ``d/dtau [X; Y] = [[0, 4D], [Gamma/2, 0]] [X; Y]``, i.e. one matrix
 exponential per grid spacing, restarted from ``[I; A]`` at each grid point so that the growing and
-decaying modes never mix in floating point.
+decaying modes never mix in floating point.  A batch of parameter sets (leading axis ``n_sets`` on
+the parameters that vary) is solved with stacked exponentials and solves.
 
 References
 ----------
@@ -27,70 +28,86 @@ import numpy as np
 import scipy.linalg as sl
 
 from ..errors import InvalidParameters, MatrixError, NumericalInstability, check_all_finite, check_array
+from .hjb_grid import _batched, _common_batch
 
 __all__ = ["solve_quadratic_riccati"]
 
 
 def solve_quadratic_riccati(taus, *, curvature, penalty, drift, terminal_penalty) -> tuple[np.ndarray, np.ndarray]:
-    """Solve (1) on a grid of times to horizon.
+    """Solve (1) on a grid of times to horizon, for one parameter set or a batch.
 
     Parameters
     ----------
     taus : float array (n_t,)
         Non-negative, strictly increasing times to horizon.
-    curvature : float array (d,)
+    curvature : float array (d,) or (n_sets, d)
         ``D_ii = c_i k_i^2`` (> 0), with ``c_i`` the scale and ``k_i`` the decay of asset ``i``'s
         Hamiltonians (both sides alike).
-    penalty : float array (d, d)
+    penalty : float array (d, d) or (n_sets, d, d)
         ``Gamma``: symmetric positive semi-definite running penalty (``gamma Sigma``).
-    drift : float array (d,)
+    drift : float array (d,) or (n_sets, d)
         ``mu``.
-    terminal_penalty : float array (d, d)
+    terminal_penalty : float array (d, d) or (n_sets, d, d)
         ``P``: symmetric.
 
     Returns
     -------
-    A : float64 array (n_t, d, d)
-    B : float64 array (n_t, d)
+    A : float64 array ``([n_sets,] n_t, d, d)``
+    B : float64 array ``([n_sets,] n_t, d)``
+        With the leading ``n_sets`` axis when any parameter has one (the others are shared).
 
     Raises
     ------
     InvalidParameters, MatrixError
-        Bad shapes, non-positive curvature, non-symmetric or non-PSD ``penalty``.
+        Bad shapes or batch lengths, non-positive curvature, non-symmetric or non-PSD ``penalty``.
     NumericalInstability
         If a restart matrix ``X`` is singular or the result is not finite.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> a, b = solve_quadratic_riccati(np.array([0.0, 1.0]), curvature=[[50.0], [80.0]], penalty=[[0.4]],
+    ...                                drift=[0.0], terminal_penalty=[[0.0]])
+    >>> a.shape, b.shape
+    ((2, 2, 1, 1), (2, 2, 1))
     """
     dvec = check_all_finite("curvature", check_array("curvature", curvature, dtype=np.float64, cast=True))
-    if dvec.ndim != 1 or dvec.size < 1 or np.any(dvec <= 0):
-        raise InvalidParameters(f"curvature must be a 1-D array of positive numbers, got {dvec!r}")
-    d = dvec.size
-    gam = check_all_finite("penalty", check_array("penalty", penalty, dtype=np.float64, cast=True))
-    mu = check_all_finite("drift", check_array("drift", drift, dtype=np.float64, cast=True))
-    p0 = check_all_finite("terminal_penalty", check_array("terminal_penalty", terminal_penalty, dtype=np.float64, cast=True))
-    if gam.shape != (d, d) or p0.shape != (d, d) or mu.shape != (d,):
-        raise InvalidParameters(f"penalty and terminal_penalty must be ({d}, {d}) and drift ({d},)")
-    if not np.allclose(gam, gam.T) or not np.allclose(p0, p0.T):
+    if dvec.ndim not in (1, 2) or dvec.shape[-1] < 1 or np.any(dvec <= 0):
+        raise InvalidParameters(f"curvature must be a (d,) or (n_sets, d) array of positive numbers, got {dvec!r}")
+    d = dvec.shape[-1]
+    dvec, n_d = _batched("curvature", dvec, (d,))
+    gam, n_gam = _batched("penalty", penalty, (d, d))
+    mu, n_mu = _batched("drift", drift, (d,))
+    p0, n_p = _batched("terminal_penalty", terminal_penalty, (d, d))
+    n_sets = _common_batch([n_d, n_gam, n_mu, n_p])
+    b = n_sets or 1
+    dvec, mu = (np.broadcast_to(a, (b, d)) for a in (dvec, mu))
+    gam, p0 = (np.broadcast_to(a, (b, d, d)) for a in (gam, p0))
+    if not np.allclose(gam, np.swapaxes(gam, -1, -2)) or not np.allclose(p0, np.swapaxes(p0, -1, -2)):
         raise MatrixError("penalty and terminal_penalty must be symmetric")
-    if np.linalg.eigvalsh(gam).min() < -1e-12 * max(1.0, np.abs(gam).max()):
-        raise MatrixError(f"penalty must be positive semi-definite, eigenvalues {np.linalg.eigvalsh(gam)}")
+    eig = np.linalg.eigvalsh(gam).min(axis=-1)
+    if np.any(eig < -1e-12 * np.maximum(1.0, np.abs(gam).max(axis=(-2, -1)))):
+        raise MatrixError(f"penalty must be positive semi-definite, smallest eigenvalues {eig}")
     t = check_all_finite("taus", check_array("taus", taus, dtype=np.float64, cast=True))
     if t.ndim != 1 or t.size < 1 or t[0] < 0 or np.any(np.diff(t) <= 0):
         raise InvalidParameters("taus must be a non-empty, non-negative, strictly increasing 1-D array")
 
     m = d + 1
-    d_bar = np.zeros((m, m))
-    d_bar[:d, :d] = np.diag(dvec)
-    g_bar = np.zeros((m, m))
-    g_bar[:d, :d] = gam
-    g_bar[:d, d] = -mu
-    g_bar[d, :d] = -mu
-    ham = np.block([[np.zeros((m, m)), 4.0 * d_bar], [0.5 * g_bar, np.zeros((m, m))]])
-    a_bar = np.zeros((m, m))
-    a_bar[:d, :d] = p0
-    out_a = np.empty((t.size, d, d))
-    out_b = np.empty((t.size, d))
+    d_bar = np.zeros((b, m, m))
+    d_bar[:, np.arange(d), np.arange(d)] = dvec
+    g_bar = np.zeros((b, m, m))
+    g_bar[:, :d, :d] = gam
+    g_bar[:, :d, d] = -mu
+    g_bar[:, d, :d] = -mu
+    ham = np.zeros((b, 2 * m, 2 * m))
+    ham[:, :m, m:] = 4.0 * d_bar
+    ham[:, m:, :m] = 0.5 * g_bar
+    a_bar = np.zeros((b, m, m))
+    a_bar[:, :d, :d] = p0
+    out_a = np.empty((b, t.size, d, d))
+    out_b = np.empty((b, t.size, d))
     prev, prop, prop_len = 0.0, None, -1.0
-    eye = np.eye(m)
+    eye = np.broadcast_to(np.eye(m), (b, m, m))
     for j, tau in enumerate(t):
         step = tau - prev
         prev = tau
@@ -98,14 +115,14 @@ def solve_quadratic_riccati(taus, *, curvature, penalty, drift, terminal_penalty
             if prop is None or abs(step - prop_len) > 1e-12 * step:
                 prop = sl.expm(step * ham)
                 prop_len = step
-            xy = prop @ np.vstack([eye, a_bar])
+            xy = prop @ np.concatenate([eye, a_bar], axis=1)
             try:
-                a_bar = np.linalg.solve(xy[:m].T, xy[m:].T).T
+                a_bar = np.swapaxes(np.linalg.solve(np.swapaxes(xy[:, :m], -1, -2), np.swapaxes(xy[:, m:], -1, -2)), -1, -2)
             except np.linalg.LinAlgError:
                 raise NumericalInstability(f"Riccati restart matrix singular at tau = {tau!r}") from None
-            a_bar = 0.5 * (a_bar + a_bar.T)
-        out_a[j] = a_bar[:d, :d]
-        out_b[j] = 2.0 * a_bar[:d, d]
+            a_bar = 0.5 * (a_bar + np.swapaxes(a_bar, -1, -2))
+        out_a[:, j] = a_bar[:, :d, :d]
+        out_b[:, j] = 2.0 * a_bar[:, :d, d]
     if not (np.isfinite(out_a).all() and np.isfinite(out_b).all()):
         raise NumericalInstability("the Riccati solution is not finite")
-    return out_a, out_b
+    return (out_a, out_b) if n_sets is not None else (out_a[0], out_b[0])

@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 import scipy.linalg as sl
+from scipy.integrate import solve_ivp
 
 from quantforge.errors import InvalidParameters
 from quantforge.models.cartea_jaimungal import cj_exact_depths, cj_quote_surface
@@ -55,6 +56,31 @@ def test_finite_difference_path_agrees_with_exact_for_nearly_equal_kappas():
     bid2, ask2 = cj_exact_depths(taus, **(BASE | {"kappa_minus": 15.0 * (1 + 1e-9)}))
     np.testing.assert_allclose(bid2[:, :-1], bid[:, :-1], atol=1e-8)
     np.testing.assert_allclose(ask2[:, 1:], ask[:, 1:], atol=1e-8)
+
+
+def test_asymmetric_kappas_match_the_books_ode_integrated_by_dop853():
+    # kappa+ != kappa-: no linearisation; CJP eq. (10.11)-(10.12) in time to horizon,
+    # dh/dtau = mu q - phi q^2 + 1{q > q_min} lambda+/(e kappa+) exp(-kappa+ (h(q) - h(q-1)))
+    #                            + 1{q < q_max} lambda-/(e kappa-) exp(-kappa- (h(q) - h(q+1))),  h(0) = -alpha q^2,
+    # written out here and integrated by scipy; depths (10.13).
+    kp, km, lp, lm, phi, alpha, mu = 10.0, 20.0, 2.0, 1.5, 0.02, 0.05, 0.1
+    q = np.arange(-8, 9, dtype=float)
+    taus = np.array([0.0, 0.3, 1.0, 3.0])
+
+    def rhs(_, h):
+        out = mu * q - phi * q**2
+        out[1:] += lp / (math.e * kp) * np.exp(-kp * (h[1:] - h[:-1]))
+        out[:-1] += lm / (math.e * km) * np.exp(-km * (h[:-1] - h[1:]))
+        return out
+
+    sol = solve_ivp(rhs, (0.0, 3.0), -alpha * q**2, t_eval=taus, method="DOP853", rtol=1e-13, atol=1e-13, first_step=1e-6)
+    assert sol.success
+    h = sol.y.T
+    bid, ask = cj_exact_depths(taus, q_min=-8, q_max=8, kappa_plus=kp, kappa_minus=km, lambda_plus=lp, lambda_minus=lm,
+                               phi=phi, alpha=alpha, mu=mu, steps_per_unit=4000)
+    np.testing.assert_allclose(ask[:, 1:], 1 / kp + h[:, 1:] - h[:, :-1], rtol=0, atol=1e-9)
+    np.testing.assert_allclose(bid[:, :-1], 1 / km + h[:, :-1] - h[:, 1:], rtol=0, atol=1e-9)
+    assert np.ptp(ask[-1, 1:]) > 0.3  # the penalties and the drift shape the quotes
 
 
 def test_inventory_skew_grows_with_the_running_penalty():
