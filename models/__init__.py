@@ -1,6 +1,6 @@
 """Trading models: one model, one module; closed forms here, heavy batched work in ``kernels``."""
 
-from .cartea_jaimungal import cj_exact_depths, cj_quote_surface
+from .cartea_jaimungal import cj_exact_depths, cj_quote_surface, cj_surfaces
 from .glft import (
     glft_asymptotic_depths,
     glft_exact_depths,
@@ -47,6 +47,7 @@ __all__ = [
     "glft_surfaces",
     "glft_quote_surface",
     "cj_exact_depths",
+    "cj_surfaces",
     "cj_quote_surface",
     "validate_correlation",
     "nearest_correlation",

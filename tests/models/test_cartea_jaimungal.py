@@ -10,7 +10,7 @@ import scipy.linalg as sl
 from scipy.integrate import solve_ivp
 
 from quantforge.errors import InvalidParameters
-from quantforge.models.cartea_jaimungal import cj_exact_depths, cj_quote_surface
+from quantforge.models.cartea_jaimungal import cj_exact_depths, cj_quote_surface, cj_surfaces
 
 BASE = dict(q_min=-8, q_max=8, kappa_plus=15.0, kappa_minus=15.0, lambda_plus=2.0, lambda_minus=1.5, phi=0.01, alpha=0.05)
 
@@ -91,6 +91,29 @@ def test_inventory_skew_grows_with_the_running_penalty():
         assert ask[0, 8 + 3] < bid[0, 8 + 3] or phi == 0.0
         skews.append(bid[0, 8 + 3] - ask[0, 8 + 3])
     assert skews[0] < skews[1] < skews[2]
+
+
+def test_batched_surfaces_equal_one_surface_per_set():
+    # Sets with a common kappa (one matrix-exponential call) and with kappa+ != kappa- (one batched
+    # grid integration) in the same batch; each surface must be the one-set surface of its parameters.
+    taus = np.linspace(0, 2, 9)
+    sets = dict(kappa_plus=np.array([15.0, 10.0, 15.0, 12.0]), kappa_minus=np.array([15.0, 20.0, 15.0, 9.0]),
+                lambda_plus=2.0, lambda_minus=np.array([1.5, 1.5, 2.5, 1.0]), phi=np.array([0.01, 0.02, 0.0, 0.01]),
+                alpha=0.05, mu=np.array([0.0, 0.1, -0.1, 0.0]))
+    surfs = cj_surfaces(taus, q_min=-8, q_max=8, **sets)
+    assert len(surfs) == 4 and all(s.model == "cartea-jaimungal" for s in surfs)
+    for i, surf in enumerate(surfs):
+        one = {k: float(np.broadcast_to(v, (4,))[i]) for k, v in sets.items()}
+        ref = cj_quote_surface(taus, q_min=-8, q_max=8, **one)
+        assert surf.params == ref.params
+        np.testing.assert_allclose(surf.bid_depth, ref.bid_depth, rtol=0, atol=1e-10)
+        np.testing.assert_allclose(surf.ask_depth, ref.ask_depth, rtol=0, atol=1e-10)
+    bid, ask = cj_exact_depths(taus, q_min=-8, q_max=8, **sets)
+    assert bid.shape == (4, 9, 17)
+    with pytest.raises(InvalidParameters, match="common length"):
+        cj_surfaces(taus, q_min=-8, q_max=8, **(sets | {"alpha": np.array([0.1, 0.2])}))
+    with pytest.raises(InvalidParameters, match="cj_surfaces"):
+        cj_quote_surface(taus, q_min=-8, q_max=8, **(sets | {"kappa_plus": np.array([15.0, 10.0, 15.0, 12.0])}))
 
 
 def test_surface_has_the_engine_layout():
