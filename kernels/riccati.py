@@ -10,9 +10,11 @@ an exact solution of the approximate HJB equation, with, in time to horizon ``ta
 ``D = diag(c_i k_i^2)`` (the curvature of ``H^b_i + H^a_i``), ``Gamma`` the running penalty matrix,
 ``mu`` the drift and ``P`` the terminal penalty (BEGV eqs. (3.4)–(3.5) in this notation).  The pair
 is one Riccati equation for the bordered matrix ``[[A, B/2], [B'/2, .]]`` and is solved exactly by
-Radon's lemma: ``A = Y X^{-1}`` with ``d/dtau [X; Y] = [[0, 4D], [Gamma/2, 0]] [X; Y]``, i.e. one matrix
-exponential per grid spacing, restarted from ``[I; A]`` at each grid point so that the growing and
-decaying modes never mix in floating point.  A batch of parameter sets (leading axis ``n_sets`` on
+Radon's lemma: ``A = Y X^{-1}`` with ``d/dtau [X; Y] = [[0, 4D], [Gamma/2, 0]] [X; Y]``, i.e. matrix
+exponentials of the Hamiltonian matrix, restarted from ``[I; A]`` after every sub-step of length at
+most ``1 / rho`` (``rho >= sqrt(||4 D|| ||Gamma / 2||)`` bounds its spectral radius), so that ``X`` stays
+well conditioned: over one long step the growing modes ``e^{rho tau}`` swamp the others and
+``Y X^{-1}`` is lost in rounding (with ``tau rho ~ 400`` it comes out as ``1e150``).  A batch of parameter sets (leading axis ``n_sets`` on
 the parameters that vary) is solved with stacked exponentials and solves.
 
 References
@@ -106,21 +108,25 @@ def solve_quadratic_riccati(taus, *, curvature, penalty, drift, terminal_penalty
     a_bar[:, :d, :d] = p0
     out_a = np.empty((b, t.size, d, d))
     out_b = np.empty((b, t.size, d))
+    rho = float(np.sqrt(np.linalg.norm(4.0 * d_bar, 2, axis=(-2, -1)) * np.linalg.norm(0.5 * g_bar, 2, axis=(-2, -1))).max())
     prev, prop, prop_len = 0.0, None, -1.0
     eye = np.broadcast_to(np.eye(m), (b, m, m))
     for j, tau in enumerate(t):
         step = tau - prev
         prev = tau
         if step > 0:
-            if prop is None or abs(step - prop_len) > 1e-12 * step:
-                prop = sl.expm(step * ham)
-                prop_len = step
-            xy = prop @ np.concatenate([eye, a_bar], axis=1)
-            try:
-                a_bar = np.swapaxes(np.linalg.solve(np.swapaxes(xy[:, :m], -1, -2), np.swapaxes(xy[:, m:], -1, -2)), -1, -2)
-            except np.linalg.LinAlgError:
-                raise NumericalInstability(f"Riccati restart matrix singular at tau = {tau!r}") from None
-            a_bar = 0.5 * (a_bar + np.swapaxes(a_bar, -1, -2))
+            n_sub = max(1, int(np.ceil(step * rho)))
+            sub = step / n_sub
+            if prop is None or abs(sub - prop_len) > 1e-12 * sub:
+                prop = sl.expm(sub * ham)
+                prop_len = sub
+            for _ in range(n_sub):
+                xy = prop @ np.concatenate([eye, a_bar], axis=1)
+                try:
+                    a_bar = np.swapaxes(np.linalg.solve(np.swapaxes(xy[:, :m], -1, -2), np.swapaxes(xy[:, m:], -1, -2)), -1, -2)
+                except np.linalg.LinAlgError:
+                    raise NumericalInstability(f"Riccati restart matrix singular before tau = {tau!r}") from None
+                a_bar = 0.5 * (a_bar + np.swapaxes(a_bar, -1, -2))
         out_a[:, j] = a_bar[:, :d, :d]
         out_b[:, j] = 2.0 * a_bar[:, :d, d]
     if not (np.isfinite(out_a).all() and np.isfinite(out_b).all()):

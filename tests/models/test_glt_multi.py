@@ -10,8 +10,10 @@ from quantforge.models.glft import glft_asymptotic_depths, glft_half_spread_skew
 from quantforge.models.glt_multi import (
     calculate_multi_asset_quotes,
     minimum_variance_hedge,
+    multi_asset_cross_shift,
     multi_asset_depths,
     multi_asset_grid_depths,
+    multi_asset_surface_quotes,
     multi_asset_surfaces,
     nearest_correlation,
     portfolio_risk,
@@ -58,11 +60,14 @@ def test_portfolio_risk_and_two_asset_hedge_closed_forms():
         minimum_variance_hedge(q, cov, [2])
 
 
-def test_zero_correlation_decouples_into_single_asset_glft():
+@pytest.mark.parametrize("drift", [None, np.array([0.3, -0.2])])
+def test_zero_correlation_decouples_into_single_asset_glft(drift):
+    # The stationary quadratic approximation of each asset is GLFT's closed form (3), drift included;
+    # tau = 50 is ~400 e-folds of the Riccati flow's growing mode (a single long restart step loses it).
     qs = np.array([[0.0, 0.0], [2.0, -1.0], [-3.0, 4.0]])
-    bid, ask, cross = multi_asset_depths(qs, 50.0, **(MARKET | {"correlation": np.eye(2)}))
+    bid, ask, cross = multi_asset_depths(qs, 50.0, **(MARKET | {"correlation": np.eye(2)}), drift=drift)
     for i, sigma in enumerate((2.0, 1.5)):
-        b1, a1 = glft_asymptotic_depths(qs[:, i], 0.1, sigma, 140.0, 1.5)
+        b1, a1 = glft_asymptotic_depths(qs[:, i], 0.1, sigma, 140.0, 1.5, mu=0.0 if drift is None else drift[i])
         np.testing.assert_allclose(bid[:, i], b1, rtol=1e-10)
         np.testing.assert_allclose(ask[:, i], a1, rtol=1e-10)
     np.testing.assert_allclose(cross, 0.0, atol=1e-12)
@@ -86,6 +91,50 @@ def test_positive_correlation_makes_a_long_position_lean_on_the_other_asset():
     b0, a0, _ = multi_asset_depths(np.array([0.0, 0.0]), 5.0, **MARKET)
     b1, a1, cross = multi_asset_depths(np.array([3.0, 0.0]), 5.0, **MARKET)
     assert b1[1] > b0[1] and a1[1] < a0[1] and cross[1] > 0
+
+
+def test_per_asset_surfaces_with_the_stored_coupling_give_the_full_multi_asset_quotes():
+    market = dict(sigmas=np.array([2.0, 1.5, 1.0]), correlation=np.array([[1.0, 0.6, -0.3], [0.6, 1.0, 0.2], [-0.3, 0.2, 1.0]]),
+                  gamma=0.1, A=np.array([140.0, 120.0, 100.0]), k=1.5, drift=np.array([0.1, 0.0, -0.2]))
+    t = np.linspace(0.0, 3.0, 7)
+    surfs = multi_asset_surfaces(t, 4, **market)
+    rng = np.random.default_rng(36)
+    for q in rng.integers(-3, 4, size=(6, 3)).astype(float):
+        for tau in t[1:]:
+            bid, ask, cross = multi_asset_depths(q, tau, **market)
+            for i, surf in enumerate(surfs):
+                assert multi_asset_cross_shift(surf, tau, q) == pytest.approx(cross[i], rel=1e-12, abs=1e-14)
+                b, a = multi_asset_surface_quotes(surf, tau, q, 50.0)
+                assert b == pytest.approx(50.0 - bid[i], rel=1e-12) and a == pytest.approx(50.0 + ask[i], rel=1e-12)
+    b, a = multi_asset_surface_quotes(surfs[2], 3.0, np.array([1.0, 2.0, -4.0]), 50.0)
+    assert np.isnan(a) and np.isfinite(b)  # own inventory at -q_max: no ask
+    with pytest.raises(InvalidParameters, match="integer"):
+        multi_asset_surface_quotes(surfs[0], 3.0, np.array([5.0, 0.0, 0.0]), 50.0)
+    with pytest.raises(InvalidParameters, match="one inventory per asset"):
+        multi_asset_cross_shift(surfs[0], 3.0, np.zeros(2))
+
+
+def test_calculate_multi_asset_quotes_bounds_drift_and_crossed_markets():
+    states = np.zeros(2, MARKET_STATE)
+    states["bid_ticks"] = [9999, 4999]
+    states["ask_ticks"] = [10001, 5001]
+    kw = dict(tick_sizes=np.array([0.01, 0.02]), sigmas=MARKET["sigmas"], gamma=0.1, A=140.0, k=1.5, time_to_horizon=5.0)
+    out = calculate_multi_asset_quotes(states, np.array([3.0, -3.0]), MARKET["correlation"], q_max=3, **kw)
+    assert np.isnan(out.bid_price[0]) and np.isinf(out.bid_depth[0]) and np.isfinite(out.ask_price[0])
+    assert np.isnan(out.ask_price[1]) and np.isfinite(out.bid_price[1])
+    drift = np.array([0.3, -0.2])
+    with_drift = calculate_multi_asset_quotes(states, np.array([1.0, 0.0]), MARKET["correlation"], drift=drift, **kw)
+    bid, ask, _ = multi_asset_depths(np.array([1.0, 0.0]), 5.0, **MARKET, drift=drift)
+    np.testing.assert_allclose(with_drift.bid_depth, bid, rtol=1e-14)
+    np.testing.assert_allclose(with_drift.ask_depth, ask, rtol=1e-14)
+    flat = calculate_multi_asset_quotes(states, np.array([1.0, 0.0]), MARKET["correlation"], **kw)
+    assert with_drift.bid_depth[0] < flat.bid_depth[0] and with_drift.ask_depth[0] > flat.ask_depth[0]  # rising mid: buy
+    crossed = states.copy()
+    crossed["ask_ticks"][1] = 4998
+    with pytest.raises(InvalidParameters, match=r"market_states\[1\] is crossed"):
+        calculate_multi_asset_quotes(crossed, np.zeros(2), MARKET["correlation"], **kw)
+    with pytest.raises(InvalidParameters, match="beyond the bounds"):
+        calculate_multi_asset_quotes(states, np.array([4.0, 0.0]), MARKET["correlation"], q_max=3, **kw)
 
 
 def test_calculate_multi_asset_quotes_from_market_states():
