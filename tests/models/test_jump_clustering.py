@@ -1,10 +1,13 @@
 """models/jump_clustering.py: the Hawkes likelihood against a direct evaluation, branching-ratio
-recovery and power on simulated Hawkes jumps, and the size of the Monte Carlo test on Poisson jumps."""
+recovery and power on simulated Hawkes jumps, and the null distribution of the Monte Carlo p-value
+on Poisson jumps (uniform, so its size is right at every level)."""
 
 import math
 
 import numpy as np
 import pytest
+
+from scipy.stats import chi2
 
 from quantforge.errors import InvalidParameters
 from quantforge.models.jump_clustering import hawkes_log_likelihood, jump_clustering_test
@@ -42,14 +45,22 @@ def test_clustered_jumps_are_detected_and_branching_ratio_recovered():
     assert abs(ratios.mean() - 0.5) < 0.08, ratios
 
 
-def test_monte_carlo_p_value_has_its_nominal_size_on_poisson_jumps():
+def test_monte_carlo_p_value_is_uniform_on_poisson_jumps():
+    # Under the null the tie-broken Monte Carlo p-value with B = 19 is uniform on {1..20}/20.  All 40
+    # p-values enter a chi-square test of uniformity over four bins of five values (10 expected per
+    # bin) at the 0.1% level: a test that never rejects (p in the last bin) gives chi2 = 120.
     rng = np.random.default_rng(42)
     n_sets, level = 40, 0.1
     p = np.array([
         jump_clustering_test(np.sort(rng.uniform(0, 50, 25)), 50.0, n_bootstrap=19, seed=7, stream=i).p_value
         for i in range(n_sets)
     ])
-    rate = (p <= level).mean()  # p takes values k/20, so P(p <= 0.1) = 0.1 exactly under the null
+    ranks = np.rint(p * 20).astype(int)
+    np.testing.assert_allclose(p * 20, ranks, atol=1e-9)
+    counts = np.bincount((ranks - 1) // 5, minlength=4)
+    stat = float(((counts - n_sets / 4) ** 2 / (n_sets / 4)).sum())
+    assert stat < chi2.ppf(0.999, 3), counts
+    rate = (p <= level).mean()  # P(p <= 0.1) = 0.1 exactly under the null
     assert abs(rate - level) < 3 * math.sqrt(level * (1 - level) / n_sets), rate
 
 

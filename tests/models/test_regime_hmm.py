@@ -1,4 +1,5 @@
-"""models/regime_hmm.py on a simulated two-state chain with known parameters."""
+"""models/regime_hmm.py on a simulated two-state chain with known parameters, and against statsmodels'
+MarkovRegression (switching mean and variance) on the same data."""
 
 import numpy as np
 import pytest
@@ -29,6 +30,26 @@ def test_hmm_recovers_regimes():
     assert (fit.states == s).mean() > 0.93
     np.testing.assert_allclose(fit.stationary, [5 / 7, 2 / 7], atol=0.06)
     assert "HMM" in fit.summary()
+
+
+def test_hmm_matches_statsmodels_markov_regression():
+    # statsmodels maximises the same likelihood by quasi-Newton with the chain started from its
+    # stationary distribution; this module's EM estimates the initial distribution too.  The MLEs
+    # then agree to O(1/n) and this module's maximum is at least statsmodels' (a larger model).
+    from statsmodels.tsa.regime_switching.markov_regression import MarkovRegression
+
+    trans = np.array([[0.98, 0.02], [0.05, 0.95]])
+    x, _ = _simulate(np.random.default_rng(23), 3000, trans, np.array([0.05, -0.2]), np.array([0.5, 2.0]))
+    fit = fit_two_state_hmm(x)
+    res = MarkovRegression(x, k_regimes=2, trend="c", switching_variance=True).fit(disp=False)
+    p00, p10, c0, c1, v0, v1 = np.asarray(res.params)
+    order = np.argsort([v0, v1])  # label the calm regime 0, as fit_two_state_hmm does
+    sm_means, sm_sds = np.array([c0, c1])[order], np.sqrt(np.array([v0, v1]))[order]
+    sm_trans = np.array([[p00, 1 - p00], [p10, 1 - p10]])[np.ix_(order, order)]
+    np.testing.assert_allclose(fit.means, sm_means, atol=2e-3)
+    np.testing.assert_allclose(fit.sds, sm_sds, rtol=2e-3)
+    np.testing.assert_allclose(fit.transition, sm_trans, atol=2e-3)
+    assert res.llf - 1e-6 <= fit.log_likelihood < res.llf + 1.0
 
 
 def test_hmm_log_likelihood_beats_one_gaussian():
