@@ -23,6 +23,7 @@ from .glt_multi import (
     validate_correlation,
 )
 from .jump_adjustment import (
+    cj_jump_adjusted_depths,
     effective_jump_rate,
     jump_adjusted_depths,
     jump_adjusted_surface,
@@ -67,6 +68,7 @@ __all__ = [
     "jump_risk_premium",
     "jump_adjusted_depths",
     "jump_adjusted_surface",
+    "cj_jump_adjusted_depths",
     "returns_from_prices",
     "realized_variance",
     "bipower_variation",

@@ -27,6 +27,10 @@ linearisation exists and the equation is integrated on the inventory grid by
 multi-asset case).  With ``phi = alpha = mu = 0`` and no inventory bounds ``h`` does not depend on
 ``q`` and ``delta^± = 1/kappa^±`` exactly; with bounds this holds far from them.
 
+Jumps in the mid enter this risk-neutral objective only through their mean, as the drift
+``mu + lambda E[J]``: :func:`quantforge.models.jump_adjustment.cj_jump_adjusted_depths` (the jump risk
+premium of that module is a property of GLFT's CARA utility, which this model does not have).
+
 Time is in the unit of the rates ``lambda^±`` (per unit time); depths in price units.
 
 References

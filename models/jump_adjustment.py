@@ -1,5 +1,14 @@
-"""Jump-adjusted GLFT quotes: the mid price also jumps (Kou double-exponential jumps, possibly
-clustered and regime-dependent), and the inventory-risk term of the HJB equation prices the jumps.
+"""Jump-adjusted quotes: the mid price also jumps (Kou double-exponential jumps, possibly clustered and
+regime-dependent), on a GLFT base (CARA utility) and on a Cartea–Jaimungal base (risk neutral).
+
+Which base, and why.  The jump risk premium below exists only for a market maker whose objective is a
+utility: it is the CARA certainty equivalent of a jump, so :func:`jump_adjusted_depths` builds on GLFT
+(2013) with ``xi = gamma``.  The Cartea–Jaimungal market maker of :mod:`quantforge.models.cartea_jaimungal`
+maximises expected wealth less its penalties ``phi q^2`` and ``alpha q^2``: a jump changes its value
+``x + q S + h`` by ``q J``, whose expectation adds ``lambda E[J] q`` per unit time to the running term of
+CJP eq. (10.11) and nothing else, so on that base the jumps act exactly as the drift
+``mu + lambda E[J]`` (the asymmetric adjustment, with the clustering and regime adjustments acting on
+``lambda``) and carry no premium; :func:`cj_jump_adjusted_depths` solves it.
 
 Mid ``dS = mu dt + sigma dW + J dN`` with jumps ``J = +Exp(eta_up)`` with probability ``p_up`` and
 ``-Exp(eta_down)`` otherwise (price units; Kou 2002), at rate ``lambda``.  For the CARA market maker of
@@ -26,6 +35,7 @@ switching inside the HJB), which is exact when regimes last longer than the hori
 References
 ----------
 O. Guéant, C.-A. Lehalle, J. Fernandez-Tapia (2013), Math. Financ. Econ. 7:477–507.
+Á. Cartea, S. Jaimungal, J. Penalva (2015), "Algorithmic and High-Frequency Trading", CUP, §10.2.
 S. G. Kou (2002), "A jump-diffusion model for option pricing", Management Science 48(8):1086–1101.
 A. G. Hawkes (1971), "Spectra of some self-exciting and mutually exciting point processes", Biometrika 58(1).
 """
@@ -36,10 +46,18 @@ import numpy as np
 
 from ..errors import InvalidParameters, check_finite, check_in_range, check_int, check_nonnegative, check_positive
 from ..kernels.hjb import log_v_gaps, solve_linear_hjb
+from .cartea_jaimungal import cj_exact_depths
 from .glft import glft_intensity_constants
 from .surface import QuoteSurface
 
-__all__ = ["kou_moments", "effective_jump_rate", "jump_risk_premium", "jump_adjusted_depths", "jump_adjusted_surface"]
+__all__ = [
+    "kou_moments",
+    "effective_jump_rate",
+    "jump_risk_premium",
+    "jump_adjusted_depths",
+    "jump_adjusted_surface",
+    "cj_jump_adjusted_depths",
+]
 
 
 def kou_moments(p_up: float, eta_up: float, eta_down: float) -> tuple[float, float]:
@@ -147,4 +165,58 @@ def jump_adjusted_surface(time_to_horizon_s, q_max: int, **params) -> QuoteSurfa
         inventory_lots=np.arange(-q_max, q_max + 1, dtype=np.int64),
         bid_depth=bid,
         ask_depth=ask,
+    )
+
+
+def cj_jump_adjusted_depths(
+    time_to_horizon,
+    *,
+    q_min: int,
+    q_max: int,
+    kappa_plus: float,
+    kappa_minus: float,
+    lambda_plus: float,
+    lambda_minus: float,
+    phi: float,
+    alpha: float,
+    jump_rate: float,
+    p_up: float,
+    eta_up: float,
+    eta_down: float,
+    mu: float = 0.0,
+    branching_ratio: float = 0.0,
+    regime_multipliers=(1.0,),
+    backend: str | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cartea–Jaimungal depths with Kou jumps in the mid: the drift ``mu + lambda_r E[J]`` per regime
+    ``r`` (module docstring), ``lambda_r`` from :func:`effective_jump_rate`; one batched solve.
+
+    Returns
+    -------
+    bid_depth, ask_depth : float64 arrays (n_regimes, n_t, q_max - q_min + 1)
+        As :func:`quantforge.models.cartea_jaimungal.cj_exact_depths`.
+
+    Raises
+    ------
+    InvalidParameters
+        Bad jump or market-making parameters.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> bid, ask = cj_jump_adjusted_depths(np.array([1.0]), q_min=-5, q_max=5, kappa_plus=15.0, kappa_minus=15.0,
+    ...     lambda_plus=2.0, lambda_minus=2.0, phi=0.01, alpha=0.05, jump_rate=2.0, p_up=0.8, eta_up=4.0, eta_down=4.0)
+    >>> bool(bid[0, 0, 5] < ask[0, 0, 5])   # upward jumps on average: lean to buying at q = 0
+    True
+    """
+    m1, _ = kou_moments(p_up, eta_up, eta_down)
+    drift = check_finite("mu", mu)
+    mults = np.atleast_1d(np.asarray(regime_multipliers, dtype=np.float64))
+    if mults.ndim != 1 or mults.size < 1:
+        raise InvalidParameters(f"regime_multipliers must be a non-empty 1-D sequence, got {regime_multipliers!r}")
+    rates = np.array([effective_jump_rate(jump_rate, branching_ratio=branching_ratio, regime_multiplier=float(m)) for m in mults])
+    n = rates.size
+    return cj_exact_depths(
+        time_to_horizon, q_min=q_min, q_max=q_max, kappa_plus=np.full(n, kappa_plus), kappa_minus=kappa_minus,
+        lambda_plus=lambda_plus, lambda_minus=lambda_minus, phi=phi, alpha=alpha, mu=drift + rates * m1, backend=backend,
     )

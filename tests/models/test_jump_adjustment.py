@@ -1,12 +1,14 @@
 """models/jump_adjustment.py: reduction to GLFT without jumps, the diffusion limit of small jumps,
-signs and monotonicity of each adjustment, and validation."""
+signs and monotonicity of each adjustment on both bases (GLFT and Cartea–Jaimungal), and validation."""
 
 import numpy as np
 import pytest
 
 from quantforge.errors import InvalidParameters
+from quantforge.models.cartea_jaimungal import cj_exact_depths
 from quantforge.models.glft import glft_exact_depths
 from quantforge.models.jump_adjustment import (
+    cj_jump_adjusted_depths,
     effective_jump_rate,
     jump_adjusted_depths,
     jump_adjusted_surface,
@@ -66,6 +68,33 @@ def test_premium_dominates_first_order_term_and_moments():
     prem = jump_risk_premium(q, gamma=0.2, jump_rate=2.0, p_up=0.3, eta_up=5.0, eta_down=7.0)
     assert np.all(prem >= -2.0 * m1 * q - 1e-15)
     assert effective_jump_rate(2.0, branching_ratio=0.75, regime_multiplier=0.5) == pytest.approx(4.0)
+
+
+CJ = dict(q_min=-8, q_max=8, kappa_plus=15.0, kappa_minus=15.0, lambda_plus=2.0, lambda_minus=2.0, phi=0.01, alpha=0.05)
+
+
+def test_cj_base_prices_jumps_by_their_mean_only():
+    # Risk neutral: mean-zero jumps (p = 1/2, eta_up = eta_down) leave the CJ quotes unchanged,
+    # however frequent; the GLFT base widens them (the CARA premium).
+    taus = np.array([0.5, 1.0])
+    b0, a0 = cj_exact_depths(taus, **CJ)
+    b, a = cj_jump_adjusted_depths(taus, **CJ, **(JUMPS | {"jump_rate": 8.0}))
+    np.testing.assert_allclose(b[0], b0, rtol=1e-13)
+    np.testing.assert_allclose(a[0], a0, rtol=1e-13)
+
+
+def test_cj_base_skew_has_the_sign_of_the_mean_jump_and_grows_with_rate_clustering_and_regime():
+    def skew(**kw):  # ask - bid at q = 0: > 0 leans to buying
+        b, a = cj_jump_adjusted_depths(np.array([1.0]), **CJ, **(JUMPS | {"p_up": 0.8} | kw))
+        return a[:, 0, 8] - b[:, 0, 8]
+
+    assert skew(jump_rate=0.0)[0] == pytest.approx(0.0, abs=1e-12)
+    assert 0 < skew(jump_rate=1.0)[0] < skew(jump_rate=4.0)[0]
+    assert skew(branching_ratio=0.0)[0] < skew(branching_ratio=0.5)[0]
+    two = skew(regime_multipliers=(1.0, 3.0))
+    assert two.shape == (2,) and 0 < two[0] < two[1]
+    assert skew(p_up=0.2)[0] < 0  # downward jumps on average: lean to selling
+    np.testing.assert_allclose(skew(branching_ratio=0.5), skew(regime_multipliers=(2.0,)), rtol=1e-12)
 
 
 def test_surface_with_regime_axis():
