@@ -93,7 +93,19 @@ def _resolve_xi(xi, gamma):
 
 
 def glft_intensity_constants(gamma, k, *, xi=None, delta=1.0) -> tuple[np.ndarray, np.ndarray]:
-    """``(c_xi, C_xi)`` of (1)–(2): the myopic depth and the Hamiltonian constant (``xi=None``: gamma)."""
+    """``(c_xi, C_xi)`` of (1)–(2): the myopic depth and the Hamiltonian constant (``xi=None``: gamma).
+
+    Raises
+    ------
+    InvalidParameters
+        Non-positive ``gamma``, ``k`` or ``delta``, negative ``xi``, arrays of different lengths.
+
+    Examples
+    --------
+    >>> c, big_c = glft_intensity_constants(0.1, 1.5, xi=0.0)   # risk-neutral limit: 1/k and e^-1
+    >>> round(float(c[0]), 6), round(float(big_c[0]), 6)
+    (0.666667, 0.367879)
+    """
     p, _ = _params({"gamma": gamma, "k": k, "delta": delta}, {}, {"xi": _resolve_xi(xi, gamma)})
     x = p["xi"] * p["delta"]
     k_ = p["k"]
@@ -112,6 +124,17 @@ def glft_half_spread_skew(gamma, sigma, A, k, *, xi=None, delta=1.0, adverse_sel
         ``(delta_b + delta_a) / 2`` in price units, independent of the inventory.
     skew : array (n_sets,)
         ``omega``: how much each depth moves per unit of inventory (price per share).
+
+    Raises
+    ------
+    InvalidParameters
+        Non-positive or non-finite parameters, arrays of different lengths.
+
+    Examples
+    --------
+    >>> half, omega = glft_half_spread_skew(0.1, 2.0, 140.0, 1.5)   # the Avellaneda–Stoikov market
+    >>> bool(half[0] > 0 and omega[0] > 0)
+    True
     """
     p, _ = _params(
         {"gamma": gamma, "sigma": sigma, "A": A, "k": k, "delta": delta},
@@ -268,6 +291,18 @@ def glft_surfaces(
 
     The surfaces' inventory axis is in lots (``-q_max..q_max``), the time axis is ``time_to_horizon_s``
     and depths are in price units.
+
+    Raises
+    ------
+    InvalidParameters, NumericalInstability
+        As :func:`glft_exact_depths`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> surfs = glft_surfaces(np.linspace(0.0, 1.0, 11), 5, [0.05, 0.1], 2.0, 140.0, 1.5)
+    >>> [s.params["gamma"] for s in surfs], surfs[0].bid_depth.shape
+    ([0.05, 0.1], (11, 11))
     """
     bid, ask = glft_exact_depths(
         time_to_horizon_s, q_max, gamma, sigma, A, k, mu=mu, xi=xi, delta=delta,
