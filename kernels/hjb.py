@@ -177,7 +177,10 @@ def solve_linear_hjb(
     -------
     log_v : float64 array (n_sets, n_t, n)
         ``ln v_q(taus[j])``; ``-inf`` only where ``v_q`` is below the double range relative to the
-        largest component.
+        largest component (about ``1e-308`` on numpy, ``2^-1000 ~ 1e-301`` on numba, see
+        :mod:`quantforge.kernels.hjb_numba`).  The differences along the inventory axis (the quotes)
+        are accurate to rounding; ``ln v`` itself carries the accumulated rounding of its scale,
+        about the unit roundoff times ``sum_j c (taus[j] - taus[j-1])``.
 
     Raises
     ------
