@@ -57,7 +57,6 @@ _FAST = dict(cache=True, fastmath=True, error_model="numpy")
 _PLAIN = dict(cache=True, error_model="numpy")
 
 
-@njit(**_PLAIN)
 def propagator_plan(theta, n):
     """``(a, K)`` such that ``T_K(N s / 2^a)^(2^a)``, with ``T_K`` the Taylor polynomial of degree
     ``K``, equals ``exp(N s)`` entry by entry to a relative error below ``2^-60``, however small the
@@ -95,6 +94,9 @@ def propagator_plan(theta, n):
             if lb + (k + 1) * lr - math.lgamma(k + 2.0) < log_tol:
                 return a, k
         a += 1
+
+
+_plan = njit(**_PLAIN)(propagator_plan)  # the same rule compiled for the kernels; the numpy reference calls the plain one
 
 
 @njit(**_FAST)
@@ -214,7 +216,7 @@ def _taylor(ndiag, lo, up, h, n_terms, n, s, t):
 @njit(**_PLAIN)
 def _propagator(ndiag, lo, up, norm, step, n, out, w1, w2):
     """``exp(N step) = e^f F`` with ``F`` (into ``out``) rescaled (:func:`_rescale`); returns ``f``."""
-    n_sq, n_terms = propagator_plan(norm * step, n)
+    n_sq, n_terms = _plan(norm * step, n)
     out[:, :] = _taylor(ndiag, lo, up, step / 2.0**n_sq, n_terms, n, w1, w2)
     f = _rescale(out, 0, out.shape[0], n, 0)
     for _ in range(n_sq):
