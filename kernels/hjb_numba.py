@@ -3,12 +3,12 @@ scheme, arranged so that most of the work is matrix-matrix products.
 
 On a run of ``L`` equal steps ``s`` the states are ``v_r = P^r v_0`` with ``P = exp(N s)`` (up to the
 scalar ``e^{-cs}``, see :mod:`quantforge.kernels.hjb`).  Stepping costs ``L`` matrix-vector products,
-which stream ``P`` from cache once each.  Here the powers ``P, P^2, P^4, ..., P^(2^S)`` are formed by
-squaring, the states at multiples of ``2^S`` by a chain of ``L / 2^S`` matrix-vector products, and then,
-level by level (``l = S-1, ..., 0``), every state at an odd multiple of ``2^l`` is ``P^(2^l)`` times an
-already known state ``2^l`` steps earlier: one blocked matrix-matrix product per level over all those
-states at once.  The flop count is that of stepping plus ``S`` squarings, but it runs at the speed of
-a register-blocked matrix product.
+which stream ``P`` from cache once each.  Here the powers ``P, P^2, P^4, ..., P^(2^J)`` (``J = 3``) are
+formed by squaring, the states at multiples of ``2^J`` by a chain of ``L / 2^J`` matrix-vector products,
+and then, level by level (``l = J-1, ..., 0``), every state at an odd multiple of ``2^l`` is ``P^(2^l)``
+times an already known state ``2^l`` steps earlier: one blocked matrix-matrix product per level over
+all those states at once.  The flop count is that of stepping plus ``J`` squarings, but it runs at the
+speed of a register-blocked matrix product.
 
 Every product has non-negative operands, so each entry is a sum of non-negative terms whose relative
 rounding error is bounded by the number of terms times the unit roundoff, whatever the order of
