@@ -74,6 +74,7 @@ def add_ratios(results: list[dict]) -> list[dict]:
     """Set ``ratio_vs[other_impl]`` on every row: how many times better this row is than the other.
 
     For rates (unit ending in ``/s``) that is ``mine / theirs``; for times it is ``theirs / mine``.
+    A row whose ``median`` is ``None`` was not run (its note says why) and takes part in no ratio.
     """
     by_bench: dict[str, list[dict]] = {}
     for r in results:
@@ -84,9 +85,13 @@ def add_ratios(results: list[dict]) -> list[dict]:
             r["ratio_vs"] = {
                 o["impl"]: (r["median"] / o["median"] if higher else o["median"] / r["median"])
                 for o in rows
-                if o is not r and o["median"] > 0 and r["median"] > 0
+                if o is not r and _measured(o) and _measured(r)
             }
     return results
+
+
+def _measured(row: dict) -> bool:
+    return row["median"] is not None and row["median"] > 0
 
 
 def markdown_table(suite: str, payload: dict) -> str:
@@ -104,7 +109,8 @@ def markdown_table(suite: str, payload: dict) -> str:
     ]
     for r in payload["results"]:
         ratios = ", ".join(f"{k}: {v:.2f}×" for k, v in r.get("ratio_vs", {}).items())
-        lines.append(f"| {r['benchmark']} | {r['impl']} | {r['median']:.4g} | {r['unit']} | {ratios} |")
+        median = "not run" if r["median"] is None else f"{r['median']:.4g}"
+        lines.append(f"| {r['benchmark']} | {r['impl']} | {median} | {r['unit']} | {ratios} |")
     notes = [r["note"] for r in payload["results"] if r.get("note")]
     if notes:
         lines += ["", *(f"- {n}" for n in dict.fromkeys(notes))]
@@ -116,6 +122,7 @@ def write_suite(suite: str, results: list[dict], out: str | Path) -> dict:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     payload = {"suite": suite, "machine": machine_info(), "results": add_ratios(results)}
-    (out / f"{suite}.json").write_text(json.dumps(payload, indent=2) + "\n")
+    # strict JSON: a NaN or infinite figure is a bug in the suite, not something to write down
+    (out / f"{suite}.json").write_text(json.dumps(payload, indent=2, allow_nan=False) + "\n")
     (out / f"{suite}.md").write_text(markdown_table(suite, payload))
     return payload

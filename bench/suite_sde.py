@@ -205,7 +205,7 @@ def gpu_rows(n_paths: int, repeat: int) -> list[dict]:
     benches = {p: f"GBM call, Euler, {n_paths} paths x {STEPS} steps, {p}, GPU" for p in ("float32", "float64")}
     impls = ("quantforge-cupy", "quantforge-cupy-philox-only")
     if "cupy" not in available_backends():
-        return [{"benchmark": benches[p], "impl": i, "median": math.nan, "unit": "path-steps/s",
+        return [{"benchmark": benches[p], "impl": i, "median": None, "unit": "path-steps/s",
                  "note": "not run: no GPU (no CUDA device answered on this machine); the GPU kernels are numba.cuda, "
                          "and no cupy RawKernel version exists to compare them with"} for p in benches for i in impls]
     import cupy

@@ -12,6 +12,22 @@ fences, so these loads and stores are LLVM ``load atomic``/``store atomic`` inst
 through ``numba.core.extending.intrinsic`` (``engine/atomics.py``); batches are published with one
 store, which is where the throughput comes from.
 
+Single records at low latency: :func:`ring_send` / :func:`ring_receive`.  A push through the slots
+costs the consumer two dependent cache-line transfers (``head``, then the slot), which sets the round
+trip between two cores.  A ring of records of at most 56 bytes therefore also has a *mailbox*: one
+cache line of the producer's block holding a stamp word and one record.  ``ring_send`` writes the
+slot, then the mailbox as a one-record seqlock (stamp 0, a release fence, the record, stamp
+``n + 1`` for record ``n``), then ``head``; every other push publishes ``head`` and then stamps
+``-head`` ("up to ``head``, in the slots").  ``ring_receive`` at ``tail`` reads only the stamp while
+nothing is new: ``tail + 1`` means the mailbox holds the record wanted, which it copies, then issues
+an acquire fence and takes the copy only if the stamp is unchanged; a stamp that names nothing past
+``tail`` means an empty ring (the producer stamps right after it publishes, so a push is seen at
+most a few instructions late); anything else (0 while a send writes the mailbox, a later record)
+sends it to the slot as :func:`ring_try_pop`.  Waiting on one line that also carries the data is
+what brings the round trip near the machine's one-line ping-pong.  Because the mailbox stamp is
+published before ``head``, the consumer's ``tail`` may run one ahead of the ``head`` it sees; every
+consumer function treats that as an empty ring.
+
 A consumer may also read the records in place: :func:`ring_claim` returns the tail and the number of
 records readable from slot ``tail & mask`` on, and :func:`ring_release` hands them back once used
 (the event loop's ``run_loop_ring`` works so, copying nothing); :meth:`SpscRing.recv_into` copies
@@ -36,17 +52,21 @@ import numba
 import numpy as np
 
 from ..errors import ExecutionError, InvalidParameters, QuantForgeError, check_int
-from .atomics import load_acquire, store_release
+from .atomics import fence_acquire, fence_release, load_acquire, store_release
 from .shm import SharedBlock
 
 __all__ = ["SpscRing", "RingTimeout", "RingProtocolError", "SEQ_RECORD", "ring_try_push", "ring_try_pop",
+           "ring_send", "ring_receive", "ring_send_sequence", "ring_receive_sequence",
            "ring_push_batch", "ring_pop_batch", "ring_claim", "ring_release", "ring_mask", "ring_produce_sequence",
            "ring_consume_sequence", "ring_ping", "ring_echo", "produce_sequence", "consume_sequence", "echo", "ping"]
 
 _MAGIC = 0x51465F52494E4731  # "QF_RING1"
 # int64 word indices in the header: meta line, producer block, consumer block.
-_M_MAGIC, _M_CAP, _M_ITEM, _M_WRITER_DONE = 0, 1, 2, 3
+_M_MAGIC, _M_CAP, _M_ITEM, _M_WRITER_DONE, _M_MAILBOX = 0, 1, 2, 3, 4
 _HEAD, _P_TAIL = 16, 17
+_STAMP = 24  # the mailbox: the stamp word and the record (bytes 200..255), the producer block's second line
+_MAILBOX_OFFSET = (_STAMP + 1) * 8
+_MAILBOX_BYTES = 56
 _TAIL, _C_HEAD = 32, 33
 _HDR_WORDS = 48
 _HDR_BYTES = _HDR_WORDS * 8  # 384, a multiple of 128, so records start 128-byte aligned
@@ -68,6 +88,15 @@ _jit = numba.njit(cache=True, nogil=True, boundscheck=False)
 _leaf = numba.njit(cache=True, nogil=True, boundscheck=False, inline="always")
 
 
+@_leaf
+def _publish(hdr, head):
+    """Release ``head`` and, on a ring with a mailbox, stamp ``-head``: records up to ``head`` are in
+    their slots and the mailbox holds none of them."""
+    store_release(hdr, _HEAD, head)
+    if hdr[_M_MAILBOX]:
+        store_release(hdr, _STAMP, -head)
+
+
 @_jit
 def ring_try_push(hdr, data, src, i):
     """Copy ``src[i]`` into the ring if there is room; returns True if pushed."""
@@ -78,7 +107,7 @@ def ring_try_push(hdr, data, src, i):
         if head - hdr[_P_TAIL] >= cap:
             return False
     data[head & (cap - 1)] = src[i]
-    store_release(hdr, _HEAD, head + 1)
+    _publish(hdr, head + 1)
     return True
 
 
@@ -93,6 +122,43 @@ def ring_try_pop(hdr, data, dst, i):
     dst[i] = data[tail & (hdr[_M_CAP] - 1)]
     store_release(hdr, _TAIL, tail + 1)
     return True
+
+
+@_jit
+def ring_send(hdr, data, mailbox, src, i):
+    """:func:`ring_try_push` of ``src[i]`` that also posts it in the mailbox (when the record fits)
+    for a one-line :func:`ring_receive`; returns True if pushed."""
+    cap = hdr[_M_CAP]
+    head = hdr[_HEAD]
+    if head - hdr[_P_TAIL] >= cap:
+        hdr[_P_TAIL] = load_acquire(hdr, _TAIL)
+        if head - hdr[_P_TAIL] >= cap:
+            return False
+    data[head & (cap - 1)] = src[i]
+    if hdr[_M_MAILBOX]:
+        store_release(hdr, _STAMP, 0)
+        fence_release()  # the cleared stamp is visible before any byte of the new record
+        mailbox[0] = src[i]
+        store_release(hdr, _STAMP, head + 1)
+    store_release(hdr, _HEAD, head + 1)
+    return True
+
+
+@_jit
+def ring_receive(hdr, data, mailbox, dst, i):
+    """Copy the oldest record into ``dst[i]``, from the mailbox when it holds that record and was not
+    overwritten during the copy, else from its slot; returns True if one was received."""
+    tail = hdr[_TAIL]
+    stamp = load_acquire(hdr, _STAMP)
+    if stamp == tail + 1:
+        dst[i] = mailbox[0]
+        fence_acquire()  # the copy is complete before the stamp is read again
+        if load_acquire(hdr, _STAMP) == tail + 1:
+            store_release(hdr, _TAIL, tail + 1)
+            return True
+    elif 0 < stamp <= tail or -tail <= stamp < 0:
+        return False  # the last publication holds nothing past tail: no need to look at head
+    return ring_try_pop(hdr, data, dst, i)
 
 
 @_jit
@@ -126,7 +192,7 @@ def ring_push_batch(hdr, data, src, start, spin_limit):
         k = min(free, n - i)
         for j in range(k):
             data[(head + j) & mask] = src[i + j]
-        store_release(hdr, _HEAD, head + k)
+        _publish(hdr, head + k)
         i += k
         spins = 0
     return i
@@ -193,7 +259,7 @@ def ring_produce_sequence(hdr, data, start, stop, spin_limit):
             r = data[(head + j) & mask]
             r.seq = s + j
             r.check = (s + j) * _K
-        store_release(hdr, _HEAD, head + k)
+        _publish(hdr, head + k)
         s += k
         spins = 0
     return s
@@ -210,7 +276,7 @@ def ring_consume_sequence(hdr, data, expected, stop, spin_limit, errors):
     while s < stop:
         tail = hdr[_TAIL]
         avail = load_acquire(hdr, _HEAD) - tail
-        if avail == 0:
+        if avail <= 0:
             spins += 1
             if spins >= spin_limit:
                 break
@@ -229,24 +295,70 @@ def ring_consume_sequence(hdr, data, expected, stop, spin_limit, errors):
 
 
 @_jit
-def ring_ping(hdr_out, data_out, hdr_in, data_in, n, spin_limit, buf, state):
+def ring_send_sequence(hdr, data, mailbox, start, stop, spin_limit, buf):
+    """:func:`ring_produce_sequence` one record at a time through :func:`ring_send` (``buf``: one
+    ``SEQ_RECORD``).  Returns the next ``seq`` to send."""
+    s = start
+    spins = 0
+    while s < stop:
+        buf[0].seq = s
+        buf[0].check = s * _K
+        if ring_send(hdr, data, mailbox, buf, 0):
+            s += 1
+            spins = 0
+        else:
+            spins += 1
+            if spins >= spin_limit:
+                break
+    return s
+
+
+@_jit
+def ring_receive_sequence(hdr, data, mailbox, expected, stop, spin_limit, errors, buf):
+    """:func:`ring_consume_sequence` one record at a time through :func:`ring_receive`; ``errors[2]``
+    counts the records taken from the mailbox.  Returns the next expected ``seq``."""
+    s = expected
+    spins = 0
+    while s < stop:
+        stamp_before = hdr[_STAMP]
+        if not ring_receive(hdr, data, mailbox, buf, 0):
+            spins += 1
+            if spins >= spin_limit:
+                break
+            continue
+        spins = 0
+        if stamp_before == s + 1:
+            errors[2] += 1
+        r = buf[0]
+        if r.seq != s:
+            errors[0] += 1
+            s = r.seq
+        if r.check != r.seq * _K:
+            errors[1] += 1
+        s += 1
+    return s
+
+
+@_jit
+def ring_ping(hdr_out, data_out, mbox_out, hdr_in, data_in, mbox_in, n, spin_limit, buf, state):
     """Send one-record pings and wait for each echo until ``state[0]`` (pings completed) reaches ``n``;
     ``state[1]`` is 1 while a ping is out, so a call that gives up after ``spin_limit`` polls can be
-    resumed.  Returns ``state[0]``, or ``-1`` if an echo came back with the wrong sequence number."""
+    resumed.  Returns ``state[0]``, or ``-1`` if an echo came back with the wrong sequence number or
+    a corrupted check word."""
     while state[0] < n:
         i = state[0]
         if state[1] == 0:
             buf[0].seq = i
             buf[0].check = i * _K
-            if not ring_try_push(hdr_out, data_out, buf, 0):
+            if not ring_send(hdr_out, data_out, mbox_out, buf, 0):
                 return i
             state[1] = 1
         spins = 0
-        while not ring_try_pop(hdr_in, data_in, buf, 1):
+        while not ring_receive(hdr_in, data_in, mbox_in, buf, 1):
             spins += 1
             if spins >= spin_limit:
                 return i
-        if buf[1].seq != i:
+        if buf[1].seq != i or buf[1].check != i * _K:
             return -1
         state[1] = 0
         state[0] = i + 1
@@ -254,16 +366,16 @@ def ring_ping(hdr_out, data_out, hdr_in, data_in, n, spin_limit, buf, state):
 
 
 @_jit
-def ring_echo(hdr_in, data_in, hdr_out, data_out, n, spin_limit, buf):
+def ring_echo(hdr_in, data_in, mbox_in, hdr_out, data_out, mbox_out, n, spin_limit, buf):
     """Send back every record received, ``n`` times.  Returns echoes done."""
     for i in range(n):
         spins = 0
-        while not ring_try_pop(hdr_in, data_in, buf, 0):
+        while not ring_receive(hdr_in, data_in, mbox_in, buf, 0):
             spins += 1
             if spins >= spin_limit:
                 return i
         spins = 0
-        while not ring_try_push(hdr_out, data_out, buf, 0):
+        while not ring_send(hdr_out, data_out, mbox_out, buf, 0):
             spins += 1
             if spins >= spin_limit:
                 return i
@@ -273,8 +385,10 @@ def ring_echo(hdr_in, data_in, hdr_out, data_out, n, spin_limit, buf):
 class SpscRing:
     """A ring in a named shared-memory block; :meth:`create` in one process, :meth:`attach` in the other.
 
-    ``hdr`` (int64 header) and ``data`` (record array) are what compiled code takes.  Only one process
-    may push and one may pop.  ``hugepages`` says whether the kernel accepted the transparent
+    ``hdr`` (int64 header), ``data`` (record array) and ``mailbox`` (one record, for
+    :func:`ring_send` / :func:`ring_receive`) are what compiled code takes.  Only one process may push
+    and one may pop.  Records of more than 56 bytes, or of a size that is not a multiple of 8, have no
+    mailbox in shared memory (``mailbox`` is then a private record that is never read).  ``hugepages`` says whether the kernel accepted the transparent
     huge-page hint for the ring's memory (``affinity.hugepage_hint``; False where it is unavailable
     or refused, and in a process that attached rather than created the ring).
     """
@@ -288,6 +402,10 @@ class SpscRing:
             raise InvalidParameters(f"shared memory {shm.name!r} is not a ring of {self.dtype} records")
         self.capacity = int(self.hdr[_M_CAP])
         self.data = np.ndarray((self.capacity,), self.dtype, buffer=shm.buf, offset=_HDR_BYTES)
+        if self.hdr[_M_MAILBOX]:
+            self.mailbox = np.ndarray((1,), self.dtype, buffer=shm.buf, offset=_MAILBOX_OFFSET)
+        else:
+            self.mailbox = np.zeros(1, self.dtype)
 
     @property
     def name(self) -> str:
@@ -304,6 +422,7 @@ class SpscRing:
         hdr = np.ndarray((_HDR_WORDS,), np.int64, buffer=shm.buf)
         hdr[:] = 0
         hdr[_M_CAP], hdr[_M_ITEM], hdr[_M_MAGIC] = capacity, dtype.itemsize, _MAGIC
+        hdr[_M_MAILBOX] = dtype.itemsize <= _MAILBOX_BYTES and dtype.itemsize % 8 == 0
         from .affinity import hugepage_hint
 
         ring = cls(shm, dtype)
@@ -316,7 +435,7 @@ class SpscRing:
         return cls(SharedBlock(name), dtype)
 
     def __len__(self) -> int:
-        return int(self.hdr[_HEAD] - self.hdr[_TAIL])
+        return max(0, int(self.hdr[_HEAD] - self.hdr[_TAIL]))  # tail may run one ahead (module docstring)
 
     def mark_writer_done(self) -> None:
         """Tell the consumer that no more records will come."""
@@ -370,7 +489,7 @@ class SpscRing:
 
     def close(self) -> None:
         """Release this process's mapping (and the block itself if this process created it)."""
-        self.hdr = self.data = None
+        self.hdr = self.data = self.mailbox = None
         self._shm.close()
 
 
@@ -391,31 +510,48 @@ def _wait(progress_fn, total, timeout_s, peer_alive, what):
     return done
 
 
-def produce_sequence(name: str, n: int, timeout_s: float = 30.0) -> None:
-    """Peer-process driver: attach to ring ``name`` (of ``SEQ_RECORD``) and write ``seq = 0..n-1``."""
+def produce_sequence(name: str, n: int, timeout_s: float = 30.0, one_by_one: bool = False) -> None:
+    """Peer-process driver: attach to ring ``name`` (of ``SEQ_RECORD``) and write ``seq = 0..n-1``, in
+    batches or, with ``one_by_one``, through :func:`ring_send`."""
     ring = SpscRing.attach(name, SEQ_RECORD)
+    buf = np.zeros(1, SEQ_RECORD)
     try:
-        _wait(lambda s: ring_produce_sequence(ring.hdr, ring.data, s, n, 1 << 16), n, timeout_s, None, f"producer {name}")
+        if one_by_one:
+            step = lambda s: ring_send_sequence(ring.hdr, ring.data, ring.mailbox, s, n, 1 << 16, buf)  # noqa: E731
+        else:
+            step = lambda s: ring_produce_sequence(ring.hdr, ring.data, s, n, 1 << 16)  # noqa: E731
+        _wait(step, n, timeout_s, None, f"producer {name}")
         ring.mark_writer_done()
     finally:
         ring.close()
 
 
-def consume_sequence(ring: SpscRing, n: int, timeout_s: float = 30.0, peer_alive=None) -> np.ndarray:
-    """Read ``n`` ``SEQ_RECORD`` s checking order and content; returns ``[misordered, corrupted]``."""
-    errors = np.zeros(2, np.int64)
-    _wait(lambda s: ring_consume_sequence(ring.hdr, ring.data, s, n, 1 << 16, errors), n, timeout_s, peer_alive,
-          f"consumer {ring.name}")
+def consume_sequence(ring: SpscRing, n: int, timeout_s: float = 30.0, peer_alive=None,
+                     one_by_one: bool = False) -> np.ndarray:
+    """Read ``n`` ``SEQ_RECORD`` s checking order and content, in batches or, with ``one_by_one``,
+    through :func:`ring_receive`; returns ``[misordered, corrupted, taken from the mailbox]``."""
+    errors = np.zeros(3, np.int64)
+    buf = np.zeros(1, SEQ_RECORD)
+    if one_by_one:
+        step = lambda s: ring_receive_sequence(ring.hdr, ring.data, ring.mailbox, s, n, 1 << 16, errors, buf)  # noqa: E731
+    else:
+        step = lambda s: ring_consume_sequence(ring.hdr, ring.data, s, n, 1 << 16, errors)  # noqa: E731
+    _wait(step, n, timeout_s, peer_alive, f"consumer {ring.name}")
     return errors
 
 
-def echo(name_in: str, name_out: str, n: int, timeout_s: float = 30.0) -> None:
-    """Peer-process driver: send back each of ``n`` records from ring ``name_in`` on ``name_out``."""
+def echo(name_in: str, name_out: str, n: int, timeout_s: float = 30.0, cpu: int | None = None) -> None:
+    """Peer-process driver: send back each of ``n`` records from ring ``name_in`` on ``name_out``,
+    pinned to ``cpu`` if one is given (``affinity.pin``)."""
+    if cpu is not None:
+        from .affinity import pin
+
+        pin(cpu)
     r_in, r_out = SpscRing.attach(name_in, SEQ_RECORD), SpscRing.attach(name_out, SEQ_RECORD)
     buf = np.zeros(1, SEQ_RECORD)
     try:
-        _wait(lambda d: d + ring_echo(r_in.hdr, r_in.data, r_out.hdr, r_out.data, n - d, 1 << 20, buf), n, timeout_s,
-              None, f"echo {name_in}->{name_out}")
+        _wait(lambda d: d + ring_echo(r_in.hdr, r_in.data, r_in.mailbox, r_out.hdr, r_out.data, r_out.mailbox, n - d,
+                                      1 << 20, buf), n, timeout_s, None, f"echo {name_in}->{name_out}")
     finally:
         r_in.close()
         r_out.close()
@@ -428,10 +564,12 @@ def ping(ring_out: SpscRing, ring_in: SpscRing, n: int, timeout_s: float = 30.0,
 
     def step(target):
         def go(done):
-            k = ring_ping(ring_out.hdr, ring_out.data, ring_in.hdr, ring_in.data, target, 1 << 20, buf, state)
+            k = ring_ping(ring_out.hdr, ring_out.data, ring_out.mailbox, ring_in.hdr, ring_in.data, ring_in.mailbox,
+                          target, 1 << 20, buf, state)
             if k < 0:
-                raise RingProtocolError(f"ping: the echo of ping {int(state[0])} came back with sequence number "
-                                        f"{int(buf[1]['seq'])}: the peer is not echoing in order")
+                raise RingProtocolError(f"ping: the echo of ping {int(state[0])} came back as sequence number "
+                                        f"{int(buf[1]['seq'])} with check word {int(buf[1]['check'])}: the peer is "
+                                        "not echoing in order, or the record was corrupted")
             return k
 
         return _wait(go, target, timeout_s, peer_alive, "ping")
