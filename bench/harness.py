@@ -10,6 +10,7 @@ peer.  :func:`add_ratios` fills ``ratio_vs`` for every row of a benchmark agains
 from __future__ import annotations
 
 import json
+import os
 import platform
 import statistics
 import time
@@ -18,7 +19,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Callable
 
-__all__ = ["median_time", "machine_info", "add_ratios", "write_suite", "markdown_table", "HIGHER_IS_BETTER"]
+__all__ = ["median_time", "contention_note", "machine_info", "add_ratios", "write_suite", "markdown_table", "HIGHER_IS_BETTER"]
 
 # Units whose larger value is better; for all others (seconds, ns/op) smaller is better.
 HIGHER_IS_BETTER = ("/s",)
@@ -42,6 +43,45 @@ def median_time(fn: Callable[[], object], *, repeat: int = 7, warmup: int = 1, m
         if len(times) >= 1000:
             break
     return statistics.median(times), times
+
+
+_BUSY_LIMIT = 0.10  # other jobs' share of the usable cores above which a piece's timings count as contended
+
+
+def _cpu_times(cpus) -> tuple[int, int] | None:
+    """(busy, total) jiffies of ``cpus`` from /proc/stat, or None where it is unreadable."""
+    try:
+        lines = Path("/proc/stat").read_text().splitlines()
+    except OSError:
+        return None
+    busy = total = 0
+    for line in lines:
+        name, *vals = line.split()
+        if name.startswith("cpu") and name[3:].isdigit() and int(name[3:]) in cpus:
+            v = [int(x) for x in vals]
+            total += sum(v[:8])
+            busy += sum(v[:8]) - v[3] - v[4]  # all but idle and iowait
+    return (busy, total) if total else None
+
+
+def contention_note(sample_s: float = 0.25) -> str:
+    """How busy the usable cores were with other work in a ``sample_s`` sample taken while this process
+    slept, just before a piece of a suite, and the 1-minute load average; ends in "timings are
+    contended" or "a quiet machine"."""
+    cpus = os.sched_getaffinity(0)
+    load = os.getloadavg()[0]
+    a = _cpu_times(cpus)
+    time.sleep(sample_s)
+    b = _cpu_times(cpus)
+    if a is None or b is None or b[1] == a[1]:
+        contended = load > 0.5
+        measured = f"1-min load average {load:.2f} on {len(cpus)} usable cores (no /proc/stat sample)"
+    else:
+        busy = (b[0] - a[0]) / (b[1] - a[1])
+        contended = busy > _BUSY_LIMIT
+        measured = (f"other work kept the {len(cpus)} usable cores {100 * busy:.0f}% busy in a {sample_s:g} s sample "
+                    f"before this piece (1-min load average {load:.2f})")
+    return measured + (": timings are contended" if contended else ": a quiet machine")
 
 
 def _version(dist: str) -> str | None:

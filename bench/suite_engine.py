@@ -42,12 +42,13 @@ from ..engine import affinity
 from ..engine import ring as R
 from ..engine import seqlock as S
 from ..engine import types as T
-from ..engine.book import _NFILL, book_apply_events, book_depth, new_book_state
 from ..engine.atomics import load_acquire, store_release
+from ..engine.book import _NFILL, book_apply_events, book_depth, new_book_state
 from ..engine.feed import synthetic_events
-from ..engine.shm import SharedBlock
 from ..engine.loop import STATE_FIELDS, cycles_per_ns, latency_percentiles, make_config, new_loop_state, run_loop
+from ..engine.shm import SharedBlock
 from ..engine.surface import make_surface_table
+from .harness import contention_note
 
 __all__ = ["run", "SortedBook", "book_rows", "loop_rows", "ring_rows", "seqlock_rows", "hftbacktest_python",
            "as_surface", "GOALS"]
@@ -57,44 +58,6 @@ GOALS = {"book_ns": 40.0, "book_vs_hftbacktest": 1.4, "loop_updates_s": 1e7, "lo
          "ring_msgs_s": 5e7, "ring_rtt_ns": 400.0}
 LEVELS = 5  # top levels per side compared across the three books
 _CODE_NAMES = ("EV_ADD", "EV_CANCEL", "EV_REDUCE", "EV_EXECUTE", "EV_REPLACE", "EV_TRADE", "EV_MARKET", "EV_MODIFY")
-
-
-_BUSY_LIMIT = 0.10  # other jobs' share of the usable cores above which a piece's timings count as contended
-
-
-def _cpu_times(cpus) -> tuple[int, int] | None:
-    """(busy, total) jiffies of ``cpus`` from /proc/stat, or None where it is unreadable."""
-    try:
-        lines = Path("/proc/stat").read_text().splitlines()
-    except OSError:
-        return None
-    busy = total = 0
-    for line in lines:
-        name, *vals = line.split()
-        if name.startswith("cpu") and name[3:].isdigit() and int(name[3:]) in cpus:
-            v = [int(x) for x in vals]
-            total += sum(v[:8])
-            busy += sum(v[:8]) - v[3] - v[4]  # all but idle and iowait
-    return (busy, total) if total else None
-
-
-def _shared(sample_s: float = 0.25) -> str:
-    """Contention note: how busy the usable cores were with other work in a ``sample_s`` sample taken
-    while this process slept, just before the piece, and the 1-minute load average."""
-    cpus = os.sched_getaffinity(0)
-    load = os.getloadavg()[0]
-    a = _cpu_times(cpus)
-    time.sleep(sample_s)
-    b = _cpu_times(cpus)
-    if a is None or b is None or b[1] == a[1]:
-        contended = load > 0.5
-        measured = f"1-min load average {load:.2f} on {len(cpus)} usable cores (no /proc/stat sample)"
-    else:
-        busy = (b[0] - a[0]) / (b[1] - a[1])
-        contended = busy > _BUSY_LIMIT
-        measured = (f"other work kept the {len(cpus)} usable cores {100 * busy:.0f}% busy in a {sample_s:g} s sample "
-                    f"before this piece (1-min load average {load:.2f})")
-    return measured + (": timings are contended" if contended else ": a quiet machine")
 
 
 def _met(ok: bool) -> str:
@@ -250,7 +213,7 @@ def book_rows(n: int, repeat: int = 5, sorted_repeat: int = 3, hftbacktest: bool
               seed: int = 7) -> list[dict]:
     """(a): ns/event and events/s of the three books on one stream of ``n`` events, with the
     agreement of their final books in the note."""
-    shared = _shared()
+    shared = contention_note()
     events = synthetic_events(n, seed=seed)
     capacity, window = 1 << 13, 1 << 14
     _quantforge_build(events[: min(n, 1000)], capacity, window)  # compile
@@ -347,7 +310,7 @@ def as_surface(horizon_s: float, gamma: float = 0.1, sigma: float = 0.05, k: flo
 def loop_rows(n: int, repeat: int = 5, seed: int = 11, max_live: int = 128) -> list[dict]:
     """(b): updates/s and latency percentiles of ``run_loop`` over ``n`` events of a thin book
     (``max_live`` resting orders), whose touch moves often enough for the quotes to be re-priced."""
-    shared = _shared()
+    shared = contention_note()
     events = synthetic_events(n, seed=seed, max_live=max_live)
     t_start, t_end = int(events["ts_ns"][0]), int(events["ts_ns"][-1]) + 1
     surf = as_surface((t_end - t_start) * 1e-9)
@@ -474,7 +437,7 @@ def ring_rows(n_msgs: int, n_pings: int, batches: int = 5, capacity: int = 1 << 
     the consumer side and counts only what the producer wrote inside the batch's window, so records
     buffered before the clock started do not inflate the rate (so ``n_msgs`` should be many times
     ``capacity``)."""
-    shared = _shared()
+    shared = contention_note()
     ctx = mp.get_context("spawn")
     ring = R.SpscRing.create(R.SEQ_RECORD, capacity)
     hugepages = "taken" if ring.hugepages else "not taken (a no-op here)"
@@ -562,7 +525,7 @@ def _read_many(hdr, slots, out, n):
 def seqlock_rows(n_reads: int, n_t: int = 61, n_q: int = 41, writer_s: float = 60.0) -> list[dict]:
     """(d): ns per consistent read of a packed surface (``n_t`` x ``n_q``), without and with a writer
     process publishing at full speed."""
-    shared = _shared()
+    shared = contention_note()
     n_values = S.surface_size(n_t, n_q)
     table = S.SeqlockTable.create(n_values)
     rows = []

@@ -37,11 +37,10 @@ import scipy.linalg as sl
 from ..errors import PerformanceError
 from ..kernels.backend import available_backends
 from ..kernels.hjb import solve_linear_hjb
-from .harness import median_time
+from .harness import contention_note, median_time
 
 _Q = 50
 _N_T = 1000
-_CONTENTION = "shared 2-core machine, other jobs running: absolute times are indicative, ratios in one run comparable"
 
 
 def glft_batch(n_sets: int, q_max: int = _Q, seed: int = 7) -> tuple[np.ndarray, np.ndarray]:
@@ -109,12 +108,14 @@ def glft_rows(n_sets: int, n_t: int = _N_T, q_max: int = _Q, per_time_sets: int 
     blas = f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}"
     rows: list[dict] = []
     ours = None
+    shared = contention_note()
     for backend in ("numba", "numpy"):
         if backend not in available_backends():
             continue
         median, _ = median_time(lambda b=backend: solve_linear_hjb(diag, eta, eta, zeros, taus, backend=b), repeat=repeat, warmup=1)
         rows.append({"benchmark": bench, "impl": f"quantforge-{backend}", "median": median, "unit": "s",
-                     "note": f"{_CONTENTION}; {blas}"})
+                     "note": f"quantforge-{backend}: {blas}; {shared}" if not rows else
+                             f"quantforge-{backend}: the array reference of the same scheme, {blas}"})
         if ours is None:
             ours = solve_linear_hjb(diag[:per_time_sets], eta[:per_time_sets], eta[:per_time_sets], zeros[:per_time_sets], taus,
                                     backend=backend)
@@ -170,10 +171,12 @@ def grid_rows(quick: bool) -> list[dict]:
                 ask_sides=(side,) * dim, drift=np.zeros(dim), penalty=0.1 * cov, terminal_penalty=np.zeros((dim, dim)),
             )
 
+        shared = contention_note()
         median, _ = median_time(solve, repeat=1 if quick else 3, warmup=0)
         rows.append({
             "benchmark": f"grid HJB {dim}-D, {(2 * bound + 1) ** dim} inventories, T=1 (RK4)",
-            "impl": "quantforge-numpy", "median": median, "unit": "s", "note": _CONTENTION,
+            "impl": "quantforge-numpy", "median": median, "unit": "s",
+            "note": f"grid HJB {dim}-D: {shared}",
         })
     return rows
 

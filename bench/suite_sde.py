@@ -13,7 +13,6 @@ chunks of paths so that it never holds the 1M x 252 array.
 from __future__ import annotations
 
 import math
-import os
 
 import numpy as np
 
@@ -21,7 +20,7 @@ from ..kernels.backend import available_backends, gpu_devices
 from ..kernels.rng import Philox
 from ..kernels.rough import fbm
 from ..kernels.sde import GBM, Merton, european_price, simulate
-from .harness import median_time
+from .harness import contention_note, median_time
 
 S0, K, R, SIGMA, T, STEPS = 100.0, 100.0, 0.05, 0.2, 1.0, 252
 MERTON = dict(lam=1.0, jump_mean=-0.1, jump_vol=0.15)  # QuantLib's Bates with frozen variance: 12.76128858
@@ -144,11 +143,10 @@ def gbm_rows(n_paths: int, repeat: int) -> list[dict]:
 
         return fn
 
-    load = os.getloadavg()[0]
+    shared = contention_note()
     _timed(rows, bench, "quantforge-numba", ours("numba"), repeat, work=work,
            note=f"quantforge-numba: Philox4x32-10 normals generated in the kernel, blocks of 16 paths in SIMD, "
-                f"parallel over {numba.get_num_threads()} threads (jax and diffrax use what XLA takes; 1-minute "
-                f"load average {load:.2f} at the start: a shared machine)")
+                f"parallel over {numba.get_num_threads()} threads (jax and diffrax use what XLA takes); {shared}")
     _timed(rows, bench, "quantforge-numba-1thread", _one_thread(ours("numba")), repeat, work=work,
            note="quantforge-numba-1thread: the same kernel on one thread, beside the one-thread numpy peers")
     if "jax" in available_backends():

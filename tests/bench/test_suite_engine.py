@@ -127,17 +127,3 @@ def test_seqlock_rows():
     seq = E.seqlock_rows(500, n_t=5, n_q=5, writer_s=30.0)
     _check_rows(seq)
     assert all(r["median"] > 0 and "0 failed reads" in r["note"] for r in seq)
-
-
-def test_contention_note_follows_the_measured_load(monkeypatch):
-    """The note says 'contended' only when other work kept the usable cores busy in its sample."""
-    samples = iter([(100, 1000), (100 + 5, 1000 + 100), (100, 1000), (100 + 60, 1000 + 100)])
-    monkeypatch.setattr(E, "_cpu_times", lambda cpus: next(samples))
-    quiet, busy = E._shared(0.0), E._shared(0.0)
-    assert "5% busy" in quiet and quiet.endswith("a quiet machine")
-    assert "60% busy" in busy and busy.endswith("timings are contended")
-    monkeypatch.setattr(E, "_cpu_times", lambda cpus: None)
-    monkeypatch.setattr(E.os, "getloadavg", lambda: (0.1, 0.1, 0.1))
-    assert "no /proc/stat sample" in E._shared(0.0) and E._shared(0.0).endswith("a quiet machine")
-    real = E._cpu_times(set(range(64)))  # this machine's /proc/stat, where there is one
-    assert real is None or 0 <= real[0] <= real[1]
