@@ -10,6 +10,7 @@ peer.  :func:`add_ratios` fills ``ratio_vs`` for every row of a benchmark agains
 from __future__ import annotations
 
 import json
+import math
 import os
 import platform
 import statistics
@@ -19,7 +20,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Callable
 
-__all__ = ["median_time", "contention_note", "machine_info", "add_ratios", "write_suite", "markdown_table", "HIGHER_IS_BETTER"]
+__all__ = ["median_time", "contention_note", "one_numba_thread", "machine_info", "check_rows", "add_ratios", "write_suite", "markdown_table", "HIGHER_IS_BETTER"]
 
 # Units whose larger value is better; for all others (seconds, ns/op) smaller is better.
 HIGHER_IS_BETTER = ("/s",)
@@ -84,6 +85,22 @@ def contention_note(sample_s: float = 0.25) -> str:
     return measured + (": timings are contended" if contended else ": a quiet machine")
 
 
+def one_numba_thread(fn: Callable[[], object]) -> Callable[[], object]:
+    """``fn`` run with numba's thread pool limited to one thread (restored afterwards), for a row
+    beside one-thread peers."""
+    import numba
+
+    def wrapped():
+        before = numba.get_num_threads()
+        numba.set_num_threads(1)
+        try:
+            return fn()
+        finally:
+            numba.set_num_threads(before)
+
+    return wrapped
+
+
 def _version(dist: str) -> str | None:
     try:
         return version(dist)
@@ -108,6 +125,26 @@ def machine_info() -> dict:
         "platform": platform.platform(),
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
+
+
+def check_rows(results: list[dict]) -> list[dict]:
+    """Refuse rows that break the result contract (module docstring): each has a ``benchmark``, an
+    ``impl`` and a ``unit`` (strings) and a finite ``median`` > 0 — or ``median`` ``None`` with a note
+    starting "not run" that says why.  Raises ``PerformanceError`` naming the row."""
+    from ..errors import PerformanceError
+
+    if not results:
+        raise PerformanceError("a suite returned no rows")
+    for r in results:
+        if not all(isinstance(r.get(k), str) for k in ("benchmark", "impl", "unit")):
+            raise PerformanceError(f"row {r!r}: benchmark, impl and unit must be strings")
+        m = r.get("median")
+        if m is None:
+            if not str(r.get("note", "")).startswith("not run"):
+                raise PerformanceError(f"row {r['benchmark']!r} / {r['impl']!r}: no median and no 'not run' note")
+        elif isinstance(m, bool) or not isinstance(m, (int, float)) or not math.isfinite(m) or m <= 0:
+            raise PerformanceError(f"row {r['benchmark']!r} / {r['impl']!r}: median must be a finite number > 0, got {m!r}")
+    return results
 
 
 def add_ratios(results: list[dict]) -> list[dict]:
@@ -161,7 +198,7 @@ def write_suite(suite: str, results: list[dict], out: str | Path) -> dict:
     """Write ``<out>/<suite>.json`` and ``<out>/<suite>.md``; returns the payload."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    payload = {"suite": suite, "machine": machine_info(), "results": add_ratios(results)}
+    payload = {"suite": suite, "machine": machine_info(), "results": add_ratios(check_rows(results))}
     # strict JSON: a NaN or infinite figure is a bug in the suite, not something to write down
     (out / f"{suite}.json").write_text(json.dumps(payload, indent=2, allow_nan=False) + "\n")
     (out / f"{suite}.md").write_text(markdown_table(suite, payload))

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..kernels.backend import available_backends
 from ..kernels.rng import Philox
-from .harness import median_time
+from .harness import median_time, one_numba_thread
 
 _PATHS = 256
 
@@ -21,21 +21,6 @@ def _threads() -> int:
     import numba
 
     return numba.get_num_threads()
-
-
-def _one_thread(fn):
-    """``fn`` run with numba's thread pool limited to one thread (restored afterwards)."""
-    import numba
-
-    def wrapped():
-        before = numba.get_num_threads()
-        numba.set_num_threads(1)
-        try:
-            return fn()
-        finally:
-            numba.set_num_threads(before)
-
-    return wrapped
 
 
 def run(quick: bool = False) -> list[dict]:
@@ -72,7 +57,7 @@ def run(quick: bool = False) -> list[dict]:
             add(f"quantforge-{backend}", lambda b=backend: gen.normals(_PATHS, draws, backend=b),
                 note=f"quantforge-{backend}: {_threads()} threads" if backend == "numba" else "")
             if backend == "numba":
-                add("quantforge-numba-1thread", _one_thread(lambda: gen.normals(_PATHS, draws, backend="numba")),
+                add("quantforge-numba-1thread", one_numba_thread(lambda: gen.normals(_PATHS, draws, backend="numba")),
                     note="quantforge-numba-1thread: the same kernel on one thread, beside the one-thread peers")
 
     pcg = np.random.default_rng(1)

@@ -20,7 +20,7 @@ from ..kernels.backend import available_backends, gpu_devices
 from ..kernels.rng import Philox
 from ..kernels.rough import fbm
 from ..kernels.sde import GBM, Merton, european_price, simulate
-from .harness import contention_note, median_time
+from .harness import contention_note, median_time, one_numba_thread
 
 S0, K, R, SIGMA, T, STEPS = 100.0, 100.0, 0.05, 0.2, 1.0, 252
 MERTON = dict(lam=1.0, jump_mean=-0.1, jump_vol=0.15)  # QuantLib's Bates with frozen variance: 12.76128858
@@ -103,21 +103,6 @@ def _diffrax(n_paths: int):
     return lambda key: _price(*(float(v) for v in price(key)), n_paths)
 
 
-def _one_thread(fn):
-    """``fn`` run with numba's thread pool limited to one thread (restored afterwards)."""
-    import numba
-
-    def wrapped():
-        before = numba.get_num_threads()
-        numba.set_num_threads(1)
-        try:
-            return fn()
-        finally:
-            numba.set_num_threads(before)
-
-    return wrapped
-
-
 def _timed(rows, benchmark, impl, fn, repeat, note="", work=None, unit="path-steps/s"):
     """Time ``fn() -> (price, stderr)`` and append its row; returns the median seconds."""
     price, stderr = fn()
@@ -147,7 +132,7 @@ def gbm_rows(n_paths: int, repeat: int) -> list[dict]:
     _timed(rows, bench, "quantforge-numba", ours("numba"), repeat, work=work,
            note=f"quantforge-numba: Philox4x32-10 normals generated in the kernel, blocks of 16 paths in SIMD, "
                 f"parallel over {numba.get_num_threads()} threads (jax and diffrax use what XLA takes); {shared}")
-    _timed(rows, bench, "quantforge-numba-1thread", _one_thread(ours("numba")), repeat, work=work,
+    _timed(rows, bench, "quantforge-numba-1thread", one_numba_thread(ours("numba")), repeat, work=work,
            note="quantforge-numba-1thread: the same kernel on one thread, beside the one-thread numpy peers")
     if "jax" in available_backends():
         _timed(rows, bench, "quantforge-jax", ours("jax"), repeat, work=work,

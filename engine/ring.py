@@ -88,6 +88,17 @@ _jit = numba.njit(cache=True, nogil=True, boundscheck=False)
 _leaf = numba.njit(cache=True, nogil=True, boundscheck=False, inline="always")
 
 
+@_jit
+def _free_slots(hdr, cap, head):
+    """Free slots for the producer: from its cached copy of the consumer's tail, re-read (acquire)
+    only when the cached copy says the ring is full."""
+    free = cap - (head - hdr[_P_TAIL])
+    if free == 0:
+        hdr[_P_TAIL] = load_acquire(hdr, _TAIL)
+        free = cap - (head - hdr[_P_TAIL])
+    return free
+
+
 @_leaf
 def _publish(hdr, head):
     """Release ``head`` and, on a ring with a mailbox, stamp ``-head``: records up to ``head`` are in
@@ -102,10 +113,8 @@ def ring_try_push(hdr, data, src, i):
     """Copy ``src[i]`` into the ring if there is room; returns True if pushed."""
     cap = hdr[_M_CAP]
     head = hdr[_HEAD]
-    if head - hdr[_P_TAIL] >= cap:
-        hdr[_P_TAIL] = load_acquire(hdr, _TAIL)
-        if head - hdr[_P_TAIL] >= cap:
-            return False
+    if _free_slots(hdr, cap, head) == 0:
+        return False
     data[head & (cap - 1)] = src[i]
     _publish(hdr, head + 1)
     return True
@@ -130,10 +139,8 @@ def ring_send(hdr, data, mailbox, src, i):
     for a one-line :func:`ring_receive`; returns True if pushed."""
     cap = hdr[_M_CAP]
     head = hdr[_HEAD]
-    if head - hdr[_P_TAIL] >= cap:
-        hdr[_P_TAIL] = load_acquire(hdr, _TAIL)
-        if head - hdr[_P_TAIL] >= cap:
-            return False
+    if _free_slots(hdr, cap, head) == 0:
+        return False
     data[head & (cap - 1)] = src[i]
     if hdr[_M_MAILBOX]:
         store_release(hdr, _STAMP, 0)
@@ -159,17 +166,6 @@ def ring_receive(hdr, data, mailbox, dst, i):
     elif 0 < stamp <= tail or -tail <= stamp < 0:
         return False  # the last publication holds nothing past tail: no need to look at head
     return ring_try_pop(hdr, data, dst, i)
-
-
-@_jit
-def _free_slots(hdr, cap, head):
-    """Free slots for the producer: from its cached copy of the consumer's tail, re-read (acquire)
-    only when the cached copy says the ring is full."""
-    free = cap - (head - hdr[_P_TAIL])
-    if free == 0:
-        hdr[_P_TAIL] = load_acquire(hdr, _TAIL)
-        free = cap - (head - hdr[_P_TAIL])
-    return free
 
 
 @_jit

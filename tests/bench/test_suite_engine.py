@@ -12,19 +12,11 @@ import pytest
 
 from quantforge.bench import SUITES
 from quantforge.bench import suite_engine as E
-from quantforge.bench.harness import write_suite
+from quantforge.bench.harness import check_rows, write_suite
 from quantforge.engine import types as T
 from quantforge.engine.orderbook import OrderBook
 from quantforge.engine.feed import synthetic_events
 from quantforge.engine.surface import surface_lookup
-
-
-def _check_rows(rows):
-    assert rows
-    for r in rows:
-        assert {"benchmark", "impl", "median", "unit"} <= set(r)
-        assert isinstance(r["benchmark"], str) and isinstance(r["impl"], str) and isinstance(r["unit"], str)
-        assert isinstance(r["median"], float) or (r["median"] is None and r["note"].startswith("not run"))
 
 
 def test_registered():
@@ -34,7 +26,7 @@ def test_registered():
 def test_book_rows_without_hftbacktest_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("QUANTFORGE_HFTBACKTEST_VENV", str(tmp_path / "absent"))
     rows = E.book_rows(4000, repeat=1, sorted_repeat=1, create_venv=False)
-    _check_rows(rows)
+    check_rows(rows)
     by = {(r["impl"], r["unit"]): r for r in rows}
     hft = by[("hftbacktest", "ns/event")]
     assert hft["median"] is None and hft["note"].startswith("not run") and "absent" in hft["note"]
@@ -86,7 +78,7 @@ def test_hftbacktest_replay_agrees_when_its_environment_exists():
     if python is None:
         pytest.skip(why)
     rows = E.book_rows(3000, repeat=1, sorted_repeat=1, create_venv=False)
-    _check_rows(rows)
+    check_rows(rows)
     books = rows[0]["books"]
     assert {"hftbacktest-roivec", "hftbacktest-hashmap"} <= set(books)
     assert all(b == books["quantforge"] for b in books.values()), books
@@ -109,7 +101,7 @@ def test_as_surface_closed_form():
 
 def test_loop_rows():
     loop = E.loop_rows(3000, repeat=1)
-    _check_rows(loop)
+    check_rows(loop)
     assert [r["unit"] for r in loop] == ["updates/s", "ns", "ns", "ns"]
     notes = " ".join(r["note"] for r in loop)
     assert "INVALID" not in notes and "INCONSISTENT" not in notes, notes  # histogram complete, own fills add up
@@ -119,11 +111,11 @@ def test_loop_rows():
 
 def test_ring_rows():
     ring = E.ring_rows(50_000, 200, batches=2, capacity=256, timeout_s=60.0)
-    _check_rows(ring)
+    check_rows(ring)
     assert "[0, 0]" in ring[0]["note"] and ring[0]["median"] > 0 and ring[1]["median"] > 0
 
 
 def test_seqlock_rows():
     seq = E.seqlock_rows(500, n_t=5, n_q=5, writer_s=30.0)
-    _check_rows(seq)
+    check_rows(seq)
     assert all(r["median"] > 0 and "0 failed reads" in r["note"] for r in seq)

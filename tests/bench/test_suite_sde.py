@@ -14,16 +14,8 @@ from scipy import stats
 
 from quantforge.bench import SUITES
 from quantforge.bench import suite_sde as S
-from quantforge.bench.harness import write_suite
+from quantforge.bench.harness import check_rows, write_suite
 from quantforge.kernels.backend import available_backends
-
-
-def _check_rows(rows):
-    assert rows
-    for r in rows:
-        assert {"benchmark", "impl", "median", "unit"} <= set(r)
-        assert isinstance(r["benchmark"], str) and isinstance(r["impl"], str) and isinstance(r["unit"], str)
-        assert isinstance(r["median"], float) or (r["median"] is None and r["note"].startswith("not run"))
 
 
 def _black_scholes_call():
@@ -37,7 +29,7 @@ def test_registered():
 
 def test_gbm_rows_agree_on_the_price():
     rows = S.gbm_rows(4096, repeat=1)
-    _check_rows(rows)
+    check_rows(rows)
     by = {r["impl"]: r for r in rows}
     want = {"quantforge-numba", "quantforge-numba-1thread", "numpy", "numpy-sum-of-logs"}
     if "jax" in available_backends():
@@ -58,7 +50,7 @@ def test_gbm_rows_agree_on_the_price():
 
 def test_merton_row_matches_quantlib():
     rows = S.merton_rows(4096, repeat=1, gbm_seconds=1.0)
-    _check_rows(rows)
+    check_rows(rows)
     (row,) = rows
     assert abs(row["price"] - 12.76128858) < 3 * row["stderr"]  # REFERENCES.md: QuantLib, Bates with frozen variance
     assert row["cost_over_gbm"] == pytest.approx(row["seconds"])
@@ -66,7 +58,7 @@ def test_merton_row_matches_quantlib():
 
 def test_gpu_rows():
     rows = S.gpu_rows(4096, repeat=1)
-    _check_rows(rows)
+    check_rows(rows)
     assert {r["impl"] for r in rows} == {"quantforge-cupy", "quantforge-cupy-philox-only"}
     assert {r["benchmark"].split(", ")[-2] for r in rows} == {"float32", "float64"}
     if "cupy" not in available_backends():
@@ -82,7 +74,7 @@ def test_gpu_rows():
 def test_fbm_rows_have_unit_terminal_variance():
     n_paths = 400
     rows = S.fbm_rows(n_paths, 128, repeat=1, fbm_repeat=1)
-    _check_rows(rows)
+    check_rows(rows)
     assert "quantforge-numba" in {r["impl"] for r in rows}
     for r in rows:  # Var B_1 = 1: within 3 standard errors of a sample variance of normals
         assert abs(r["terminal_variance"] - 1.0) < 3 * math.sqrt(2 / n_paths), r
