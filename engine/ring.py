@@ -261,6 +261,19 @@ def ring_produce_sequence(hdr, data, start, stop, spin_limit):
     return s
 
 
+@_leaf
+def _check_record(r, expected, errors):
+    """Count a ``SEQ_RECORD`` that is not ``expected`` (``errors[0]``) or whose check word is wrong
+    (``errors[1]``); returns the sequence number expected next."""
+    s = expected
+    if r.seq != s:
+        errors[0] += 1
+        s = r.seq
+    if r.check != r.seq * _K:
+        errors[1] += 1
+    return s + 1
+
+
 @_jit
 def ring_consume_sequence(hdr, data, expected, stop, spin_limit, errors):
     """Read ``SEQ_RECORD`` s, checking that they arrive as ``expected, expected+1, ...`` with valid
@@ -278,13 +291,7 @@ def ring_consume_sequence(hdr, data, expected, stop, spin_limit, errors):
                 break
             continue
         for j in range(avail):
-            r = data[(tail + j) & mask]
-            if r.seq != s:
-                errors[0] += 1
-                s = r.seq
-            if r.check != r.seq * _K:
-                errors[1] += 1
-            s += 1
+            s = _check_record(data[(tail + j) & mask], s, errors)
         store_release(hdr, _TAIL, tail + avail)
         spins = 0
     return s
@@ -325,13 +332,7 @@ def ring_receive_sequence(hdr, data, mailbox, expected, stop, spin_limit, errors
         spins = 0
         if stamp_before == s + 1:
             errors[2] += 1
-        r = buf[0]
-        if r.seq != s:
-            errors[0] += 1
-            s = r.seq
-        if r.check != r.seq * _K:
-            errors[1] += 1
-        s += 1
+        s = _check_record(buf[0], s, errors)
     return s
 
 
