@@ -12,24 +12,41 @@ A *backend* is the array library a batched kernel runs on:
 ``numba``, else ``numpy``.  The environment variable ``QUANTFORGE_BACKEND`` overrides ``auto``;
 every public batched function also takes ``backend=``.
 
+This module is the one place that knows how the backends differ.  :func:`get_backend` turns a name
+into a :class:`Backend`: its array namespace (``xp``), its device, host transfer and the float64
+set-up (``x64``, which only jax needs).  Kernel families register their fast paths here by name
+(:func:`register_fast_path`, a ``"module:function"`` target imported on first use) and look them
+up with :func:`fast_path`; a kernel without a fast path for a backend runs its reference
+implementation on that backend's ``xp``.  No other module branches on a backend's name.
+
 Nothing here imports jax, cupy, numba.cuda or pynvml at module import time: availability is probed
 on first use and cached, so ``import quantforge`` stays cheap and never opens a GPU context.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib
 import importlib.util
 import os
 import platform
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
 
 from ..errors import HardwareError, InvalidParameters
 
 __all__ = [
     "BACKENDS",
+    "Backend",
+    "get_backend",
+    "to_host",
+    "register_fast_path",
+    "fast_path",
+    "fast_paths",
     "resolve_backend",
     "available_backends",
     "backend_version",
@@ -92,16 +109,20 @@ def available_backends() -> tuple[str, ...]:
     return tuple(found)
 
 
-def _auto() -> str:
+def _auto(kernel: str | None = None) -> str:
     avail = available_backends()
-    for name in ("cupy", "numba", "numpy"):
-        if name in avail:
+    for name in ("cupy", "numba"):
+        if name in avail and (kernel is None or name in fast_paths(kernel)):
             return name
     return "numpy"
 
 
-def resolve_backend(backend: str | None = None) -> str:
+def resolve_backend(backend: str | None = None, *, kernel: str | None = None) -> str:
     """Resolve a backend name (``None`` or ``"auto"`` → ``QUANTFORGE_BACKEND`` or the fastest here).
+
+    With ``kernel``, ``auto`` (without the environment override) picks the fastest available
+    backend that has a fast path registered for that kernel, else ``numpy``; an explicit name is
+    taken as given and runs the reference implementation where it has no fast path.
 
     Raises
     ------
@@ -113,7 +134,7 @@ def resolve_backend(backend: str | None = None) -> str:
     name = backend
     if name is None or name == "auto":
         env = os.environ.get(_ENV, "").strip().lower()
-        name = env if env and env != "auto" else _auto()
+        name = env if env and env != "auto" else _auto(kernel)
         source = f"environment variable {_ENV}" if env and env != "auto" else "auto"
     else:
         source = "backend"
@@ -207,3 +228,129 @@ def cpu_info() -> dict:
         "system": platform.system(),
         "python": platform.python_version(),
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# Backends as objects: namespace, device, host transfer, float64 set-up
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Backend:
+    """A resolved backend: what a kernel needs to run its reference implementation there.
+
+    Attributes
+    ----------
+    name : str
+        ``numpy``, ``numba``, ``jax`` or ``cupy``.
+    device : str
+        ``"cpu"``, or ``"gpu"`` for cupy and for jax when its default device is a GPU.
+    """
+
+    name: str
+
+    @property
+    def xp(self) -> Any:
+        """The array namespace of the reference implementations (numpy for ``numpy`` and ``numba``)."""
+        if self.name == "jax":
+            return require("jax.numpy", purpose="backend 'jax'")
+        if self.name == "cupy":
+            return require("cupy", purpose="backend 'cupy'")
+        return np
+
+    @property
+    def device(self) -> str:
+        if self.name == "cupy":
+            return "gpu"
+        if self.name == "jax":
+            jax = require("jax", purpose="backend 'jax'")
+            return "gpu" if jax.default_backend() in ("gpu", "cuda", "rocm") else "cpu"
+        return "cpu"
+
+    @property
+    def is_gpu(self) -> bool:
+        return self.device == "gpu"
+
+    def x64(self) -> contextlib.AbstractContextManager:
+        """A context in which float64 and uint64 arrays are what they say (jax narrows them otherwise)."""
+        return _jax_x64() if self.name == "jax" else contextlib.nullcontext()
+
+    def asarray(self, a: Any, dtype: Any = None) -> Any:
+        """``a`` as an array of this backend (on its device); call inside :meth:`x64` for 64-bit dtypes."""
+        return self.xp.asarray(a, dtype=dtype) if dtype is not None else self.xp.asarray(a)
+
+    def to_host(self, a: Any) -> np.ndarray:
+        """``a`` as a numpy array on the host (no copy when it already is one)."""
+        return to_host(a)
+
+
+@contextlib.contextmanager
+def _jax_x64() -> Iterator[None]:
+    jax = require("jax", purpose="backend 'jax'")
+    enable = getattr(jax, "enable_x64", None)
+    if enable is None:  # older jax keeps the context manager in jax.experimental
+        from jax.experimental import enable_x64 as enable
+    with enable(True):
+        yield
+
+
+@functools.lru_cache(maxsize=None)
+def _backend(name: str) -> Backend:
+    return Backend(name)
+
+
+def get_backend(backend: str | Backend | None = None, *, kernel: str | None = None) -> Backend:
+    """Resolve ``backend`` (a name, ``auto``/``None``, or a :class:`Backend`) to a :class:`Backend`.
+
+    Raises the errors of :func:`resolve_backend` for unknown or unusable names.
+    """
+    if isinstance(backend, Backend):
+        return backend
+    return _backend(resolve_backend(backend, kernel=kernel))
+
+
+def to_host(a: Any) -> np.ndarray:
+    """Any array of any backend (numpy, cupy, jax, numba.cuda device array) as a host numpy array."""
+    if isinstance(a, np.ndarray):
+        return a
+    if hasattr(a, "copy_to_host"):  # numba.cuda device array, also under the CUDA simulator
+        return a.copy_to_host()
+    if hasattr(a, "get") and callable(a.get) and not isinstance(a, dict):  # cupy
+        return a.get()
+    return np.asarray(a)
+
+
+# ---------------------------------------------------------------------------------------------
+# The fast-path registry
+# ---------------------------------------------------------------------------------------------
+_REGISTRY: dict[str, dict[str, str]] = {}
+
+
+def register_fast_path(kernel: str, backend: str, target: str) -> None:
+    """Declare that ``kernel`` has a fast path on ``backend``, found at ``target`` (``"module:name"``).
+
+    The module is imported only when :func:`fast_path` first asks for it, so registering costs
+    nothing and a family's dispatcher never imports its own fast-path modules.
+    """
+    if backend not in BACKENDS:
+        raise InvalidParameters(f"backend must be one of {', '.join(BACKENDS)}; got {backend!r}")
+    if ":" not in target:
+        raise InvalidParameters(f"target must be 'module:function'; got {target!r}")
+    _REGISTRY.setdefault(kernel, {})[backend] = target
+    _load.cache_clear()
+
+
+def fast_paths(kernel: str) -> tuple[str, ...]:
+    """The backends with a fast path registered for ``kernel``."""
+    return tuple(_REGISTRY.get(kernel, {}))
+
+
+@functools.lru_cache(maxsize=None)
+def _load(target: str) -> Callable[..., Any]:
+    module, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def fast_path(kernel: str, backend: str | Backend) -> Callable[..., Any] | None:
+    """The fast path of ``kernel`` on ``backend``, or ``None`` when the reference should run there."""
+    name = backend.name if isinstance(backend, Backend) else backend
+    target = _REGISTRY.get(kernel, {}).get(name)
+    return None if target is None else _load(target)
