@@ -17,6 +17,9 @@ so the depths from the mid are
 A depth may be negative (quoting through the mid) when inventory is large; the formulas are kept as
 the paper states them.
 
+Parameters are an :class:`ASParams`, one set or a batch (:mod:`quantforge.models.parameters`);
+:func:`quote_surfaces` evaluates the depths for a whole batch on any backend in one expression.
+
 Units: prices in currency, ``sigma`` in currency per sqrt(time unit), ``A`` in orders per time unit,
 ``k`` per currency unit, times in the same unit as ``T`` (the paper uses T = 1).
 
@@ -26,15 +29,14 @@ Quantitative Finance 8(3):217–224, 2008.
 
 from __future__ import annotations
 
-import functools
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import InvalidParameters, NumericalInstability, check_int, check_nonnegative, check_positive
-from ..kernels.backend import resolve_backend
-from .surface import QuoteSurface
+from ..errors import InvalidParameters, NumericalInstability, check_int
+from ..kernels.backend import get_backend
+from .parameters import ModelParams
+from .surface import QuoteSurface, build_surfaces
 
 __all__ = [
     "ASParams",
@@ -48,39 +50,45 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class ASParams:
-    """Validated Avellaneda–Stoikov parameters.
+@dataclass(frozen=True, kw_only=True, eq=False)
+class ASParams(ModelParams):
+    """Validated Avellaneda–Stoikov parameters: one set, or a batch when any field is a 1-D array.
 
     Parameters
     ----------
-    gamma : float
+    gamma : float or array (n_sets,)
         Risk aversion, > 0 (per currency unit).
-    sigma : float
+    sigma : float or array (n_sets,)
         Volatility of the mid, >= 0 (currency per sqrt time unit).
-    k : float
+    k : float or array (n_sets,)
         Decay of the fill intensity with depth, > 0 (per currency unit).
-    A : float
+    A : float or array (n_sets,)
         Fill intensity at zero depth, > 0 (orders per time unit).
-    T : float
+    T : float or array (n_sets,)
         Horizon, > 0 (time units).
+
+    Raises
+    ------
+    InvalidParameters
+        A NaN, infinite or out-of-domain value, or arrays whose lengths do not broadcast; the
+        message names the field and the value.
+    TypeError
+        A value that is not a real number.
+
+    Examples
+    --------
+    >>> p = ASParams(gamma=[0.1, 1.0], sigma=2.0, k=1.5)
+    >>> p.n_sets, p.sets()[1]
+    (2, {'gamma': 1.0, 'sigma': 2.0, 'k': 1.5, 'A': 140.0, 'T': 1.0})
     """
 
-    gamma: float
-    sigma: float
-    k: float
-    A: float = 140.0
-    T: float = 1.0
+    DOMAIN = {"gamma": "> 0", "sigma": ">= 0", "k": "> 0", "A": "> 0", "T": "> 0"}
 
-    def __post_init__(self):
-        object.__setattr__(self, "gamma", check_positive("gamma", self.gamma))
-        object.__setattr__(self, "sigma", check_nonnegative("sigma", self.sigma))
-        object.__setattr__(self, "k", check_positive("k", self.k))
-        object.__setattr__(self, "A", check_positive("A", self.A))
-        object.__setattr__(self, "T", check_positive("T", self.T))
-
-    def as_dict(self) -> dict:
-        return {"gamma": self.gamma, "sigma": self.sigma, "k": self.k, "A": self.A, "T": self.T}
+    gamma: float | np.ndarray
+    sigma: float | np.ndarray
+    k: float | np.ndarray
+    A: float | np.ndarray = 140.0
+    T: float | np.ndarray = 1.0
 
 
 # The experiment of section 4 of the paper.
@@ -106,6 +114,8 @@ def reservation_price(s, q, t, params: ASParams):
     t : float or array
         Current time, 0 <= t <= T.
     params : ASParams
+        A batch ``(n_sets,)`` broadcasts against the trailing axis of ``s``, ``q`` and ``t``
+        (numpy's rules), as do the other closed forms.
     """
     s = np.asarray(s, dtype=np.float64)
     q = np.asarray(q, dtype=np.float64)
@@ -117,7 +127,7 @@ def reservation_price(s, q, t, params: ASParams):
 def optimal_spread(t, params: ASParams):
     """Total optimal spread ``gamma sigma^2 (T - t) + (2/gamma) ln(1 + gamma/k)``, eq. (30)."""
     g = params.gamma
-    return g * params.sigma**2 * _time_left(params, t) + (2.0 / g) * math.log1p(g / params.k)
+    return g * params.sigma**2 * _time_left(params, t) + (2.0 / g) * np.log1p(g / params.k)
 
 
 def optimal_quotes(s, q, t, params: ASParams):
@@ -135,7 +145,7 @@ def optimal_depths(q, t, params: ASParams):
     tau = _time_left(params, t)
     g = params.gamma
     risk = 0.5 * g * params.sigma**2 * tau
-    base = math.log1p(g / params.k) / g
+    base = np.log1p(g / params.k) / g
     return (1.0 + 2.0 * q) * risk + base, (1.0 - 2.0 * q) * risk + base
 
 
@@ -148,7 +158,7 @@ def arrival_intensity(delta, params: ASParams):
 
 
 def _depth_grid(xp, gammas, sig2, ks, tau, q):
-    """(n_sets, n_t, n_q) bid and ask depths; every argument already on the backend."""
+    """(n_sets, n_t, n_q) bid and ask depths; every argument already an array of namespace ``xp``."""
     g = gammas[:, None, None]
     risk = 0.5 * g * sig2[:, None, None] * tau[None, :, None]
     base = xp.log1p(g / ks[:, None, None]) / g
@@ -156,44 +166,42 @@ def _depth_grid(xp, gammas, sig2, ks, tau, q):
     return (1.0 + 2.0 * qq) * risk + base, (1.0 - 2.0 * qq) * risk + base
 
 
-@functools.cache
-def _jax_depth_grid():
-    """The depth grid jitted once per process (jax traces again only for new shapes)."""
-    import jax
-    import jax.numpy as jnp
-
-    return jax.jit(lambda *a: _depth_grid(jnp, *a))
-
-
 def quote_surfaces(
-    params: ASParams | list[ASParams],
-    time_to_horizon: np.ndarray,
+    params: ASParams,
+    taus: np.ndarray,
     q_min: int,
     q_max: int,
     *,
     backend: str | None = None,
 ) -> list[QuoteSurface]:
-    """Avellaneda–Stoikov quote surfaces for many parameter sets in one batched computation.
+    """Avellaneda–Stoikov quote surfaces for every parameter set of ``params`` in one batched computation.
 
     Parameters
     ----------
-    params : ASParams or list of ASParams
+    params : ASParams
         One surface per parameter set.
-    time_to_horizon : array (n_t,)
+    taus : float array (n_t,)
         Strictly increasing times to the horizon, each in [0, T] of every set (time units of ``T``).
     q_min, q_max : int
         Inventory range (lots), q_min <= q_max.
     backend : str, optional
-        ``numpy``, ``numba``, ``jax``, ``cupy`` or ``auto``.
+        ``numpy``, ``numba``, ``jax``, ``cupy`` or ``auto``: where the depths of eqs. (29)–(30) are
+        evaluated (the numpy expression on the backend's array namespace; ``numba`` runs numpy, a
+        closed form has nothing to compile).
 
     Returns
     -------
-    list of QuoteSurface, with depths of shape (n_t, n_q).
+    list of QuoteSurface (n_sets,), with depths of shape (n_t, n_q).
 
     Raises
     ------
     InvalidParameters
-        For a time grid outside [0, T] or not strictly increasing, or an empty inventory range.
+        For a time grid outside [0, T] or not strictly increasing, an empty inventory range or an
+        unknown backend.
+    TypeError
+        If ``params`` is not an :class:`ASParams`.
+    NumericalInstability
+        If the depths overflow.
 
     Examples
     --------
@@ -202,8 +210,8 @@ def quote_surfaces(
 
     >>> import numpy as np
     >>> from quantforge.models.avellaneda_stoikov import ASParams, quote_surfaces
-    >>> sets = [ASParams(gamma=g, sigma=2.0, k=1.5, A=140.0, T=1.0) for g in (0.1, 1.0)]
-    >>> low, high = quote_surfaces(sets, np.array([0.0, 0.5, 1.0]), -2, 2)
+    >>> params = ASParams(gamma=[0.1, 1.0], sigma=2.0, k=1.5, A=140.0, T=1.0)
+    >>> low, high = quote_surfaces(params, np.array([0.0, 0.5, 1.0]), -2, 2)
     >>> low.bid_depth.shape
     (3, 5)
     >>> print(f"{low.bid_depth[0, 2]:.6f} {np.log1p(0.1 / 1.5) / 0.1:.6f}")
@@ -211,54 +219,35 @@ def quote_surfaces(
     >>> bool(np.all(high.bid_depth[:, 2] == high.ask_depth[:, 2]))
     True
     """
-    plist = [params] if isinstance(params, ASParams) else list(params)
-    if not plist or not all(isinstance(p, ASParams) for p in plist):
-        raise InvalidParameters("params must be an ASParams or a non-empty list of ASParams")
+    if not isinstance(params, ASParams):
+        raise TypeError(f"params must be an ASParams, got {type(params).__name__}")
     q_min = check_int("q_min", q_min)
     q_max = check_int("q_max", q_max)
     if q_max < q_min:
         raise InvalidParameters(f"q_max must be >= q_min, got q_min={q_min}, q_max={q_max}")
-    tau = np.ascontiguousarray(time_to_horizon, dtype=np.float64)
-    t_max = min(p.T for p in plist)
+    tau = np.ascontiguousarray(taus, dtype=np.float64)
+    t_max = float(np.min(params.T))
     if tau.ndim != 1 or tau.size == 0 or not np.all(np.isfinite(tau)) or tau.min() < 0 or tau.max() > t_max:
-        raise InvalidParameters(f"time_to_horizon must be a finite 1-D array within [0, {t_max}]")
+        raise InvalidParameters(f"taus must be a finite 1-D array within [0, {t_max}]")
     if np.any(np.diff(tau) <= 0):
         i = int(np.argmax(np.diff(tau) <= 0))
         raise InvalidParameters(
-            f"time_to_horizon must be strictly increasing; time_to_horizon[{i}] = {float(tau[i])!r} >= "
-            f"time_to_horizon[{i + 1}] = {float(tau[i + 1])!r}"
+            f"taus must be strictly increasing; taus[{i}] = {float(tau[i])!r} >= taus[{i + 1}] = {float(tau[i + 1])!r}"
         )
-    gammas = np.array([p.gamma for p in plist])
-    sig2 = np.array([p.sigma**2 for p in plist])
-    ks = np.array([p.k for p in plist])
+    cols = params.columns()
     q = np.arange(q_min, q_max + 1, dtype=np.float64)
-    name = resolve_backend(backend)
-    if name == "jax":
-        import jax
-        import jax.numpy as jnp
-
-        with jax.enable_x64(True):
-            bid, ask = _jax_depth_grid()(gammas, sig2, ks, tau, q)
-            bid, ask = np.asarray(bid), np.asarray(ask)
-    elif name == "cupy":
-        import cupy
-
-        bid, ask = _depth_grid(cupy, *(cupy.asarray(a) for a in (gammas, sig2, ks, tau, q)))
-        bid, ask = bid.get(), ask.get()
-    else:  # numpy and numba: a closed form is one fused numpy expression; nothing to compile
-        bid, ask = _depth_grid(np, gammas, sig2, ks, tau, q)
+    be = get_backend(backend)
+    with be.x64():
+        args = (be.asarray(a) for a in (cols["gamma"], cols["sigma"] ** 2, cols["k"], tau, q))
+        bid, ask = (be.to_host(a) for a in _depth_grid(be.xp, *args))
     if not (np.all(np.isfinite(bid)) and np.all(np.isfinite(ask))):
         raise NumericalInstability("Avellaneda–Stoikov depths overflowed for these parameters")
-    inv = np.arange(q_min, q_max + 1, dtype=np.int64)
-    return [
-        QuoteSurface(
-            model="avellaneda-stoikov",
-            params=p.as_dict(),
-            time_to_horizon_s=tau,
-            inventory_lots=inv,
-            bid_depth=bid[i],
-            ask_depth=ask[i],
-            units={"time": "model time units (T)", "depth": "price", "inventory": "lots"},
-        )
-        for i, p in enumerate(plist)
-    ]
+    return build_surfaces(
+        model="avellaneda-stoikov",
+        params=params.sets(),
+        time_to_horizon_s=tau,
+        inventory_lots=np.arange(q_min, q_max + 1, dtype=np.int64),
+        bid_depth=bid,
+        ask_depth=ask,
+        units={"time": "model time units (T)", "depth": "price", "inventory": "lots"},
+    )

@@ -8,14 +8,17 @@ quote) and sizes over a grid of time-to-horizon × inventory, optionally with a 
 at the lower) holds ``+inf``.  The inventory grid is the consecutive integers ``q_min .. q_max`` so
 that the engine finds a column by subtraction.
 
-Surfaces are saved as ``.npz`` with a JSON schema entry (:meth:`QuoteSurface.save`,
-:func:`load_surface`), published through shared memory by the engine and served over HTTP.
+Every quoting model turns its batched depth arrays into surfaces through one function,
+:func:`build_surfaces`.  Surfaces are saved as ``.npz`` with a JSON schema entry
+(:meth:`QuoteSurface.save`, :func:`load_surface`), published through shared memory by the engine and
+served over HTTP.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +26,7 @@ import numpy as np
 
 from ..errors import InvalidParameters, NumericalInstability
 
-__all__ = ["QuoteSurface", "load_surface", "SCHEMA_VERSION"]
+__all__ = ["QuoteSurface", "build_surfaces", "load_surface", "SCHEMA_VERSION"]
 
 SCHEMA_VERSION = 1
 
@@ -152,6 +155,71 @@ class QuoteSurface:
             ask_size_lots=self.ask_size_lots,
         )
         return path if path.suffix == ".npz" else path.with_suffix(path.suffix + ".npz")
+
+
+def build_surfaces(
+    *,
+    model: str,
+    params: Sequence[Mapping[str, Any]],
+    time_to_horizon_s,
+    inventory_lots,
+    bid_depth,
+    ask_depth,
+    units: Mapping[str, str] | None = None,
+) -> list[QuoteSurface]:
+    """One :class:`QuoteSurface` per entry of ``params`` from a model's batched depth arrays.
+
+    Parameters
+    ----------
+    model : str
+        The model's name, stored in every surface.
+    params : sequence of dicts (n_surfaces,)
+        What each surface stores as its parameters (JSON-serialisable; usually one parameter set's
+        :meth:`~quantforge.models.parameters.ModelParams.as_dict` and the grid bounds).
+    time_to_horizon_s : float array (n_t,)
+        The shared time grid (the model's time unit, see ``units``).
+    inventory_lots : int array (n_q,)
+        The shared inventory grid, consecutive integers.
+    bid_depth, ask_depth : float arrays (n_surfaces, [n_regimes,] n_t, n_q)
+        Depths from the mid (price units); ``+inf`` where a side is not quoted.
+    units : dict, optional
+        Units of time, depth and inventory; default seconds, price units and lots.
+
+    Returns
+    -------
+    list of QuoteSurface (n_surfaces,)
+
+    Raises
+    ------
+    InvalidParameters
+        If the depth arrays do not hold one surface per entry of ``params``, or a surface's own
+        checks fail (grids, shapes).
+    NumericalInstability
+        If a depth is NaN or ``-inf``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> depth = np.full((2, 3, 5), 0.5)
+    >>> surfs = build_surfaces(model="flat", params=[{"half_spread": 0.5}, {"half_spread": 0.5}],
+    ...                        time_to_horizon_s=np.array([0.0, 0.5, 1.0]), inventory_lots=np.arange(-2, 3),
+    ...                        bid_depth=depth, ask_depth=depth)
+    >>> len(surfs), surfs[1].bid_depth.shape, surfs[0].q_min
+    (2, (3, 5), -2)
+    """
+    bid, ask = np.asarray(bid_depth), np.asarray(ask_depth)
+    if bid.ndim < 1 or bid.shape[0] != len(params) or ask.shape != bid.shape:
+        raise InvalidParameters(
+            f"bid_depth and ask_depth must both have shape ({len(params)}, [n_regimes,] n_t, n_q), one surface per "
+            f"parameter dict; got {bid.shape} and {ask.shape}"
+        )
+    t = np.asarray(time_to_horizon_s, dtype=np.float64)
+    extra = {} if units is None else {"units": dict(units)}
+    return [
+        QuoteSurface(model=model, params=dict(p), time_to_horizon_s=t, inventory_lots=inventory_lots,
+                     bid_depth=bid[i], ask_depth=ask[i], **extra)
+        for i, p in enumerate(params)
+    ]
 
 
 def load_surface(path: str | Path) -> QuoteSurface:

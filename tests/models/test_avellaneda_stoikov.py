@@ -85,17 +85,28 @@ def test_liquidity_part_of_the_spread_falls_with_gamma():
 
 
 def test_surfaces_match_the_scalar_formulas_on_every_backend(backend):
-    plist = [P, AS.ASParams(gamma=1.0, sigma=0.5, k=3.0, A=50.0, T=2.0)]
+    batch = AS.ASParams(gamma=[0.1, 1.0], sigma=[2.0, 0.5], k=[1.5, 3.0], A=[140.0, 50.0], T=[1.0, 2.0])
     tau = np.linspace(0.0, 1.0, 11)
-    surfaces = AS.quote_surfaces(plist, tau, -4, 6, backend=backend)
+    surfaces = AS.quote_surfaces(batch, tau, -4, 6, backend=backend)
     assert len(surfaces) == 2
-    for p, surf in zip(plist, surfaces):
+    for i, surf in enumerate(surfaces):
+        p = batch[i]
         assert isinstance(surf, QuoteSurface) and surf.bid_depth.shape == (11, 11)
+        assert surf.params == p.as_dict()
         q = np.arange(-4, 7)
-        for i, ttl in enumerate(tau):
+        for j, ttl in enumerate(tau):
             db, da = AS.optimal_depths(q, p.T - ttl, p)
-            np.testing.assert_allclose(surf.bid_depth[i], db, rtol=1e-13)
-            np.testing.assert_allclose(surf.ask_depth[i], da, rtol=1e-13)
+            np.testing.assert_allclose(surf.bid_depth[j], db, rtol=1e-13)
+            np.testing.assert_allclose(surf.ask_depth[j], da, rtol=1e-13)
+
+
+def test_batched_closed_forms_are_the_per_set_closed_forms():
+    # a batch (n_sets,) lines up with the trailing axis of the state arguments
+    batch = AS.ASParams(gamma=[0.1, 1.0, 0.01], sigma=2.0, k=[1.5, 3.0, 1.5])
+    bid, ask = AS.optimal_quotes(100.0, 3, 0.25, batch)
+    for i in range(3):
+        b1, a1 = AS.optimal_quotes(100.0, 3, 0.25, batch[i])
+        assert bid[i] == b1 and ask[i] == a1
 
 
 def test_surface_round_trips_through_npz(tmp_path):
@@ -125,18 +136,46 @@ def test_bad_parameters_name_the_parameter(kwargs, name):
         AS.ASParams(**kwargs)
 
 
+@pytest.mark.parametrize(
+    "kwargs,message",
+    [
+        (dict(gamma=[0.1, float("nan")], sigma=2.0, k=1.5), r"^gamma must be finite everywhere; gamma\[1\] = nan"),
+        (dict(gamma=0.1, sigma=[2.0, -1.0], k=1.5), r"^sigma must be >= 0 everywhere; sigma\[1\] = -1.0"),
+        (dict(gamma=0.1, sigma=2.0, k=[1.5, float("inf")]), r"^k must be finite everywhere; k\[1\] = inf"),
+        (dict(gamma=[[0.1]], sigma=2.0, k=1.5), r"^gamma must be a scalar or a 1-D array over parameter sets, got shape \(1, 1\)"),
+        (dict(gamma=[0.1, 0.2], sigma=2.0, k=[1.5, 2.0, 3.0]), r"^parameter arrays must have one common length.*'gamma': 2, 'k': 3"),
+        (dict(gamma=[], sigma=2.0, k=1.5), r"^gamma must not be empty"),
+    ],
+)
+def test_bad_batches_name_the_parameter_and_the_value(kwargs, message):
+    with pytest.raises(InvalidParameters, match=message):
+        AS.ASParams(**kwargs)
+
+
+def test_a_batch_is_read_only_and_indexes_to_single_sets():
+    batch = AS.ASParams(gamma=[0.1, 1.0], sigma=2.0, k=1.5)
+    assert batch.batched and batch.n_sets == 2 and batch.sigma.shape == (2,)
+    with pytest.raises(ValueError, match="read-only"):
+        batch.gamma[0] = 5.0
+    assert batch[1] == AS.ASParams(gamma=1.0, sigma=2.0, k=1.5) and not batch[1].batched
+    with pytest.raises(IndexError, match="parameter set 2"):
+        batch[2]
+
+
 def test_bad_arguments():
     with pytest.raises(TypeError, match="gamma"):
         AS.ASParams(gamma="0.1", sigma=2.0, k=1.5)
     with pytest.raises(InvalidParameters, match="t must lie"):
         AS.optimal_spread(1.5, P)
-    with pytest.raises(InvalidParameters, match="finite"):
+    with pytest.raises(InvalidParameters, match="s and q must be finite"):
         AS.reservation_price(float("nan"), 0, 0.0, P)
     with pytest.raises(InvalidParameters, match="q_max"):
         AS.quote_surfaces(P, np.linspace(0, 1, 3), 2, 1)
-    with pytest.raises(InvalidParameters, match="time_to_horizon"):
+    with pytest.raises(InvalidParameters, match="taus"):
         AS.quote_surfaces(P, np.array([0.0, 2.0]), -1, 1)
-    with pytest.raises(InvalidParameters, match=r"time_to_horizon must be strictly increasing; time_to_horizon\[1\] = 0.5"):
+    with pytest.raises(InvalidParameters, match=r"taus must be strictly increasing; taus\[1\] = 0.5"):
         AS.quote_surfaces(P, np.array([0.0, 0.5, 0.5]), -1, 1)
     with pytest.raises(InvalidParameters, match="backend"):
         AS.quote_surfaces(P, np.linspace(0, 1, 3), -1, 1, backend="gpu")
+    with pytest.raises(TypeError, match="params must be an ASParams"):
+        AS.quote_surfaces([P], np.linspace(0, 1, 3), -1, 1)
