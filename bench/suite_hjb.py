@@ -156,7 +156,7 @@ def _glft_rows_single_threaded_blas(**kwargs) -> list[dict]:
 
 def grid_rows(quick: bool) -> list[dict]:
     """One solve of the grid HJB in 2-D and 3-D, time per solve."""
-    from ..kernels.hjb_grid import ExponentialSide, solve_hjb_grid
+    from ..kernels.hjb import ExponentialSide, solve_hjb_grid
 
     rows = []
     side = ExponentialSide(140.0 / 1.5 * (1 + 0.1 / 1.5) ** (-(1 + 1.5 / 0.1)), 1.5)

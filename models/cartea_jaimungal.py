@@ -46,8 +46,7 @@ import math
 import numpy as np
 
 from ..errors import InvalidParameters, NumericalInstability, check_array, check_int
-from ..kernels.hjb import log_v_gaps, solve_linear_hjb
-from ..kernels.hjb_grid import ExponentialSide, solve_hjb_grid
+from ..kernels.hjb import ExponentialSide, log_v_gaps, solve_hjb_grid, solve_linear_hjb
 from .surface import QuoteSurface
 
 __all__ = ["cj_exact_depths", "cj_surfaces", "cj_quote_surface"]

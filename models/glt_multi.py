@@ -43,8 +43,7 @@ from ..errors import (
     check_int,
     check_positive,
 )
-from ..kernels.hjb_grid import ExponentialSide, solve_hjb_grid
-from ..kernels.riccati import solve_quadratic_riccati
+from ..kernels.hjb import ExponentialSide, solve_hjb_grid, solve_quadratic_riccati
 from .glft import glft_intensity_constants
 from .surface import QuoteSurface
 

@@ -1,8 +1,8 @@
-"""The numba fast path of :func:`quantforge.kernels.hjb.solve_linear_hjb`: the same non-negative
-scheme, arranged so that most of the work is matrix-matrix products.
+"""The numba fast path of :func:`quantforge.kernels.hjb.solve_linear_hjb`: the scheme of
+:mod:`quantforge.kernels.hjb.reference`, arranged so that most of the work is matrix-matrix products.
 
 On a run of ``L`` equal steps ``s`` the states are ``v_r = P^r v_0`` with ``P = exp(N s)`` (up to the
-scalar ``e^{-cs}``, see :mod:`quantforge.kernels.hjb`).  Stepping costs ``L`` matrix-vector products,
+scalar ``e^{-cs}``, see :mod:`quantforge.kernels.hjb.reference`).  Stepping costs ``L`` matrix-vector products,
 which stream ``P`` from cache once each.  Here the powers ``P, P^2, P^4, ..., P^(2^J)`` (``J = 3``) are
 formed by squaring, the states at multiples of ``2^J`` by a chain of ``L / 2^J`` matrix-vector products,
 and then, level by level (``l = J-1, ..., 0``), every state at an odd multiple of ``2^l`` is ``P^(2^l)``
@@ -25,7 +25,7 @@ matrix or state; it can change no component above about ``1e-285`` of the larges
 
 The sub-step propagator is the Taylor polynomial of a tridiagonal ``N`` (term ``m`` has bandwidth
 ``m``, so each term costs ``O(n m)``) with degree and number of squarings from
-:func:`propagator_plan`, which bounds the relative error of every entry, not only of the norm.  No
+:func:`quantforge.kernels.hjb.core.propagator_plan`, which bounds the relative error of every entry, not only of the norm.  No
 BLAS is called: OpenBLAS's own threads, started from inside a parallel numba region, compete with
 numba's.  Matrices are zero-padded to a multiple of 4 for the 4x4 blocked products.
 """
@@ -34,15 +34,16 @@ from __future__ import annotations
 
 import math
 
+import numba
 import numpy as np
-from numba import njit, prange
 
-from .vecmath import log_vec
+from ...errors import NumericalInstability
+from ..jit import jit
+from ..vecmath import log_vec
+from .core import propagator_plan
 
-__all__ = ["solve_numba"]
+__all__ = ["solve_linear", "solve_numba"]
 
-_SERIES_TOL = 2.0**-60
-_MAX_TERMS = 64  # degree cap of the Taylor polynomial in propagator_plan (each squaring doubles the rounding error)
 _S = 2.0**500  # largest entry of every stored matrix and state (module docstring, "Scale")
 _INV_S = 2.0**-500
 _INV_S2 = 2.0**-1000
@@ -53,53 +54,10 @@ _TAYLOR_FLOOR = 1e-290  # Taylor entries below this are zero: <= 1e-290 of the l
 _LEVELS = 3  # powers P .. P^8
 _BLOCK = 1024  # states of a run held at once (about 0.9 MB per thread for 101 inventories)
 
-_FAST = dict(cache=True, fastmath=True, error_model="numpy")
-_PLAIN = dict(cache=True, error_model="numpy")
+_plan = jit(propagator_plan, error_model="numpy")  # the same rule compiled for the kernels; the reference calls the plain one
 
 
-def propagator_plan(theta, n):
-    """``(a, K)`` such that ``T_K(N s / 2^a)^(2^a)``, with ``T_K`` the Taylor polynomial of degree
-    ``K``, equals ``exp(N s)`` entry by entry to a relative error below ``2^-60``, however small the
-    entry; ``N >= 0`` is ``n x n`` tridiagonal and ``theta = ||N s||_inf``.
-
-    Entry ``(i, k)`` (``|i - k| = delta``) of ``exp(N s) = sum_p (N s)^p / p!`` is a sum over paths
-    of ``p`` steps on the line; it is at least its first term ``W / delta!`` (``W`` the weight of the
-    direct path), a path of ``delta + r`` steps crosses every edge of the direct path forwards and so
-    weighs at most ``W theta^r``, and there are at most ``C(delta + r, r) 3^r`` such paths: the paths
-    longer than ``delta + r*`` add at most ``sum_{r > r*} (3 theta)^r / r!`` relative to the entry.
-    Raising ``T_K(N h)``, ``h = s / 2^a``, to the power ``2^a`` keeps of the term of order ``p`` the
-    fraction of ways of spreading its ``p`` steps over the ``2^a`` sub-steps with at most ``K`` in each;
-    the rest is at most ``2^a (p / 2^a)^(K+1) / (K+1)!`` (union bound), evaluated at
-    ``p* = n - 1 + r*``.  ``a = 0`` needs ``K >= p*``.  The smallest ``a`` with ``K <= 64`` is taken.
-
-    A cut of the series by its norm alone (``||N h||^K / K! < eps``) would instead drop every entry
-    farther than ``K`` from the diagonal of ``exp(N h)``: wrong small components whenever ``v`` varies by
-    many orders of magnitude along the grid (a terminal penalty) and is fed there from far away."""
-    if theta <= 0.0:
-        return 0, 0
-    log_tol = math.log(_SERIES_TOL / 2.0)
-    x = 3.0 * theta
-    lx = math.log(x)
-    r = 0
-    while not (r + 2 > x and (r + 1) * lx - math.lgamma(r + 2.0) - math.log(1.0 - x / (r + 2)) < log_tol):
-        r += 1
-    p = n - 1 + r
-    if p <= _MAX_TERMS:
-        return 0, p
-    a = 1
-    while True:
-        lb = a * math.log(2.0)
-        lr = math.log(p) - lb
-        for k in range(1, _MAX_TERMS + 1):
-            if lb + (k + 1) * lr - math.lgamma(k + 2.0) < log_tol:
-                return a, k
-        a += 1
-
-
-_plan = njit(**_PLAIN)(propagator_plan)  # the same rule compiled for the kernels; the numpy reference calls the plain one
-
-
-@njit(**_FAST)
+@jit(fastmath=True, error_model="numpy")
 def _apply_rows(src, s0, s_step, n_rows, mat, dst, d0, d_step):
     """``dst[d0 + d_step i] = mat @ src[s0 + s_step i]`` for ``i < n_rows``; ``mat`` is square with a
     side that is a multiple of 4.  Four source rows and four matrix rows per block (16 accumulators)."""
@@ -144,7 +102,7 @@ def _apply_rows(src, s0, s_step, n_rows, mat, dst, d0, d_step):
         i += 1
 
 
-@njit(**_PLAIN)
+@jit(error_model="numpy")
 def _log_scaled(top, shift):
     """``ln(top 2^-shift)`` (``shift`` 0 or 1000), scaling exactly by the power of 2 where that stays normal."""
     x = top * _INV_S2 if shift == 1000 else top
@@ -153,7 +111,7 @@ def _log_scaled(top, shift):
     return math.log(top) - shift * _LN2
 
 
-@njit(**_PLAIN)
+@jit(error_model="numpy")
 def _rescale(a, r0, n_rows, n, shift):
     """Rescale rows ``r0 .. r0 + n_rows - 1`` of ``a`` together to a largest entry ``S``, zero the
     entries below ``_FLOOR``; return ``ln(top 2^-shift)`` for the largest entry ``top`` before (``nan`` if
@@ -173,7 +131,7 @@ def _rescale(a, r0, n_rows, n, shift):
     return _log_scaled(top, shift)
 
 
-@njit(**_PLAIN)
+@jit(error_model="numpy")
 def _square(a, out, tr):
     """``out = a @ a`` rescaled (:func:`_rescale`); returns the log of the factor removed."""
     npad = a.shape[0]
@@ -184,7 +142,7 @@ def _square(a, out, tr):
     return _rescale(out, 0, npad, npad, 1000)
 
 
-@njit(**_FAST)
+@jit(fastmath=True, error_model="numpy")
 def _taylor(ndiag, lo, up, h, n_terms, n, s, t):
     """``T_K(N h)`` (``K = n_terms``) by Horner's rule, ``S <- I + (N h / m) S`` for ``m = K .. 1``;
     returns whichever of ``s``, ``t`` holds it.  After ``j`` steps ``S`` has bandwidth ``j``.
@@ -213,7 +171,7 @@ def _taylor(ndiag, lo, up, h, n_terms, n, s, t):
     return s
 
 
-@njit(**_PLAIN)
+@jit(error_model="numpy")
 def _propagator(ndiag, lo, up, norm, step, n, out, w1, w2):
     """``exp(N step) = e^f F`` with ``F`` (into ``out``) rescaled (:func:`_rescale`); returns ``f``."""
     n_sq, n_terms = _plan(norm * step, n)
@@ -225,7 +183,7 @@ def _propagator(ndiag, lo, up, norm, step, n, out, w1, w2):
     return f
 
 
-@njit(**_PLAIN)
+@jit(error_model="numpy")
 def _write_logs(buf, lg, r0, n_rows, n, out, j0):
     """``out[j0 + r - r0] = ln(buf[r] 2^-500) + lg[r]`` for ``r = r0 .. r0 + n_rows - 1``; stored
     entries are zero or at least ``2^-500``, so the scaled ones are normal numbers for the vectorised log."""
@@ -244,7 +202,7 @@ def _write_logs(buf, lg, r0, n_rows, n, out, j0):
                 out[jj, i] = log_vec(x * _INV_S) + base if x > 0.0 else -np.inf
 
 
-@njit(**_PLAIN)
+@jit(error_model="numpy")
 def _run_block(pw, lpw, levels, c_step, n_steps, buf, lg, n):
     """States ``1..n_steps`` of a run from ``buf[0]`` (scale ``lg[0]``); False if one left the finite range."""
     top = 1 << levels
@@ -270,16 +228,16 @@ def _run_block(pw, lpw, levels, c_step, n_steps, buf, lg, n):
     return True
 
 
-@njit(cache=True, error_model="numpy", parallel=True)
+@jit(parallel=True, error_model="numpy")
 def solve_numba(d, lo, up, lvt, taus, out, status, n_chunks):
     """Fill ``out[b, j, :] = ln v(taus[j])`` for every set ``b``; ``status[b] = 1`` if set ``b`` left the finite range.
 
-    Arguments are those validated by :func:`quantforge.kernels.hjb.solve_linear_hjb` (``lo[:, 0]`` and
-    ``up[:, -1]`` zero); the sets are split into ``n_chunks`` consecutive chunks, one workspace each."""
+    Arguments are those of :func:`solve_linear`; the sets are split into ``n_chunks`` consecutive
+    chunks, one workspace each."""
     n_sets, n = d.shape
     n_t = taus.size
     npad = (n + 3) // 4 * 4
-    for ch in prange(n_chunks):
+    for ch in numba.prange(n_chunks):
         pw = np.zeros((_LEVELS + 1, npad, npad))
         lpw = np.zeros(_LEVELS + 1)
         w1 = np.zeros((npad, npad))
@@ -332,3 +290,22 @@ def solve_numba(d, lo, up, lvt, taus, out, status, n_chunks):
                     done += n_steps
                 prev = taus[j + run - 1]
                 j += run
+
+
+def solve_linear(d: np.ndarray, lo: np.ndarray, up: np.ndarray, lvt: np.ndarray, taus: np.ndarray) -> np.ndarray:
+    """``ln v`` of :func:`quantforge.kernels.hjb.reference.solve_linear` (same arguments, validated:
+    contiguous float64, ``lo[:, 0]`` and ``up[:, -1]`` zero), parallel over parameter sets.
+
+    Raises
+    ------
+    NumericalInstability
+        Naming the first parameter set whose solution left the positive finite range.
+    """
+    out = np.empty((d.shape[0], taus.size, d.shape[1]))
+    status = np.zeros(d.shape[0], np.int64)
+    # several chunks per thread so that sets of unequal cost (different propagator plans) balance
+    solve_numba(d, lo, up, lvt, taus, out, status, min(d.shape[0], 8 * numba.get_num_threads()))
+    if status.any():
+        bad = int(np.argmax(status))
+        raise NumericalInstability(f"the linear HJB solution of parameter set {bad} left the positive finite range")
+    return out
