@@ -26,11 +26,11 @@ from __future__ import annotations
 
 from collections import namedtuple
 
-import numba
 import numpy as np
 from numba.extending import overload
 
 from ..errors import check_int
+from ..kernels.jit import engine_jit
 from .atomics import borrowed, prefetch_row
 from .idmap import map_delete, map_find, map_home, map_insert, new_map
 from .types import EV_ADD, EV_CANCEL, EV_EXECUTE, EV_MARKET, EV_MODIFY, EV_REDUCE, EV_REPLACE, EV_TRADE, FILL, MAKER, TAKER
@@ -81,9 +81,8 @@ buffer's end are counted there but not stored, so a compiled caller drains befor
 one operation writes at most two records per live order, plus one).  Few arrays keep the
 argument lists of compiled calls short, and rows keep each order and level on one cache line."""
 
-_jit = numba.njit(cache=True, nogil=True, boundscheck=False)
-# Leaf helpers are inlined in Numba IR: a call passes every array of the state as separate arguments.
-_leaf = numba.njit(cache=True, nogil=True, boundscheck=False, inline="always")
+# Leaf helpers are compiled with ``engine_jit(inline=True)``, inlined in Numba IR: a call would pass
+# every array of the state as separate arguments.
 
 
 def new_book_state(capacity: int = 1 << 16, window: int = 1 << 14, fill_capacity: int | None = None) -> BookState:
@@ -128,14 +127,14 @@ def _borrow_book(bk):
 
 
 # -------------------------------------------------------------------------------------- price window
-@_leaf
+@engine_jit(inline=True)
 def _fits(bk, price):
     """True if ``price`` is inside the window, re-centring it first when every live level still fits."""
     base = bk.hdr[_BASE]
     return (base <= price < base + bk.hdr[_WIN]) or _recentre(bk, price)
 
 
-@_jit
+@engine_jit
 def _recentre(bk, price):
     """Shift the window to hold ``price`` if every live level still fits (the rare path of ``_fits``)."""
     base = bk.hdr[_BASE]
@@ -166,7 +165,7 @@ def _recentre(bk, price):
     return True
 
 
-@_leaf
+@engine_jit(inline=True)
 def _move_level(bk, s, dst, src, w):
     if 0 <= src < w:
         bk.lv[s, dst, 0] = bk.lv[s, src, 0]
@@ -181,13 +180,13 @@ def _move_level(bk, s, dst, src, w):
 
 
 # ------------------------------------------------------------------------------------- level lists
-@_leaf
+@engine_jit(inline=True)
 def _side_index(side):
     """0 for BUY (+1), 1 for SELL (-1), without a branch."""
     return (1 - side) >> 1
 
 
-@_leaf
+@engine_jit(inline=True)
 def _rest(bk, oid, side, price, qty, ts):
     slot = bk.hdr[_FREE]
     bk.hdr[_FREE] = bk.ords[slot, 4]
@@ -216,7 +215,7 @@ def _rest(bk, oid, side, price, qty, ts):
     bk.lv[s, li, 3] += 1
 
 
-@_leaf
+@engine_jit(inline=True)
 def _remove(bk, slot):
     """Unlink the order in ``slot`` from its level, the id map and the pool."""
     s = _side_index(bk.ords[slot, 3])
@@ -256,7 +255,7 @@ def _remove(bk, slot):
     bk.hdr[_NORD] -= 1
 
 
-@_leaf
+@engine_jit(inline=True)
 def _emit(bk, ts, oid, match_id, side, liquidity, price, qty):
     n = bk.hdr[_NFILL]
     if n < bk.fills.shape[0]:
@@ -272,7 +271,7 @@ def _emit(bk, ts, oid, match_id, side, liquidity, price, qty):
     bk.hdr[_NFILL] = n + 1
 
 
-@_leaf
+@engine_jit(inline=True)
 def _match(bk, oid, side, limit, qty, ts):
     """Match ``qty`` of an incoming order against the other side up to ``limit`` (-1: no limit);
     returns the size left."""
@@ -300,7 +299,7 @@ def _match(bk, oid, side, limit, qty, ts):
 
 
 # ------------------------------------------------------------------------------------ operations
-@_leaf
+@engine_jit(inline=True)
 def _add(bk, oid, side, price, qty, ts):
     if side != 1 and side != -1:
         return BAD_SIDE
@@ -322,26 +321,26 @@ def _add(bk, oid, side, price, qty, ts):
     return OK
 
 
-@_jit
+@engine_jit
 def _add_call(bk, oid, side, price, qty, ts):
     return _add(bk, oid, side, price, qty, ts)
 
 
 # The public operations called from Python are wrappers that borrow the state and call one compiled
 # worker, so the worker is compiled once, for borrowed arrays, whoever calls it.
-@_jit
+@engine_jit
 def book_add(bk, oid, side, price, qty, ts):
     """Limit order: match what crosses, rest the remainder.  Returns a status code."""
     return _add_call(borrow_book(bk), oid, side, price, qty, ts)
 
 
-@_jit
+@engine_jit
 def book_market(bk, oid, side, qty, ts):
     """Market order: match up to ``qty`` at any price; the unfilled remainder is dropped."""
     return _market(borrow_book(bk), oid, side, qty, ts)
 
 
-@_jit
+@engine_jit
 def _market(bk, oid, side, qty, ts):
     if side != 1 and side != -1:
         return BAD_SIDE
@@ -355,7 +354,7 @@ def _market(bk, oid, side, qty, ts):
     return OK
 
 
-@_leaf
+@engine_jit(inline=True)
 def _take(bk, slot, qty):
     """Take ``qty`` lots (0 < qty <= what is left) off the order in ``slot``; it leaves the book at zero."""
     if qty == bk.ords[slot, 2]:
@@ -365,7 +364,7 @@ def _take(bk, slot, qty):
         bk.lv[_side_index(bk.ords[slot, 3]), bk.ords[slot, 1] - bk.hdr[_BASE], 2] -= qty
 
 
-@_leaf
+@engine_jit(inline=True)
 def _on_resting(bk, kind, oid, qty, price, ts):
     """EV_CANCEL, EV_REDUCE or EV_EXECUTE of resting order ``oid``: one code path for the three, so
     the compiled dispatch holds one copy of the id lookup and of the unlinking."""
@@ -384,37 +383,37 @@ def _on_resting(bk, kind, oid, qty, price, ts):
     return OK
 
 
-@_jit
+@engine_jit
 def _on_resting_call(bk, kind, oid, qty, price, ts):
     return _on_resting(bk, kind, oid, qty, price, ts)
 
 
-@_jit
+@engine_jit
 def book_cancel(bk, oid):
     """Delete a resting order."""
     return _on_resting_call(borrow_book(bk), EV_CANCEL, oid, 0, 0, 0)
 
 
-@_jit
+@engine_jit
 def book_reduce(bk, oid, qty):
     """Cancel ``qty`` lots of a resting order, keeping its priority (removes it at zero)."""
     return _on_resting_call(borrow_book(bk), EV_REDUCE, oid, qty, 0, 0)
 
 
-@_jit
+@engine_jit
 def book_execute(bk, oid, qty, price, ts):
     """Execute ``qty`` lots of a resting order (a maker fill at ``price`` if > 0, else its own price)."""
     return _on_resting_call(borrow_book(bk), EV_EXECUTE, oid, qty, price, ts)
 
 
-@_jit
+@engine_jit
 def book_modify(bk, oid, price, qty, ts):
     """Change price and size; priority is kept only if the price is unchanged and the size does not
     grow, otherwise the order is cancelled and re-entered (and may match)."""
     return _modify(borrow_book(bk), oid, price, qty, ts)
 
 
-@_jit
+@engine_jit
 def _modify(bk, oid, price, qty, ts):
     slot = map_find(bk.mp, bk.hdr[_MASK], oid) if oid >= 0 else -1
     if slot < 0:
@@ -435,13 +434,13 @@ def _modify(bk, oid, price, qty, ts):
     return _add_call(bk, oid, side, price, qty, ts)
 
 
-@_jit
+@engine_jit
 def book_replace(bk, oid, new_oid, price, qty, ts):
     """Cancel ``oid`` and enter ``new_oid`` on the same side at ``price``, ``qty`` (ITCH ``U``)."""
     return _replace(borrow_book(bk), oid, new_oid, price, qty, ts)
 
 
-@_jit
+@engine_jit
 def _replace(bk, oid, new_oid, price, qty, ts):
     slot = map_find(bk.mp, bk.hdr[_MASK], oid) if oid >= 0 else -1
     if slot < 0:
@@ -461,13 +460,13 @@ def _replace(bk, oid, new_oid, price, qty, ts):
     return _add_call(bk, new_oid, side, price, qty, ts)
 
 
-@_jit
+@engine_jit
 def book_apply_event(bk, ev):
     """Apply one ``EVENT`` record; ``EV_TRADE`` leaves the book unchanged.  Returns a status code."""
     return _apply_one(borrow_book(bk), ev)
 
 
-@_leaf
+@engine_jit(inline=True)
 def _apply_one(bk, ev):
     # Inlined into the batch loops (a call would pass every array of the state as separate
     # arguments); the rare kinds stay calls, which keeps the inlined copy small to compile.
@@ -487,14 +486,14 @@ def _apply_one(bk, ev):
     return BAD_KIND
 
 
-@_jit
+@engine_jit
 def book_apply_events(bk, events, start, status):
     """Apply ``events[start:]`` writing each status; stops early (returns the index reached) when the
     fill buffer could overflow, so the caller drains fills and calls again."""
     return _apply_events(borrow_book(bk), events, start, events.shape[0], status)
 
 
-@_jit
+@engine_jit
 def _apply_events(bk, events, start, stop, status):
     """``book_apply_events`` on ``events[start:stop]`` (the one compiled copy of the dispatch that
     compiled callers of single events share; each inlined copy costs seconds of compilation)."""
@@ -511,13 +510,13 @@ def _apply_events(bk, events, start, stop, status):
     return stop
 
 
-@_leaf
+@engine_jit(inline=True)
 def book_find(bk, oid):
     """Pool slot of live order ``oid``, or -1."""
     return map_find(bk.mp, bk.hdr[_MASK], oid) if oid >= 0 else -1
 
 
-@_jit
+@engine_jit
 def book_queue_ahead(bk, oid):
     """Lots resting ahead of ``oid`` at its level (its queue position), or -1 for an unknown id."""
     slot = map_find(bk.mp, bk.hdr[_MASK], oid) if oid >= 0 else -1
@@ -531,7 +530,7 @@ def book_queue_ahead(bk, oid):
     return ahead
 
 
-@_leaf
+@engine_jit(inline=True)
 def book_level_qty(bk, side, price):
     """Total lots resting at ``price`` on ``side`` (0 outside the window)."""
     li = price - bk.hdr[_BASE]
@@ -540,7 +539,7 @@ def book_level_qty(bk, side, price):
     return bk.lv[_side_index(side), li, 2]
 
 
-@_jit
+@engine_jit
 def book_depth(bk, side, px, qty):
     """L2 snapshot: the best ``len(px)`` non-empty levels of ``side`` into ``px``, ``qty``; returns the
     number written."""

@@ -22,10 +22,10 @@ NASDAQ (2020), *Nasdaq TotalView-ITCH 5.0 specification*, sections 1.3 (data typ
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
 from ..errors import InvalidParameters, check_in_range, check_int
+from ..kernels.jit import engine_jit
 from .book import _apply_events, book_find, borrow_book, new_book_state
 from .types import EV_ADD, EV_CANCEL, EV_EXECUTE, EV_REDUCE, EV_REPLACE, EV_TRADE, EVENT
 
@@ -39,10 +39,9 @@ MESSAGE_LENGTH = {"A": 36, "F": 40, "E": 31, "C": 36, "X": 23, "D": 19, "U": 35,
 """Message lengths (bytes, without the 2-byte frame) of the decoded types."""
 
 _A, _F, _E, _C, _X, _D, _U, _P = (ord(c) for c in "AFECXDUP")
-_jit = numba.njit(cache=True, nogil=True, boundscheck=False)
 
 
-@_jit
+@engine_jit
 def _be(buf, at, n):
     v = np.int64(0)
     for i in range(n):
@@ -50,13 +49,13 @@ def _be(buf, at, n):
     return v
 
 
-@_jit
+@engine_jit
 def _put(buf, at, n, v):
     for i in range(n):
         buf[at + n - 1 - i] = np.uint8((v >> (8 * i)) & 0xFF)
 
 
-@_jit
+@engine_jit
 def _expected_length(t):
     if t == _A:
         return 36
@@ -77,7 +76,7 @@ def _expected_length(t):
     return -1
 
 
-@_jit
+@engine_jit
 def decode_itch(buf, start, out, n_out, price_divisor, counters):
     """Decode framed messages from ``buf[start:]`` into ``out[n_out:]``.
 
@@ -166,7 +165,7 @@ def decode_itch(buf, start, out, n_out, price_divisor, counters):
     return pos, n_out
 
 
-@_jit
+@engine_jit
 def _message_length(k, price, mpid):
     if k == EV_ADD:
         return 40 if mpid != 0 else 36
@@ -183,7 +182,7 @@ def _message_length(k, price, mpid):
     return -1
 
 
-@_jit
+@engine_jit
 def _encode(events, price_divisor, stock, out):
     pos = 0
     for i in range(events.shape[0]):
@@ -295,7 +294,7 @@ class FeedDecoder:
         return dict(zip(COUNTERS, self._counts.tolist()))
 
 
-@_jit
+@engine_jit
 def _splitmix(state):
     state[0] += np.uint64(0x9E3779B97F4A7C15)
     z = state[0]
@@ -304,17 +303,17 @@ def _splitmix(state):
     return z ^ (z >> np.uint64(31))
 
 
-@_jit
+@engine_jit
 def _below(state, n):
     return np.int64(_splitmix(state) % np.uint64(n))
 
 
-@_jit
+@engine_jit
 def _generate(bk, out, seed, mid0, t0_ns, dt_ns, max_live, move_ppm):
     return _generate_into(borrow_book(bk), out, seed, mid0, t0_ns, dt_ns, max_live, move_ppm)
 
 
-@_jit
+@engine_jit
 def _drop(live, pos, n_live, oid):
     """Remove ``oid`` from the list of live ids (if there); returns the new count."""
     j = pos[oid]
@@ -327,7 +326,7 @@ def _drop(live, pos, n_live, oid):
     return n_live
 
 
-@_jit
+@engine_jit
 def _passive(price, side, bb, ba):
     """``price`` moved off the opposite touch if it would cross it."""
     if side > 0 and ba > 0 and price >= ba:
@@ -337,7 +336,7 @@ def _passive(price, side, bb, ba):
     return max(price, 1)
 
 
-@_jit
+@engine_jit
 def _generate_into(bk, out, seed, mid0, t0_ns, dt_ns, max_live, move_ppm):
     # Event mix (per mille): passive add 440 (one in eight attributed, ITCH F), marketable add 20,
     # cancel 340, partial cancel 80, execution of the head of a best level 90 (one in four with a

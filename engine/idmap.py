@@ -15,15 +15,14 @@ Knuth, D. (1998), *TAOCP* vol. 3, §6.4, Algorithm R (deletion with linear probi
 
 from __future__ import annotations
 
-import numba
 import numpy as np
+
+from ..kernels.jit import engine_jit
 
 __all__ = ["EMPTY", "new_map", "map_home", "map_find", "map_insert", "map_delete"]
 
 EMPTY = -1
 """Key of an empty row (order ids are >= 0)."""
-
-_leaf = numba.njit(cache=True, nogil=True, boundscheck=False, inline="always")
 
 
 def new_map(capacity: int) -> np.ndarray:
@@ -34,14 +33,14 @@ def new_map(capacity: int) -> np.ndarray:
     return mp
 
 
-@_leaf
+@engine_jit(inline=True)
 def map_home(key, mask):
     """Home row of ``key``."""
     h = np.uint64(key) * np.uint64(0x9E3779B97F4A7C15)
     return np.int64((h >> np.uint64(29)) & np.uint64(mask))
 
 
-@_leaf
+@engine_jit(inline=True)
 def map_find(mp, mask, key):
     """Value stored for ``key``, or -1."""
     i = map_home(key, mask)
@@ -54,7 +53,7 @@ def map_find(mp, mask, key):
         i = (i + 1) & mask
 
 
-@_leaf
+@engine_jit(inline=True)
 def map_insert(mp, mask, key, val):
     """Store ``key -> val``; ``key`` must be absent."""
     i = map_home(key, mask)
@@ -64,7 +63,7 @@ def map_insert(mp, mask, key, val):
     mp[i, 1] = val
 
 
-@_leaf
+@engine_jit(inline=True)
 def map_delete(mp, mask, key):
     """Remove ``key`` (which must be present), shifting later entries of its probe run back."""
     i = map_home(key, mask)

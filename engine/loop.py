@@ -43,10 +43,10 @@ from __future__ import annotations
 import time
 from collections import namedtuple
 
-import numba
 import numpy as np
 
 from ..errors import InvalidParameters, check_finite, check_int, check_positive
+from ..kernels.jit import engine_jit
 from .atomics import borrowed, cycle_counter
 from .book import NO_PRICE, OK, REJECT_NAMES, _apply_one, book_level_qty, borrow_book
 from .ring import ring_claim, ring_mask, ring_release
@@ -114,18 +114,16 @@ def new_loop_state(cfg: np.ndarray, max_actions: int = 1 << 20, max_fills: int =
                      np.zeros(check_int("max_fills", max_fills, minimum=1), FILL), np.zeros(N_BUCKETS, np.int64))
 
 
-_jit = numba.njit(cache=True, nogil=True, boundscheck=False)
-_leaf = numba.njit(cache=True, nogil=True, boundscheck=False, inline="always")
-_depth_ticks, _bid_ticks, _ask_ticks = _leaf(depth_ticks), _leaf(bid_ticks), _leaf(ask_ticks)
+_depth_ticks, _bid_ticks, _ask_ticks = (engine_jit(f, inline=True) for f in (depth_ticks, bid_ticks, ask_ticks))
 
 
-@_leaf
+@engine_jit(inline=True)
 def _own(side):
     """Index of the own order's price word on ``side``; its size, queue ahead and id follow it."""
     return _BPX if side > 0 else _APX
 
 
-@_leaf
+@engine_jit(inline=True)
 def _own_fill(st, ts, side, price, qty):
     s = st.s
     o = _own(side)
@@ -149,7 +147,7 @@ def _own_fill(st, ts, side, price, qty):
         s[_NDONE] += 1
 
 
-@_leaf
+@engine_jit(inline=True)
 def _on_trade(st, cfg, ts, rest_side, price, qty):
     """A trade of ``qty`` at ``price`` against resting orders of ``rest_side``: fill the own order on
     that side if the queue ahead of it is used up or the trade went through its price."""
@@ -174,7 +172,7 @@ def _on_trade(st, cfg, ts, rest_side, price, qty):
             _own_fill(st, ts, rest_side, own, f)
 
 
-@_leaf
+@engine_jit(inline=True)
 def _act(st, ts, code, oid, side, price, qty, prev_oid):
     s = st.s
     n = s[_NACT]
@@ -193,7 +191,7 @@ def _act(st, ts, code, oid, side, price, qty, prev_oid):
     s[_NNEW + code - ACT_NEW] += 1
 
 
-@_leaf
+@engine_jit(inline=True)
 def _set_side(st, bk, ts, side, want_px, want_qty):
     """Bring the own order on ``side`` to (``want_px``, ``want_qty``); NO_PRICE cancels it."""
     s = st.s
@@ -218,7 +216,7 @@ def _set_side(st, bk, ts, side, want_px, want_qty):
     s[ahead] = book_level_qty(bk, side, want_px)
 
 
-@_leaf
+@engine_jit(inline=True)
 def _step(bk, ev, surf, cfg, st):
     s = st.s
     ts = ev.ts_ns
@@ -299,7 +297,7 @@ def _step(bk, ev, surf, cfg, st):
     _set_side(st, bk, ts, -1, want_a, asz)
 
 
-@_jit
+@engine_jit
 def run_loop(bk, events, surf, cfg_arr, st):
     """Process ``events`` (``EVENT`` records) through book, surface, risk gate and queue model.
 
@@ -311,7 +309,7 @@ def run_loop(bk, events, surf, cfg_arr, st):
     return _run(borrow_book(bk), events, np.int64(0), events.shape[0], np.int64(-1), borrow_surface(surf), cfg_arr, ls)
 
 
-@_jit
+@engine_jit
 def run_loop_ring(bk, hdr, data, surf, cfg_arr, st, max_events, spin_limit):
     """:func:`run_loop` on up to ``max_events`` records read in place from a ring's memory
     (``ring.hdr``, ``ring.data`` of an ``SpscRing`` of ``EVENT``; this process is its consumer).
@@ -327,7 +325,7 @@ def run_loop_ring(bk, hdr, data, surf, cfg_arr, st, max_events, spin_limit):
     return k
 
 
-@_jit
+@engine_jit
 def _run(bk, events, start, count, mask, surf, cfg_arr, st):
     """The loop proper on ``events[(start + i) & mask]`` for ``i < count`` (``mask`` -1 for an array,
     ``capacity - 1`` for a ring's slots); its state arrives as (borrowed) arguments, see
@@ -349,7 +347,7 @@ def _run(bk, events, start, count, mask, surf, cfg_arr, st):
     return count
 
 
-@_jit
+@engine_jit
 def _cycles():
     return cycle_counter()
 

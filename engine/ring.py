@@ -48,10 +48,11 @@ from __future__ import annotations
 
 import os
 import time
-import numba
+
 import numpy as np
 
 from ..errors import ExecutionError, InvalidParameters, QuantForgeError, check_int
+from ..kernels.jit import engine_jit
 from .atomics import fence_acquire, fence_release, load_acquire, store_release
 from .shm import SharedBlock
 
@@ -84,11 +85,7 @@ class RingProtocolError(ExecutionError):
     """The peer answered, but not as the protocol says (an echo out of order): its data are wrong."""
 
 
-_jit = numba.njit(cache=True, nogil=True, boundscheck=False)
-_leaf = numba.njit(cache=True, nogil=True, boundscheck=False, inline="always")
-
-
-@_jit
+@engine_jit
 def _free_slots(hdr, cap, head):
     """Free slots for the producer: from its cached copy of the consumer's tail, re-read (acquire)
     only when the cached copy says the ring is full."""
@@ -99,7 +96,7 @@ def _free_slots(hdr, cap, head):
     return free
 
 
-@_leaf
+@engine_jit(inline=True)
 def _publish(hdr, head):
     """Release ``head`` and, on a ring with a mailbox, stamp ``-head``: records up to ``head`` are in
     their slots and the mailbox holds none of them."""
@@ -108,7 +105,7 @@ def _publish(hdr, head):
         store_release(hdr, _STAMP, -head)
 
 
-@_jit
+@engine_jit
 def ring_try_push(hdr, data, src, i):
     """Copy ``src[i]`` into the ring if there is room; returns True if pushed."""
     cap = hdr[_M_CAP]
@@ -120,7 +117,7 @@ def ring_try_push(hdr, data, src, i):
     return True
 
 
-@_jit
+@engine_jit
 def ring_try_pop(hdr, data, dst, i):
     """Copy the oldest record into ``dst[i]`` if there is one; returns True if popped."""
     tail = hdr[_TAIL]
@@ -133,7 +130,7 @@ def ring_try_pop(hdr, data, dst, i):
     return True
 
 
-@_jit
+@engine_jit
 def ring_send(hdr, data, mailbox, src, i):
     """:func:`ring_try_push` of ``src[i]`` that also posts it in the mailbox (when the record fits)
     for a one-line :func:`ring_receive`; returns True if pushed."""
@@ -151,7 +148,7 @@ def ring_send(hdr, data, mailbox, src, i):
     return True
 
 
-@_jit
+@engine_jit
 def ring_receive(hdr, data, mailbox, dst, i):
     """Copy the oldest record into ``dst[i]``, from the mailbox when it holds that record and was not
     overwritten during the copy, else from its slot; returns True if one was received."""
@@ -168,7 +165,7 @@ def ring_receive(hdr, data, mailbox, dst, i):
     return ring_try_pop(hdr, data, dst, i)
 
 
-@_jit
+@engine_jit
 def ring_push_batch(hdr, data, src, start, spin_limit):
     """Push ``src[start:]``, publishing each run of free slots with one release store; waits at most
     ``spin_limit`` empty polls for room.  Returns the index reached."""
@@ -194,7 +191,7 @@ def ring_push_batch(hdr, data, src, start, spin_limit):
     return i
 
 
-@_leaf
+@engine_jit(inline=True)
 def ring_claim(hdr, max_records, spin_limit):
     """Consumer side: ``(tail, k)``, the ``k <= max_records`` records readable in place from slot
     ``tail & ring_mask(hdr)`` on (acquire load of the head), waiting at most ``spin_limit`` empty
@@ -210,19 +207,19 @@ def ring_claim(hdr, max_records, spin_limit):
             return tail, np.int64(0)
 
 
-@_leaf
+@engine_jit(inline=True)
 def ring_release(hdr, new_tail):
     """Consumer side: hand the slots before ``new_tail`` back to the producer (release store)."""
     store_release(hdr, _TAIL, new_tail)
 
 
-@_leaf
+@engine_jit(inline=True)
 def ring_mask(hdr):
     """Slot of record number ``i`` is ``i & ring_mask(hdr)``."""
     return hdr[_M_CAP] - 1
 
 
-@_jit
+@engine_jit
 def ring_pop_batch(hdr, data, dst, spin_limit):
     """Pop up to ``len(dst)`` records, waiting at most ``spin_limit`` empty polls for the first one.
     Returns the number popped."""
@@ -234,7 +231,7 @@ def ring_pop_batch(hdr, data, dst, spin_limit):
     return k
 
 
-@_jit
+@engine_jit
 def ring_produce_sequence(hdr, data, start, stop, spin_limit):
     """Write ``SEQ_RECORD`` s with ``seq = start..stop-1`` straight into the ring (self-checking
     traffic for tests and benchmarks).  Returns the next ``seq`` to write."""
@@ -261,7 +258,7 @@ def ring_produce_sequence(hdr, data, start, stop, spin_limit):
     return s
 
 
-@_leaf
+@engine_jit(inline=True)
 def _check_record(r, expected, errors):
     """Count a ``SEQ_RECORD`` that is not ``expected`` (``errors[0]``) or whose check word is wrong
     (``errors[1]``); returns the sequence number expected next."""
@@ -274,7 +271,7 @@ def _check_record(r, expected, errors):
     return s + 1
 
 
-@_jit
+@engine_jit
 def ring_consume_sequence(hdr, data, expected, stop, spin_limit, errors):
     """Read ``SEQ_RECORD`` s, checking that they arrive as ``expected, expected+1, ...`` with valid
     checks; ``errors[0]`` counts lost/duplicated/reordered records, ``errors[1]`` corrupted ones.
@@ -297,7 +294,7 @@ def ring_consume_sequence(hdr, data, expected, stop, spin_limit, errors):
     return s
 
 
-@_jit
+@engine_jit
 def ring_send_sequence(hdr, data, mailbox, start, stop, spin_limit, buf):
     """:func:`ring_produce_sequence` one record at a time through :func:`ring_send` (``buf``: one
     ``SEQ_RECORD``).  Returns the next ``seq`` to send."""
@@ -316,7 +313,7 @@ def ring_send_sequence(hdr, data, mailbox, start, stop, spin_limit, buf):
     return s
 
 
-@_jit
+@engine_jit
 def ring_receive_sequence(hdr, data, mailbox, expected, stop, spin_limit, errors, buf):
     """:func:`ring_consume_sequence` one record at a time through :func:`ring_receive`; ``errors[2]``
     counts the records taken from the mailbox.  Returns the next expected ``seq``."""
@@ -336,7 +333,7 @@ def ring_receive_sequence(hdr, data, mailbox, expected, stop, spin_limit, errors
     return s
 
 
-@_jit
+@engine_jit
 def ring_ping(hdr_out, data_out, mbox_out, hdr_in, data_in, mbox_in, n, spin_limit, buf, state):
     """Send one-record pings and wait for each echo until ``state[0]`` (pings completed) reaches ``n``;
     ``state[1]`` is 1 while a ping is out, so a call that gives up after ``spin_limit`` polls can be
@@ -362,7 +359,7 @@ def ring_ping(hdr_out, data_out, mbox_out, hdr_in, data_in, mbox_in, n, spin_lim
     return state[0]
 
 
-@_jit
+@engine_jit
 def ring_echo(hdr_in, data_in, mbox_in, hdr_out, data_out, mbox_out, n, spin_limit, buf):
     """Send back every record received, ``n`` times.  Returns echoes done."""
     for i in range(n):

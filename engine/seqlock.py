@@ -22,10 +22,10 @@ from __future__ import annotations
 import os
 import time
 
-import numba
 import numpy as np
 
 from ..errors import InvalidParameters, QuantForgeError, check_array, check_int
+from ..kernels.jit import engine_jit
 from .atomics import fence_acquire, fence_release, load_acquire, store_release
 from .shm import SharedBlock
 
@@ -43,13 +43,7 @@ class SeqlockTimeout(QuantForgeError, TimeoutError):
     """No consistent version could be read before the deadline (a writer stuck mid-publish)."""
 
 
-_jit = numba.njit(cache=True, nogil=True, boundscheck=False)
-
-
-_leaf = numba.njit(cache=True, nogil=True, boundscheck=False, inline="always")
-
-
-@_leaf
+@engine_jit(inline=True)
 def _begin_publish(hdr):
     """Mark the slot readers are not using as being written; returns (slot, its sequence word index,
     the odd sequence)."""
@@ -62,20 +56,20 @@ def _begin_publish(hdr):
     return s, w, seq
 
 
-@_leaf
+@engine_jit(inline=True)
 def _write_payload(dst, values, lo, hi):
     for i in range(lo, hi):
         dst[i] = values[i]
 
 
-@_leaf
+@engine_jit(inline=True)
 def _end_publish(hdr, s, w, seq, version):
     hdr[w + 1] = version
     store_release(hdr, w, seq + 1)
     store_release(hdr, _CUR, s)
 
 
-@_jit
+@engine_jit
 def seqlock_publish(hdr, slots, values, version):
     """Publish ``values`` as ``version`` into the slot readers are not using; returns the slot."""
     s, w, seq = _begin_publish(hdr)
@@ -84,7 +78,7 @@ def seqlock_publish(hdr, slots, values, version):
     return s
 
 
-@_jit
+@engine_jit
 def _publish_part(hdr, slots, values, n_written):
     """The first steps of :func:`seqlock_publish` only: the sequence made odd and ``n_written`` values
     stored, as a writer that dies at that point leaves them."""
@@ -93,7 +87,7 @@ def _publish_part(hdr, slots, values, n_written):
     return s
 
 
-@_jit
+@engine_jit
 def seqlock_read(hdr, slots, out, max_tries):
     """Copy the current version into ``out``; returns its version number, or -1 after ``max_tries``
     inconsistent attempts."""
@@ -113,7 +107,7 @@ def seqlock_read(hdr, slots, out, max_tries):
     return -1
 
 
-@_jit
+@engine_jit
 def publish_pattern(hdr, slots, buf, version):
     """Publish the self-checking table of ``version``: ``v[i] = version * 65536 + i`` (exact in float64)."""
     base = version * 65536.0
@@ -122,7 +116,7 @@ def publish_pattern(hdr, slots, buf, version):
     return seqlock_publish(hdr, slots, buf, version)
 
 
-@_jit
+@engine_jit
 def check_pattern(values, version):
     """True if ``values`` is exactly the table :func:`publish_pattern` wrote for ``version``."""
     base = version * 65536.0
@@ -132,7 +126,7 @@ def check_pattern(values, version):
     return True
 
 
-@_jit
+@engine_jit
 def _read_and_check(hdr, slots, out, n_reads, max_tries, stats):
     """``n_reads`` reads, each checked; stats = [reads, failed reads, bad tables, version decreases,
     last version read (also the version the first read is compared with)]."""

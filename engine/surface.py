@@ -17,11 +17,11 @@ from __future__ import annotations
 
 from collections import namedtuple
 
-import numba
 import numpy as np
 from numba.extending import overload
 
 from ..errors import InvalidParameters, NumericalInstability, check_array, check_int
+from ..kernels.jit import engine_jit
 from .atomics import borrowed
 
 __all__ = ["SurfaceTable", "make_surface_table", "surface_lookup", "borrow_surface", "CLAMP_TIME", "CLAMP_INVENTORY", "MAX_BUCKETS"]
@@ -105,7 +105,7 @@ def _borrow_surface(tab):
     return impl
 
 
-@numba.njit(cache=True, nogil=True, boundscheck=False, inline="always")
+@engine_jit(inline=True)
 def surface_lookup(tab, t, q, linear):
     """Depths and sizes at time to horizon ``t`` (s) and inventory ``q`` (lots).
 
