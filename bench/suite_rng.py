@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..kernels.backend import available_backends
+from ..kernels.backend import available_backends, get_backend
 from ..kernels.rng import Philox
 from .harness import median_time, one_numba_thread
 
 _PATHS = 256
+_REFERENCE_ONLY = ("numpy",)  # measured on a quarter of the draws, and not in --quick runs
+_NOTES = {
+    "numba": "quantforge-numba: {threads} threads",
+    "cupy": "quantforge-cupy: kept on the device, synchronised",
+}
 
 
 def _threads() -> int:
@@ -36,29 +41,22 @@ def run(quick: bool = False) -> list[dict]:
 
     gen = Philox(seed=20241125, stream=0)
     for backend in available_backends():
-        if backend == "numpy" and not quick:
+        be = get_backend(backend)
+        if backend in _REFERENCE_ONLY:
+            if quick:
+                continue
             # the array-namespace reference: correct, not fast; a quarter of the size keeps the run short
             m = n // 4
-            median, _ = median_time(lambda: gen.normals(_PATHS, m // _PATHS, backend="numpy"), repeat=3)
-            rows.append({"benchmark": f"normals float64 x{n}", "impl": "quantforge-numpy", "median": m / median,
-                         "unit": "normals/s", "seconds": median * 4, "note": "quantforge-numpy measured on n/4 draws"})
+            median, _ = median_time(lambda: gen.normals(_PATHS, m // _PATHS, backend=backend), repeat=3)
+            rows.append({"benchmark": f"normals float64 x{n}", "impl": f"quantforge-{backend}", "median": m / median,
+                         "unit": "normals/s", "seconds": median * 4, "note": f"quantforge-{backend} measured on n/4 draws"})
             continue
-        if backend == "jax":
-            add("quantforge-jax", lambda: np.asarray(gen.normals(_PATHS, draws, backend="jax")))
-        elif backend == "cupy":
-            import cupy
-
-            def on_gpu():
-                gen.normals(_PATHS, draws, backend="cupy", to_host=False)
-                cupy.cuda.Device().synchronize()
-
-            add("quantforge-cupy", on_gpu, note="cupy: kept on the device, synchronised")
-        else:
-            add(f"quantforge-{backend}", lambda b=backend: gen.normals(_PATHS, draws, backend=b),
-                note=f"quantforge-{backend}: {_threads()} threads" if backend == "numba" else "")
-            if backend == "numba":
-                add("quantforge-numba-1thread", one_numba_thread(lambda: gen.normals(_PATHS, draws, backend="numba")),
-                    note="quantforge-numba-1thread: the same kernel on one thread, beside the one-thread peers")
+        add(f"quantforge-{backend}",
+            lambda b=be: b.synchronize(gen.normals(_PATHS, draws, backend=b.name, to_host=not b.is_gpu)),
+            note=_NOTES.get(backend, "").format(threads=_threads()))
+    if "numba" in available_backends():
+        add("quantforge-numba-1thread", one_numba_thread(lambda: gen.normals(_PATHS, draws, backend="numba")),
+            note="quantforge-numba-1thread: the same kernel on one thread, beside the one-thread peers")
 
     pcg = np.random.default_rng(1)
     add("numpy", lambda: pcg.standard_normal(n), note="numpy: default_rng (PCG64) standard_normal, ziggurat, one thread")
@@ -67,7 +65,7 @@ def run(quick: bool = False) -> list[dict]:
     if "jax" in available_backends():
         import jax
 
-        with jax.enable_x64(True):
+        with get_backend("jax").x64():
             f = jax.jit(lambda k: jax.random.normal(k, (n,), dtype=jax.numpy.float64))
             key = jax.random.key(1)
 

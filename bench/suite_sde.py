@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from ..kernels.backend import available_backends, gpu_devices
+from ..kernels.backend import available_backends, get_backend, gpu_devices
 from ..kernels.rng import Philox
 from ..kernels.rough import fbm
 from ..kernels.sde import GBM, Merton, european_price, simulate
@@ -145,7 +145,7 @@ def gbm_rows(n_paths: int, repeat: int) -> list[dict]:
     if "jax" in available_backends():
         import jax
 
-        with jax.enable_x64(True):
+        with get_backend("jax").x64():
             key = jax.random.key(1)
             f = _jax_fori(n_paths)
             _timed(rows, bench, "jax", lambda: f(key), repeat, work=work,
@@ -193,7 +193,7 @@ def gpu_rows(n_paths: int, repeat: int) -> list[dict]:
                          "and no cupy RawKernel version exists to compare them with"} for p in benches for i in impls]
     import cupy
 
-    from ..kernels import sde_cuda
+    from ..kernels.sde import cuda as sde_cuda
 
     gpu = gpu_devices()[0].name if gpu_devices() else "a CUDA GPU"
     gbm = GBM(mu=R, sigma=SIGMA)

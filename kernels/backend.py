@@ -42,6 +42,7 @@ from ..errors import HardwareError, InvalidParameters
 __all__ = [
     "BACKENDS",
     "Backend",
+    "cuda_simulated",
     "get_backend",
     "to_host",
     "register_fast_path",
@@ -79,10 +80,20 @@ def _has_module(name: str) -> bool:
     return importlib.util.find_spec(name) is not None
 
 
+def cuda_simulated() -> bool:
+    """True under numba's CUDA simulator (``NUMBA_ENABLE_CUDASIM=1``).
+
+    The ``cupy`` backend's numba.cuda kernels then run on the CPU, slowly but statement by statement,
+    which is how the test suite checks them without a GPU: the backend resolves (its namespace is
+    numpy when CuPy is absent) but ``auto`` never picks it.
+    """
+    return os.environ.get("NUMBA_ENABLE_CUDASIM") == "1"
+
+
 @functools.lru_cache(maxsize=None)
 def _cupy_works() -> bool:
     """True when CuPy imports and a CUDA device answers a trivial kernel."""
-    if os.environ.get("NUMBA_ENABLE_CUDASIM") == "1":
+    if cuda_simulated():
         return False
     if not _has_module("cupy"):
         return False
@@ -104,7 +115,7 @@ def available_backends() -> tuple[str, ...]:
         found.append("numba")
     if _has_module("jax"):
         found.append("jax")
-    if _cupy_works():
+    if _cupy_works() or cuda_simulated():
         found.append("cupy")
     return tuple(found)
 
@@ -112,6 +123,8 @@ def available_backends() -> tuple[str, ...]:
 def _auto(kernel: str | None = None) -> str:
     avail = available_backends()
     for name in ("cupy", "numba"):
+        if name == "cupy" and cuda_simulated():
+            continue
         if name in avail and (kernel is None or name in fast_paths(kernel)):
             return name
     return "numpy"
@@ -252,7 +265,7 @@ class Backend:
         """The array namespace of the reference implementations (numpy for ``numpy`` and ``numba``)."""
         if self.name == "jax":
             return require("jax.numpy", purpose="backend 'jax'")
-        if self.name == "cupy":
+        if self.name == "cupy" and not (cuda_simulated() and not _has_module("cupy")):
             return require("cupy", purpose="backend 'cupy'")
         return np
 
@@ -280,6 +293,20 @@ class Backend:
     def to_host(self, a: Any) -> np.ndarray:
         """``a`` as a numpy array on the host (no copy when it already is one)."""
         return to_host(a)
+
+    def synchronize(self, a: Any = None) -> Any:
+        """Wait until ``a`` (and, on cupy, all queued device work) is computed; returns ``a``.
+
+        Timings of asynchronous backends (cupy's stream, jax's dispatch) are meaningless without it.
+        """
+        if self.name == "cupy" and _has_module("cupy") and not cuda_simulated():
+            import cupy
+
+            cupy.cuda.get_current_stream().synchronize()
+        elif self.name == "jax" and a is not None:
+            jax = require("jax", purpose="backend 'jax'")
+            jax.block_until_ready(a)
+        return a
 
 
 @contextlib.contextmanager

@@ -61,26 +61,28 @@ def engine_jit(fn: Callable | None = None, *, inline: bool = False) -> Any:
     return jit(fn, nogil=True, boundscheck=False, inline=inline)
 
 
-def compile_for_cuda(fn: Callable, *, name: str | None = None, **device_globals: Any) -> Any:
-    """Compile a plain-Python scalar core as a CUDA device function.
+def compile_for_cuda(fn: Callable, *, name: str | None = None, device: bool = True, **device_globals: Any) -> Any:
+    """Compile a plain-Python scalar core as a CUDA device function (or, ``device=False``, a kernel).
 
     Parameters
     ----------
     fn : function
         The scalar core, in plain Python (not a Numba dispatcher: pass ``dispatcher.py_func``).
     name : str, optional
-        The device function's name (default: ``fn``'s).
+        The device function's name (default: ``fn``'s); give each rebound build its own.
+    device : bool, default True
+        False compiles a kernel (``__global__``) instead, for launch sources that call rebound cores.
     **device_globals
         Global names ``fn`` calls, rebound to device functions (for example
         ``philox10=philox10_dev``).  Every other global keeps its value from ``fn``'s module.
 
     Returns
     -------
-    A ``numba.cuda`` device function (under ``NUMBA_ENABLE_CUDASIM=1``, the simulator's).
+    A ``numba.cuda`` device function or kernel (under ``NUMBA_ENABLE_CUDASIM=1``, the simulator's).
     """
     from numba import cuda
 
     if device_globals:
         fn = types.FunctionType(fn.__code__, {**fn.__globals__, **device_globals}, name or fn.__name__,
                                 fn.__defaults__, fn.__closure__)
-    return cuda.jit(device=True)(fn)
+    return cuda.jit(device=True)(fn) if device else cuda.jit(fn)

@@ -3,8 +3,9 @@
 One thread simulates one path, drawing its normals, jump counts and jump sizes in the kernel from
 Philox (no pre-generated arrays), in float64 or float32.  The per-path source ``_path_scalar`` is
 written once against a few names bound per precision (``_real``, ``_uniform``, ``_box_muller``) and
-compiled twice; the Philox words come from the device versions in :mod:`rng_cuda` and the jump core
-from :mod:`sde_numba`, so both precisions read the same words as the CPU backends:
+compiled twice with :func:`quantforge.kernels.jit.compile_for_cuda`; the Philox words come from the
+device versions in :mod:`quantforge.kernels.rng.cuda` and the jump core from :mod:`.core`, so both
+precisions read the same words as the CPU backends:
 
 * float64 returns the CPU backends' paths to the last few ulps;
 * float32 keeps the state and the diffusion arithmetic in float32, with uniforms that are the
@@ -21,13 +22,14 @@ CPU, which is how the test suite checks them.  Importing this module imports num
 from __future__ import annotations
 
 import math
-import types
 
 import numpy as np
 from numba import cuda
 
-from . import rng_cuda
-from . import sde_numba as _sde
+from ..jit import compile_for_cuda
+from ..rng import Philox
+from ..rng.cuda import box_muller_dev, deliver, philox10_dev, u01_dev
+from .core import ModelCode, Prm, Scheme, count_uniform, jump_scalar
 
 __all__ = ["simulate", "normal_sums"]
 
@@ -57,17 +59,17 @@ def _box_muller_f32_scalar(u1, u2):
     return np.float32(r * np.float32(math.cos(t))), np.float32(r * np.float32(math.sin(t)))
 
 
-# prm: the parameters (sde_numba's layout) in the kernel's precision; prm64 the same in float64 for the jumps
+# prm: the parameters (the layout of core.Prm) in the kernel's precision; prm64 the same in float64 for the jumps
 def _path_scalar(i, code, scheme, correction, prm, prm64, n_steps, k0, k1, stream, path0, store,
                  paths_out, terminal, maximum, minimum, average, jumps):
-    """One path, one thread, in the precision of ``_real``; the statements of ``sde_numba._simulate_numba``."""
-    mu_c = prm[0]
-    sig = prm[1]
-    x = prm[6]
-    dt = prm[7]
-    sqdt = prm[8]
-    exact_drift = prm[9]
-    no_jump = prm64[10]
+    """One path, one thread, in the precision of ``_real``; the statements of the numba kernel (:mod:`.numba`)."""
+    mu_c = prm[Prm.MU_C]
+    sig = prm[Prm.SIGMA]
+    x = prm[Prm.X0]
+    dt = prm[Prm.DT]
+    sqdt = prm[Prm.SQRT_DT]
+    exact_drift = prm[Prm.EXACT_DRIFT]
+    no_jump = prm64[Prm.NO_JUMP]
     half = _real(0.5)
     p = np.uint64(path0 + i)
     s0 = np.uint64(stream)
@@ -90,7 +92,7 @@ def _path_scalar(i, code, scheme, correction, prm, prm64, n_steps, k0, k1, strea
             dw = z1 * sqdt
         jsum = _real(0.0)
         jf = _real(1.0)
-        if code != 0:
+        if code != ModelCode.GBM:
             h = j % 4
             if h == 0:
                 c0, c1, c2, c3 = philox10(np.uint64(j // 4), np.uint64(0), p, s1, k0, k1)
@@ -100,11 +102,11 @@ def _path_scalar(i, code, scheme, correction, prm, prm64, n_steps, k0, k1, strea
                 cum += nj
                 jsum = _real(js)
                 jf = _real(math.exp(js))
-        if scheme == 2:
+        if scheme == Scheme.EXACT:
             x = x * _real(math.exp(exact_drift + sig * dw + jsum))
         else:
             xn = x + mu_c * x * dt + sig * x * dw
-            if scheme == 1 and correction:
+            if scheme == Scheme.MILSTEIN and correction:
                 xn = xn + half * sig * sig * x * (dw * dw - dt)
             x = xn * jf
         if x > mx:
@@ -149,26 +151,22 @@ def _ceiling_kernel_source(n_steps, k0, k1, stream, path0, out):
         _ceiling_dev(i, n_steps, k0, k1, stream, path0, out)
 
 
-def _rebind(fn, name, names):
-    return types.FunctionType(fn.__code__, {**fn.__globals__, **names}, name)
-
-
-_SHARED = {"philox10": rng_cuda.philox10_dev, "u01": rng_cuda.u01_dev, "box_muller": rng_cuda.box_muller_dev}
-_SHARED["_jump_sum"] = cuda.jit(device=True)(_rebind(_sde._jump_scalar, "_jump_dev", _SHARED))
-_SHARED["_count_u"] = cuda.jit(device=True)(_sde._count_uniform)
+_SHARED = {"philox10": philox10_dev, "u01": u01_dev, "box_muller": box_muller_dev}
+_SHARED["_jump_sum"] = compile_for_cuda(jump_scalar, name="_jump_dev", **_SHARED)
+_SHARED["_count_u"] = compile_for_cuda(count_uniform)
 _PRECISIONS = {
-    "float64": {"_real": np.float64, "_uniform": rng_cuda.u01_dev, "_box_muller": rng_cuda.box_muller_dev},
-    "float32": {"_real": np.float32, "_uniform": cuda.jit(device=True)(_u01_f32_scalar),
-                "_box_muller": cuda.jit(device=True)(_box_muller_f32_scalar)},
+    "float64": {"_real": np.float64, "_uniform": u01_dev, "_box_muller": box_muller_dev},
+    "float32": {"_real": np.float32, "_uniform": compile_for_cuda(_u01_f32_scalar),
+                "_box_muller": compile_for_cuda(_box_muller_f32_scalar)},
 }
 
 
 def _kernels(precision: str):
     names = {**_SHARED, **_PRECISIONS[precision]}
-    names["_path_dev"] = cuda.jit(device=True)(_rebind(_path_scalar, f"_path_{precision}", names))
-    names["_ceiling_dev"] = cuda.jit(device=True)(_rebind(_ceiling_scalar, f"_ceiling_{precision}", names))
-    return (cuda.jit(_rebind(_simulate_kernel_source, f"_simulate_{precision}", names)),
-            cuda.jit(_rebind(_ceiling_kernel_source, f"_ceiling_kernel_{precision}", names)))
+    names["_path_dev"] = compile_for_cuda(_path_scalar, name=f"_path_{precision}", **names)
+    names["_ceiling_dev"] = compile_for_cuda(_ceiling_scalar, name=f"_ceiling_{precision}", **names)
+    return (compile_for_cuda(_simulate_kernel_source, name=f"_simulate_{precision}", device=False, **names),
+            compile_for_cuda(_ceiling_kernel_source, name=f"_ceiling_kernel_{precision}", device=False, **names))
 
 
 _KERNELS = {precision: _kernels(precision) for precision in _PRECISIONS}
@@ -178,9 +176,12 @@ def _blocks(n: int) -> int:
     return (n + _THREADS - 1) // _THREADS
 
 
-def simulate(code, scheme, correction, prm, n_steps, n_paths, k0, k1, stream, path0, store, dtype, to_host):
+def simulate(model, code, scheme, correction, prm, n_steps, n_paths, seed, stream, path0, dw_in, store, *,
+             dtype=np.float64, to_host=True):
     """Launch one thread per path; returns the arrays of ``sde.SimulationResult`` in order (device
-    arrays, CuPy where it imports, when ``to_host`` is False)."""
+    arrays, CuPy where it imports, when ``to_host`` is False).  ``model`` and ``dw_in`` are not read:
+    the kernel knows GBM, Merton and Kou from ``code`` and ``prm`` and draws its own normals."""
+    k0, k1 = Philox(seed, stream).key
     dtype = np.dtype(dtype)
     kernel = _KERNELS[dtype.name][0]
     out = [cuda.device_array(n_paths, dtype=dtype) for _ in range(4)]
@@ -188,8 +189,7 @@ def simulate(code, scheme, correction, prm, n_steps, n_paths, k0, k1, stream, pa
     paths = cuda.device_array((n_paths, n_steps + 1) if store else (1, 1), dtype=dtype)
     kernel[_blocks(n_paths), _THREADS](code, scheme, correction, cuda.to_device(prm.astype(dtype)), cuda.to_device(prm),
                                        n_steps, np.uint64(k0), np.uint64(k1), stream, path0, store, paths, *out, jumps)
-    finish = [rng_cuda._finish(a, to_host) for a in out]
-    return (*finish, rng_cuda._finish(jumps, to_host), rng_cuda._finish(paths, to_host) if store else None)
+    return (*(deliver(a, to_host) for a in out), deliver(jumps, to_host), deliver(paths, to_host) if store else None)
 
 
 def normal_sums(n_paths: int, n_steps: int, k0: int, k1: int, stream: int, path0: int, dtype, to_host: bool):
@@ -197,4 +197,4 @@ def normal_sums(n_paths: int, n_steps: int, k0: int, k1: int, stream: int, path0
     dtype = np.dtype(dtype)
     out = cuda.device_array(n_paths, dtype=dtype)
     _KERNELS[dtype.name][1][_blocks(n_paths), _THREADS](n_steps, np.uint64(k0), np.uint64(k1), stream, path0, out)
-    return rng_cuda._finish(out, to_host)
+    return deliver(out, to_host)

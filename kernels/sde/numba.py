@@ -1,4 +1,4 @@
-"""The numba (CPU) and shared scalar cores of :mod:`quantforge.kernels.sde`.
+"""The numba (CPU) fast path of :mod:`quantforge.kernels.sde`.
 
 The jump-diffusion kernel works on blocks of 16 paths, four steps at a time: the Philox words and
 Box–Muller normals of a block (two Philox calls per lane) and its jump-count words (one call, a word
@@ -6,8 +6,8 @@ per step) are computed in branch-free loops over the lanes that LLVM turns into 
 vectorisable log and sincos of :mod:`vecmath`), the jumps (a data-dependent amount of work per path)
 lane by lane and only where a count uniform exceeds ``e^{-lam dt}``, and the state update again as a
 vector loop.  Every lane draws exactly the numbers of the documented layout (see :mod:`sde`), so the
-paths equal the numpy reference to the last few ulps.  The jump core ``_jump_scalar`` is plain
-Python, compiled here for the CPU and by :mod:`sde_cuda` for the GPU; general Itô processes get a
+paths equal the numpy reference to the last few ulps.  The jump core (:func:`.core.jump_scalar`) is
+plain Python, compiled here for the CPU and by :mod:`.cuda` for the GPU; general Itô processes get a
 kernel compiled per set of callables.
 """
 
@@ -19,82 +19,39 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from .rng import Philox, box_muller, philox10, u01
-from .sde import _MAX_JUMPS, _TWO_M32
-from .vecmath import box_muller_vec
+from ..jit import jit
+from ..rng import Philox
+from ..rng.core import box_muller, philox10, u01
+from ..vecmath import box_muller_vec
+from .core import ModelCode, Prm, Scheme, count_uniform, jump_scalar
 
 __all__ = ["simulate"]
 
-
-# ---------------------------------------------------------------------------------------------
-# Scalar cores, compiled by numba for the CPU here and by numba.cuda in sde_cuda.  ``philox10``,
-# ``u01``, ``box_muller`` and ``_jump_sum`` are globals, rebound per target.
-# prm = [mu_c, sigma, lam_dt, a, b, c, x0, dt, sqrt_dt, exact_drift, p0 = e^{-lam dt}]
-# ---------------------------------------------------------------------------------------------
-def _jump_scalar(code, u, j, p, cum, prm, k0, k1, s2):
-    """(J_j, n_j): the sum of the log-jumps of step ``j`` of path ``p`` and their number.
-
-    ``u`` is the step's jump-count uniform; the count is its Poisson(lam dt) inversion.
-    """
-    lam_dt = prm[2]
-    nj = 0
-    q = prm[10]
-    cdf = q
-    while u > cdf and nj < _MAX_JUMPS:
-        nj += 1
-        q *= lam_dt / nj
-        cdf += q
-        if q == 0.0:
-            break
-    jsum = 0.0
-    if code == 1:
-        if nj > 0:
-            w0, w1, w2, w3 = philox10(np.uint64(j // 2), np.uint64(0), p, s2, k0, k1)
-            y0, y1 = box_muller(u01(w0, w1), u01(w2, w3))
-            zj = y0 if j % 2 == 0 else y1
-            jsum = nj * prm[3] + prm[4] * math.sqrt(nj) * zj
-    else:
-        for kk in range(nj):
-            d = cum + kk
-            w0, w1, w2, w3 = philox10(np.uint64(d // 2), np.uint64(0), p, s2, k0, k1)
-            uk = u01(w0, w1) if d % 2 == 0 else u01(w2, w3)
-            if uk < prm[3]:
-                jsum += -math.log(uk / prm[3]) / prm[4]
-            else:
-                jsum += math.log((uk - prm[3]) / (1.0 - prm[3])) / prm[5]
-    return jsum, nj
-
-
-def _count_uniform(w):
-    """The jump-count uniform ``(w + 1/2) 2^-32`` of one 32-bit Philox word (exact in float64)."""
-    return (np.float64(w) + 0.5) * _TWO_M32
-
-
-_jump_sum = njit(cache=True, error_model="numpy")(_jump_scalar)
-_count_u = njit(cache=True, inline="always")(_count_uniform)
+_jump_sum = jit(error_model="numpy")(jump_scalar)
+_count_u = jit(inline=True)(count_uniform)
 
 _LANES = 16
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
+@jit(parallel=True, error_model="numpy")
 def _simulate_numba(code, scheme, correction, prm, n_steps, k0, k1, stream, path0, dw_in, use_dw, store,
                     paths_out, terminal, maximum, minimum, average, jumps):
     """Blocks of 16 paths, four steps at a time: two Philox blocks of normals and one of jump counts."""
     n = terminal.shape[0]
-    mu_c = prm[0]
-    sig = prm[1]
-    dt = prm[7]
-    sqdt = prm[8]
-    exact_drift = prm[9]
-    no_jump = prm[10]
-    milstein = scheme == 1 and correction
+    mu_c = prm[Prm.MU_C]
+    sig = prm[Prm.SIGMA]
+    dt = prm[Prm.DT]
+    sqdt = prm[Prm.SQRT_DT]
+    exact_drift = prm[Prm.EXACT_DRIFT]
+    no_jump = prm[Prm.NO_JUMP]
+    milstein = scheme == Scheme.MILSTEIN and correction
     s0 = np.uint64(stream)
     s1 = np.uint64(stream + 1)
     s2 = np.uint64(stream + 2)
     for g in prange((n + _LANES - 1) // _LANES):
         i0 = g * _LANES
         cnt = min(_LANES, n - i0)
-        x = np.full(_LANES, prm[6])
+        x = np.full(_LANES, prm[Prm.X0])
         mx = x.copy()
         mn = x.copy()
         acc = np.zeros(_LANES)
@@ -125,7 +82,7 @@ def _simulate_numba(code, scheme, correction, prm, n_steps, k0, k1, stream, path
                         z0, z1 = box_muller_vec(u1[ll], u2[ll])
                         dw[2 * half, ll] = z0 * sqdt
                         dw[2 * half + 1, ll] = z1 * sqdt
-            if code != 0:
+            if code != ModelCode.GBM:
                 # the inversion's first test, u > e^{-lam dt}, on all lanes at once: only the lanes
                 # with a jump in a step go through the scalar jump core
                 for ll in range(_LANES):
@@ -145,10 +102,10 @@ def _simulate_numba(code, scheme, correction, prm, n_steps, k0, k1, stream, path
                             cum[ll] += nj
             for h in range(m):
                 # one loop per case, so that the call-free Euler/Milstein loop of GBM vectorises
-                if scheme == 2:
+                if scheme == Scheme.EXACT:
                     for ll in range(_LANES):
                         x[ll] = x[ll] * math.exp(exact_drift + sig * dw[h, ll] + js[h, ll])
-                elif code != 0:
+                elif code != ModelCode.GBM:
                     for ll in range(_LANES):
                         xl = x[ll]
                         d = dw[h, ll]
@@ -231,20 +188,22 @@ def _ito_kernel(drift, diffusion, diffusion_dx):
     return _ito_path(drift, diffusion, diffusion_dx if diffusion_dx is not None else drift)
 
 
-def simulate(model, code, scheme, correction, prm, n_steps, n_paths, seed, stream, path0, dw_in, store):
+def simulate(model, code, scheme, correction, prm, n_steps, n_paths, seed, stream, path0, dw_in, store, *,
+             dtype=np.float64, to_host=True):
+    """The outputs of :func:`quantforge.kernels.sde.simulate` on the CPU (validated arguments, float64)."""
     k0, k1 = (np.uint64(w) for w in Philox(seed, stream).key)
     out = [np.empty(n_paths) for _ in range(4)]
     jumps = np.zeros(n_paths, dtype=np.int64)
     paths = np.empty((n_paths, n_steps + 1) if store else (1, 1))
     dw = dw_in if dw_in is not None else np.empty((1, 1))
-    if code == 3:
+    if code == ModelCode.ITO:
         for name in ("drift", "diffusion", "diffusion_dx"):
             f = getattr(model, name)
             if f is not None and not hasattr(f, "py_func"):
                 raise TypeError(f"backend 'numba' needs {name} to be a numba.njit function of scalars (t, x), "
                                 f"got {type(f).__name__}; use backend='numpy' or 'jax' for array callables")
         kernel = _ito_kernel(model.drift, model.diffusion, model.diffusion_dx)
-        kernel(scheme == 1 and correction, prm[6], prm[7], prm[8], n_steps, k0, k1, stream, path0, dw,
+        kernel(scheme == Scheme.MILSTEIN and correction, prm[Prm.X0], prm[Prm.DT], prm[Prm.SQRT_DT], n_steps, k0, k1, stream, path0, dw,
                dw_in is not None, store, paths, *out)
     else:
         _simulate_numba(code, scheme, correction, prm, n_steps, k0, k1, stream, path0, dw, dw_in is not None, store,

@@ -1,43 +1,35 @@
 """Philox4x32-10 on NVIDIA GPUs: numba.cuda device functions and kernels for the ``cupy`` backend.
 
 The device functions are compiled from the same Python source as the CPU scalar core in
-:mod:`quantforge.kernels.rng` (``_philox10_scalar``, ``_u01_scalar``, ``box_muller``,
-``_poisson_scalar``), so the GPU words are bit-identical to the CPU ones by construction and the
-uniforms too; normals differ only by the device libm's last ulps.  Other GPU kernels (SDE paths, the
-market-making simulator) call ``philox10_dev``, ``u01_dev`` and ``box_muller_dev`` directly.
+:mod:`.core` (``philox10_scalar``, ``u01_scalar``, ``box_muller_scalar``, ``poisson_scalar``) by
+:func:`quantforge.kernels.jit.compile_for_cuda`, so the GPU words are bit-identical to the CPU ones by
+construction and the uniforms too; normals differ only by the device libm's last ulps.  Other GPU
+kernels (SDE paths, the market-making simulator) call ``philox10_dev``, ``u01_dev`` and
+``box_muller_dev`` directly.
 
 Launch results are CuPy arrays on a real GPU (``to_host=False`` keeps them there) and numba device
 arrays under numba's CUDA simulator (``NUMBA_ENABLE_CUDASIM=1``), which is how the CPU test suite
-runs these kernels.  Importing this module imports numba.cuda; :mod:`rng` imports it only for the
-``cupy`` backend.
+runs these kernels.  Importing this module imports numba.cuda; it is the fast path that
+:mod:`quantforge.kernels.rng` registers for the ``cupy`` backend, imported on first use.
 """
 
 from __future__ import annotations
 
 import math
-import types
 
 import numpy as np
 from numba import cuda
 
-from . import rng as _rng
+from ..jit import compile_for_cuda
+from .core import DrawKind, box_muller_scalar, philox10_scalar, philox_rounds_scalar, poisson_scalar, u01_scalar
 
-__all__ = ["philox10_dev", "u01_dev", "box_muller_dev", "poisson_dev", "philox_words", "fill", "poisson"]
+__all__ = ["philox10_dev", "u01_dev", "box_muller_dev", "poisson_dev", "deliver", "words", "draws", "poisson"]
 
-_rounds_dev = cuda.jit(device=True)(_rng._philox_rounds_scalar)
-philox10_dev = cuda.jit(device=True)(
-    types.FunctionType(_rng._philox10_scalar.__code__, {**vars(_rng), "_philox_rounds": _rounds_dev}, "philox10_dev")
-)
-u01_dev = cuda.jit(device=True)(_rng._u01_scalar)
-box_muller_dev = cuda.jit(device=True)(_rng.box_muller.py_func)
-# The Poisson core names its helpers as globals; rebind them to the device versions.
-poisson_dev = cuda.jit(device=True)(
-    types.FunctionType(
-        _rng._poisson_scalar.__code__,
-        {**vars(_rng), "philox10": philox10_dev, "u01": u01_dev},
-        "poisson_dev",
-    )
-)
+_rounds_dev = compile_for_cuda(philox_rounds_scalar)
+philox10_dev = compile_for_cuda(philox10_scalar, name="philox10_dev", philox_rounds=_rounds_dev)
+u01_dev = compile_for_cuda(u01_scalar)
+box_muller_dev = compile_for_cuda(box_muller_scalar)
+poisson_dev = compile_for_cuda(poisson_scalar, name="poisson_dev", philox10=philox10_dev, u01=u01_dev)
 
 @cuda.jit
 def _words_kernel(counters, keys, rounds, out):
@@ -71,9 +63,9 @@ def _fill_kernel(kind, k0, k1, stream, path0, d0, out):
     )
     ua = u01_dev(w0, w1)
     ub = u01_dev(w2, w3)
-    if kind == 1:
+    if kind == DrawKind.NORMAL:
         ua, ub = box_muller_dev(ua, ub)
-    elif kind == 2:
+    elif kind == DrawKind.EXPONENTIAL:
         ua = -math.log(ua)
         ub = -math.log(ub)
     ja = lo - d0
@@ -93,7 +85,8 @@ def _poisson_kernel(lam, k0, k1, stream, path0, d0, out):
     )
 
 
-def _finish(dev, to_host: bool):
+def deliver(dev, to_host: bool):
+    """A kernel's output: on the host, or a CuPy array on the device (a numba device array under the simulator)."""
     if to_host:
         return dev.copy_to_host()
     try:
@@ -104,25 +97,26 @@ def _finish(dev, to_host: bool):
         return dev
 
 
-def philox_words(counters: np.ndarray, keys: np.ndarray, rounds: int, to_host: bool = False):
-    """Words for flat (n, 4) counters and (n, 2) keys (validated by ``rng.philox4x32``)."""
+def words(counters: np.ndarray, keys: np.ndarray, rounds: int, to_host: bool = False):
+    """Words for flat (n, 4) counters and (n, 2) keys (validated by the dispatcher)."""
     n = counters.shape[0]
     out = cuda.device_array((n, 4), dtype=np.uint32)
     if n:
         threads = 256
         _words_kernel[(n + threads - 1) // threads, threads](cuda.to_device(counters), cuda.to_device(keys), rounds, out)
-    return _finish(out, to_host)
+    return deliver(out, to_host)
 
 
-def fill(kind: int, k0: int, k1: int, stream: int, n_paths: int, n_draws: int, path0: int, d0: int, to_host: bool = False):
-    """Uniform (0), normal (1) or exponential (2) draws of shape (n_paths, n_draws)."""
+def draws(kind: int, k0: int, k1: int, stream: int, n_paths: int, n_draws: int, path0: int, d0: int,
+          to_host: bool = False):
+    """Draws of a :class:`.core.DrawKind`, shape (n_paths, n_draws)."""
     out = cuda.device_array((n_paths, n_draws), dtype=np.float64)
     n_blocks = (d0 % 2 + n_draws + 1) // 2
     if n_paths and n_draws:
         tx, ty = 64, 4
         grid = ((n_blocks + tx - 1) // tx, (n_paths + ty - 1) // ty)
         _fill_kernel[grid, (tx, ty)](kind, k0, k1, stream, path0, d0, out)
-    return _finish(out, to_host)
+    return deliver(out, to_host)
 
 
 def poisson(lam: np.ndarray, k0: int, k1: int, stream: int, path0: int, d0: int, to_host: bool = False):
@@ -133,4 +127,4 @@ def poisson(lam: np.ndarray, k0: int, k1: int, stream: int, path0: int, d0: int,
         tx, ty = 64, 4
         grid = ((n_draws + tx - 1) // tx, (n_paths + ty - 1) // ty)
         _poisson_kernel[grid, (tx, ty)](cuda.to_device(lam), k0, k1, stream, path0, d0, out)
-    return _finish(out, to_host)
+    return deliver(out, to_host)

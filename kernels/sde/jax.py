@@ -18,20 +18,23 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from .rng import Philox, _philox_xp
-from .sde import _MAX_JUMPS, _TWO_M32, ItoProcess, _gbm_step_xp, _ito_step_xp
-from .vecmath import sincos_xp
+from ..backend import get_backend
+from ..rng import Philox
+from ..rng.core import TWO_M53
+from ..rng.reference import philox_xp
+from ..vecmath import sincos_xp
+from .core import MAX_JUMPS, TWO_M32, ModelCode, Prm, Scheme
+from .models import ItoProcess
+from .reference import gbm_step_xp, ito_step_xp
 
 __all__ = ["simulate"]
-
-_TWO_M53 = 2.0**-53
 
 
 def _u01(w_hi, w_lo):
     """``rng.u01`` with the integer-to-float conversion done from int64 (the value is below 2^53, so
     it is exact either way; x86 has a vector instruction for int64 -> float64 but not for uint64)."""
     m = ((w_hi >> 6) << 26) | (w_lo >> 6)
-    return (m * 2 + 1).astype(jnp.int64).astype(jnp.float64) * _TWO_M53
+    return (m * 2 + 1).astype(jnp.int64).astype(jnp.float64) * TWO_M53
 
 
 @functools.lru_cache(maxsize=64)
@@ -49,7 +52,7 @@ def _jax_kernel(model, code, scheme, correction, n_steps, n_paths, store, use_dw
         zero = jnp.zeros_like(path)
 
         def words(block, s):
-            return _philox_xp(jnp, zero + block, zero, path, zero + s, k0, k1, 10)
+            return philox_xp(jnp, zero + block, zero, path, zero + s, k0, k1, 10)
 
         def normal_pair(block, s):
             w0, w1, w2, w3 = words(block, s)
@@ -58,17 +61,17 @@ def _jax_kernel(model, code, scheme, correction, n_steps, n_paths, store, use_dw
             return r * cos, r * sin
 
         def poisson(u):
-            """The inversion loop of ``sde_numba._jump_scalar`` on all paths at once."""
-            p0 = prm[10] + jnp.zeros(u.shape)
+            """The inversion loop of :func:`.core.jump_scalar` on all paths at once."""
+            p0 = prm[Prm.NO_JUMP] + jnp.zeros(u.shape)
 
             def cond(st):
-                return jnp.any(st[4]) & (st[0] < _MAX_JUMPS)
+                return jnp.any(st[4]) & (st[0] < MAX_JUMPS)
 
             def body(st):
                 step, k, p, cdf, active = st
                 step = step + 1
                 k = k + active.astype(jnp.int64)
-                p = jnp.where(active, p * (prm[2] / step), p)
+                p = jnp.where(active, p * (prm[Prm.LAM_DT] / step), p)
                 cdf = jnp.where(active, cdf + p, cdf)
                 return step, k, p, cdf, active & (u > cdf) & (p != 0.0)
 
@@ -79,9 +82,10 @@ def _jax_kernel(model, code, scheme, correction, n_steps, n_paths, store, use_dw
                 d = (cum + kk).astype(u64)
                 w0, w1, w2, w3 = words(d // u64(2), stream + u64(2))
                 u = jnp.where(d % u64(2) == u64(0), _u01(w0, w1), _u01(w2, w3))
-                up = u < prm[3]
-                y = jnp.where(up, -jnp.log(jnp.where(up, u, 1.0) / prm[3]) / prm[4],
-                              jnp.log(jnp.where(up, 1.0, u - prm[3]) / (1.0 - prm[3])) / prm[5])
+                p_up = prm[Prm.JUMP_A]
+                up = u < p_up
+                y = jnp.where(up, -jnp.log(jnp.where(up, u, 1.0) / p_up) / prm[Prm.JUMP_B],
+                              jnp.log(jnp.where(up, 1.0, u - p_up) / (1.0 - p_up)) / prm[Prm.JUMP_C])
                 return jsum + jnp.where(counts > kk, y, 0.0)
 
             return lax.fori_loop(0, jnp.max(counts), body, jnp.zeros(counts.shape))
@@ -92,10 +96,10 @@ def _jax_kernel(model, code, scheme, correction, n_steps, n_paths, store, use_dw
             out = ()
             if not use_dw:
                 out += (*normal_pair(u64(2) * q, stream), *normal_pair(u64(2) * q + u64(1), stream))
-            if code in (1, 2):
-                out += tuple((w.astype(jnp.int64).astype(jnp.float64) + 0.5) * _TWO_M32
+            if code in (ModelCode.MERTON, ModelCode.KOU):
+                out += tuple((w.astype(jnp.int64).astype(jnp.float64) + 0.5) * TWO_M32
                              for w in words(q, stream + u64(1)))
-            if code == 1:
+            if code == ModelCode.MERTON:
                 out += (*normal_pair(u64(2) * q, stream + u64(2)), *normal_pair(u64(2) * q + u64(1), stream + u64(2)))
             return out
 
@@ -107,26 +111,26 @@ def _jax_kernel(model, code, scheme, correction, n_steps, n_paths, store, use_dw
             uj, zj = d[:4], d[4:]
             for h in range(m):
                 j = (q * u64(4) + u64(h)).astype(jnp.int64)
-                dw = dw_all[:, j] if use_dw else z[h] * prm[8]
+                dw = dw_all[:, j] if use_dw else z[h] * prm[Prm.SQRT_DT]
                 jsum = 0.0
-                if code in (1, 2):
+                if code in (ModelCode.MERTON, ModelCode.KOU):
                     nj = poisson(uj[h])
-                    if code == 1:
-                        jsum = jnp.where(nj > 0, nj * prm[3] + prm[4] * jnp.sqrt(nj) * zj[h], 0.0)
+                    if code == ModelCode.MERTON:
+                        jsum = jnp.where(nj > 0, nj * prm[Prm.JUMP_A] + prm[Prm.JUMP_B] * jnp.sqrt(nj) * zj[h], 0.0)
                     else:
                         jsum = kou(nj, cum)
                     cum = cum + nj
-                if code == 3:
-                    x = _ito_step_xp(model, scheme == 1 and correction, j * prm[7], prm[7], x, dw)
+                if code == ModelCode.ITO:
+                    x = ito_step_xp(model, scheme == Scheme.MILSTEIN and correction, j * prm[Prm.DT], prm[Prm.DT], x, dw)
                 else:
-                    x = _gbm_step_xp(jnp, code, scheme, correction, prm, x, dw, jsum)
+                    x = gbm_step_xp(jnp, code, scheme, correction, prm, x, dw, jsum)
                 if store:
                     paths = lax.dynamic_update_slice(paths, x[:, None], (0, j + 1))
                 mx, mn, acc = jnp.maximum(mx, x), jnp.minimum(mn, x), acc + x
             return x, mx, mn, acc, cum, paths
 
-        x = jnp.full(n_paths, prm[6])
-        paths = jnp.zeros((n_paths, n_steps + 1)).at[:, 0].set(prm[6]) if store else jnp.zeros((1, 1))
+        x = jnp.full(n_paths, prm[Prm.X0])
+        paths = jnp.zeros((n_paths, n_steps + 1)).at[:, 0].set(prm[Prm.X0]) if store else jnp.zeros((1, 1))
         st = (x, x, x, jnp.zeros(n_paths), jnp.zeros(n_paths, jnp.int64), paths)
         # the draws of the next group travel in the loop carry: XLA then computes them once, into
         # memory, instead of inside each fusion that consumes them (x, its maximum, minimum and sum)
@@ -139,12 +143,15 @@ def _jax_kernel(model, code, scheme, correction, n_steps, n_paths, store, use_dw
     return jax.jit(run)
 
 
-def simulate(model, code, scheme, correction, prm, n_steps, n_paths, seed, stream, path0, dw_in, store):
+def simulate(model, code, scheme, correction, prm, n_steps, n_paths, seed, stream, path0, dw_in, store, *,
+             dtype=np.float64, to_host=True):
+    """The outputs of :func:`quantforge.kernels.sde.simulate` on jax (validated arguments, float64, host arrays)."""
     k0, k1 = Philox(seed, stream).key
-    if code == 3:  # numba.njit callables are traced through their Python source
+    ito = code == ModelCode.ITO
+    if ito:  # numba.njit callables are traced through their Python source
         model = ItoProcess(*(getattr(f, "py_func", f) for f in (model.drift, model.diffusion, model.diffusion_dx)))
-    with jax.enable_x64(True):
-        f = _jax_kernel(model if code == 3 else None, code, scheme, correction, n_steps, n_paths, store,
+    with get_backend("jax").x64():
+        f = _jax_kernel(model if ito else None, code, scheme, correction, n_steps, n_paths, store,
                         dw_in is not None)
         u64 = np.uint64
         out = f(jnp.asarray(prm), u64(k0), u64(k1), u64(stream), u64(path0),

@@ -1,4 +1,4 @@
-"""kernels/sde_cuda.py: the GPU path kernels (float64 and float32) and the Philox ceiling kernel, under
+"""kernels/sde/cuda.py: the GPU path kernels (float64 and float32) and the Philox ceiling kernel, under
 numba's CUDA simulator on tiny sizes, and on a real GPU where one answers (``gpu`` marker)."""
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ MODELS = {
 def _normal_error_bound(seed, stream, n_paths, n_steps):
     """(z, dz): the float64 normals of the paths and a bound on |z32 - z64| for each.
 
-    The float32 uniforms are within 2^-22 (relative) of the float64 ones (sde_cuda._u01_f32_scalar), so
+    The float32 uniforms are within 2^-22 (relative) of the float64 ones (kernels/sde/cuda.py, _u01_f32_scalar), so
     ln u1 moves by at most 2^-22 and r = sqrt(-2 ln u1) by 2^-22 / r; logf (1 ulp), sqrtf (0.5 ulp), the
     angle 2 pi u2 (5 roundings) and cosf / sinf (2 ulp, CUDA's bounds) add at most 39 x 2^-24 r < 2^-18 r.
     Hence |z32 - z64| <= 2^-22 / r + 2^-18 r, with r the radius of the normal's Box–Muller pair.
@@ -66,7 +66,6 @@ def test_float64_kernel_gives_the_reference_paths_under_the_simulator():
     out = _sim("""
         import numpy as np
         from quantforge.kernels import sde
-        sde.resolve_backend = lambda b: b  # the simulator has no cupy; drive the numba.cuda kernel directly
         for model in (sde.GBM(0.05, 0.3), sde.Merton(0.05, 0.2, 4.0, -0.1, 0.15), sde.Kou(0.05, 0.2, 4.0, 0.4, 8.0, 5.0)):
             for scheme in sde.SCHEMES:
                 kw = dict(scheme=scheme, seed=11, stream=3, return_paths=True)
@@ -85,9 +84,9 @@ def test_float32_kernel_and_ceiling_within_their_float32_bounds(tmp_path):
     n_paths, n_steps, horizon = 24, 33, 1.0
     _sim(f"""
         import numpy as np
-        from quantforge.kernels import sde, sde_cuda
+        from quantforge.kernels import sde
+        from quantforge.kernels.sde import cuda as sde_cuda
         from quantforge.kernels.rng import Philox
-        sde.resolve_backend = lambda b: b
         out = {{}}
         for name, model in (("gbm", sde.GBM(0.05, 0.3)), ("merton", sde.Merton(0.05, 0.2, 4.0, -0.1, 0.15)),
                             ("kou", sde.Kou(0.05, 0.2, 4.0, 0.4, 8.0, 5.0))):
@@ -139,7 +138,7 @@ def test_gpu_float32_against_float64(name, scheme):
 
 @pytest.mark.gpu
 def test_gpu_ceiling_sums_the_philox_normals():
-    from quantforge.kernels import sde_cuda
+    from quantforge.kernels.sde import cuda as sde_cuda
 
     n_paths, n_steps = 4096, 252
     k0, k1 = Philox(7, 2).key

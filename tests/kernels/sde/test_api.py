@@ -1,4 +1,4 @@
-"""kernels/sde.py: cross-backend identity, QuantLib and Haug prices, convergence orders, jump laws, errors."""
+"""kernels/sde (the public API): cross-backend identity, QuantLib and Haug prices, convergence orders, jump laws, errors."""
 
 from __future__ import annotations
 
@@ -13,11 +13,12 @@ import pytest
 from numba import njit
 from scipy import stats
 
+import QuantLib as ql
+
 from quantforge.errors import InvalidParameters, NumericalInstability
+from quantforge.kernels import backend as bk
 from quantforge.kernels.rng import Philox, philox4x32
 from quantforge.kernels.sde import GBM, SCHEMES, ItoProcess, Kou, Merton, european_price, simulate, solve_path, solve_step
-
-ql = pytest.importorskip("QuantLib")
 
 MODELS = {
     "gbm": GBM(mu=0.05, sigma=0.3),
@@ -266,20 +267,18 @@ def test_ornstein_uhlenbeck_euler_mean_and_variance():
 
 def test_auto_runs_what_the_gpu_kernel_does_not_take_on_the_cpu(monkeypatch):
     # a machine where auto picks the GPU: an ItoProcess or injected increments run on a CPU backend instead
-    from quantforge.kernels import sde
-
-    calls = []
-    for name in ("numpy", "numba"):
-        impl = sde._CPU_IMPL[name]
-        monkeypatch.setitem(sde._CPU_IMPL, name, lambda *a, _n=name, _f=impl: calls.append(_n) or _f(*a))
-    monkeypatch.setattr(sde, "resolve_backend", lambda b: "cupy" if b in (None, "auto") else b)
+    monkeypatch.setattr(bk, "available_backends", lambda: ("numpy", "numba", "jax", "cupy"))
+    assert bk.resolve_backend(None) == "cupy"
+    assert bk.resolve_backend(None, kernel="sde.simulate") == "cupy"
+    assert bk.resolve_backend(None, kernel="sde.simulate_float32") == "cupy"
+    assert bk.resolve_backend(None, kernel="sde.simulate_ito") == "numba"  # numba.njit callables
+    assert bk.resolve_backend(None, kernel="sde.simulate_ito_arrays") == "numpy"  # array callables
+    assert bk.resolve_backend(None, kernel="sde.simulate_increments") == "numba"
     ref = simulate(GBM(0.1, 0.5), 1.0, 1.0, 20, 50, seed=3, backend="numba")
-    calls.clear()
     compiled = simulate(ItoProcess(_gbm_drift, _gbm_vol, _gbm_vol_dx), 1.0, 1.0, 20, 50, seed=3)
     plain = simulate(ItoProcess(lambda t, x: 0.1 * x, lambda t, x: 0.5 * x), 1.0, 1.0, 20, 50, seed=3, backend="auto")
     dw = Philox(3).normals(50, 20, backend="numpy") * math.sqrt(1.0 / 20)
     injected = simulate(GBM(0.1, 0.5), 1.0, 1.0, 20, 50, increments=dw)
-    assert calls == ["numba", "numpy", "numba"]
     for res in (compiled, plain, injected):
         np.testing.assert_allclose(res.terminal, ref.terminal, rtol=1e-13)
     with pytest.raises(InvalidParameters, match="increments are not supported on backend 'cupy'"):
