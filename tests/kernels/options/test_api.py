@@ -1,4 +1,4 @@
-"""kernels/options.py against QuantLib's analytic engine, put–call parity and an IV round trip."""
+"""kernels/options/api.py on every backend against QuantLib's analytic engine, put–call parity and an IV round trip."""
 
 from __future__ import annotations
 
