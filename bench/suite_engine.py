@@ -43,7 +43,7 @@ from ..engine import ring as R
 from ..engine import seqlock as S
 from ..engine import types as T
 from ..engine.atomics import load_acquire, store_release
-from ..engine.book import _NFILL, book_apply_events, book_depth, new_book_state
+from ..engine.book import HDR_BEST_ASK, HDR_BEST_BID, HDR_N_FILLS, book_apply_events, book_depth, new_book_state
 from ..engine.feed import synthetic_events
 from ..engine.loop import STATE_FIELDS, cycles_per_ns, latency_percentiles, make_config, new_loop_state, run_loop
 from ..engine.shm import SharedBlock
@@ -144,7 +144,7 @@ class SortedBook:
 
 
 def _quantforge_top(bk, levels: int = LEVELS) -> dict:
-    out = {"best_bid": int(bk.hdr[2]), "best_ask": int(bk.hdr[3])}
+    out = {"best_bid": int(bk.hdr[HDR_BEST_BID]), "best_ask": int(bk.hdr[HDR_BEST_ASK])}
     for key, side in (("bids", 1), ("asks", -1)):
         px, qty = np.empty(levels, np.int64), np.empty(levels, np.int64)
         n = book_depth(bk, side, px, qty)
@@ -160,7 +160,7 @@ def _quantforge_build(events, capacity, window):
     i = 0
     while i < events.shape[0]:
         i = book_apply_events(bk, events, i, status)
-        bk.hdr[_NFILL] = 0
+        bk.hdr[HDR_N_FILLS] = 0
     dt = time.perf_counter() - t0
     if np.any(status != 0):
         raise RuntimeError(f"quantforge book rejected {int(np.count_nonzero(status))} events of the synthetic stream")

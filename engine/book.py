@@ -32,14 +32,19 @@ from numba.extending import overload
 from ..errors import check_int
 from ..kernels.jit import engine_jit
 from .atomics import borrowed, prefetch_row
-from .idmap import map_delete, map_find, map_home, map_insert, new_map
+from .idmap import MAP_VALUE, map_delete, map_find, map_home, map_insert, new_map
 from .types import EV_ADD, EV_CANCEL, EV_EXECUTE, EV_MARKET, EV_MODIFY, EV_REDUCE, EV_REPLACE, EV_TRADE, FILL, MAKER, TAKER
 
 __all__ = [
     "OK", "UNKNOWN_ID", "DUPLICATE_ID", "BAD_SIZE", "BAD_PRICE", "OUT_OF_RANGE", "POOL_FULL", "BAD_SIDE",
-    "BAD_ID", "BAD_KIND", "REASONS", "REJECT_NAMES", "NO_PRICE", "BookState", "new_book_state",
+    "BAD_ID", "BAD_KIND", "REASONS", "REJECT_NAMES", "NO_PRICE", "NO_SLOT", "BookState", "new_book_state",
+    "HDR_BASE", "HDR_WINDOW", "HDR_BEST_BID", "HDR_BEST_ASK", "HDR_FREE", "HDR_N_ORDERS", "HDR_NEXT_MATCH",
+    "HDR_N_FILLS", "HDR_MASK", "HDR_N_LEVELS_BID", "HDR_N_LEVELS_ASK", "HDR_CAPACITY", "HDR_WORDS",
+    "LV_HEAD", "LV_TAIL", "LV_SIZE", "LV_COUNT", "LV_WORDS",
+    "ORD_ID", "ORD_PRICE", "ORD_SIZE", "ORD_SIDE", "ORD_NEXT", "ORD_PREV", "ORD_TS", "ORD_WORDS",
     "book_add", "book_market", "book_cancel", "book_reduce", "book_execute", "book_modify", "book_replace",
-    "book_apply_event", "book_apply_events", "book_find", "borrow_book", "book_queue_ahead", "book_level_qty", "book_depth",
+    "book_apply_event", "book_apply_events", "book_apply_range", "book_apply_inline", "book_find", "borrow_book",
+    "book_queue_ahead", "book_level_qty", "book_depth", "side_index",
 ]
 
 OK, UNKNOWN_ID, DUPLICATE_ID, BAD_SIZE, BAD_PRICE, OUT_OF_RANGE, POOL_FULL, BAD_SIDE, BAD_ID, BAD_KIND = range(10)
@@ -64,22 +69,53 @@ REJECT_NAMES = ("unknown_id", "duplicate_id", "bad_size", "bad_price", "out_of_r
 NO_PRICE = -1
 """Best bid/ask when that side is empty."""
 
-_EMPTY = -1
-# Header words.
-_BASE, _WIN, _BEST_BID, _BEST_ASK, _FREE, _NORD, _MATCH, _NFILL, _MASK, _NLEV_BID, _NLEV_ASK, _CAP = range(12)
-_HDR = 16
+NO_SLOT = -1
+"""Null link of the order pool (a level's head or tail, an order's next or previous) and the id of a free pool row."""
+
+# Layouts of the arrays of a :class:`BookState`, named for the code that reads them.  They are plain int
+# globals, which Numba freezes into the compiled code as constants: a named index costs what a literal does.
+# The two sides' words are adjacent, bids first, so ``HDR_BEST_BID + side_index(side)`` is that side's.
+HDR_BASE = 0  #: ``hdr`` word: price (ticks) of level index 0 of the price window
+HDR_WINDOW = 1  #: width of the price window (ticks)
+HDR_BEST_BID = 2  #: best bid (ticks), ``NO_PRICE`` when there is none
+HDR_BEST_ASK = 3  #: best ask (ticks), ``NO_PRICE`` when there is none
+HDR_FREE = 4  #: first slot of the pool's free list (``NO_SLOT``: the pool is full)
+HDR_N_ORDERS = 5  #: live orders
+HDR_NEXT_MATCH = 6  #: ``match_id`` of the next match
+HDR_N_FILLS = 7  #: ``FILL`` records written since the last drain (those past the buffer's end are lost)
+HDR_MASK = 8  #: the id map's row mask (rows - 1)
+HDR_N_LEVELS_BID = 9  #: non-empty bid levels
+HDR_N_LEVELS_ASK = 10  #: non-empty ask levels
+HDR_CAPACITY = 11  #: pool slots: the most live orders
+HDR_WORDS = 16  #: length of ``hdr``
+
+LV_HEAD = 0  #: ``lv[side, i]`` word: slot of the level's first order in time priority (``NO_SLOT``: empty)
+LV_TAIL = 1  #: slot of the level's last order (``NO_SLOT``: empty)
+LV_SIZE = 2  #: lots resting at the level
+LV_COUNT = 3  #: orders resting at the level
+LV_WORDS = 4  #: words per level
+
+ORD_ID = 0  #: ``ords[slot]`` word: order id (``NO_SLOT`` in a free row)
+ORD_PRICE = 1  #: price (ticks)
+ORD_SIZE = 2  #: lots left
+ORD_SIDE = 3  #: BUY (+1) or SELL (-1)
+ORD_NEXT = 4  #: next slot of the level's FIFO, or of the free list (``NO_SLOT`` at the end)
+ORD_PREV = 5  #: previous slot of the level's FIFO (``NO_SLOT`` at its head)
+ORD_TS = 6  #: time the order rested (ns)
+ORD_WORDS = 8  #: words per order: one 64-byte cache line (the last word is padding)
+
 _AHEAD = 16  # events between the prefetch of an id's map entry and its use in book_apply_events
 
 BookState = namedtuple("BookState", ["hdr", "lv", "ords", "mp", "fills"])
 BookState.__doc__ = """Arrays of one book; create with :func:`new_book_state`, pass to the ``book_*`` functions.
 
-``lv[s, i, f]`` is field ``f`` (head slot, tail slot, lots, orders) of level ``base + i`` on side ``s``
-(0 bids, 1 asks); ``ords[slot, f]`` is field ``f`` (id, price, lots, side, next, prev, ts, padding)
-of the order pool, one 64-byte row per order; ``mp[i]`` is a (key, slot) entry of the id map;
-``fills`` the FILL records written since the last drain (``hdr[7]`` of them; records past the
-buffer's end are counted there but not stored, so a compiled caller drains before that can happen:
-one operation writes at most two records per live order, plus one).  Few arrays keep the
-argument lists of compiled calls short, and rows keep each order and level on one cache line."""
+``hdr`` holds the ``HDR_*`` words; ``lv[s, i]`` is level ``base + i`` on side ``s`` (0 bids, 1 asks,
+:func:`side_index`), words ``LV_*``; ``ords[slot]`` is one order of the pool, words ``ORD_*``, one
+64-byte row per order; ``mp[i]`` is a (key, slot) entry of the id map; ``fills`` the FILL records
+written since the last drain (``hdr[HDR_N_FILLS]`` of them; records past the buffer's end are counted
+there but not stored, so a compiled caller drains before that can happen: one operation writes at
+most two records per live order, plus one).  Few arrays keep the argument lists of compiled calls
+short, and rows keep each order and level on one cache line."""
 
 # Leaf helpers are compiled with ``engine_jit(inline=True)``, inlined in Numba IR: a call would pass
 # every array of the state as separate arguments.
@@ -96,15 +132,16 @@ def new_book_state(capacity: int = 1 << 16, window: int = 1 << 14, fill_capacity
     need = 2 * capacity + 16
     fill_capacity = need if fill_capacity is None else check_int("fill_capacity", fill_capacity, minimum=need)
     mp = new_map(capacity)
-    hdr = np.zeros(_HDR, np.int64)
-    hdr[_WIN], hdr[_BEST_BID], hdr[_BEST_ASK], hdr[_MASK], hdr[_CAP] = window, NO_PRICE, NO_PRICE, mp.shape[0] - 1, capacity
-    lv = np.zeros((2, window, 4), np.int64)
-    lv[:, :, :2] = _EMPTY
-    ords = np.zeros((capacity, 8), np.int64)
-    ords[:, 0] = _EMPTY
-    ords[:, 4] = np.arange(1, capacity + 1)
-    ords[-1, 4] = _EMPTY
-    ords[:, 5] = _EMPTY
+    hdr = np.zeros(HDR_WORDS, np.int64)
+    hdr[HDR_WINDOW], hdr[HDR_BEST_BID], hdr[HDR_BEST_ASK] = window, NO_PRICE, NO_PRICE
+    hdr[HDR_MASK], hdr[HDR_CAPACITY] = mp.shape[0] - 1, capacity
+    lv = np.zeros((2, window, LV_WORDS), np.int64)
+    lv[:, :, LV_HEAD] = lv[:, :, LV_TAIL] = NO_SLOT
+    ords = np.zeros((capacity, ORD_WORDS), np.int64)
+    ords[:, ORD_ID] = NO_SLOT
+    ords[:, ORD_NEXT] = np.arange(1, capacity + 1)
+    ords[-1, ORD_NEXT] = NO_SLOT
+    ords[:, ORD_PREV] = NO_SLOT
     return BookState(hdr, lv, ords, mp, np.zeros(fill_capacity, FILL))
 
 
@@ -130,24 +167,24 @@ def _borrow_book(bk):
 @engine_jit(inline=True)
 def _fits(bk, price):
     """True if ``price`` is inside the window, re-centring it first when every live level still fits."""
-    base = bk.hdr[_BASE]
-    return (base <= price < base + bk.hdr[_WIN]) or _recentre(bk, price)
+    base = bk.hdr[HDR_BASE]
+    return (base <= price < base + bk.hdr[HDR_WINDOW]) or _recentre(bk, price)
 
 
 @engine_jit
 def _recentre(bk, price):
     """Shift the window to hold ``price`` if every live level still fits (the rare path of ``_fits``)."""
-    base = bk.hdr[_BASE]
-    w = bk.hdr[_WIN]
+    base = bk.hdr[HDR_BASE]
+    w = bk.hdr[HDR_WINDOW]
     lo = price
     hi = price
-    if bk.hdr[_NLEV_BID] + bk.hdr[_NLEV_ASK] > 0:
+    if bk.hdr[HDR_N_LEVELS_BID] + bk.hdr[HDR_N_LEVELS_ASK] > 0:
         for i in range(w):
-            if bk.lv[0, i, 3] > 0 or bk.lv[1, i, 3] > 0:
+            if bk.lv[0, i, LV_COUNT] > 0 or bk.lv[1, i, LV_COUNT] > 0:
                 lo = min(lo, base + i)
                 break
         for i in range(w - 1, -1, -1):
-            if bk.lv[0, i, 3] > 0 or bk.lv[1, i, 3] > 0:
+            if bk.lv[0, i, LV_COUNT] > 0 or bk.lv[1, i, LV_COUNT] > 0:
                 hi = max(hi, base + i)
                 break
     if hi - lo >= w:
@@ -161,103 +198,103 @@ def _recentre(bk, price):
         else:
             for i in range(w - 1, -1, -1):
                 _move_level(bk, s, i, i + d, w)
-    bk.hdr[_BASE] = new_base
+    bk.hdr[HDR_BASE] = new_base
     return True
 
 
 @engine_jit(inline=True)
 def _move_level(bk, s, dst, src, w):
     if 0 <= src < w:
-        bk.lv[s, dst, 0] = bk.lv[s, src, 0]
-        bk.lv[s, dst, 1] = bk.lv[s, src, 1]
-        bk.lv[s, dst, 2] = bk.lv[s, src, 2]
-        bk.lv[s, dst, 3] = bk.lv[s, src, 3]
+        bk.lv[s, dst, LV_HEAD] = bk.lv[s, src, LV_HEAD]
+        bk.lv[s, dst, LV_TAIL] = bk.lv[s, src, LV_TAIL]
+        bk.lv[s, dst, LV_SIZE] = bk.lv[s, src, LV_SIZE]
+        bk.lv[s, dst, LV_COUNT] = bk.lv[s, src, LV_COUNT]
     else:
-        bk.lv[s, dst, 0] = _EMPTY
-        bk.lv[s, dst, 1] = _EMPTY
-        bk.lv[s, dst, 2] = 0
-        bk.lv[s, dst, 3] = 0
+        bk.lv[s, dst, LV_HEAD] = NO_SLOT
+        bk.lv[s, dst, LV_TAIL] = NO_SLOT
+        bk.lv[s, dst, LV_SIZE] = 0
+        bk.lv[s, dst, LV_COUNT] = 0
 
 
 # ------------------------------------------------------------------------------------- level lists
 @engine_jit(inline=True)
-def _side_index(side):
+def side_index(side):
     """0 for BUY (+1), 1 for SELL (-1), without a branch."""
     return (1 - side) >> 1
 
 
 @engine_jit(inline=True)
 def _rest(bk, oid, side, price, qty, ts):
-    slot = bk.hdr[_FREE]
-    bk.hdr[_FREE] = bk.ords[slot, 4]
-    bk.hdr[_NORD] += 1
-    bk.ords[slot, 0] = oid
-    bk.ords[slot, 1] = price
-    bk.ords[slot, 2] = qty
-    bk.ords[slot, 3] = side
-    bk.ords[slot, 6] = ts
-    map_insert(bk.mp, bk.hdr[_MASK], oid, slot)
-    s = _side_index(side)
-    li = price - bk.hdr[_BASE]
-    tail = bk.lv[s, li, 1]
-    bk.ords[slot, 5] = tail
-    bk.ords[slot, 4] = _EMPTY
-    if tail == _EMPTY:
-        bk.lv[s, li, 0] = slot
-        bk.hdr[_NLEV_BID + s] += 1
-        best = bk.hdr[_BEST_BID + s]
+    slot = bk.hdr[HDR_FREE]
+    bk.hdr[HDR_FREE] = bk.ords[slot, ORD_NEXT]
+    bk.hdr[HDR_N_ORDERS] += 1
+    bk.ords[slot, ORD_ID] = oid
+    bk.ords[slot, ORD_PRICE] = price
+    bk.ords[slot, ORD_SIZE] = qty
+    bk.ords[slot, ORD_SIDE] = side
+    bk.ords[slot, ORD_TS] = ts
+    map_insert(bk.mp, bk.hdr[HDR_MASK], oid, slot)
+    s = side_index(side)
+    li = price - bk.hdr[HDR_BASE]
+    tail = bk.lv[s, li, LV_TAIL]
+    bk.ords[slot, ORD_PREV] = tail
+    bk.ords[slot, ORD_NEXT] = NO_SLOT
+    if tail == NO_SLOT:
+        bk.lv[s, li, LV_HEAD] = slot
+        bk.hdr[HDR_N_LEVELS_BID + s] += 1
+        best = bk.hdr[HDR_BEST_BID + s]
         if best == NO_PRICE or side * (price - best) > 0:  # side-free test: the side is random
-            bk.hdr[_BEST_BID + s] = price
+            bk.hdr[HDR_BEST_BID + s] = price
     else:
-        bk.ords[tail, 4] = slot
-    bk.lv[s, li, 1] = slot
-    bk.lv[s, li, 2] += qty
-    bk.lv[s, li, 3] += 1
+        bk.ords[tail, ORD_NEXT] = slot
+    bk.lv[s, li, LV_TAIL] = slot
+    bk.lv[s, li, LV_SIZE] += qty
+    bk.lv[s, li, LV_COUNT] += 1
 
 
 @engine_jit(inline=True)
 def _remove(bk, slot):
     """Unlink the order in ``slot`` from its level, the id map and the pool."""
-    s = _side_index(bk.ords[slot, 3])
-    price = bk.ords[slot, 1]
-    base = bk.hdr[_BASE]
+    s = side_index(bk.ords[slot, ORD_SIDE])
+    price = bk.ords[slot, ORD_PRICE]
+    base = bk.hdr[HDR_BASE]
     li = price - base
-    prv = bk.ords[slot, 5]
-    nxt = bk.ords[slot, 4]
-    if prv == _EMPTY:
-        bk.lv[s, li, 0] = nxt
+    prv = bk.ords[slot, ORD_PREV]
+    nxt = bk.ords[slot, ORD_NEXT]
+    if prv == NO_SLOT:
+        bk.lv[s, li, LV_HEAD] = nxt
     else:
-        bk.ords[prv, 4] = nxt
-    if nxt == _EMPTY:
-        bk.lv[s, li, 1] = prv
+        bk.ords[prv, ORD_NEXT] = nxt
+    if nxt == NO_SLOT:
+        bk.lv[s, li, LV_TAIL] = prv
     else:
-        bk.ords[nxt, 5] = prv
-    bk.lv[s, li, 2] -= bk.ords[slot, 2]
-    bk.lv[s, li, 3] -= 1
-    if bk.lv[s, li, 3] == 0:
-        bk.hdr[_NLEV_BID + s] -= 1
-        if price == bk.hdr[_BEST_BID + s]:
+        bk.ords[nxt, ORD_PREV] = prv
+    bk.lv[s, li, LV_SIZE] -= bk.ords[slot, ORD_SIZE]
+    bk.lv[s, li, LV_COUNT] -= 1
+    if bk.lv[s, li, LV_COUNT] == 0:
+        bk.hdr[HDR_N_LEVELS_BID + s] -= 1
+        if price == bk.hdr[HDR_BEST_BID + s]:
             best = NO_PRICE
-            if bk.hdr[_NLEV_BID + s] > 0:
+            if bk.hdr[HDR_N_LEVELS_BID + s] > 0:
                 step = 2 * s - 1  # the next bid is below the old best, the next ask above it
-                w = bk.hdr[_WIN]
+                w = bk.hdr[HDR_WINDOW]
                 i = li + step
                 while 0 <= i < w:
-                    if bk.lv[s, i, 3] > 0:
+                    if bk.lv[s, i, LV_COUNT] > 0:
                         best = base + i
                         break
                     i += step
-            bk.hdr[_BEST_BID + s] = best
-    map_delete(bk.mp, bk.hdr[_MASK], bk.ords[slot, 0])
-    bk.ords[slot, 0] = _EMPTY
-    bk.ords[slot, 4] = bk.hdr[_FREE]
-    bk.hdr[_FREE] = slot
-    bk.hdr[_NORD] -= 1
+            bk.hdr[HDR_BEST_BID + s] = best
+    map_delete(bk.mp, bk.hdr[HDR_MASK], bk.ords[slot, ORD_ID])
+    bk.ords[slot, ORD_ID] = NO_SLOT
+    bk.ords[slot, ORD_NEXT] = bk.hdr[HDR_FREE]
+    bk.hdr[HDR_FREE] = slot
+    bk.hdr[HDR_N_ORDERS] -= 1
 
 
 @engine_jit(inline=True)
 def _emit(bk, ts, oid, match_id, side, liquidity, price, qty):
-    n = bk.hdr[_NFILL]
+    n = bk.hdr[HDR_N_FILLS]
     if n < bk.fills.shape[0]:
         f = bk.fills[n]
         f.ts_ns = ts
@@ -268,7 +305,7 @@ def _emit(bk, ts, oid, match_id, side, liquidity, price, qty):
         f.liquidity = liquidity
         f.price_ticks = price
         f.size_lots = qty
-    bk.hdr[_NFILL] = n + 1
+    bk.hdr[HDR_N_FILLS] = n + 1
 
 
 @engine_jit(inline=True)
@@ -278,21 +315,21 @@ def _match(bk, oid, side, limit, qty, ts):
     rem = qty
     o = 1 if side > 0 else 0
     while rem > 0:
-        bp = bk.hdr[_BEST_BID + o]
+        bp = bk.hdr[HDR_BEST_BID + o]
         if bp == NO_PRICE or (limit >= 0 and side * (bp - limit) > 0):
             break
-        slot = bk.lv[o, bp - bk.hdr[_BASE], 0]
-        while rem > 0 and slot != _EMPTY:
-            q = min(rem, bk.ords[slot, 2])
-            mid = bk.hdr[_MATCH]
-            bk.hdr[_MATCH] = mid + 1
-            _emit(bk, ts, bk.ords[slot, 0], mid, bk.ords[slot, 3], MAKER, bp, q)
+        slot = bk.lv[o, bp - bk.hdr[HDR_BASE], LV_HEAD]
+        while rem > 0 and slot != NO_SLOT:
+            q = min(rem, bk.ords[slot, ORD_SIZE])
+            mid = bk.hdr[HDR_NEXT_MATCH]
+            bk.hdr[HDR_NEXT_MATCH] = mid + 1
+            _emit(bk, ts, bk.ords[slot, ORD_ID], mid, bk.ords[slot, ORD_SIDE], MAKER, bp, q)
             _emit(bk, ts, oid, mid, side, TAKER, bp, q)
             rem -= q
-            bk.ords[slot, 2] -= q
-            bk.lv[o, bp - bk.hdr[_BASE], 2] -= q
-            nxt = bk.ords[slot, 4]
-            if bk.ords[slot, 2] == 0:
+            bk.ords[slot, ORD_SIZE] -= q
+            bk.lv[o, bp - bk.hdr[HDR_BASE], LV_SIZE] -= q
+            nxt = bk.ords[slot, ORD_NEXT]
+            if bk.ords[slot, ORD_SIZE] == 0:
                 _remove(bk, slot)
             slot = nxt
     return rem
@@ -309,9 +346,9 @@ def _add(bk, oid, side, price, qty, ts):
         return BAD_SIZE
     if price <= 0:
         return BAD_PRICE
-    if map_find(bk.mp, bk.hdr[_MASK], oid) >= 0:
+    if map_find(bk.mp, bk.hdr[HDR_MASK], oid) >= 0:
         return DUPLICATE_ID
-    if bk.hdr[_FREE] == _EMPTY:
+    if bk.hdr[HDR_FREE] == NO_SLOT:
         return POOL_FULL
     if not _fits(bk, price):
         return OUT_OF_RANGE
@@ -348,7 +385,7 @@ def _market(bk, oid, side, qty, ts):
         return BAD_ID
     if qty <= 0:
         return BAD_SIZE
-    if map_find(bk.mp, bk.hdr[_MASK], oid) >= 0:
+    if map_find(bk.mp, bk.hdr[HDR_MASK], oid) >= 0:
         return DUPLICATE_ID
     _match(bk, oid, side, -1, qty, ts)
     return OK
@@ -357,28 +394,28 @@ def _market(bk, oid, side, qty, ts):
 @engine_jit(inline=True)
 def _take(bk, slot, qty):
     """Take ``qty`` lots (0 < qty <= what is left) off the order in ``slot``; it leaves the book at zero."""
-    if qty == bk.ords[slot, 2]:
+    if qty == bk.ords[slot, ORD_SIZE]:
         _remove(bk, slot)
     else:
-        bk.ords[slot, 2] -= qty
-        bk.lv[_side_index(bk.ords[slot, 3]), bk.ords[slot, 1] - bk.hdr[_BASE], 2] -= qty
+        bk.ords[slot, ORD_SIZE] -= qty
+        bk.lv[side_index(bk.ords[slot, ORD_SIDE]), bk.ords[slot, ORD_PRICE] - bk.hdr[HDR_BASE], LV_SIZE] -= qty
 
 
 @engine_jit(inline=True)
 def _on_resting(bk, kind, oid, qty, price, ts):
     """EV_CANCEL, EV_REDUCE or EV_EXECUTE of resting order ``oid``: one code path for the three, so
     the compiled dispatch holds one copy of the id lookup and of the unlinking."""
-    slot = map_find(bk.mp, bk.hdr[_MASK], oid) if oid >= 0 else -1
+    slot = map_find(bk.mp, bk.hdr[HDR_MASK], oid) if oid >= 0 else -1
     if slot < 0:
         return UNKNOWN_ID
     if kind == EV_CANCEL:
-        qty = bk.ords[slot, 2]
-    elif qty <= 0 or qty > bk.ords[slot, 2]:
+        qty = bk.ords[slot, ORD_SIZE]
+    elif qty <= 0 or qty > bk.ords[slot, ORD_SIZE]:
         return BAD_SIZE
     if kind == EV_EXECUTE:
-        mid = bk.hdr[_MATCH]
-        bk.hdr[_MATCH] = mid + 1
-        _emit(bk, ts, oid, mid, bk.ords[slot, 3], MAKER, price if price > 0 else bk.ords[slot, 1], qty)
+        mid = bk.hdr[HDR_NEXT_MATCH]
+        bk.hdr[HDR_NEXT_MATCH] = mid + 1
+        _emit(bk, ts, oid, mid, bk.ords[slot, ORD_SIDE], MAKER, price if price > 0 else bk.ords[slot, ORD_PRICE], qty)
     _take(bk, slot, qty)
     return OK
 
@@ -415,21 +452,21 @@ def book_modify(bk, oid, price, qty, ts):
 
 @engine_jit
 def _modify(bk, oid, price, qty, ts):
-    slot = map_find(bk.mp, bk.hdr[_MASK], oid) if oid >= 0 else -1
+    slot = map_find(bk.mp, bk.hdr[HDR_MASK], oid) if oid >= 0 else -1
     if slot < 0:
         return UNKNOWN_ID
     if qty <= 0:
         return BAD_SIZE
     if price <= 0:
         return BAD_PRICE
-    old = bk.ords[slot, 2]
-    if price == bk.ords[slot, 1] and qty <= old:
+    old = bk.ords[slot, ORD_SIZE]
+    if price == bk.ords[slot, ORD_PRICE] and qty <= old:
         if qty < old:
             _take(bk, slot, old - qty)
         return OK
     if not _fits(bk, price):
         return OUT_OF_RANGE
-    side = bk.ords[slot, 3]
+    side = bk.ords[slot, ORD_SIDE]
     _remove(bk, slot)
     return _add_call(bk, oid, side, price, qty, ts)
 
@@ -442,12 +479,12 @@ def book_replace(bk, oid, new_oid, price, qty, ts):
 
 @engine_jit
 def _replace(bk, oid, new_oid, price, qty, ts):
-    slot = map_find(bk.mp, bk.hdr[_MASK], oid) if oid >= 0 else -1
+    slot = map_find(bk.mp, bk.hdr[HDR_MASK], oid) if oid >= 0 else -1
     if slot < 0:
         return UNKNOWN_ID
     if new_oid < 0:
         return BAD_ID
-    if new_oid != oid and map_find(bk.mp, bk.hdr[_MASK], new_oid) >= 0:
+    if new_oid != oid and map_find(bk.mp, bk.hdr[HDR_MASK], new_oid) >= 0:
         return DUPLICATE_ID
     if qty <= 0:
         return BAD_SIZE
@@ -455,7 +492,7 @@ def _replace(bk, oid, new_oid, price, qty, ts):
         return BAD_PRICE
     if not _fits(bk, price):
         return OUT_OF_RANGE
-    side = bk.ords[slot, 3]
+    side = bk.ords[slot, ORD_SIDE]
     _remove(bk, slot)
     return _add_call(bk, new_oid, side, price, qty, ts)
 
@@ -463,13 +500,15 @@ def _replace(bk, oid, new_oid, price, qty, ts):
 @engine_jit
 def book_apply_event(bk, ev):
     """Apply one ``EVENT`` record; ``EV_TRADE`` leaves the book unchanged.  Returns a status code."""
-    return _apply_one(borrow_book(bk), ev)
+    return book_apply_inline(borrow_book(bk), ev)
 
 
 @engine_jit(inline=True)
-def _apply_one(bk, ev):
-    # Inlined into the batch loops (a call would pass every array of the state as separate
-    # arguments); the rare kinds stay calls, which keeps the inlined copy small to compile.
+def book_apply_inline(bk, ev):
+    """:func:`book_apply_event` on a borrowed book (:func:`borrow_book`), inlined into the compiled
+    caller's loop.  Returns a status code."""
+    # Inlined because a call would pass every array of the state as separate arguments; the rare
+    # kinds stay calls, which keeps the inlined copy small to compile.
     k = ev.kind
     if k == EV_ADD:
         return _add(bk, ev.order_id, ev.side, ev.price_ticks, ev.size_lots, ev.ts_ns)
@@ -490,72 +529,74 @@ def _apply_one(bk, ev):
 def book_apply_events(bk, events, start, status):
     """Apply ``events[start:]`` writing each status; stops early (returns the index reached) when the
     fill buffer could overflow, so the caller drains fills and calls again."""
-    return _apply_events(borrow_book(bk), events, start, events.shape[0], status)
+    return book_apply_range(borrow_book(bk), events, start, events.shape[0], status)
 
 
 @engine_jit
-def _apply_events(bk, events, start, stop, status):
-    """``book_apply_events`` on ``events[start:stop]`` (the one compiled copy of the dispatch that
-    compiled callers of single events share; each inlined copy costs seconds of compilation)."""
+def book_apply_range(bk, events, start, stop, status):
+    """:func:`book_apply_events` on ``events[start:stop]`` of a borrowed book, for compiled callers.
+
+    It is the one compiled copy of the dispatch that compiled callers of single events share: each
+    inlined copy costs seconds of compilation."""
     room = bk.fills.shape[0]
-    mask = bk.hdr[_MASK]
+    mask = bk.hdr[HDR_MASK]
     for i in range(start, stop):
-        if bk.hdr[_NFILL] + 2 * bk.hdr[_NORD] + 2 > room:
+        if bk.hdr[HDR_N_FILLS] + 2 * bk.hdr[HDR_N_ORDERS] + 2 > room:
             return i
         if i + _AHEAD < stop:
             prefetch_row(bk.mp, map_home(events[i + _AHEAD].order_id, mask))
         if i + _AHEAD // 2 < stop:
-            prefetch_row(bk.ords, bk.mp[map_home(events[i + _AHEAD // 2].order_id, mask), 1])
-        status[i] = _apply_one(bk, events[i])
+            prefetch_row(bk.ords, bk.mp[map_home(events[i + _AHEAD // 2].order_id, mask), MAP_VALUE])
+        status[i] = book_apply_inline(bk, events[i])
     return stop
 
 
 @engine_jit(inline=True)
 def book_find(bk, oid):
     """Pool slot of live order ``oid``, or -1."""
-    return map_find(bk.mp, bk.hdr[_MASK], oid) if oid >= 0 else -1
+    return map_find(bk.mp, bk.hdr[HDR_MASK], oid) if oid >= 0 else -1
 
 
 @engine_jit
 def book_queue_ahead(bk, oid):
     """Lots resting ahead of ``oid`` at its level (its queue position), or -1 for an unknown id."""
-    slot = map_find(bk.mp, bk.hdr[_MASK], oid) if oid >= 0 else -1
+    slot = map_find(bk.mp, bk.hdr[HDR_MASK], oid) if oid >= 0 else -1
     if slot < 0:
         return -1
     ahead = 0
-    p = bk.ords[slot, 5]
-    while p != _EMPTY:
-        ahead += bk.ords[p, 2]
-        p = bk.ords[p, 5]
+    p = bk.ords[slot, ORD_PREV]
+    while p != NO_SLOT:
+        ahead += bk.ords[p, ORD_SIZE]
+        p = bk.ords[p, ORD_PREV]
     return ahead
 
 
 @engine_jit(inline=True)
 def book_level_qty(bk, side, price):
     """Total lots resting at ``price`` on ``side`` (0 outside the window)."""
-    li = price - bk.hdr[_BASE]
-    if li < 0 or li >= bk.hdr[_WIN]:
+    li = price - bk.hdr[HDR_BASE]
+    if li < 0 or li >= bk.hdr[HDR_WINDOW]:
         return 0
-    return bk.lv[_side_index(side), li, 2]
+    return bk.lv[side_index(side), li, LV_SIZE]
 
 
 @engine_jit
 def book_depth(bk, side, px, qty):
     """L2 snapshot: the best ``len(px)`` non-empty levels of ``side`` into ``px``, ``qty``; returns the
     number written."""
-    s = _side_index(side)
-    best = bk.hdr[_BEST_BID + s]
+    s = side_index(side)
+    best = bk.hdr[HDR_BEST_BID + s]
     if best == NO_PRICE:
         return 0
-    base = bk.hdr[_BASE]
+    base = bk.hdr[HDR_BASE]
     n = 0
     i = best - base
     step = -1 if s == 0 else 1
-    w = bk.hdr[_WIN]
+    w = bk.hdr[HDR_WINDOW]
     while 0 <= i < w and n < px.shape[0]:
-        if bk.lv[s, i, 3] > 0:
+        if bk.lv[s, i, LV_COUNT] > 0:
             px[n] = base + i
-            qty[n] = bk.lv[s, i, 2]
+            qty[n] = bk.lv[s, i, LV_SIZE]
             n += 1
         i += step
     return n

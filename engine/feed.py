@@ -26,7 +26,8 @@ import numpy as np
 
 from ..errors import InvalidParameters, check_in_range, check_int
 from ..kernels.jit import engine_jit
-from .book import _apply_events, book_find, borrow_book, new_book_state
+from .book import (HDR_BASE, HDR_BEST_ASK, HDR_BEST_BID, HDR_N_FILLS, LV_HEAD, ORD_ID, ORD_PRICE, ORD_SIDE, ORD_SIZE,
+                   book_apply_range, book_find, borrow_book, new_book_state)
 from .types import EV_ADD, EV_CANCEL, EV_EXECUTE, EV_REDUCE, EV_REPLACE, EV_TRADE, EVENT
 
 __all__ = ["decode_itch", "encode_itch", "synthetic_events", "FeedDecoder", "COUNTERS", "MESSAGE_LENGTH"]
@@ -362,8 +363,8 @@ def _generate_into(bk, out, seed, mid0, t0_ns, dt_ns, max_live, move_ppm):
         e.price_ticks = 0
         e.side = 0
         e.mpid = 0
-        bb = hdr[2]
-        ba = hdr[3]
+        bb = hdr[HDR_BEST_BID]
+        ba = hdr[HDR_BEST_ASK]
         two_sided = bb > 0 and ba > 0
         if two_sided:
             mid = (bb + ba) // 2
@@ -404,13 +405,13 @@ def _generate_into(bk, out, seed, mid0, t0_ns, dt_ns, max_live, move_ppm):
         elif r < 880 or r >= 985:
             oid = live[_below(state, n_live)]
             slot = book_find(bk, oid)
-            qty = bk.ords[slot, 2]
+            qty = bk.ords[slot, ORD_SIZE]
             e.order_id = oid
             if r >= 985:
                 e.kind = EV_REPLACE
                 e.new_order_id = next_id
-                side = bk.ords[slot, 3]
-                e.price_ticks = _passive(bk.ords[slot, 1] - side * (_below(state, 3) - 1), side, bb, ba)
+                side = bk.ords[slot, ORD_SIDE]
+                e.price_ticks = _passive(bk.ords[slot, ORD_PRICE] - side * (_below(state, 3) - 1), side, bb, ba)
                 e.size_lots = 1 + _below(state, 20)
                 next_id += 1
             elif r < 800 or qty == 1:
@@ -437,22 +438,22 @@ def _generate_into(bk, out, seed, mid0, t0_ns, dt_ns, max_live, move_ppm):
                 e.match_id = match
                 match += 1
             else:
-                slot = bk.lv[0 if side > 0 else 1, best - hdr[0], 0]
-                qty = bk.ords[slot, 2]
+                slot = bk.lv[0 if side > 0 else 1, best - hdr[HDR_BASE], LV_HEAD]
+                qty = bk.ords[slot, ORD_SIZE]
                 e.kind = EV_EXECUTE
-                e.order_id = bk.ords[slot, 0]
+                e.order_id = bk.ords[slot, ORD_ID]
                 e.size_lots = qty if push else min(qty, 1 + _below(state, 8))
                 if _below(state, 4) == 0:
                     e.price_ticks = best  # ITCH C: executed with a (printable) price
                 e.match_id = match
                 match += 1
-        _apply_events(bk, out, i, i + 1, status)  # shares book_apply_events' compiled dispatch
+        book_apply_range(bk, out, i, i + 1, status)  # shares book_apply_events' compiled dispatch
         # Track the live ids: resting orders the event filled completely leave, an add that rests joins.
-        for k in range(hdr[7]):
+        for k in range(hdr[HDR_N_FILLS]):
             f = bk.fills[k]
             if f.liquidity == 0 and book_find(bk, f.order_id) < 0:
                 n_live = _drop(live, pos, n_live, f.order_id)
-        hdr[7] = 0  # the scratch book's fills are not needed further
+        hdr[HDR_N_FILLS] = 0  # the scratch book's fills are not needed further
         if e.kind == EV_CANCEL:
             n_live = _drop(live, pos, n_live, e.order_id)
         elif e.kind == EV_REPLACE:

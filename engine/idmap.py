@@ -19,17 +19,20 @@ import numpy as np
 
 from ..kernels.jit import engine_jit
 
-__all__ = ["EMPTY", "new_map", "map_home", "map_find", "map_insert", "map_delete"]
+__all__ = ["EMPTY", "MAP_KEY", "MAP_VALUE", "new_map", "map_home", "map_find", "map_insert", "map_delete"]
 
 EMPTY = -1
 """Key of an empty row (order ids are >= 0)."""
+
+MAP_KEY = 0  #: column of ``mp`` holding a row's key
+MAP_VALUE = 1  #: column of ``mp`` holding a row's value
 
 
 def new_map(capacity: int) -> np.ndarray:
     """An empty table for up to ``capacity`` keys (load factor <= 1/2): shape ``(2^k, 2)`` int64."""
     rows = 1 << max(4, int(2 * capacity - 1).bit_length())
     mp = np.zeros((rows, 2), np.int64)
-    mp[:, 0] = EMPTY
+    mp[:, MAP_KEY] = EMPTY
     return mp
 
 
@@ -45,9 +48,9 @@ def map_find(mp, mask, key):
     """Value stored for ``key``, or -1."""
     i = map_home(key, mask)
     while True:
-        k = mp[i, 0]
+        k = mp[i, MAP_KEY]
         if k == key:
-            return mp[i, 1]
+            return mp[i, MAP_VALUE]
         if k == EMPTY:
             return -1
         i = (i + 1) & mask
@@ -57,29 +60,29 @@ def map_find(mp, mask, key):
 def map_insert(mp, mask, key, val):
     """Store ``key -> val``; ``key`` must be absent."""
     i = map_home(key, mask)
-    while mp[i, 0] != EMPTY:
+    while mp[i, MAP_KEY] != EMPTY:
         i = (i + 1) & mask
-    mp[i, 0] = key
-    mp[i, 1] = val
+    mp[i, MAP_KEY] = key
+    mp[i, MAP_VALUE] = val
 
 
 @engine_jit(inline=True)
 def map_delete(mp, mask, key):
     """Remove ``key`` (which must be present), shifting later entries of its probe run back."""
     i = map_home(key, mask)
-    while mp[i, 0] != key:
+    while mp[i, MAP_KEY] != key:
         i = (i + 1) & mask
     j = i
     while True:
         j = (j + 1) & mask
-        kj = mp[j, 0]
+        kj = mp[j, MAP_KEY]
         if kj == EMPTY:
             break
         h = map_home(kj, mask)
         # Entry j may move back to the hole i only if its home is not cyclically in (i, j].
         if (i <= j and i < h <= j) or (i > j and (h > i or h <= j)):
             continue
-        mp[i, 0] = kj
-        mp[i, 1] = mp[j, 1]
+        mp[i, MAP_KEY] = kj
+        mp[i, MAP_VALUE] = mp[j, MAP_VALUE]
         i = j
-    mp[i, 0] = EMPTY
+    mp[i, MAP_KEY] = EMPTY

@@ -48,7 +48,8 @@ import numpy as np
 from ..errors import InvalidParameters, check_finite, check_int, check_positive
 from ..kernels.jit import engine_jit
 from .atomics import borrowed, cycle_counter
-from .book import NO_PRICE, OK, REJECT_NAMES, _apply_one, book_level_qty, borrow_book
+from .book import (HDR_BEST_ASK, HDR_BEST_BID, HDR_N_FILLS, NO_PRICE, OK, REJECT_NAMES, book_apply_inline, book_level_qty,
+                   borrow_book)
 from .ring import ring_claim, ring_mask, ring_release
 from .surface import borrow_surface, surface_lookup
 from .types import EV_TRADE, FILL, MAKER, ORDER, ask_ticks, bid_ticks, depth_ticks
@@ -230,18 +231,18 @@ def _step(bk, ev, surf, cfg, st):
     adt = _depth_ticks(ad, cfg.tick_size)
     if ev.kind == EV_TRADE:
         _on_trade(st, cfg, ts, ev.side, ev.price_ticks, ev.size_lots)
-    code = _apply_one(bk, ev)  # book_apply_event, inlined
+    code = book_apply_inline(bk, ev)
     if code != OK:  # a refused event changed nothing; it is counted under its reason
         s[_BOOK_REJ + code - 1] += 1
     # Executions and incoming orders that matched left maker fills in the book's buffer: each one is a
     # trade against resting orders of its side at its price.
-    for k in range(min(bk.hdr[7], bk.fills.shape[0])):
+    for k in range(min(bk.hdr[HDR_N_FILLS], bk.fills.shape[0])):
         f = bk.fills[k]
         if f.liquidity == MAKER:
             _on_trade(st, cfg, ts, f.side, f.price_ticks, f.size_lots)
-    bk.hdr[7] = 0
-    bb = bk.hdr[2]
-    ba = bk.hdr[3]
+    bk.hdr[HDR_N_FILLS] = 0
+    bb = bk.hdr[HDR_BEST_BID]
+    ba = bk.hdr[HDR_BEST_ASK]
     if s[_BPX] != NO_PRICE:
         if ba != NO_PRICE and ba <= s[_BPX]:
             _own_fill(st, ts, 1, s[_BPX], s[_BQTY])

@@ -13,9 +13,10 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ExecutionError, InvalidParameters, check_int
-from .book import (_BASE, _BEST_ASK, _BEST_BID, _EMPTY, _NFILL, _NORD, _WIN, OK, REASONS, UNKNOWN_ID, _side_index,
-                   book_add, book_apply_events, book_cancel, book_depth, book_execute, book_level_qty, book_market,
-                   book_modify, book_queue_ahead, book_reduce, book_replace, new_book_state)
+from .book import (HDR_BASE, HDR_BEST_ASK, HDR_BEST_BID, HDR_N_FILLS, HDR_N_ORDERS, HDR_WINDOW, LV_HEAD, NO_SLOT, OK,
+                   ORD_ID, ORD_NEXT, ORD_PRICE, ORD_SIDE, ORD_SIZE, REASONS, UNKNOWN_ID, book_add, book_apply_events,
+                   book_cancel, book_depth, book_execute, book_level_qty, book_market, book_modify, book_queue_ahead,
+                   book_reduce, book_replace, new_book_state, side_index)
 from .types import EVENT, FILL
 
 __all__ = ["OrderBook", "OrderRejected"]
@@ -70,17 +71,17 @@ class OrderBook:
     def _make_room(self) -> None:
         """Move the buffered fills aside if the next operation might not fit after them."""
         hdr = self.state.hdr
-        if hdr[_NFILL] + 2 * hdr[_NORD] + 2 > self.state.fills.shape[0]:
+        if hdr[HDR_N_FILLS] + 2 * hdr[HDR_N_ORDERS] + 2 > self.state.fills.shape[0]:
             self._set_aside.append(self._take_buffer())
 
     def _take_buffer(self) -> np.ndarray:
         hdr, fills = self.state.hdr, self.state.fills
-        n = int(hdr[_NFILL])
+        n = int(hdr[HDR_N_FILLS])
         if n > fills.shape[0]:
             raise ExecutionError(f"{n - fills.shape[0]} fills were written past the book's fill buffer "
                                  f"({fills.shape[0]} records) by compiled code that did not drain it; they are lost")
         out = fills[:n].copy()
-        hdr[_NFILL] = 0
+        hdr[HDR_N_FILLS] = 0
         return out
 
     def add(self, order_id: int, side: int, price_ticks: int, size_lots: int, ts_ns: int = 0) -> None:
@@ -138,14 +139,14 @@ class OrderBook:
 
     @property
     def best_bid(self) -> int:
-        return int(self.state.hdr[_BEST_BID])
+        return int(self.state.hdr[HDR_BEST_BID])
 
     @property
     def best_ask(self) -> int:
-        return int(self.state.hdr[_BEST_ASK])
+        return int(self.state.hdr[HDR_BEST_ASK])
 
     def __len__(self) -> int:
-        return int(self.state.hdr[_NORD])
+        return int(self.state.hdr[HDR_N_ORDERS])
 
     def queue_ahead(self, order_id: int) -> int:
         """Lots ahead of ``order_id`` at its price level; raises for an unknown id."""
@@ -168,18 +169,19 @@ class OrderBook:
     def orders(self) -> dict[int, tuple[int, int, int]]:
         """Every live order as ``{order_id: (side, price_ticks, size_lots)}`` (for inspection and tests)."""
         st = self.state
-        live = np.nonzero(st.ords[:, 0] != _EMPTY)[0]
-        return {int(st.ords[s, 0]): (int(st.ords[s, 3]), int(st.ords[s, 1]), int(st.ords[s, 2])) for s in live}
+        live = np.nonzero(st.ords[:, ORD_ID] != NO_SLOT)[0]
+        return {int(st.ords[s, ORD_ID]): (int(st.ords[s, ORD_SIDE]), int(st.ords[s, ORD_PRICE]), int(st.ords[s, ORD_SIZE]))
+                for s in live}
 
     def level_orders(self, side: int, price_ticks: int) -> list[int]:
         """Order ids at one level in time priority (for inspection and tests)."""
         st = self.state
-        li = int(price_ticks) - int(st.hdr[_BASE])
-        s = _side_index(_side_arg(side))
+        li = int(price_ticks) - int(st.hdr[HDR_BASE])
+        s = side_index(_side_arg(side))
         out = []
-        if 0 <= li < st.hdr[_WIN]:
-            slot = st.lv[s, li, 0]
-            while slot != _EMPTY:
-                out.append(int(st.ords[slot, 0]))
-                slot = st.ords[slot, 4]
+        if 0 <= li < st.hdr[HDR_WINDOW]:
+            slot = st.lv[s, li, LV_HEAD]
+            while slot != NO_SLOT:
+                out.append(int(st.ords[slot, ORD_ID]))
+                slot = st.ords[slot, ORD_NEXT]
         return out

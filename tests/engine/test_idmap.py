@@ -13,7 +13,7 @@ from quantforge.engine import idmap as M
 def test_against_a_dict_with_wrapping_probe_runs():
     mp = M.new_map(32)
     mask = mp.shape[0] - 1
-    assert mp.shape == (64, 2) and (mp[:, 0] == M.EMPTY).all()
+    assert mp.shape == (64, 2) and (mp[:, M.MAP_KEY] == M.EMPTY).all()
     rng = random.Random(0)
     model: dict[int, int] = {}
     keys = [rng.randrange(0, 1 << 62) for _ in range(200)] + list(range(64))  # consecutive ids share home runs
@@ -28,6 +28,6 @@ def test_against_a_dict_with_wrapping_probe_runs():
         assert M.map_find(mp, mask, key) == model.get(key, -1)
         if step % 1000 == 0:
             assert all(M.map_find(mp, mask, k) == model.get(k, -1) for k in keys)
-            assert int(np.count_nonzero(mp[:, 0] != M.EMPTY)) == len(model)
+            assert int(np.count_nonzero(mp[:, M.MAP_KEY] != M.EMPTY)) == len(model)
     homes = {M.map_home(k, mask) for k in range(64)}
     assert len(homes) > 16  # consecutive ids spread over the table

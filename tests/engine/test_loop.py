@@ -177,7 +177,7 @@ def test_quotes_follow_the_surface_linear_in_time():
     checked = 0
     for i in range(ev.shape[0]):
         eng.step(ev[i:i + 1])
-        bb, ba = int(eng.bk.hdr[2]), int(eng.bk.hdr[3])
+        bb, ba = int(eng.bk.hdr[B.HDR_BEST_BID]), int(eng.bk.hdr[B.HDR_BEST_ASK])
         if bb == NO_PRICE or ba == NO_PRICE:
             continue
         tau = (end - int(ev[i]["ts_ns"])) * 1e-9
