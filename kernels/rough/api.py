@@ -24,6 +24,11 @@ FFT convolution.  *Exact* rough Bergomi samples (Y(t_1..t_n), W(t_1..t_n)) joint
 covariance (Bayer, Friz & Gatheral 2016, section 4; ``Cov(Y_s, Y_t)`` by the hypergeometric function)
 by Cholesky, for small grids.  Prices use the log-Euler step for S with V at the left end of each step.
 
+Layout of the family: :mod:`.core` computes the covariances, eigenvalues and kernels on the host
+(numpy, scipy), :mod:`.reference` builds the paths from them and the normal draws on the backend's
+array namespace; there are no fast paths: the backend chooses the namespace (numpy for ``numpy`` and
+``numba``, jax.numpy, cupy) and the Philox fast path that draws the normals.
+
 Random numbers come from Philox (``kernels.rng``): fGn by Davies–Harte gives path ``p`` from normal
 draws ``[0, 2n)`` (Z1) and ``[2n, 4n)`` (Z2) of Philox path ``p // 2`` of stream ``s``, as the real part
 for even ``p`` and the imaginary part for odd ``p``; by Cholesky path ``p`` takes its draws ``[0, n)``; rough Bergomi takes draws ``[0, 2n)`` of stream ``s`` for the Volterra pair (hybrid:
@@ -48,59 +53,22 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import InvalidParameters, MatrixError, NumericalInstability, check_choice, check_finite, check_in_range, \
-    check_int, check_nonnegative, check_positive
-from .backend import require, resolve_backend
-from .options import implied_vol
-from .rng import Philox
+from ...errors import InvalidParameters, NumericalInstability, check_choice, check_in_range, check_int, \
+    check_nonnegative, check_positive
+from ..backend import get_backend
+from ..options import implied_vol
+from ..rng import Philox
+from . import reference
+from .core import FGN_METHODS, MAX_CHOLESKY, RBERGOMI_METHODS, cholesky, davies_harte_sqrt_eigenvalues, \
+    fgn_autocovariance, hybrid_kernel, volterra_covariance
 
 __all__ = ["fgn_autocovariance", "fgn", "fbm", "volterra_covariance", "rough_bergomi", "RoughBergomiPaths",
            "RoughVolatilitySolver", "implied_vol_smile", "FGN_METHODS", "RBERGOMI_METHODS"]
 
-FGN_METHODS: tuple[str, ...] = ("davies-harte", "cholesky")
-RBERGOMI_METHODS: tuple[str, ...] = ("hybrid", "cholesky")
-_MAX_CHOLESKY = 2048
 
-
-def fgn_autocovariance(hurst: float, n: int) -> np.ndarray:
-    """``gamma(k)`` for k = 0..n-1: the autocovariance of unit-step fractional Gaussian noise."""
-    hurst = check_in_range("hurst", hurst, 0.0, 1.0, low_open=True, high_open=True)
-    k = np.arange(n, dtype=np.float64)
-    h2 = 2.0 * hurst
-    return 0.5 * (np.abs(k + 1) ** h2 - 2.0 * k**h2 + np.abs(k - 1) ** h2)
-
-
-def _xp(name: str):
-    if name == "jax":
-        require("jax", purpose="backend 'jax'")
-        import jax.numpy as jnp
-
-        return jnp
-    if name == "cupy":
-        return require("cupy", purpose="backend 'cupy'")
-    return np
-
-
-def _host(a) -> np.ndarray:
-    if hasattr(a, "get"):
-        return a.get()
-    return np.asarray(a)
-
-
-def _normals(name, seed, stream, n_paths, n_draws, path_offset, draw_offset=0):
-    """Philox normals on the backend: numba fills on the CPU, the others use their own path."""
-    gen = Philox(seed, stream)
-    return gen.normals(n_paths, n_draws, path_offset=path_offset, draw_offset=draw_offset, backend=name,
-                       to_host=name not in ("jax", "cupy"))
-
-
-def _davies_harte_eigenvalues(hurst: float, n: int) -> np.ndarray:
-    g = fgn_autocovariance(hurst, n + 1)
-    c = np.concatenate([g[: n + 1], g[n - 1 : 0 : -1]])  # first row of the 2n circulant
-    lam = np.fft.fft(c).real
-    if lam.min() < -1e-10 * lam.max():
-        raise MatrixError(f"circulant embedding has a negative eigenvalue {lam.min()!r} (hurst={hurst}, n={n})")
-    return np.maximum(lam, 0.0)
+def _normals(be, seed, stream, n_paths, n_draws, path_offset):
+    """Philox normals as an array of the backend (drawn by the Philox fast path of that backend)."""
+    return be.asarray(Philox(seed, stream).normals(n_paths, n_draws, path_offset=path_offset, backend=be, to_host=False))
 
 
 def _check_common(hurst, n_steps, n_paths, seed, stream, path_offset):
@@ -147,30 +115,26 @@ def fgn(hurst: float, n_steps: int, n_paths: int, *, horizon: float = 1.0, metho
     hurst, n_steps, n_paths = _check_common(hurst, n_steps, n_paths, seed, stream, path_offset)
     horizon = check_positive("horizon", horizon)
     method = check_choice("method", method, FGN_METHODS)
-    name = resolve_backend(backend)
-    xp = _xp(name)
+    # rough has no fast paths of its own: auto picks the fastest backend for the normals and the FFTs
+    be = get_backend(backend)
     scale = (horizon / n_steps) ** hurst
-    ctx = _x64(name)
-    with ctx:
+    with be.x64():
         if method == "cholesky":
-            if n_steps > _MAX_CHOLESKY:
+            if n_steps > MAX_CHOLESKY:
                 raise InvalidParameters(f"method 'cholesky' is the O(n^3) reference; n_steps must be <= "
-                                        f"{_MAX_CHOLESKY}, got {n_steps}")
+                                        f"{MAX_CHOLESKY}, got {n_steps}")
             g = fgn_autocovariance(hurst, n_steps)
             cov = g[np.abs(np.subtract.outer(np.arange(n_steps), np.arange(n_steps)))]
-            chol = xp.asarray(_cholesky(cov, f"fGn covariance at hurst={hurst!r}", "use method 'davies-harte'"))
-            z = xp.asarray(_normals(name, seed, stream, n_paths, n_steps, path_offset))
-            out = scale * (z @ chol.T)
+            chol = be.asarray(cholesky(cov, f"fGn covariance at hurst={hurst!r}", "use method 'davies-harte'"))
+            z = _normals(be, seed, stream, n_paths, n_steps, path_offset)
+            out = reference.fgn_cholesky(z, chol, scale)
         else:
             # one FFT gives two independent paths: path 2q is its real part, path 2q + 1 its imaginary part
             q0, q1 = path_offset // 2, (path_offset + n_paths + 1) // 2
-            lam = xp.asarray(np.sqrt(_davies_harte_eigenvalues(hurst, n_steps) / (2 * n_steps)))
-            z = xp.asarray(_normals(name, seed, stream, q1 - q0, 4 * n_steps, q0))
-            y = xp.fft.fft(lam * (z[:, : 2 * n_steps] + 1j * z[:, 2 * n_steps :]), axis=1)[:, :n_steps]
-            pairs = xp.stack([y.real, y.imag], axis=1).reshape(2 * (q1 - q0), n_steps)
-            first = path_offset - 2 * q0
-            out = scale * pairs[first : first + n_paths]
-        return _host(out) if to_host else out
+            sqrt_lam = be.asarray(davies_harte_sqrt_eigenvalues(hurst, n_steps))
+            z = _normals(be, seed, stream, q1 - q0, 4 * n_steps, q0)
+            out = reference.fgn_davies_harte(z, sqrt_lam, n_steps, path_offset - 2 * q0, n_paths, scale, xp=be.xp)
+        return be.to_host(out) if to_host else out
 
 
 def fbm(hurst: float, n_steps: int, n_paths: int, *, horizon: float = 1.0, method: str = "davies-harte",
@@ -186,47 +150,6 @@ def fbm(hurst: float, n_steps: int, n_paths: int, *, horizon: float = 1.0, metho
     return out
 
 
-class _x64:
-    """``jax.enable_x64`` for the jax backend, nothing otherwise."""
-
-    def __init__(self, name):
-        self.ctx = None
-        if name == "jax":
-            import jax
-
-            self.ctx = jax.enable_x64(True)
-
-    def __enter__(self):
-        if self.ctx is not None:
-            self.ctx.__enter__()
-
-    def __exit__(self, *exc):
-        if self.ctx is not None:
-            return self.ctx.__exit__(*exc)
-        return False
-
-
-# ---------------------------------------------------------------------------------------------
-# Rough Bergomi
-# ---------------------------------------------------------------------------------------------
-def volterra_covariance(hurst: float, times: np.ndarray) -> np.ndarray:
-    """Covariance of (Y(t_1..t_n), W(t_1..t_n)) for ``Y_t = sqrt(2H) int_0^t (t-s)^{H-1/2} dW_s``; (2n, 2n).
-
-    ``Cov(Y_s, Y_t) = 2H/(H+1/2) s^{H+1/2} t^{H-1/2} 2F1(1, 1/2-H; 3/2+H; s/t)`` for s <= t,
-    ``Cov(Y_t, W_s) = sqrt(2H)/(H+1/2) (t^{H+1/2} - (t - min(s, t))^{H+1/2})``, ``Cov(W_s, W_t) = min(s, t)``.
-    """
-    from scipy.special import hyp2f1
-
-    t = np.asarray(times, dtype=np.float64)
-    hp = hurst + 0.5
-    s_, t_ = np.minimum.outer(t, t), np.maximum.outer(t, t)
-    cyy = 2 * hurst / hp * s_**hp * t_ ** (hurst - 0.5) * hyp2f1(1.0, 0.5 - hurst, 1.0 + hp, s_ / t_)
-    tt, ss = np.meshgrid(t, t, indexing="ij")
-    cyw = math.sqrt(2 * hurst) / hp * (tt**hp - (tt - np.minimum(tt, ss)) ** hp)
-    cww = s_
-    return np.block([[cyy, cyw], [cyw.T, cww]])
-
-
 @dataclass(frozen=True)
 class RoughBergomiPaths:
     """Rough Bergomi paths on ``times`` (n_steps + 1 points from 0): arrays (n_paths, n_steps + 1).
@@ -238,66 +161,6 @@ class RoughBergomiPaths:
     volterra: np.ndarray
     variance: np.ndarray
     spot: np.ndarray
-
-
-def _cholesky(cov: np.ndarray, what: str, fix: str) -> np.ndarray:
-    """Lower Cholesky factor, or MatrixError when ``cov`` is not numerically positive definite."""
-    try:
-        return np.linalg.cholesky(cov)
-    except np.linalg.LinAlgError:
-        lam_min = float(np.linalg.eigvalsh(cov).min())
-        raise MatrixError(f"the {what} is not numerically positive definite (smallest eigenvalue {lam_min!r}); "
-                          f"{fix}") from None
-
-
-def _hybrid_kernel(hurst: float, dt: float, n: int) -> np.ndarray:
-    """``g_k = (b_k dt)^a`` for lags k = 0..n (zero at k = 0, 1, which the Riemann sum does not use)."""
-    a = hurst - 0.5
-    g = np.zeros(n + 1)
-    if a == 0.0:
-        g[2:] = 1.0  # H = 1/2: (b dt)^0 = 1 for every b, and Y is the Brownian motion itself
-    else:
-        k = np.arange(2, n + 1, dtype=np.float64)
-        b = ((k ** (a + 1) - (k - 1) ** (a + 1)) / (a + 1)) ** (1 / a)
-        g[2:] = (b * dt) ** a
-    return g
-
-
-def _hybrid_volterra(xp, name, hurst, dt, n, n_paths, max_history, seed, stream, path_offset):
-    # (dW_i, int_{t_{i-1}}^{t_i} (t_i - s)^a dW_s) has covariance [[dt, dt^{a+1}/(a+1)], [., dt^{2a+1}/(2a+1)]];
-    # its Cholesky factor in closed form stays exact at a = 0, where the pair is (dW, dW) and rank one.
-    a = hurst - 0.5
-    l10 = dt ** (a + 0.5) / (a + 1)
-    l11 = dt ** (a + 0.5) * abs(a) / ((a + 1) * math.sqrt(2 * a + 1))
-    z = xp.asarray(_normals(name, seed, stream, n_paths, 2 * n, path_offset)).reshape(n_paths, n, 2)
-    dw = math.sqrt(dt) * z[:, :, 0]
-    near = l10 * z[:, :, 0] + l11 * z[:, :, 1]
-    g = _hybrid_kernel(hurst, dt, n)
-    if max_history is not None:
-        g[max_history + 1 :] = 0.0  # the Riemann sum keeps lags k = 2 .. max_history
-    size = 1 << int(math.ceil(math.log2(2 * n + 2)))
-    conv = xp.fft.irfft(xp.fft.rfft(xp.asarray(g), size) * xp.fft.rfft(dw, size, axis=1), size, axis=1)[:, : n + 1]
-    y = math.sqrt(2 * hurst) * (conv[:, 1:] + near)  # Y(t_i), i = 1..n: lags k >= 2 from conv, k = 1 exact
-    return xp.concatenate([xp.zeros((n_paths, 1)), y], axis=1), dw
-
-
-def _cholesky_volterra(xp, name, hurst, dt, n, n_paths, seed, stream, path_offset):
-    if n > _MAX_CHOLESKY // 2:
-        raise InvalidParameters(
-            f"method 'cholesky' is for small grids; n_steps must be <= {_MAX_CHOLESKY // 2}, got {n}")
-    times = dt * np.arange(1, n + 1)
-    if hurst == 0.5:
-        # Y = W: the joint covariance has rank n, and its factor is the limit [[L, 0], [L, 0]] of H -> 1/2
-        lw = _cholesky(np.minimum.outer(times, times), "covariance of W", "use fewer steps")
-        chol = np.block([[lw, np.zeros((n, n))], [lw, np.zeros((n, n))]])
-    else:
-        chol = _cholesky(volterra_covariance(hurst, times), f"joint covariance of (Y, W) at hurst={hurst!r}",
-                         "near hurst = 0.5, where Y tends to W, pass 0.5 exactly or use method 'hybrid'")
-    z = xp.asarray(_normals(name, seed, stream, n_paths, 2 * n, path_offset))
-    yw = z @ xp.asarray(chol.T)
-    zero = xp.zeros((n_paths, 1))
-    w = xp.concatenate([zero, yw[:, n:]], axis=1)
-    return xp.concatenate([zero, yw[:, :n]], axis=1), w[:, 1:] - w[:, :-1]
 
 
 def rough_bergomi(hurst: float, eta: float, rho: float, xi0: float, spot: float, horizon: float, n_steps: int,
@@ -363,25 +226,37 @@ def rough_bergomi(hurst: float, eta: float, rho: float, xi0: float, spot: float,
         max_history = check_int("max_history", max_history, minimum=1)
         if method != "hybrid":
             raise InvalidParameters("max_history applies to method 'hybrid' only")
-    name = resolve_backend(backend)
-    xp = _xp(name)
+    be = get_backend(backend)
     dt = horizon / n_steps
     t = dt * np.arange(n_steps + 1)
-    with _x64(name), np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below
+    with be.x64(), np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below
         if method == "hybrid":
-            y, dw = _hybrid_volterra(xp, name, hurst, dt, n_steps, n_paths, max_history, seed, stream, path_offset)
+            z = _normals(be, seed, stream, n_paths, 2 * n_steps, path_offset)
+            kernel = be.asarray(hybrid_kernel(hurst, dt, n_steps, max_history))
+            y, dw = reference.hybrid_volterra(z, hurst, dt, kernel, xp=be.xp)
         else:
-            y, dw = _cholesky_volterra(xp, name, hurst, dt, n_steps, n_paths, seed, stream, path_offset)
-        v = xi0 * xp.exp(eta * y - 0.5 * (eta * eta) * xp.asarray(t ** (2 * hurst)))
-        dperp = math.sqrt(dt) * xp.asarray(_normals(name, seed, stream + 1, n_paths, n_steps, path_offset))
-        dz = rho * dw + math.sqrt(1.0 - rho * rho) * dperp
-        vl = v[:, :-1]
-        logs = xp.cumsum(xp.sqrt(vl) * dz - 0.5 * vl * dt, axis=1)
-        s = spot * xp.exp(xp.concatenate([xp.zeros((n_paths, 1)), logs], axis=1))
-        y, v, s = _host(y), _host(v), _host(s)
+            if n_steps > MAX_CHOLESKY // 2:
+                raise InvalidParameters(
+                    f"method 'cholesky' is for small grids; n_steps must be <= {MAX_CHOLESKY // 2}, got {n_steps}")
+            z = _normals(be, seed, stream, n_paths, 2 * n_steps, path_offset)
+            y, dw = reference.cholesky_volterra(z, be.asarray(_volterra_factor(hurst, t[1:])), xp=be.xp)
+        z_perp = _normals(be, seed, stream + 1, n_paths, n_steps, path_offset)
+        v, s = reference.rough_bergomi_paths(y, dw, z_perp, t, dt, hurst, eta, rho, xi0, spot, xp=be.xp)
+        y, v, s = be.to_host(y), be.to_host(v), be.to_host(s)
     if not (np.all(np.isfinite(y)) and np.all(np.isfinite(v)) and np.all(np.isfinite(s))):
         raise NumericalInstability("rough Bergomi paths overflowed; reduce eta or the horizon")
     return RoughBergomiPaths(t, y, v, s)
+
+
+def _volterra_factor(hurst: float, times: np.ndarray) -> np.ndarray:
+    """The lower factor of the joint covariance of (Y, W) on ``times``."""
+    n = times.size
+    if hurst == 0.5:
+        # Y = W: the joint covariance has rank n, and its factor is the limit [[L, 0], [L, 0]] of H -> 1/2
+        lw = cholesky(np.minimum.outer(times, times), "covariance of W", "use fewer steps")
+        return np.block([[lw, np.zeros((n, n))], [lw, np.zeros((n, n))]])
+    return cholesky(volterra_covariance(hurst, times), f"joint covariance of (Y, W) at hurst={hurst!r}",
+                    "near hurst = 0.5, where Y tends to W, pass 0.5 exactly or use method 'hybrid'")
 
 
 def implied_vol_smile(terminal: np.ndarray, strikes, spot: float, horizon: float, rate: float = 0.0) -> np.ndarray:
