@@ -16,6 +16,12 @@ Random numbers: uniforms ``4j, 4j+1, 4j+2`` of path ``i`` in the Philox stream `
 decide the mid move, the bid fill and the ask fill of step ``j`` (``4j+3`` is unused), so every backend
 and every chunking produces the same paths.
 
+Layout of the family: :mod:`.core` holds the per-path core in plain Python and the draw layout,
+:mod:`.reference` the reference (all paths stepped together, array API), and the fast paths
+:mod:`.numba` (the core compiled, parallel over paths), :mod:`.jax` (the reference's step traced in
+a ``fori_loop``) and :mod:`.cuda` (the core compiled for the GPU, cupy backend) are registered here
+and imported on first use.
+
 The depth table must keep every reachable inventory on its grid: a path moves at most one lot per
 step, so either the grid spans ``q0 +- n_steps`` or its edge columns stop the outward side (an
 infinite bid depth at ``q_max``, an infinite ask depth at ``q_min``), as inventory-bounded models do.
@@ -23,20 +29,23 @@ infinite bid depth at ``q_max``, an infinite ask depth at ``q_min``), as invento
 
 from __future__ import annotations
 
-import functools
 import math
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit, prange
 
-from ..errors import InvalidParameters, NumericalInstability, check_int, check_nonnegative, check_positive
-from .backend import resolve_backend
-from .rng import Philox, _pairs_xp, philox10, u01
+from ...errors import InvalidParameters, NumericalInstability, check_int, check_nonnegative, check_positive
+from ..backend import fast_path, get_backend, register_fast_path
+from ..rng import Philox
+from . import reference
 
 __all__ = ["MarketMakingPaths", "simulate_market_making"]
 
-_DRAWS_PER_STEP = 4
+SIMULATE = "market_making.simulate"
+
+register_fast_path(SIMULATE, "numba", f"{__package__}.numba:simulate")
+register_fast_path(SIMULATE, "jax", f"{__package__}.jax:simulate")
+register_fast_path(SIMULATE, "cupy", f"{__package__}.cuda:simulate")
 
 
 @dataclass(frozen=True)
@@ -74,133 +83,6 @@ class MarketMakingPaths:
             "fills_per_path": float((self.bid_fills + self.ask_fills).mean()),
             "spread": float(np.nanmean(self.mean_spread)) if np.isfinite(self.mean_spread).any() else float("nan"),
         }
-
-
-def _step_xp(xp, s, q, cash, nb, na, sp, ns, bid_d, ask_d, u, s_step, A, k, dt):
-    """One step for all paths (reference semantics, array namespace ``xp``)."""
-    two_sided = xp.isfinite(bid_d) & xp.isfinite(ask_d)
-    sp = sp + xp.where(two_sided, bid_d + ask_d, 0.0)
-    ns = ns + two_sided.astype(ns.dtype)
-    pb = A * xp.exp(-k * bid_d) * dt
-    pa = A * xp.exp(-k * ask_d) * dt
-    hit_b = u[:, 1] < pb
-    hit_a = u[:, 2] < pa
-    bid_px = s - bid_d
-    ask_px = s + ask_d
-    cash = cash - xp.where(hit_b, bid_px, 0.0) + xp.where(hit_a, ask_px, 0.0)
-    q = q + hit_b.astype(q.dtype) - hit_a.astype(q.dtype)
-    nb = nb + hit_b.astype(nb.dtype)
-    na = na + hit_a.astype(na.dtype)
-    s = s + xp.where(u[:, 0] < 0.5, s_step, -s_step)
-    return s, q, cash, nb, na, sp, ns
-
-
-def _simulate_numpy(bid, ask, q_min, q0, s0, s_step, A, k, dt, n_paths, path0, seed, stream, rec):
-    g = Philox(seed, stream)
-    k0, k1 = g.key
-    n_steps = bid.shape[0]
-    s = np.full(n_paths, s0)
-    q = np.full(n_paths, q0, dtype=np.int64)
-    cash = np.zeros(n_paths)
-    nb = np.zeros(n_paths, dtype=np.int64)
-    na = np.zeros(n_paths, dtype=np.int64)
-    sp = np.zeros(n_paths)
-    ns = np.zeros(n_paths, dtype=np.int64)
-    for j in range(n_steps):
-        u = _pairs_xp(np, 0, n_paths, _DRAWS_PER_STEP, path0, 2 * j, 0, stream, k0, k1)
-        col = q - q_min
-        bd, ad = bid[j, col], ask[j, col]
-        if rec is not None:
-            rec[j] = (j * dt, s[0], s[0] - bd[0], s[0] + ad[0], q[0])
-        s, q, cash, nb, na, sp, ns = _step_xp(np, s, q, cash, nb, na, sp, ns, bd, ad, u, s_step, A, k, dt)
-    if rec is not None:
-        rec[n_steps] = (n_steps * dt, s[0], np.nan, np.nan, q[0])
-    return s, q, cash, nb, na, sp, ns
-
-
-def _path_scalar(i, bid, ask, q_min, q0, s0, s_step, A, k, dt, path0, k0, k1, stream,
-                 s_out, q_out, cash_out, nb_out, na_out, sp_out, ns_out):
-    """Path ``i``: plain Python compiled by numba for the CPU here and by numba.cuda (with ``philox10``
-    and ``u01`` rebound to their device versions) in :mod:`market_making_cuda`."""
-    p = np.uint64(path0 + i)
-    st = np.uint64(stream)
-    s = s0
-    q = q0
-    cash = 0.0
-    nb = 0
-    na = 0
-    sp = 0.0
-    ns = 0
-    for j in range(bid.shape[0]):
-        w0, w1, w2, w3 = philox10(np.uint64(2 * j), np.uint64(0), p, st, k0, k1)
-        v0, v1, v2, v3 = philox10(np.uint64(2 * j + 1), np.uint64(0), p, st, k0, k1)
-        u_mid = u01(w0, w1)
-        u_bid = u01(w2, w3)
-        u_ask = u01(v0, v1)
-        bd = bid[j, q - q_min]
-        ad = ask[j, q - q_min]
-        if math.isfinite(bd) and math.isfinite(ad):
-            sp += bd + ad
-            ns += 1
-        hit_b = u_bid < A * math.exp(-k * bd) * dt
-        hit_a = u_ask < A * math.exp(-k * ad) * dt
-        if hit_b:
-            cash -= s - bd
-            q += 1
-            nb += 1
-        if hit_a:
-            cash += s + ad
-            q -= 1
-            na += 1
-        if u_mid < 0.5:
-            s = s + s_step
-        else:
-            s = s - s_step
-    s_out[i] = s
-    q_out[i] = q
-    cash_out[i] = cash
-    nb_out[i] = nb
-    na_out[i] = na
-    sp_out[i] = sp
-    ns_out[i] = ns
-
-
-_path_cpu = njit(cache=True, inline="always")(_path_scalar)
-
-
-@njit(cache=True, parallel=True)
-def _simulate_numba(bid, ask, q_min, q0, s0, s_step, A, k, dt, path0, k0, k1, stream, s_out, q_out, cash_out, nb_out, na_out, sp_out, ns_out):
-    for i in prange(s_out.shape[0]):
-        _path_cpu(i, bid, ask, q_min, q0, s0, s_step, A, k, dt, path0, k0, k1, stream,
-                  s_out, q_out, cash_out, nb_out, na_out, sp_out, ns_out)
-
-
-@functools.lru_cache(maxsize=None)
-def _jax_simulator(n_paths: int, n_steps: int):
-    import jax
-    import jax.numpy as jnp
-
-    def run(bid, ask, q_min, q0, s0, s_step, A, k, dt, path0, stream, k0, k1):
-        def body(j, state):
-            s, q, cash, nb, na, sp, ns = state
-            u = _pairs_xp(jnp, 0, n_paths, _DRAWS_PER_STEP, path0, (2 * j).astype(jnp.uint64), 0, stream, k0, k1)
-            col = q - q_min
-            bd = bid[j, col]
-            ad = ask[j, col]
-            return _step_xp(jnp, s, q, cash, nb, na, sp, ns, bd, ad, u, s_step, A, k, dt)
-
-        init = (
-            jnp.full(n_paths, s0),
-            jnp.full(n_paths, q0, dtype=jnp.int64),
-            jnp.zeros(n_paths),
-            jnp.zeros(n_paths, dtype=jnp.int64),
-            jnp.zeros(n_paths, dtype=jnp.int64),
-            jnp.zeros(n_paths),
-            jnp.zeros(n_paths, dtype=jnp.int64),
-        )
-        return jax.lax.fori_loop(jnp.uint64(0), jnp.uint64(n_steps), body, init)
-
-    return jax.jit(run)
 
 
 def simulate_market_making(
@@ -295,38 +177,22 @@ def simulate_market_making(
     if path_offset + n_paths > 2**32:
         raise InvalidParameters("path_offset + n_paths must be <= 2**32")
     s_step = sigma * math.sqrt(dt)
-    name = resolve_backend(backend)
+    be = get_backend(backend, kernel=SIMULATE)
     k0, k1 = gen.key
-
-    if name == "numba":
-        s = np.empty(n_paths)
-        q = np.empty(n_paths, np.int64)
-        cash = np.empty(n_paths)
-        nb = np.empty(n_paths, np.int64)
-        na = np.empty(n_paths, np.int64)
-        sp = np.empty(n_paths)
-        ns = np.empty(n_paths, np.int64)
-        _simulate_numba(bid, ask, q_min, q0, s0, s_step, A, k, dt, path_offset, np.uint64(k0), np.uint64(k1), stream, s, q, cash, nb, na, sp, ns)
-    elif name == "jax":
-        import jax
-
-        with jax.enable_x64(True):
-            u64 = np.uint64
-            out = _jax_simulator(n_paths, n_steps)(
-                bid, ask, q_min, q0, s0, s_step, A, k, dt, u64(path_offset), u64(stream), u64(k0), u64(k1)
-            )
-            s, q, cash, nb, na, sp, ns = (np.asarray(x) for x in out)
-    elif name == "cupy":
-        from . import market_making_cuda
-
-        s, q, cash, nb, na, sp, ns = market_making_cuda.simulate(bid, ask, q_min, q0, s0, s_step, A, k, dt, n_paths, path_offset, k0, k1, stream)
-    else:
-        s, q, cash, nb, na, sp, ns = _simulate_numpy(bid, ask, q_min, q0, s0, s_step, A, k, dt, n_paths, path_offset, seed, stream, None)
+    impl = fast_path(SIMULATE, be)
+    args = (q_min, q0, s0, s_step, A, k, dt, n_paths, path_offset, k0, k1, stream)
+    with be.x64():
+        if impl is not None:
+            state = impl(bid, ask, *args)
+        else:
+            state = reference.simulate(be.asarray(bid), be.asarray(ask), *args, xp=be.xp)
+        s, q, cash, nb, na, sp, ns = (be.to_host(x) for x in state)
 
     record = None
     if record_path:
-        record = np.empty((n_steps + 1, 5))
-        _simulate_numpy(bid, ask, q_min, q0, s0, s_step, A, k, dt, 1, path_offset, seed, stream, record)
+        rows: list = []
+        reference.simulate(bid, ask, q_min, q0, s0, s_step, A, k, dt, 1, path_offset, k0, k1, stream, xp=np, record=rows)
+        record = np.array(rows)
     profit = cash + q * s
     if not np.all(np.isfinite(profit)):
         raise NumericalInstability("market-making simulation produced non-finite profit")
