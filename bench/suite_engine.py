@@ -7,7 +7,8 @@
 three final books are compared (best bid/ask and the top levels' sizes).  (b) Tick-to-quote through
 the whole event loop (``engine.loop.run_loop``) with an Avellaneda–Stoikov surface: updates/s and
 the per-event latency percentiles from the loop's own cycle-counter histogram.  (c) The shared-memory
-SPSC ring between two processes: throughput and round trip.  (d) The seqlock table: cost of one
+SPSC ring between two processes, carrying the self-checking traffic of ``bench/ring_traffic.py``:
+throughput and round trip.  (d) The seqlock table: cost of one
 consistent read of a surface-sized table.
 
 The hftbacktest environment is ``bench/.venv-hftbacktest`` (or ``$QUANTFORGE_HFTBACKTEST_VENV``),
@@ -35,7 +36,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import numba
 import numpy as np
 
 from ..engine import affinity
@@ -48,6 +48,8 @@ from ..engine.feed import synthetic_events
 from ..engine.loop import STATE_FIELDS, cycles_per_ns, latency_percentiles, make_config, new_loop_state, run_loop
 from ..engine.shm import SharedBlock
 from ..engine.surface import make_surface_table
+from ..kernels.jit import jit
+from . import ring_traffic
 from .harness import contention_note
 
 __all__ = ["run", "SortedBook", "book_rows", "loop_rows", "ring_rows", "seqlock_rows", "hftbacktest_python",
@@ -363,7 +365,7 @@ def loop_rows(n: int, repeat: int = 5, seed: int = 11, max_live: int = 128) -> l
 
 
 # ------------------------------------------------------------------------------------ (c) ring
-@numba.njit(cache=True, nogil=True)
+@jit(nogil=True)
 def _bounce(words, mine, theirs, start, stop, first, spin_limit):
     """One side of a cache-line ping-pong: for ``i = start .. stop - 1`` write ``i`` to ``words[mine]``
     (release) and wait for the other side's ``i`` in ``words[theirs]`` (acquire); the side that is not
@@ -434,13 +436,13 @@ def _round_trip_ns(ctx, n_pings: int, cpus: list[int] | None, timeout_s: float) 
     """Mean ping-echo round trip (ns) over ``n_pings`` on a new pair of rings with a new echo process,
     the two sides pinned to ``cpus[0]`` (this thread, for the call) and ``cpus[1]`` if given."""
     own_mask = os.sched_getaffinity(0) if cpus else None
-    out, back = R.SpscRing.create(R.SEQ_RECORD, 1024), R.SpscRing.create(R.SEQ_RECORD, 1024)
+    out, back = R.SpscRing.create(ring_traffic.SEQ_RECORD, 1024), R.SpscRing.create(ring_traffic.SEQ_RECORD, 1024)
     try:
-        proc = ctx.Process(target=R.echo, args=(out.name, back.name, n_pings, timeout_s, cpus[1] if cpus else None))
+        proc = ctx.Process(target=ring_traffic.echo, args=(out.name, back.name, n_pings, timeout_s, cpus[1] if cpus else None))
         proc.start()
         if cpus:
             affinity.pin(cpus[0])
-        rtt = R.ping(out, back, n_pings, timeout_s=timeout_s, peer_alive=proc.is_alive) * 1e9
+        rtt = ring_traffic.ping(out, back, n_pings, timeout_s=timeout_s, peer_alive=proc.is_alive) * 1e9
         proc.join(timeout_s)
         return rtt
     finally:
@@ -459,33 +461,33 @@ def ring_rows(n_msgs: int, n_pings: int, batches: int = 5, capacity: int = 1 << 
     ``capacity``)."""
     shared = contention_note()
     ctx = mp.get_context("spawn")
-    ring = R.SpscRing.create(R.SEQ_RECORD, capacity)
+    ring = R.SpscRing.create(ring_traffic.SEQ_RECORD, capacity)
     hugepages = "taken" if ring.hugepages else "not taken (a no-op here)"
     errors = np.zeros(2, np.int64)
     rates = []
     try:
         total = batches * n_msgs
-        proc = ctx.Process(target=R.produce_sequence, args=(ring.name, total, timeout_s))
+        proc = ctx.Process(target=ring_traffic.produce_sequence, args=(ring.name, total, timeout_s))
         proc.start()
         deadline = time.monotonic() + timeout_s
-        while ring.hdr[R._HEAD] == 0:
+        while ring.hdr[R.RING_HEAD] == 0:
             if not proc.is_alive() or time.monotonic() > deadline:
                 raise R.RingTimeout("ring benchmark: producer process never wrote")
             time.sleep(0.0005)
         nxt = 0  # next sequence number expected; a poll may read past a batch's end
         for _ in range(batches):
             start, stop = nxt, min(nxt + n_msgs, total)
-            h0, t0 = int(ring.hdr[R._HEAD]), time.perf_counter()
+            h0, t0 = int(ring.hdr[R.RING_HEAD]), time.perf_counter()
             last = time.monotonic()
             while nxt < stop:
-                new = R.ring_consume_sequence(ring.hdr, ring.data, nxt, stop, 1 << 16, errors)
+                new = ring_traffic.ring_consume_sequence(ring.hdr, ring.data, nxt, stop, 1 << 16, errors)
                 if new == nxt:
                     if not proc.is_alive() or time.monotonic() - last > timeout_s:
                         raise R.RingTimeout(f"ring benchmark: producer stalled at {nxt} of {total}")
                     os.sched_yield()
                 else:
                     nxt, last = new, time.monotonic()
-            dt, h1 = time.perf_counter() - t0, int(ring.hdr[R._HEAD])
+            dt, h1 = time.perf_counter() - t0, int(ring.hdr[R.RING_HEAD])
             rates.append(min(nxt - start, h1 - h0) / dt)
         proc.join(timeout_s)
     finally:
@@ -523,7 +525,7 @@ def ring_rows(n_msgs: int, n_pings: int, batches: int = 5, capacity: int = 1 << 
 
 
 # ------------------------------------------------------------------------------- (d) seqlock
-@numba.njit(cache=True, nogil=True)
+@jit(nogil=True)
 def _read_many(hdr, slots, out, n):
     bad = 0
     for _ in range(n):

@@ -15,7 +15,7 @@ _LAZY = {
     "book": ("BookState", "new_book_state", "book_apply_event", "book_apply_events", "book_depth", "book_queue_ahead",
              "NO_PRICE", "REASONS", "REJECT_NAMES"),
     "orderbook": ("OrderBook", "OrderRejected"),
-    "ring": ("SpscRing", "RingTimeout", "RingProtocolError"),
+    "ring": ("SpscRing", "RingTimeout"),
     "seqlock": ("SeqlockTable", "SeqlockTimeout", "pack_surface", "unpack_surface", "surface_size"),
     "surface": ("SurfaceTable", "make_surface_table", "surface_lookup", "CLAMP_TIME", "CLAMP_INVENTORY"),
     "feed": ("FeedDecoder", "decode_itch", "encode_itch", "synthetic_events"),

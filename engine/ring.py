@@ -31,12 +31,12 @@ consumer function treats that as an empty ring.
 A consumer may also read the records in place: :func:`ring_claim` returns the tail and the number of
 records readable from slot ``tail & mask`` on, and :func:`ring_release` hands them back once used
 (the event loop's ``run_loop_ring`` works so, copying nothing); :meth:`SpscRing.recv_into` copies
-into a buffer the caller keeps.
+into a buffer the caller keeps.  A producer may likewise write records in place: the slots from
+``head`` on that :func:`ring_free_slots` reports, then :func:`ring_publish` of the new head.
 
 Compiled functions never block forever: the waiting ones give up after ``spin_limit`` empty polls
 and return what they did, and the Python side (:class:`SpscRing`) turns that into deadlines and
-``RingTimeout`` so that a dead peer cannot hang a process.  A ping whose echo comes back with the
-wrong sequence number is a protocol error (:class:`RingProtocolError`), not a timeout.
+``RingTimeout`` so that a dead peer cannot hang a process.
 
 References
 ----------
@@ -51,82 +51,82 @@ import time
 
 import numpy as np
 
-from ..errors import ExecutionError, InvalidParameters, QuantForgeError, check_int
+from ..errors import InvalidParameters, QuantForgeError, check_int
 from ..kernels.jit import engine_jit
 from .atomics import fence_acquire, fence_release, load_acquire, store_release
 from .shm import SharedBlock
 
-__all__ = ["SpscRing", "RingTimeout", "RingProtocolError", "SEQ_RECORD", "ring_try_push", "ring_try_pop",
-           "ring_send", "ring_receive", "ring_send_sequence", "ring_receive_sequence",
-           "ring_push_batch", "ring_pop_batch", "ring_claim", "ring_release", "ring_mask", "ring_produce_sequence",
-           "ring_consume_sequence", "ring_ping", "ring_echo", "produce_sequence", "consume_sequence", "echo", "ping"]
+__all__ = ["SpscRing", "RingTimeout", "ring_try_push", "ring_try_pop", "ring_send", "ring_receive", "ring_push_batch",
+           "ring_pop_batch", "ring_claim", "ring_release", "ring_mask", "ring_free_slots", "ring_publish",
+           "RING_MAGIC", "RING_CAPACITY", "RING_ITEM_BYTES", "RING_WRITER_DONE", "RING_HAS_MAILBOX", "RING_HEAD",
+           "RING_PRODUCER_TAIL", "RING_STAMP", "RING_TAIL", "RING_CONSUMER_HEAD", "RING_HDR_WORDS"]
 
 _MAGIC = 0x51465F52494E4731  # "QF_RING1"
-# int64 word indices in the header: meta line, producer block, consumer block.
-_M_MAGIC, _M_CAP, _M_ITEM, _M_WRITER_DONE, _M_MAILBOX = 0, 1, 2, 3, 4
-_HEAD, _P_TAIL = 16, 17
-_STAMP = 24  # the mailbox: the stamp word and the record (bytes 200..255), the producer block's second line
-_MAILBOX_OFFSET = (_STAMP + 1) * 8
+# The header: int64 words in three 128-byte blocks (meta, producer, consumer).  They are plain int
+# globals, which Numba freezes into the compiled code as constants.
+RING_MAGIC = 0  #: meta block: the ring's magic number
+RING_CAPACITY = 1  #: slots (a power of two)
+RING_ITEM_BYTES = 2  #: bytes per record
+RING_WRITER_DONE = 3  #: 1 once the producer has said no more records will come
+RING_HAS_MAILBOX = 4  #: 1 if the ring has a mailbox (records of at most 56 bytes, a multiple of 8)
+RING_HEAD = 16  #: producer block: records published
+RING_PRODUCER_TAIL = 17  #: the producer's cached copy of ``RING_TAIL``
+RING_STAMP = 24  #: the mailbox's stamp word, the record follows it (bytes 200..255: the producer block's second line)
+RING_TAIL = 32  #: consumer block: records consumed
+RING_CONSUMER_HEAD = 33  #: the consumer's cached copy of ``RING_HEAD``
+RING_HDR_WORDS = 48  #: header length
+_MAILBOX_OFFSET = (RING_STAMP + 1) * 8
 _MAILBOX_BYTES = 56
-_TAIL, _C_HEAD = 32, 33
-_HDR_WORDS = 48
-_HDR_BYTES = _HDR_WORDS * 8  # 384, a multiple of 128, so records start 128-byte aligned
-
-SEQ_RECORD = np.dtype([("seq", "i8"), ("check", "i8")])
-"""A 16-byte self-checking record: ``check = seq * 0x9E3779B97F4A7C15`` (wrapping)."""
-_K = np.int64(-7046029254386353131)  # 0x9E3779B97F4A7C15 as int64
+_HDR_BYTES = RING_HDR_WORDS * 8  # 384, a multiple of 128, so records start 128-byte aligned
 
 
 class RingTimeout(QuantForgeError, TimeoutError):
     """The peer made no progress before the deadline (dead, stalled, or never started)."""
 
 
-class RingProtocolError(ExecutionError):
-    """The peer answered, but not as the protocol says (an echo out of order): its data are wrong."""
-
-
 @engine_jit
-def _free_slots(hdr, cap, head):
-    """Free slots for the producer: from its cached copy of the consumer's tail, re-read (acquire)
-    only when the cached copy says the ring is full."""
-    free = cap - (head - hdr[_P_TAIL])
+def ring_free_slots(hdr, cap, head):
+    """Producer side: slots free from ``head`` (``hdr[RING_HEAD]``) on, in a ring of ``cap`` slots;
+    from the producer's cached copy of the consumer's tail, re-read (acquire) only when the cached
+    copy says the ring is full."""
+    free = cap - (head - hdr[RING_PRODUCER_TAIL])
     if free == 0:
-        hdr[_P_TAIL] = load_acquire(hdr, _TAIL)
-        free = cap - (head - hdr[_P_TAIL])
+        hdr[RING_PRODUCER_TAIL] = load_acquire(hdr, RING_TAIL)
+        free = cap - (head - hdr[RING_PRODUCER_TAIL])
     return free
 
 
 @engine_jit(inline=True)
-def _publish(hdr, head):
-    """Release ``head`` and, on a ring with a mailbox, stamp ``-head``: records up to ``head`` are in
-    their slots and the mailbox holds none of them."""
-    store_release(hdr, _HEAD, head)
-    if hdr[_M_MAILBOX]:
-        store_release(hdr, _STAMP, -head)
+def ring_publish(hdr, head):
+    """Producer side: release ``head`` and, on a ring with a mailbox, stamp ``-head``: records up
+    to ``head`` are in their slots and the mailbox holds none of them."""
+    store_release(hdr, RING_HEAD, head)
+    if hdr[RING_HAS_MAILBOX]:
+        store_release(hdr, RING_STAMP, -head)
 
 
 @engine_jit
 def ring_try_push(hdr, data, src, i):
     """Copy ``src[i]`` into the ring if there is room; returns True if pushed."""
-    cap = hdr[_M_CAP]
-    head = hdr[_HEAD]
-    if _free_slots(hdr, cap, head) == 0:
+    cap = hdr[RING_CAPACITY]
+    head = hdr[RING_HEAD]
+    if ring_free_slots(hdr, cap, head) == 0:
         return False
     data[head & (cap - 1)] = src[i]
-    _publish(hdr, head + 1)
+    ring_publish(hdr, head + 1)
     return True
 
 
 @engine_jit
 def ring_try_pop(hdr, data, dst, i):
     """Copy the oldest record into ``dst[i]`` if there is one; returns True if popped."""
-    tail = hdr[_TAIL]
-    if tail >= hdr[_C_HEAD]:
-        hdr[_C_HEAD] = load_acquire(hdr, _HEAD)
-        if tail >= hdr[_C_HEAD]:
+    tail = hdr[RING_TAIL]
+    if tail >= hdr[RING_CONSUMER_HEAD]:
+        hdr[RING_CONSUMER_HEAD] = load_acquire(hdr, RING_HEAD)
+        if tail >= hdr[RING_CONSUMER_HEAD]:
             return False
-    dst[i] = data[tail & (hdr[_M_CAP] - 1)]
-    store_release(hdr, _TAIL, tail + 1)
+    dst[i] = data[tail & (hdr[RING_CAPACITY] - 1)]
+    store_release(hdr, RING_TAIL, tail + 1)
     return True
 
 
@@ -134,17 +134,17 @@ def ring_try_pop(hdr, data, dst, i):
 def ring_send(hdr, data, mailbox, src, i):
     """:func:`ring_try_push` of ``src[i]`` that also posts it in the mailbox (when the record fits)
     for a one-line :func:`ring_receive`; returns True if pushed."""
-    cap = hdr[_M_CAP]
-    head = hdr[_HEAD]
-    if _free_slots(hdr, cap, head) == 0:
+    cap = hdr[RING_CAPACITY]
+    head = hdr[RING_HEAD]
+    if ring_free_slots(hdr, cap, head) == 0:
         return False
     data[head & (cap - 1)] = src[i]
-    if hdr[_M_MAILBOX]:
-        store_release(hdr, _STAMP, 0)
+    if hdr[RING_HAS_MAILBOX]:
+        store_release(hdr, RING_STAMP, 0)
         fence_release()  # the cleared stamp is visible before any byte of the new record
         mailbox[0] = src[i]
-        store_release(hdr, _STAMP, head + 1)
-    store_release(hdr, _HEAD, head + 1)
+        store_release(hdr, RING_STAMP, head + 1)
+    store_release(hdr, RING_HEAD, head + 1)
     return True
 
 
@@ -152,13 +152,13 @@ def ring_send(hdr, data, mailbox, src, i):
 def ring_receive(hdr, data, mailbox, dst, i):
     """Copy the oldest record into ``dst[i]``, from the mailbox when it holds that record and was not
     overwritten during the copy, else from its slot; returns True if one was received."""
-    tail = hdr[_TAIL]
-    stamp = load_acquire(hdr, _STAMP)
+    tail = hdr[RING_TAIL]
+    stamp = load_acquire(hdr, RING_STAMP)
     if stamp == tail + 1:
         dst[i] = mailbox[0]
         fence_acquire()  # the copy is complete before the stamp is read again
-        if load_acquire(hdr, _STAMP) == tail + 1:
-            store_release(hdr, _TAIL, tail + 1)
+        if load_acquire(hdr, RING_STAMP) == tail + 1:
+            store_release(hdr, RING_TAIL, tail + 1)
             return True
     elif 0 < stamp <= tail or -tail <= stamp < 0:
         return False  # the last publication holds nothing past tail: no need to look at head
@@ -169,14 +169,14 @@ def ring_receive(hdr, data, mailbox, dst, i):
 def ring_push_batch(hdr, data, src, start, spin_limit):
     """Push ``src[start:]``, publishing each run of free slots with one release store; waits at most
     ``spin_limit`` empty polls for room.  Returns the index reached."""
-    cap = hdr[_M_CAP]
+    cap = hdr[RING_CAPACITY]
     mask = cap - 1
     n = src.shape[0]
     i = start
     spins = 0
     while i < n:
-        head = hdr[_HEAD]
-        free = _free_slots(hdr, cap, head)
+        head = hdr[RING_HEAD]
+        free = ring_free_slots(hdr, cap, head)
         if free == 0:
             spins += 1
             if spins >= spin_limit:
@@ -185,7 +185,7 @@ def ring_push_batch(hdr, data, src, start, spin_limit):
         k = min(free, n - i)
         for j in range(k):
             data[(head + j) & mask] = src[i + j]
-        _publish(hdr, head + k)
+        ring_publish(hdr, head + k)
         i += k
         spins = 0
     return i
@@ -196,10 +196,10 @@ def ring_claim(hdr, max_records, spin_limit):
     """Consumer side: ``(tail, k)``, the ``k <= max_records`` records readable in place from slot
     ``tail & ring_mask(hdr)`` on (acquire load of the head), waiting at most ``spin_limit`` empty
     polls (``k = 0`` then).  The slots stay the consumer's until :func:`ring_release`."""
-    tail = hdr[_TAIL]
+    tail = hdr[RING_TAIL]
     spins = 0
     while True:
-        avail = load_acquire(hdr, _HEAD) - tail
+        avail = load_acquire(hdr, RING_HEAD) - tail
         if avail > 0:
             return tail, min(avail, max_records)
         spins += 1
@@ -210,13 +210,13 @@ def ring_claim(hdr, max_records, spin_limit):
 @engine_jit(inline=True)
 def ring_release(hdr, new_tail):
     """Consumer side: hand the slots before ``new_tail`` back to the producer (release store)."""
-    store_release(hdr, _TAIL, new_tail)
+    store_release(hdr, RING_TAIL, new_tail)
 
 
 @engine_jit(inline=True)
 def ring_mask(hdr):
     """Slot of record number ``i`` is ``i & ring_mask(hdr)``."""
-    return hdr[_M_CAP] - 1
+    return hdr[RING_CAPACITY] - 1
 
 
 @engine_jit
@@ -229,151 +229,6 @@ def ring_pop_batch(hdr, data, dst, spin_limit):
         dst[j] = data[(tail + j) & mask]
     ring_release(hdr, tail + k)
     return k
-
-
-@engine_jit
-def ring_produce_sequence(hdr, data, start, stop, spin_limit):
-    """Write ``SEQ_RECORD`` s with ``seq = start..stop-1`` straight into the ring (self-checking
-    traffic for tests and benchmarks).  Returns the next ``seq`` to write."""
-    cap = hdr[_M_CAP]
-    mask = cap - 1
-    s = start
-    spins = 0
-    while s < stop:
-        head = hdr[_HEAD]
-        free = _free_slots(hdr, cap, head)
-        if free == 0:
-            spins += 1
-            if spins >= spin_limit:
-                break
-            continue
-        k = min(free, stop - s)
-        for j in range(k):
-            r = data[(head + j) & mask]
-            r.seq = s + j
-            r.check = (s + j) * _K
-        _publish(hdr, head + k)
-        s += k
-        spins = 0
-    return s
-
-
-@engine_jit(inline=True)
-def _check_record(r, expected, errors):
-    """Count a ``SEQ_RECORD`` that is not ``expected`` (``errors[0]``) or whose check word is wrong
-    (``errors[1]``); returns the sequence number expected next."""
-    s = expected
-    if r.seq != s:
-        errors[0] += 1
-        s = r.seq
-    if r.check != r.seq * _K:
-        errors[1] += 1
-    return s + 1
-
-
-@engine_jit
-def ring_consume_sequence(hdr, data, expected, stop, spin_limit, errors):
-    """Read ``SEQ_RECORD`` s, checking that they arrive as ``expected, expected+1, ...`` with valid
-    checks; ``errors[0]`` counts lost/duplicated/reordered records, ``errors[1]`` corrupted ones.
-    Returns the next expected ``seq``."""
-    mask = hdr[_M_CAP] - 1
-    s = expected
-    spins = 0
-    while s < stop:
-        tail = hdr[_TAIL]
-        avail = load_acquire(hdr, _HEAD) - tail
-        if avail <= 0:
-            spins += 1
-            if spins >= spin_limit:
-                break
-            continue
-        for j in range(avail):
-            s = _check_record(data[(tail + j) & mask], s, errors)
-        store_release(hdr, _TAIL, tail + avail)
-        spins = 0
-    return s
-
-
-@engine_jit
-def ring_send_sequence(hdr, data, mailbox, start, stop, spin_limit, buf):
-    """:func:`ring_produce_sequence` one record at a time through :func:`ring_send` (``buf``: one
-    ``SEQ_RECORD``).  Returns the next ``seq`` to send."""
-    s = start
-    spins = 0
-    while s < stop:
-        buf[0].seq = s
-        buf[0].check = s * _K
-        if ring_send(hdr, data, mailbox, buf, 0):
-            s += 1
-            spins = 0
-        else:
-            spins += 1
-            if spins >= spin_limit:
-                break
-    return s
-
-
-@engine_jit
-def ring_receive_sequence(hdr, data, mailbox, expected, stop, spin_limit, errors, buf):
-    """:func:`ring_consume_sequence` one record at a time through :func:`ring_receive`; ``errors[2]``
-    counts the records taken from the mailbox.  Returns the next expected ``seq``."""
-    s = expected
-    spins = 0
-    while s < stop:
-        stamp_before = hdr[_STAMP]
-        if not ring_receive(hdr, data, mailbox, buf, 0):
-            spins += 1
-            if spins >= spin_limit:
-                break
-            continue
-        spins = 0
-        if stamp_before == s + 1:
-            errors[2] += 1
-        s = _check_record(buf[0], s, errors)
-    return s
-
-
-@engine_jit
-def ring_ping(hdr_out, data_out, mbox_out, hdr_in, data_in, mbox_in, n, spin_limit, buf, state):
-    """Send one-record pings and wait for each echo until ``state[0]`` (pings completed) reaches ``n``;
-    ``state[1]`` is 1 while a ping is out, so a call that gives up after ``spin_limit`` polls can be
-    resumed.  Returns ``state[0]``, or ``-1`` if an echo came back with the wrong sequence number or
-    a corrupted check word."""
-    while state[0] < n:
-        i = state[0]
-        if state[1] == 0:
-            buf[0].seq = i
-            buf[0].check = i * _K
-            if not ring_send(hdr_out, data_out, mbox_out, buf, 0):
-                return i
-            state[1] = 1
-        spins = 0
-        while not ring_receive(hdr_in, data_in, mbox_in, buf, 1):
-            spins += 1
-            if spins >= spin_limit:
-                return i
-        if buf[1].seq != i or buf[1].check != i * _K:
-            return -1
-        state[1] = 0
-        state[0] = i + 1
-    return state[0]
-
-
-@engine_jit
-def ring_echo(hdr_in, data_in, mbox_in, hdr_out, data_out, mbox_out, n, spin_limit, buf):
-    """Send back every record received, ``n`` times.  Returns echoes done."""
-    for i in range(n):
-        spins = 0
-        while not ring_receive(hdr_in, data_in, mbox_in, buf, 0):
-            spins += 1
-            if spins >= spin_limit:
-                return i
-        spins = 0
-        while not ring_send(hdr_out, data_out, mbox_out, buf, 0):
-            spins += 1
-            if spins >= spin_limit:
-                return i
-    return n
 
 
 class SpscRing:
@@ -391,12 +246,12 @@ class SpscRing:
         self._shm = shm
         self.hugepages = False
         self.dtype = np.dtype(dtype)
-        self.hdr = np.ndarray((_HDR_WORDS,), np.int64, buffer=shm.buf)
-        if self.hdr[_M_MAGIC] != _MAGIC or self.hdr[_M_ITEM] != self.dtype.itemsize:
+        self.hdr = np.ndarray((RING_HDR_WORDS,), np.int64, buffer=shm.buf)
+        if self.hdr[RING_MAGIC] != _MAGIC or self.hdr[RING_ITEM_BYTES] != self.dtype.itemsize:
             raise InvalidParameters(f"shared memory {shm.name!r} is not a ring of {self.dtype} records")
-        self.capacity = int(self.hdr[_M_CAP])
+        self.capacity = int(self.hdr[RING_CAPACITY])
         self.data = np.ndarray((self.capacity,), self.dtype, buffer=shm.buf, offset=_HDR_BYTES)
-        if self.hdr[_M_MAILBOX]:
+        if self.hdr[RING_HAS_MAILBOX]:
             self.mailbox = np.ndarray((1,), self.dtype, buffer=shm.buf, offset=_MAILBOX_OFFSET)
         else:
             self.mailbox = np.zeros(1, self.dtype)
@@ -413,10 +268,10 @@ class SpscRing:
             raise InvalidParameters(f"capacity must be a power of two, got {capacity}")
         dtype = np.dtype(dtype)
         shm = SharedBlock(name, _HDR_BYTES + capacity * dtype.itemsize, create=True)
-        hdr = np.ndarray((_HDR_WORDS,), np.int64, buffer=shm.buf)
+        hdr = np.ndarray((RING_HDR_WORDS,), np.int64, buffer=shm.buf)
         hdr[:] = 0
-        hdr[_M_CAP], hdr[_M_ITEM], hdr[_M_MAGIC] = capacity, dtype.itemsize, _MAGIC
-        hdr[_M_MAILBOX] = dtype.itemsize <= _MAILBOX_BYTES and dtype.itemsize % 8 == 0
+        hdr[RING_CAPACITY], hdr[RING_ITEM_BYTES], hdr[RING_MAGIC] = capacity, dtype.itemsize, _MAGIC
+        hdr[RING_HAS_MAILBOX] = dtype.itemsize <= _MAILBOX_BYTES and dtype.itemsize % 8 == 0
         from .affinity import hugepage_hint
 
         ring = cls(shm, dtype)
@@ -429,15 +284,15 @@ class SpscRing:
         return cls(SharedBlock(name), dtype)
 
     def __len__(self) -> int:
-        return max(0, int(self.hdr[_HEAD] - self.hdr[_TAIL]))  # tail may run one ahead (module docstring)
+        return max(0, int(self.hdr[RING_HEAD] - self.hdr[RING_TAIL]))  # tail may run one ahead (module docstring)
 
     def mark_writer_done(self) -> None:
         """Tell the consumer that no more records will come."""
-        self.hdr[_M_WRITER_DONE] = 1
+        self.hdr[RING_WRITER_DONE] = 1
 
     @property
     def writer_done(self) -> bool:
-        return bool(self.hdr[_M_WRITER_DONE])
+        return bool(self.hdr[RING_WRITER_DONE])
 
     def send(self, records: np.ndarray, timeout_s: float = 5.0, peer_alive=None) -> None:
         """Push every record, raising :class:`RingTimeout` if the consumer makes no room for ``timeout_s``
@@ -485,90 +340,3 @@ class SpscRing:
         """Release this process's mapping (and the block itself if this process created it)."""
         self.hdr = self.data = self.mailbox = None
         self._shm.close()
-
-
-def _wait(progress_fn, total, timeout_s, peer_alive, what):
-    """Call ``progress_fn(done) -> done'`` until ``total``; RingTimeout after ``timeout_s`` without progress."""
-    done = 0
-    last = time.monotonic()
-    while done < total:
-        new = progress_fn(done)
-        now = time.monotonic()
-        if new != done:
-            done, last = new, now
-            continue
-        if now - last > timeout_s or (peer_alive is not None and not peer_alive()):
-            raise RingTimeout(f"{what}: no progress for {now - last:.2f} s at {done} of {total}"
-                              + ("" if peer_alive is None or peer_alive() else " (peer process is gone)"))
-        os.sched_yield()
-    return done
-
-
-def produce_sequence(name: str, n: int, timeout_s: float = 30.0, one_by_one: bool = False) -> None:
-    """Peer-process driver: attach to ring ``name`` (of ``SEQ_RECORD``) and write ``seq = 0..n-1``, in
-    batches or, with ``one_by_one``, through :func:`ring_send`."""
-    ring = SpscRing.attach(name, SEQ_RECORD)
-    buf = np.zeros(1, SEQ_RECORD)
-    try:
-        if one_by_one:
-            step = lambda s: ring_send_sequence(ring.hdr, ring.data, ring.mailbox, s, n, 1 << 16, buf)  # noqa: E731
-        else:
-            step = lambda s: ring_produce_sequence(ring.hdr, ring.data, s, n, 1 << 16)  # noqa: E731
-        _wait(step, n, timeout_s, None, f"producer {name}")
-        ring.mark_writer_done()
-    finally:
-        ring.close()
-
-
-def consume_sequence(ring: SpscRing, n: int, timeout_s: float = 30.0, peer_alive=None,
-                     one_by_one: bool = False) -> np.ndarray:
-    """Read ``n`` ``SEQ_RECORD`` s checking order and content, in batches or, with ``one_by_one``,
-    through :func:`ring_receive`; returns ``[misordered, corrupted, taken from the mailbox]``."""
-    errors = np.zeros(3, np.int64)
-    buf = np.zeros(1, SEQ_RECORD)
-    if one_by_one:
-        step = lambda s: ring_receive_sequence(ring.hdr, ring.data, ring.mailbox, s, n, 1 << 16, errors, buf)  # noqa: E731
-    else:
-        step = lambda s: ring_consume_sequence(ring.hdr, ring.data, s, n, 1 << 16, errors)  # noqa: E731
-    _wait(step, n, timeout_s, peer_alive, f"consumer {ring.name}")
-    return errors
-
-
-def echo(name_in: str, name_out: str, n: int, timeout_s: float = 30.0, cpu: int | None = None) -> None:
-    """Peer-process driver: send back each of ``n`` records from ring ``name_in`` on ``name_out``,
-    pinned to ``cpu`` if one is given (``affinity.pin``)."""
-    if cpu is not None:
-        from .affinity import pin
-
-        pin(cpu)
-    r_in, r_out = SpscRing.attach(name_in, SEQ_RECORD), SpscRing.attach(name_out, SEQ_RECORD)
-    buf = np.zeros(1, SEQ_RECORD)
-    try:
-        _wait(lambda d: d + ring_echo(r_in.hdr, r_in.data, r_in.mailbox, r_out.hdr, r_out.data, r_out.mailbox, n - d,
-                                      1 << 20, buf), n, timeout_s, None, f"echo {name_in}->{name_out}")
-    finally:
-        r_in.close()
-        r_out.close()
-
-
-def ping(ring_out: SpscRing, ring_in: SpscRing, n: int, timeout_s: float = 30.0, peer_alive=None) -> float:
-    """Send ``n`` pings to an :func:`echo` peer; returns the mean round trip in seconds."""
-    buf = np.zeros(2, SEQ_RECORD)
-    state = np.zeros(2, np.int64)
-
-    def step(target):
-        def go(done):
-            k = ring_ping(ring_out.hdr, ring_out.data, ring_out.mailbox, ring_in.hdr, ring_in.data, ring_in.mailbox,
-                          target, 1 << 20, buf, state)
-            if k < 0:
-                raise RingProtocolError(f"ping: the echo of ping {int(state[0])} came back as sequence number "
-                                        f"{int(buf[1]['seq'])} with check word {int(buf[1]['check'])}: the peer is "
-                                        "not echoing in order, or the record was corrupted")
-            return k
-
-        return _wait(go, target, timeout_s, peer_alive, "ping")
-
-    step(1)  # the first ping waits for the peer to start
-    t0 = time.perf_counter()
-    step(n)
-    return (time.perf_counter() - t0) / (n - 1)
