@@ -3,21 +3,24 @@
 
 from __future__ import annotations
 
-import cupy
-import cupyx.scipy.special as css
-
+from ..backend import require
 from . import reference
 
 __all__ = ["black_scholes", "implied_vol"]
 
+# require names the extra to install where CuPy is missing (the cupy backend also resolves under
+# numba's CUDA simulator, which this path does not run on)
+cupy = require("cupy", purpose="the options kernels on backend 'cupy'")
+css = require("cupyx.scipy.special", purpose="the options kernels on backend 'cupy'")
 
-def black_scholes(s, k, t, r, q, sigma, call, greeks: bool) -> cupy.ndarray:
+
+def black_scholes(s, k, t, r, q, sigma, call, greeks: bool):
     """``(6, n)`` price and Greeks, or ``(1, n)`` prices, on the device."""
     args = (cupy.asarray(a) for a in (s, k, t, r, q, sigma, call))
     return cupy.stack(reference.black_scholes(*args, greeks=greeks, xp=cupy, erfc=css.erfc))
 
 
-def implied_vol(target, s, k, t, r, q, call, tol: float, max_iter: int) -> tuple[cupy.ndarray, bool]:
+def implied_vol(target, s, k, t, r, q, call, tol: float, max_iter: int):
     """``(sigma, pending)`` as :func:`quantforge.kernels.options.reference.implied_vol`."""
     args = (cupy.asarray(a) for a in (target, s, k, t, r, q, call))
     sigma, pending = reference.implied_vol(*args, tol, max_iter, xp=cupy, erfc=css.erfc)
