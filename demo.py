@@ -20,8 +20,8 @@ from .errors import InvalidParameters, check_int, check_positive
 from .kernels.backend import resolve_backend
 from .kernels.market_making import MarketMakingPaths, simulate_market_making
 from .models import avellaneda_stoikov as AS
-from .models.cartea_jaimungal import cj_quote_surface
-from .models.glft import glft_quote_surface
+from .models import cartea_jaimungal as CJ
+from .models import glft as GLFT
 
 __all__ = ["run_demo", "section4_experiment", "engine_day"]
 
@@ -46,12 +46,10 @@ def _surface_tables(model: str, gamma: float, market: dict, n_steps: int):
         params = AS.ASParams(gamma=gamma, sigma=sigma, k=k, A=A, T=T)
         surf = AS.quote_surfaces(params, tau, market["q0"] - n_steps, market["q0"] + n_steps)[0]
     elif model == "glft":
-        surf = glft_quote_surface(tau, Q_BOUND, gamma=gamma, sigma=sigma, A=A, k=k)
+        surf = GLFT.quote_surfaces(GLFT.GLFTParams(gamma=gamma, sigma=sigma, A=A, k=k), tau, Q_BOUND)[0]
     elif model == "cj":
-        surf = cj_quote_surface(
-            tau, q_min=-Q_BOUND, q_max=Q_BOUND, kappa_plus=k, kappa_minus=k, lambda_plus=A, lambda_minus=A,
-            phi=0.5 * gamma * sigma**2, alpha=0.0,
-        )
+        params = CJ.CJParams(kappa_plus=k, kappa_minus=k, lambda_plus=A, lambda_minus=A, phi=0.5 * gamma * sigma**2, alpha=0.0)
+        surf = CJ.quote_surfaces(params, tau, -Q_BOUND, Q_BOUND)[0]
     else:
         raise InvalidParameters(f"model must be one of {', '.join(MODELS)}; got {model!r}")
     # step j has time to horizon T - j dt, the row n_steps - 1 - j of the ascending grid

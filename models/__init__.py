@@ -1,95 +1,78 @@
-"""Trading models: one model, one module; closed forms here, heavy batched work in ``kernels``."""
+"""Trading models: one model, one module; closed forms here, heavy batched work in ``kernels``.
 
-from .cartea_jaimungal import cj_exact_depths, cj_quote_surface, cj_surfaces
-from .glft import (
-    glft_asymptotic_depths,
-    glft_exact_depths,
-    glft_half_spread_skew,
-    glft_intensity_constants,
-    glft_quote_surface,
-    glft_surfaces,
-)
-from .glt_multi import (
-    MultiAssetQuotes,
-    calculate_multi_asset_quotes,
-    minimum_variance_hedge,
-    multi_asset_cross_shift,
-    multi_asset_depths,
-    multi_asset_grid_depths,
-    multi_asset_surface_quotes,
-    multi_asset_surfaces,
-    nearest_correlation,
-    portfolio_risk,
-    validate_correlation,
-)
-from .jump_adjustment import (
-    cj_jump_adjusted_depths,
-    effective_jump_rate,
-    jump_adjusted_depths,
-    jump_adjusted_surface,
-    jump_risk_premium,
-    kou_moments,
-)
-from .arbitrage_scanner import PairSignal, scan_pairs
-from .cointegration import CointegrationResult, engle_granger, half_life
-from .fill_intensity import IntensityFit, calibrate_from_fills, calibrate_from_trade_depths
-from .jump_clustering import ClusteringTest, hawkes_log_likelihood, jump_clustering_test
-from .jump_detection import BNSJumpTest, LeeMyklandResult, bns_jump_test, lee_mykland_jumps
-from .kou_mle import KouFit, fit_kou
-from .realized_volatility import bipower_variation, realized_variance, realized_volatility, returns_from_prices
-from .regime_hmm import RegimeFit, fit_two_state_hmm
-from .surface import QuoteSurface, load_surface
+Every quoting model follows one convention: a validated, batched parameter dataclass
+(:class:`~quantforge.models.parameters.ModelParams`), its closed forms, and one
+``quote_surfaces(params, taus, ..., backend=...)`` that returns a list of :class:`QuoteSurface`
+built by :func:`build_surfaces`.  The models' ``quote_surfaces`` are exported here under the
+model's prefix (``as_quote_surfaces`` is :func:`quantforge.models.avellaneda_stoikov.quote_surfaces`).
 
-__all__ = [
-    "QuoteSurface",
-    "load_surface",
-    "glft_intensity_constants",
-    "glft_asymptotic_depths",
-    "glft_half_spread_skew",
-    "glft_exact_depths",
-    "glft_surfaces",
-    "glft_quote_surface",
-    "cj_exact_depths",
-    "cj_surfaces",
-    "cj_quote_surface",
-    "validate_correlation",
-    "nearest_correlation",
-    "portfolio_risk",
-    "minimum_variance_hedge",
-    "MultiAssetQuotes",
-    "multi_asset_depths",
-    "multi_asset_grid_depths",
-    "calculate_multi_asset_quotes",
-    "multi_asset_surfaces",
-    "multi_asset_cross_shift",
-    "multi_asset_surface_quotes",
-    "kou_moments",
-    "effective_jump_rate",
-    "jump_risk_premium",
-    "jump_adjusted_depths",
-    "jump_adjusted_surface",
-    "cj_jump_adjusted_depths",
-    "returns_from_prices",
-    "realized_variance",
-    "bipower_variation",
-    "realized_volatility",
-    "BNSJumpTest",
-    "bns_jump_test",
-    "LeeMyklandResult",
-    "lee_mykland_jumps",
-    "KouFit",
-    "fit_kou",
-    "IntensityFit",
-    "calibrate_from_fills",
-    "calibrate_from_trade_depths",
-    "RegimeFit",
-    "fit_two_state_hmm",
-    "ClusteringTest",
-    "hawkes_log_likelihood",
-    "jump_clustering_test",
-    "CointegrationResult",
-    "engle_granger",
-    "half_life",
-    "PairSignal",
-    "scan_pairs",
-]
+Names are imported on first use (PEP 562), so importing one model does not import the others.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# public name -> (submodule, attribute in it)
+_EXPORTS = {
+    "QuoteSurface": ("surface", "QuoteSurface"),
+    "build_surfaces": ("surface", "build_surfaces"),
+    "load_surface": ("surface", "load_surface"),
+    "ModelParams": ("parameters", "ModelParams"),
+    # Avellaneda–Stoikov (2008)
+    "ASParams": ("avellaneda_stoikov", "ASParams"),
+    "as_quote_surfaces": ("avellaneda_stoikov", "quote_surfaces"),
+    "reservation_price": ("avellaneda_stoikov", "reservation_price"),
+    "optimal_spread": ("avellaneda_stoikov", "optimal_spread"),
+    "optimal_quotes": ("avellaneda_stoikov", "optimal_quotes"),
+    "optimal_depths": ("avellaneda_stoikov", "optimal_depths"),
+    "arrival_intensity": ("avellaneda_stoikov", "arrival_intensity"),
+    # Guéant–Lehalle–Fernandez-Tapia (2013), Guéant (2017)
+    "GLFTParams": ("glft", "GLFTParams"),
+    "glft_quote_surfaces": ("glft", "quote_surfaces"),
+    "glft_intensity_constants": ("glft", "glft_intensity_constants"),
+    "glft_asymptotic_depths": ("glft", "glft_asymptotic_depths"),
+    "glft_half_spread_skew": ("glft", "glft_half_spread_skew"),
+    "glft_exact_depths": ("glft", "glft_exact_depths"),
+    # Cartea–Jaimungal–Penalva (2015), ch. 10
+    "CJParams": ("cartea_jaimungal", "CJParams"),
+    "cj_quote_surfaces": ("cartea_jaimungal", "quote_surfaces"),
+    "cj_exact_depths": ("cartea_jaimungal", "cj_exact_depths"),
+    # multi-asset: Guéant (2017) §6, Bergault–Evangelista–Guéant–Vieira (2021)
+    "MultiAssetParams": ("glt_multi", "MultiAssetParams"),
+    "multi_asset_quote_surfaces": ("glt_multi", "quote_surfaces"),
+    "validate_correlation": ("glt_multi", "validate_correlation"),
+    "nearest_correlation": ("glt_multi", "nearest_correlation"),
+    "portfolio_risk": ("glt_multi", "portfolio_risk"),
+    "minimum_variance_hedge": ("glt_multi", "minimum_variance_hedge"),
+    "MultiAssetQuotes": ("glt_multi", "MultiAssetQuotes"),
+    "multi_asset_depths": ("glt_multi", "multi_asset_depths"),
+    "multi_asset_grid_depths": ("glt_multi", "multi_asset_grid_depths"),
+    "calculate_multi_asset_quotes": ("glt_multi", "calculate_multi_asset_quotes"),
+    "multi_asset_cross_shift": ("glt_multi", "multi_asset_cross_shift"),
+    "multi_asset_surface_quotes": ("glt_multi", "multi_asset_surface_quotes"),
+    # jumps in the mid (Kou 2002), clustered (Hawkes) and by regime, on the GLFT and CJ bases
+    "JumpParams": ("jump_adjustment", "JumpParams"),
+    "jump_quote_surfaces": ("jump_adjustment", "quote_surfaces"),
+    "kou_moments": ("jump_adjustment", "kou_moments"),
+    "effective_jump_rate": ("jump_adjustment", "effective_jump_rate"),
+    "jump_risk_premium": ("jump_adjustment", "jump_risk_premium"),
+    "jump_adjusted_depths": ("jump_adjustment", "jump_adjusted_depths"),
+    "cj_jump_adjusted_depths": ("jump_adjustment", "cj_jump_adjusted_depths"),
+}
+
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    target = _EXPORTS.get(name)
+    if target is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{target[0]}"), target[1])
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

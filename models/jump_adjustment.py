@@ -32,6 +32,11 @@ stationary intensity) — and *regimes* — one surface per regime with the regi
 stacked on the surface's regime axis; each regime is treated as persistent over the horizon (no
 switching inside the HJB), which is exact when regimes last longer than the horizon.
 
+The jump process is a :class:`JumpParams` (one set or a batch, :mod:`quantforge.models.parameters`);
+the market maker's own parameters are the base model's, a :class:`~quantforge.models.glft.GLFTParams`
+or a :class:`~quantforge.models.cartea_jaimungal.CJParams`, batched alike; the regime multipliers
+are a grid axis of the surfaces, not a parameter set.
+
 References
 ----------
 O. Guéant, C.-A. Lehalle, J. Fernandez-Tapia (2013), Math. Financ. Econ. 7:477–507.
@@ -42,181 +47,397 @@ A. G. Hawkes (1971), "Spectra of some self-exciting and mutually exciting point 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from ..errors import InvalidParameters, check_finite, check_in_range, check_int, check_nonnegative, check_positive
+from ..errors import InvalidParameters, check_all_finite, check_array, check_int, check_nonnegative
 from ..kernels.hjb import log_v_gaps, solve_linear_hjb
-from .cartea_jaimungal import cj_exact_depths
-from .glft import glft_intensity_constants
-from .surface import QuoteSurface
+from .cartea_jaimungal import CJParams, cj_exact_depths
+from .glft import GLFTParams, glft_intensity_constants
+from .parameters import ModelParams, squeeze_sets
+from .surface import QuoteSurface, build_surfaces
 
 __all__ = [
+    "JumpParams",
     "kou_moments",
     "effective_jump_rate",
     "jump_risk_premium",
     "jump_adjusted_depths",
-    "jump_adjusted_surface",
     "cj_jump_adjusted_depths",
+    "quote_surfaces",
 ]
 
 
-def kou_moments(p_up: float, eta_up: float, eta_down: float) -> tuple[float, float]:
-    """``(E[J], E[J^2])`` of a Kou jump: ``p/eta_up - (1-p)/eta_down`` and ``2p/eta_up^2 + 2(1-p)/eta_down^2``."""
-    p = check_in_range("p_up", p_up, 0.0, 1.0)
-    eu = check_positive("eta_up", eta_up)
-    ed = check_positive("eta_down", eta_down)
-    return p / eu - (1 - p) / ed, 2 * p / eu**2 + 2 * (1 - p) / ed**2
+@dataclass(frozen=True, kw_only=True, eq=False)
+class JumpParams(ModelParams):
+    """Validated parameters of the jumps in the mid (Kou 2002; Hawkes clustering): one set or a batch.
 
-
-def effective_jump_rate(base_rate: float, *, branching_ratio: float = 0.0, regime_multiplier: float = 1.0) -> float:
-    """Mean jump rate ``base_rate * regime_multiplier / (1 - branching_ratio)`` (per unit time).
-
-    ``branching_ratio`` is the Hawkes kernel's L1 norm (mean number of jumps each jump triggers),
-    in ``[0, 1)``; at 1 the process explodes and the rate is infinite.
-    """
-    lam = check_nonnegative("base_rate", base_rate)
-    n = check_in_range("branching_ratio", branching_ratio, 0.0, 1.0, high_open=True)
-    m = check_nonnegative("regime_multiplier", regime_multiplier)
-    return lam * m / (1.0 - n)
-
-
-def jump_risk_premium(inventory, *, gamma: float, jump_rate: float, p_up: float, eta_up: float, eta_down: float) -> np.ndarray:
-    """The jump term of the running penalty, ``(lambda / gamma)(E[exp(-gamma q J)] - 1)`` of (1), per unit time.
-
-    Its first-order part is ``-lambda E[J] q`` (the jumps' drift); by Jensen's inequality it is never
-    below that, the excess being the jump risk premium (price units per unit time).
+    Parameters
+    ----------
+    jump_rate : float or array (n_sets,)
+        ``lambda``, the base jump rate, >= 0 (per unit time).
+    p_up : float or array (n_sets,)
+        Probability that a jump is upward, in [0, 1].
+    eta_up, eta_down : float or array (n_sets,)
+        Rates of the exponential up and down jump sizes, > 0 (per price unit; mean sizes ``1/eta``).
+    branching_ratio : float or array (n_sets,)
+        ``n``, the Hawkes kernel's L1 norm (jumps triggered per jump), in [0, 1).
 
     Raises
     ------
     InvalidParameters
-        If ``gamma q`` leaves ``(-eta_up, eta_down)`` for some inventory.
+        A NaN, infinite or out-of-domain value, or arrays whose lengths do not broadcast; the
+        message names the field and the value.
+    TypeError
+        A value that is not a real number.
+
+    Examples
+    --------
+    >>> JumpParams(jump_rate=2.0, p_up=0.5, eta_up=4.0, eta_down=[4.0, 2.0]).n_sets
+    2
     """
-    g = check_positive("gamma", gamma)
-    lam = check_nonnegative("jump_rate", jump_rate)
-    kou_moments(p_up, eta_up, eta_down)
-    q = np.asarray(inventory, dtype=np.float64)
-    x = g * q
-    if np.any(x >= eta_down) or np.any(x <= -eta_up):
+
+    DOMAIN = {"jump_rate": ">= 0", "p_up": "in [0, 1]", "eta_up": "> 0", "eta_down": "> 0", "branching_ratio": "in [0, 1)"}
+
+    jump_rate: float | np.ndarray
+    p_up: float | np.ndarray
+    eta_up: float | np.ndarray
+    eta_down: float | np.ndarray
+    branching_ratio: float | np.ndarray = 0.0
+
+
+def _check_jumps(jumps) -> JumpParams:
+    if not isinstance(jumps, JumpParams):
+        raise TypeError(f"jumps must be a JumpParams, got {type(jumps).__name__}")
+    return jumps
+
+
+def _sets(params: ModelParams, jumps: JumpParams) -> int:
+    """The common number of parameter sets of the base model's parameters and the jumps."""
+    try:
+        (n,) = np.broadcast_shapes((params.n_sets,), (jumps.n_sets,))
+    except ValueError:
         raise InvalidParameters(
-            f"gamma * inventory must lie in (-eta_up, eta_down) = ({-eta_up}, {eta_down}) for the jump risk to be finite; "
-            f"got gamma * q in [{x.min()}, {x.max()}] (lower the inventory bound or gamma)"
-        )
-    mgf = p_up * eta_up / (eta_up + x) + (1 - p_up) * eta_down / (eta_down - x)
-    return lam / g * (mgf - 1.0)
+            f"params and jumps must hold one common number of parameter sets (or one), got {params.n_sets} and {jumps.n_sets}"
+        ) from None
+    return n
 
 
-def jump_adjusted_depths(
-    time_to_horizon,
-    q_max: int,
-    *,
-    gamma: float,
-    sigma: float,
-    A: float,
-    k: float,
-    jump_rate: float,
-    p_up: float,
-    eta_up: float,
-    eta_down: float,
-    mu: float = 0.0,
-    branching_ratio: float = 0.0,
-    regime_multipliers=(1.0,),
-    backend: str | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Exact GLFT depths with the jump risk premium (1), one set per regime.
+def _columns(params: ModelParams, n: int) -> dict[str, np.ndarray]:
+    """The columns of ``params`` broadcast to ``(n, 1)``: one row per set, ready to meet a regime axis."""
+    return {name: np.broadcast_to(v, (n,))[:, None] for name, v in params.columns().items()}
+
+
+def _multipliers(regime_multipliers) -> np.ndarray:
+    m = check_all_finite("regime_multipliers", check_array("regime_multipliers", regime_multipliers, dtype=np.float64, cast=True))
+    if m.ndim != 1 or m.size < 1:
+        raise InvalidParameters(f"regime_multipliers must be a non-empty 1-D sequence, got {regime_multipliers!r}")
+    if np.any(m < 0):
+        i = int(np.argmax(m < 0))
+        raise InvalidParameters(f"regime_multipliers must be >= 0 everywhere; regime_multipliers[{i}] = {float(m[i])!r}")
+    return m
+
+
+def _moments(j: dict) -> tuple[np.ndarray, np.ndarray]:
+    p, eu, ed = j["p_up"], j["eta_up"], j["eta_down"]
+    return p / eu - (1 - p) / ed, 2 * p / eu**2 + 2 * (1 - p) / ed**2
+
+
+def _rates(j: dict, multipliers) -> np.ndarray:
+    """Effective jump rates ``lambda m / (1 - n)``; broadcasts ``multipliers`` against the columns ``j``."""
+    return j["jump_rate"] * multipliers / (1.0 - j["branching_ratio"])
+
+
+def kou_moments(jumps: JumpParams) -> tuple:
+    """``(E[J], E[J^2])`` of a Kou jump: ``p/eta_up - (1-p)/eta_down`` and ``2p/eta_up^2 + 2(1-p)/eta_down^2``.
 
     Returns
     -------
-    bid_depth, ask_depth : float64 arrays (n_regimes, n_t, 2 q_max + 1)
-        Price units; ``+inf`` for the bid at ``+q_max`` and the ask at ``-q_max``.
+    mean, second_moment : floats, or arrays (n_sets,) for a batch (price units, price units^2)
+
+    Examples
+    --------
+    >>> kou_moments(JumpParams(jump_rate=1.0, p_up=0.5, eta_up=4.0, eta_down=4.0))
+    (0.0, 0.125)
     """
+    j = _check_jumps(jumps).columns()
+    return squeeze_sets(jumps.batched, *_moments(j))
+
+
+def effective_jump_rate(jumps: JumpParams, *, regime_multiplier: float = 1.0):
+    """Mean jump rate ``jump_rate * regime_multiplier / (1 - branching_ratio)`` (per unit time).
+
+    ``branching_ratio`` is the Hawkes kernel's L1 norm (mean number of jumps each jump triggers), so
+    the clustered jumps arrive at the stationary mean rate of the Hawkes process.
+
+    Returns
+    -------
+    float, or array (n_sets,) for a batch
+
+    Raises
+    ------
+    InvalidParameters
+        A negative or non-finite ``regime_multiplier``.
+
+    Examples
+    --------
+    >>> effective_jump_rate(JumpParams(jump_rate=2.0, p_up=0.5, eta_up=4.0, eta_down=4.0, branching_ratio=0.5))
+    4.0
+    """
+    m = check_nonnegative("regime_multiplier", regime_multiplier)
+    return squeeze_sets(jumps.batched, _rates(_check_jumps(jumps).columns(), m))
+
+
+def _premium(q, gamma, rate, j) -> np.ndarray:
+    """``(rate / gamma)(E[exp(-gamma q J)] - 1)`` of (1) on broadcast arrays; refuses the inventories where it is infinite."""
+    x = gamma * q
+    if np.any(x >= j["eta_down"]) or np.any(x <= -j["eta_up"]):
+        raise InvalidParameters(
+            f"gamma * inventory must lie in (-eta_up, eta_down) for the jump risk to be finite; got gamma * q in "
+            f"[{np.min(x)}, {np.max(x)}] against eta_up {np.unique(j['eta_up'])}, eta_down {np.unique(j['eta_down'])} "
+            "(lower the inventory bound or gamma)"
+        )
+    mgf = j["p_up"] * j["eta_up"] / (j["eta_up"] + x) + (1 - j["p_up"]) * j["eta_down"] / (j["eta_down"] - x)
+    return rate / gamma * (mgf - 1.0)
+
+
+def jump_risk_premium(inventory, params: GLFTParams, jumps: JumpParams, *, regime_multiplier: float = 1.0) -> np.ndarray:
+    """The jump term of the running penalty, ``(lambda / gamma)(E[exp(-gamma q J)] - 1)`` of (1), per unit time.
+
+    ``lambda`` is :func:`effective_jump_rate` and ``gamma`` the CARA risk aversion of ``params``.  Its
+    first-order part is ``-lambda E[J] q`` (the jumps' drift); by Jensen's inequality it is never
+    below that, the excess being the jump risk premium (price units per unit time).
+
+    Returns
+    -------
+    float array ``([n_sets,] *inventory.shape)``
+        The leading axis when ``params`` or ``jumps`` is batched.
+
+    Raises
+    ------
+    InvalidParameters
+        If ``gamma q`` leaves ``(-eta_up, eta_down)`` for some inventory, or the batches differ in length.
+
+    Examples
+    --------
+    >>> base = GLFTParams(gamma=0.1, sigma=2.0, A=140.0, k=1.5)
+    >>> jumps = JumpParams(jump_rate=2.0, p_up=0.5, eta_up=4.0, eta_down=4.0)
+    >>> jump_risk_premium([-1.0, 0.0, 1.0], base, jumps).round(6)
+    array([0.012508, 0.      , 0.012508])
+    """
+    _glft_base(params)
+    n = _sets(params, _check_jumps(jumps))
+    m = check_nonnegative("regime_multiplier", regime_multiplier)
+    q = check_all_finite("inventory", check_array("inventory", inventory, dtype=np.float64, cast=True))
+    extra = (1,) * q.ndim
+    g = np.broadcast_to(params.columns()["gamma"], (n,)).reshape((n,) + extra)
+    j = {name: np.broadcast_to(v, (n,)).reshape((n,) + extra) for name, v in jumps.columns().items()}
+    return squeeze_sets(params.batched or jumps.batched, _premium(q, g, _rates(j, m), j))
+
+
+def _glft_base(params) -> GLFTParams:
+    """The GLFT base of the CARA premium: (1) is derived for ``xi = gamma``, ``Delta = 1`` and no adverse selection."""
+    if not isinstance(params, GLFTParams):
+        raise TypeError(f"params must be a GLFTParams, got {type(params).__name__}")
+    for name, ok in (("xi", np.all(np.asarray(params.xi) == np.asarray(params.gamma))),
+                     ("delta", np.all(np.asarray(params.delta) == 1.0)),
+                     ("adverse_selection", np.all(np.asarray(params.adverse_selection) == 0.0))):
+        if not ok:
+            raise InvalidParameters(
+                f"{name} = {getattr(params, name)!r}: the jump risk premium (1) is derived for the CARA base "
+                "xi = gamma, delta = 1, adverse_selection = 0"
+            )
+    return params
+
+
+def jump_adjusted_depths(
+    params: GLFTParams,
+    taus,
+    q_max: int,
+    *,
+    jumps: JumpParams,
+    regime_multipliers=(1.0,),
+    backend: str | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Exact GLFT depths with the jump risk premium (1), one row per regime, in one batched solve.
+
+    The ``v`` system is GLFT's eq. (1) (:mod:`quantforge.models.glft`) whose diagonal gains
+    ``k`` times :func:`jump_risk_premium` at the regime's rate.
+
+    Parameters
+    ----------
+    params : GLFTParams
+        The CARA market maker (``xi = gamma``, ``delta = 1``, no adverse selection).
+    taus : float array (n_t,)
+        Times to the horizon, non-negative, strictly increasing (unit of the rates).
+    q_max : int
+        Inventory bound in lots: inventories ``-q_max..q_max``.
+    jumps : JumpParams
+        The jumps; batched alike with ``params`` (or unbatched).
+    regime_multipliers : float sequence (n_regimes,)
+        The jump rate's multiplier in each regime (>= 0).
+    backend : {"numpy", "numba", "auto", ...}, optional
+        Where the linear system is solved (:func:`quantforge.kernels.hjb.solve_linear_hjb`).
+
+    Returns
+    -------
+    bid_depth, ask_depth : float64 arrays ``([n_sets,] n_regimes, n_t, 2 q_max + 1)``
+        Price units; ``+inf`` for the bid at ``+q_max`` and the ask at ``-q_max``; the leading axis
+        when ``params`` or ``jumps`` is batched.
+
+    Raises
+    ------
+    InvalidParameters
+        A base other than CARA GLFT, batches of different lengths, bad regime multipliers, an
+        inventory bound where the jump risk is infinite (``gamma q_max >= eta``).
+    TypeError
+        Parameters of the wrong type, a non-integer ``q_max``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> base = GLFTParams(gamma=0.1, sigma=2.0, A=140.0, k=1.5)
+    >>> jumps = JumpParams(jump_rate=2.0, p_up=0.5, eta_up=4.0, eta_down=4.0)
+    >>> bid, ask = jump_adjusted_depths(base, np.array([0.0, 1.0]), 5, jumps=jumps, regime_multipliers=(1.0, 3.0))
+    >>> bid.shape, bool(bid[0, 1, 5] < bid[1, 1, 5])   # more jumps, wider quotes
+    ((2, 2, 11), True)
+    """
+    _glft_base(params)
+    n_sets = _sets(params, _check_jumps(jumps))
     n_max = check_int("q_max", q_max, minimum=1)
-    g = check_positive("gamma", gamma)
-    s = check_positive("sigma", sigma)
-    a = check_positive("A", A)
-    kk = check_positive("k", k)
-    drift = check_finite("mu", mu)
-    mults = np.atleast_1d(np.asarray(regime_multipliers, dtype=np.float64))
-    if mults.ndim != 1 or mults.size < 1:
-        raise InvalidParameters(f"regime_multipliers must be a non-empty 1-D sequence, got {regime_multipliers!r}")
-    rates = [effective_jump_rate(jump_rate, branching_ratio=branching_ratio, regime_multiplier=float(m)) for m in mults]
-    c, big_c = glft_intensity_constants(g, kk)
+    mults = _multipliers(regime_multipliers)
+    p = _columns(params, n_sets)
+    j = _columns(jumps, n_sets)
+    rates = _rates(j, mults)  # (n_sets, n_regimes)
+    c, big_c = (np.broadcast_to(np.atleast_1d(a), (n_sets,))[:, None, None] for a in glft_intensity_constants(params))
     q = np.arange(-n_max, n_max + 1, dtype=np.float64)
-    diag = np.stack([
-        kk * (0.5 * g * s * s * q**2 - drift * q
-              + jump_risk_premium(q, gamma=g, jump_rate=r, p_up=p_up, eta_up=eta_up, eta_down=eta_down))
-        for r in rates
-    ])
-    eta = np.full_like(diag, a * big_c[0])
-    log_v = solve_linear_hjb(diag, eta, eta, np.zeros_like(diag), time_to_horizon, backend=backend)
-    down, up = log_v_gaps(log_v)
-    return down / kk + c[0], up / kk + c[0]
-
-
-def jump_adjusted_surface(time_to_horizon_s, q_max: int, **params) -> QuoteSurface:
-    """:func:`jump_adjusted_depths` as a :class:`QuoteSurface` (with a regime axis when there are several regimes)."""
-    bid, ask = jump_adjusted_depths(time_to_horizon_s, q_max, **params)
-    if bid.shape[0] == 1:
-        bid, ask = bid[0], ask[0]
-    stored = {key: (list(map(float, v)) if isinstance(v, (list, tuple, np.ndarray)) else v) for key, v in params.items() if key != "backend"}
-    return QuoteSurface(
-        model="glft-jumps",
-        params=stored | {"q_max": int(q_max)},
-        time_to_horizon_s=np.asarray(time_to_horizon_s, dtype=np.float64),
-        inventory_lots=np.arange(-q_max, q_max + 1, dtype=np.int64),
-        bid_depth=bid,
-        ask_depth=ask,
-    )
+    g, s, kk, drift = (p[name][:, :, None] for name in ("gamma", "sigma", "k", "mu"))
+    jq = {name: v[:, :, None] for name, v in j.items()}
+    diag = kk * (0.5 * g * s * s * q**2 - drift * q + _premium(q, g, rates[:, :, None], jq))
+    n_rows = n_sets * mults.size
+    diag = diag.reshape(n_rows, q.size)
+    eta = np.broadcast_to(p["A"][:, :, None] * big_c, (n_sets, mults.size, q.size)).reshape(n_rows, q.size)
+    log_v = solve_linear_hjb(diag, eta, eta, np.zeros_like(diag), taus, backend=backend)
+    down, up = (a.reshape((n_sets, mults.size) + a.shape[1:]) for a in log_v_gaps(log_v))
+    kk = kk[..., None]
+    return squeeze_sets(params.batched or jumps.batched, down / kk + c[..., None], up / kk + c[..., None])
 
 
 def cj_jump_adjusted_depths(
-    time_to_horizon,
-    *,
+    params: CJParams,
+    taus,
     q_min: int,
     q_max: int,
-    kappa_plus: float,
-    kappa_minus: float,
-    lambda_plus: float,
-    lambda_minus: float,
-    phi: float,
-    alpha: float,
-    jump_rate: float,
-    p_up: float,
-    eta_up: float,
-    eta_down: float,
-    mu: float = 0.0,
-    branching_ratio: float = 0.0,
+    *,
+    jumps: JumpParams,
     regime_multipliers=(1.0,),
     backend: str | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Cartea–Jaimungal depths with Kou jumps in the mid: the drift ``mu + lambda_r E[J]`` per regime
     ``r`` (module docstring), ``lambda_r`` from :func:`effective_jump_rate`; one batched solve.
 
+    Parameters
+    ----------
+    params : CJParams
+    taus : float array (n_t,)
+    q_min, q_max : int
+        As :func:`quantforge.models.cartea_jaimungal.cj_exact_depths`.
+    jumps : JumpParams
+        Batched alike with ``params`` (or unbatched).
+    regime_multipliers : float sequence (n_regimes,)
+        The jump rate's multiplier in each regime (>= 0).
+    backend : str, optional
+        As :func:`quantforge.models.cartea_jaimungal.cj_exact_depths`.
+
     Returns
     -------
-    bid_depth, ask_depth : float64 arrays (n_regimes, n_t, q_max - q_min + 1)
-        As :func:`quantforge.models.cartea_jaimungal.cj_exact_depths`.
+    bid_depth, ask_depth : float64 arrays ``([n_sets,] n_regimes, n_t, q_max - q_min + 1)``
+        As :func:`quantforge.models.cartea_jaimungal.cj_exact_depths`, one row per regime.
 
     Raises
     ------
     InvalidParameters
-        Bad jump or market-making parameters.
+        Batches of different lengths, bad regime multipliers or grids.
+    TypeError
+        Parameters of the wrong type.
 
     Examples
     --------
     >>> import numpy as np
-    >>> bid, ask = cj_jump_adjusted_depths(np.array([1.0]), q_min=-5, q_max=5, kappa_plus=15.0, kappa_minus=15.0,
-    ...     lambda_plus=2.0, lambda_minus=2.0, phi=0.01, alpha=0.05, jump_rate=2.0, p_up=0.8, eta_up=4.0, eta_down=4.0)
+    >>> base = CJParams(kappa_plus=15.0, kappa_minus=15.0, lambda_plus=2.0, lambda_minus=2.0, phi=0.01, alpha=0.05)
+    >>> jumps = JumpParams(jump_rate=2.0, p_up=0.8, eta_up=4.0, eta_down=4.0)
+    >>> bid, ask = cj_jump_adjusted_depths(base, np.array([1.0]), -5, 5, jumps=jumps)
     >>> bool(bid[0, 0, 5] < ask[0, 0, 5])   # upward jumps on average: lean to buying at q = 0
     True
     """
-    m1, _ = kou_moments(p_up, eta_up, eta_down)
-    drift = check_finite("mu", mu)
-    mults = np.atleast_1d(np.asarray(regime_multipliers, dtype=np.float64))
-    if mults.ndim != 1 or mults.size < 1:
-        raise InvalidParameters(f"regime_multipliers must be a non-empty 1-D sequence, got {regime_multipliers!r}")
-    rates = np.array([effective_jump_rate(jump_rate, branching_ratio=branching_ratio, regime_multiplier=float(m)) for m in mults])
-    n = rates.size
-    return cj_exact_depths(
-        time_to_horizon, q_min=q_min, q_max=q_max, kappa_plus=np.full(n, kappa_plus), kappa_minus=kappa_minus,
-        lambda_plus=lambda_plus, lambda_minus=lambda_minus, phi=phi, alpha=alpha, mu=drift + rates * m1, backend=backend,
-    )
+    if not isinstance(params, CJParams):
+        raise TypeError(f"params must be a CJParams, got {type(params).__name__}")
+    n_sets = _sets(params, _check_jumps(jumps))
+    mults = _multipliers(regime_multipliers)
+    p = _columns(params, n_sets)
+    j = _columns(jumps, n_sets)
+    m1, _ = _moments(j)
+    shape = (n_sets, mults.size)
+    rows = {name: np.broadcast_to(v, shape).ravel() for name, v in p.items()}
+    rows["mu"] = (p["mu"] + _rates(j, mults) * m1).ravel()
+    bid, ask = cj_exact_depths(CJParams(**rows), taus, q_min, q_max, backend=backend)
+    bid, ask = (a.reshape(shape + a.shape[1:]) for a in (bid, ask))
+    return squeeze_sets(params.batched or jumps.batched, bid, ask)
+
+
+def quote_surfaces(
+    params: GLFTParams,
+    taus,
+    q_max: int,
+    *,
+    jumps: JumpParams,
+    regime_multipliers=(1.0,),
+    backend: str | None = None,
+) -> list[QuoteSurface]:
+    """One jump-adjusted GLFT :class:`QuoteSurface` per parameter set (:func:`jump_adjusted_depths`),
+    with a regime axis when there are several regimes.
+
+    Parameters
+    ----------
+    params : GLFTParams
+    taus : float array (n_t,)
+    q_max : int
+    jumps : JumpParams
+    regime_multipliers : float sequence (n_regimes,)
+    backend : str, optional
+        As :func:`jump_adjusted_depths`.
+
+    Returns
+    -------
+    list of QuoteSurface (n_sets,)
+        Depths ``([n_regimes,] n_t, 2 q_max + 1)`` in price units (the regime axis only with more
+        than one regime); each stores its set's base and jump parameters, ``q_max`` and the
+        regime multipliers.
+
+    Raises
+    ------
+    InvalidParameters, TypeError
+        As :func:`jump_adjusted_depths`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> base = GLFTParams(gamma=0.1, sigma=2.0, A=140.0, k=1.5)
+    >>> jumps = JumpParams(jump_rate=[1.0, 2.0], p_up=0.5, eta_up=4.0, eta_down=4.0)
+    >>> surfs = quote_surfaces(base, np.linspace(0, 1, 5), 6, jumps=jumps, regime_multipliers=(0.5, 4.0))
+    >>> len(surfs), surfs[1].n_regimes, surfs[1].bid_depth.shape, surfs[1].params["jump_rate"]
+    (2, 2, (2, 5, 13), 2.0)
+    """
+    bid, ask = jump_adjusted_depths(params, taus, q_max, jumps=jumps, regime_multipliers=regime_multipliers, backend=backend)
+    n_sets = _sets(params, jumps)
+    if not (params.batched or jumps.batched):
+        bid, ask = bid[None], ask[None]
+    mults = _multipliers(regime_multipliers)
+    if mults.size == 1:
+        bid, ask = bid[:, 0], ask[:, 0]
+    base, jump = params.sets(), jumps.sets()
+    stored = [base[i % len(base)] | jump[i % len(jump)] | {"q_max": int(q_max), "regime_multipliers": mults.tolist()}
+              for i in range(n_sets)]
+    return build_surfaces(model="glft-jumps", params=stored, time_to_horizon_s=taus,
+                          inventory_lots=np.arange(-q_max, q_max + 1, dtype=np.int64), bid_depth=bid, ask_depth=ask)

@@ -28,7 +28,7 @@ import numpy as np
 
 from ..errors import InvalidParameters, check_finite, check_in_range, check_nonnegative, check_positive
 
-__all__ = ["ModelParams", "DOMAINS"]
+__all__ = ["ModelParams", "DOMAINS", "squeeze_sets"]
 
 
 def _unit(name: str, value: Any) -> float:
@@ -49,21 +49,35 @@ DOMAINS: dict[str, tuple[Callable[[str, Any], float], Callable[[np.ndarray], np.
 }
 
 
-def _array(name: str, value: Any, domain: str) -> np.ndarray:
-    """``value`` as a finite float64 array inside ``domain``; the message names the first bad entry."""
+def _array(name: str, value: Any) -> np.ndarray:
+    """``value`` as a non-empty float64 array (a copy), refusing what is not made of real numbers."""
     raw = np.asarray(value)
     if raw.dtype.kind not in "iuf":
         raise TypeError(f"{name} must hold real numbers, got an array of dtype {raw.dtype}")
     a = np.array(raw, dtype=np.float64)
     if a.size == 0:
         raise InvalidParameters(f"{name} must not be empty, got shape {a.shape}")
-    good = np.isfinite(a)
+    return a
+
+
+def _check_domain(name: str, a: np.ndarray, domain: str) -> None:
+    """Refuse an array with an entry outside ``domain`` or not finite; the message names the first bad entry."""
+    good = np.array(np.isfinite(a))
     good[good] = DOMAINS[domain][1](a[good])
     if not good.all():
         idx = tuple(int(i) for i in np.argwhere(~good)[0])
         what = "finite" if domain == "real" or not np.isfinite(a[idx]) else domain
         raise InvalidParameters(f"{name} must be {what} everywhere; {name}[{', '.join(map(str, idx))}] = {a[idx].item()!r}")
-    return a
+
+
+def squeeze_sets(batched: bool, *arrays: np.ndarray):
+    """The models' shape convention for results computed with a leading set axis: kept for a batch,
+    dropped for one set (a 0-d result becomes a Python float).  Returns one value or a tuple."""
+    out = []
+    for a in arrays:
+        x = a if batched else a[0]
+        out.append(float(x) if np.ndim(x) == 0 else x)
+    return tuple(out) if len(out) > 1 else out[0]
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
@@ -89,11 +103,12 @@ class ModelParams:
                 item = value.item() if isinstance(value, (np.ndarray, np.generic)) else value
                 values[name] = DOMAINS[domain][0](name, item)
                 continue
-            a = _array(name, value, domain)
+            a = _array(name, value)
             if a.ndim not in (axes, axes + 1):
                 kind = ("a scalar or a 1-D array over parameter sets" if axes == 0 else
                         f"{axes}-D over assets, with an optional leading axis over parameter sets")
                 raise InvalidParameters(f"{name} must be {kind}, got shape {a.shape}")
+            _check_domain(name, a, domain)
             if a.ndim == axes + 1:
                 lengths[name] = a.shape[0]
             values[name] = a

@@ -9,7 +9,7 @@ from quantforge.cli import main
 from quantforge.demo import MODELS, Q_BOUND, _surface_tables, section4_experiment
 from quantforge.errors import InvalidParameters
 from quantforge.models import avellaneda_stoikov as AS
-from quantforge.models.glft import glft_asymptotic_depths
+from quantforge.models.glft import GLFTParams, glft_asymptotic_depths
 
 
 def test_cli_offers_every_demo_model(tmp_path):
@@ -39,7 +39,7 @@ def test_glft_demo_quotes_tend_to_the_closed_form_far_from_the_horizon():
     m = dict(AS.PAPER_SECTION4)
     bid, ask, q_min, _ = _surface_tables("glft", 0.1, m, 200)
     q = np.arange(-2, 3)
-    b_inf, a_inf = glft_asymptotic_depths(q, 0.1, m["sigma"], m["A"], m["k"])
+    b_inf, a_inf = glft_asymptotic_depths(q, GLFTParams(gamma=0.1, sigma=m["sigma"], A=m["A"], k=m["k"]))
     np.testing.assert_allclose(bid[0, q - q_min], b_inf, rtol=0.02)
     np.testing.assert_allclose(ask[0, q - q_min], a_inf, rtol=0.02)
 

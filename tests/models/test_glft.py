@@ -9,12 +9,12 @@ from hypothesis import strategies as st
 
 from quantforge.errors import InvalidParameters
 from quantforge.models.glft import (
+    GLFTParams,
     glft_asymptotic_depths,
     glft_exact_depths,
     glft_half_spread_skew,
     glft_intensity_constants,
-    glft_quote_surface,
-    glft_surfaces,
+    quote_surfaces,
 )
 from quantforge.models.surface import QuoteSurface
 
@@ -22,12 +22,17 @@ from quantforge.models.surface import QuoteSurface
 AS = dict(sigma=2.0, A=140.0, k=1.5)
 
 
+def glft(gamma=0.1, **kw):
+    """GLFT parameters on the section-4 market, with changes."""
+    return GLFTParams(**(AS | {"gamma": gamma} | kw))
+
+
 def test_exact_matches_paper_matrix_exponential():
     # GLFT (2013): v(t) = exp(-M (T - t)) 1, M = alpha q^2 on the diagonal, -eta off it,
     # alpha = k gamma sigma^2 / 2, eta = A (1 + gamma/k)^-(1 + k/gamma); quotes (1/k) ln(v_q/v_q+-1) + ln(1+gamma/k)/gamma.
     gamma, sigma, a, k, n_max = 0.1, 2.0, 140.0, 1.5, 6
     taus = np.array([0.0, 0.1, 0.5, 1.0])
-    bid, ask = glft_exact_depths(taus, n_max, gamma, sigma, a, k, backend="numpy")
+    bid, ask = glft_exact_depths(GLFTParams(gamma=gamma, sigma=sigma, A=a, k=k), taus, n_max, backend="numpy")
     q = np.arange(-n_max, n_max + 1)
     alpha = k * gamma * sigma**2 / 2
     eta = a * (1 + gamma / k) ** (-(1 + k / gamma))
@@ -35,18 +40,18 @@ def test_exact_matches_paper_matrix_exponential():
     c = np.log(1 + gamma / k) / gamma
     for j, tau in enumerate(taus):
         v = sl.expm(-m * tau) @ np.ones(q.size)
-        np.testing.assert_allclose(bid[0, j, :-1], np.log(v[:-1] / v[1:]) / k + c, rtol=1e-10, atol=1e-12)
-        np.testing.assert_allclose(ask[0, j, 1:], np.log(v[1:] / v[:-1]) / k + c, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(bid[j, :-1], np.log(v[:-1] / v[1:]) / k + c, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(ask[j, 1:], np.log(v[1:] / v[:-1]) / k + c, rtol=1e-10, atol=1e-12)
 
 
 def test_bounds_are_not_quoted_and_everything_else_is_finite():
-    bid, ask = glft_exact_depths(np.linspace(0, 1, 5), 4, 0.1, **AS)
+    bid, ask = glft_exact_depths(glft(), np.linspace(0, 1, 5), 4)
     assert np.all(np.isinf(bid[..., -1])) and np.all(np.isinf(ask[..., 0]))
     assert np.all(np.isfinite(bid[..., :-1])) and np.all(np.isfinite(ask[..., 1:]))
 
 
 def test_as_market_example_is_finite_and_symmetric_at_zero_inventory():
-    surf = glft_quote_surface(np.linspace(0.0, 1.0, 201), 20, gamma=0.1, **AS)
+    (surf,) = quote_surfaces(glft(), np.linspace(0.0, 1.0, 201), 20)
     assert isinstance(surf, QuoteSurface) and surf.bid_depth.shape == (201, 41)
     mid = 20
     np.testing.assert_allclose(surf.bid_depth[:, mid], surf.ask_depth[:, mid], rtol=1e-13)
@@ -60,16 +65,16 @@ def test_exact_converges_to_closed_form_in_mid_range(kw):
     # exact depths become stationary) at the error of the quadratic Hamiltonian approximation,
     # which is below 6% of one inventory step of the quotes (omega Delta) here.
     taus = np.array([0.01, 0.05, 0.2, 5.0, 20.0])
-    bid, ask = glft_exact_depths(taus, 30, 0.1, backend="numba", **AS, **kw)
+    bid, ask = glft_exact_depths(glft(**kw), taus, 30, backend="numba")
     q = np.arange(-30, 31) * kw.get("delta", 1.0)
-    ab, aa = glft_asymptotic_depths(q, 0.1, **AS, **kw)
+    ab, aa = glft_asymptotic_depths(q, glft(**kw))
     mid = slice(25, 36)
-    err = np.abs(bid[0][:, mid] - ab[mid]).max(axis=1)
+    err = np.abs(bid[:, mid] - ab[mid]).max(axis=1)
     assert np.all(np.diff(err[:4]) < 0)
-    np.testing.assert_allclose(bid[0, 3, mid], bid[0, 4, mid], rtol=1e-9)
-    step = glft_half_spread_skew(0.1, **AS, **{n: v for n, v in kw.items() if n != "mu"})[1][0] * kw.get("delta", 1.0)
+    np.testing.assert_allclose(bid[3, mid], bid[4, mid], rtol=1e-9)
+    step = glft_half_spread_skew(glft(**{n: v for n, v in kw.items() if n != "mu"}))[1] * kw.get("delta", 1.0)
     assert err[-1] < 0.06 * step
-    np.testing.assert_allclose(ask[0, -1, mid], aa[mid], atol=0.06 * step)
+    np.testing.assert_allclose(ask[-1, mid], aa[mid], atol=0.06 * step)
 
 
 def test_closed_form_error_vanishes_in_the_continuum_limit():
@@ -77,10 +82,10 @@ def test_closed_form_error_vanishes_in_the_continuum_limit():
     # error of (3) against the stationary exact depths must fall with omega.
     rel = []
     for a in (140.0, 1400.0, 14000.0):
-        _, omega = glft_half_spread_skew(0.1, 2.0, a, 1.5)
-        bid, _ = glft_exact_depths(np.array([40.0]), 40, 0.1, 2.0, a, 1.5)
-        ab, _ = glft_asymptotic_depths(np.arange(-40, 41), 0.1, 2.0, a, 1.5)
-        rel.append(np.abs(bid[0, -1, 38:43] - ab[38:43]).max() / omega[0])
+        _, omega = glft_half_spread_skew(glft(A=a))
+        bid, _ = glft_exact_depths(glft(A=a), np.array([40.0]), 40)
+        ab, _ = glft_asymptotic_depths(np.arange(-40, 41), glft(A=a))
+        rel.append(np.abs(bid[-1, 38:43] - ab[38:43]).max() / omega)
     assert rel[0] > rel[1] > rel[2]
 
 
@@ -89,30 +94,28 @@ def test_asymptotic_depths_batch_over_every_parameter_equals_per_set_calls():
     q = np.array([-3.0, 0.0, 2.0])
     for kw in ({"mu": np.array([0.1, 0.3])}, {"mu": np.array([0.1, 0.3, -0.2]), "k": np.array([1.5, 1.0, 2.0])},
                {"adverse_selection": np.array([0.0, 0.2])}, {"xi": np.array([0.0, 0.1]), "delta": np.array([1.0, 2.0])}):
-        bid, ask = glft_asymptotic_depths(q, 0.1, **(AS | {k: v for k, v in kw.items() if k == "k"}),
-                                          **{k: v for k, v in kw.items() if k != "k"})
+        bid, ask = glft_asymptotic_depths(q, glft(**kw))
         n_sets = len(next(iter(kw.values())))
         assert bid.shape == (n_sets, q.size)
         for i in range(n_sets):
             one = {k: float(v[i]) for k, v in kw.items()}
-            b1, a1 = glft_asymptotic_depths(q, 0.1, **(AS | {k: v for k, v in one.items() if k == "k"}),
-                                            **{k: v for k, v in one.items() if k != "k"})
+            b1, a1 = glft_asymptotic_depths(q, glft(**one))
             np.testing.assert_allclose(bid[i], b1, rtol=1e-14)
             np.testing.assert_allclose(ask[i], a1, rtol=1e-14)
     with pytest.raises(InvalidParameters, match="common length"):
-        glft_asymptotic_depths(q, np.array([0.1, 0.2]), **AS, mu=np.array([0.1, 0.2, 0.3]))
+        glft(gamma=np.array([0.1, 0.2]), mu=np.array([0.1, 0.2, 0.3]))
 
 
 def test_half_spread_and_skew_agree_with_depths():
-    half, omega = glft_half_spread_skew(0.1, **AS)
-    bid, ask = glft_asymptotic_depths(np.array([-2.0, 0.0, 3.0]), 0.1, **AS)
-    np.testing.assert_allclose((bid + ask) / 2, half[0])
-    np.testing.assert_allclose(np.diff(bid) / np.diff([-2.0, 0.0, 3.0]), omega[0])
+    half, omega = glft_half_spread_skew(glft())
+    bid, ask = glft_asymptotic_depths(np.array([-2.0, 0.0, 3.0]), glft())
+    np.testing.assert_allclose((bid + ask) / 2, half)
+    np.testing.assert_allclose(np.diff(bid) / np.diff([-2.0, 0.0, 3.0]), omega)
 
 
 def test_xi_zero_is_the_limit_of_small_xi():
-    c0, big0 = glft_intensity_constants(0.1, 1.5, xi=0.0)
-    c1, big1 = glft_intensity_constants(0.1, 1.5, xi=1e-7)
+    c0, big0 = glft_intensity_constants(glft(xi=0.0))
+    c1, big1 = glft_intensity_constants(glft(xi=1e-7))
     np.testing.assert_allclose(c0, 1 / 1.5)
     np.testing.assert_allclose(big0, np.exp(-1.0))
     np.testing.assert_allclose(c1, c0, rtol=1e-6)
@@ -122,13 +125,15 @@ def test_xi_zero_is_the_limit_of_small_xi():
 def test_batch_equals_single_solves_and_builds_surfaces():
     gammas = np.array([0.05, 0.1, 0.5])
     taus = np.linspace(0, 1, 11)
-    bid, ask = glft_exact_depths(taus, 8, gammas, **AS)
+    bid, ask = glft_exact_depths(glft(gammas), taus, 8)
     for i, g in enumerate(gammas):
-        b1, a1 = glft_exact_depths(taus, 8, g, **AS, backend="numpy")
-        np.testing.assert_allclose(bid[i], b1[0], rtol=1e-11)
-    surfs = glft_surfaces(taus, 8, gammas, **AS)
+        b1, a1 = glft_exact_depths(glft(g), taus, 8, backend="numpy")
+        np.testing.assert_allclose(bid[i], b1, rtol=1e-11)
+    surfs = quote_surfaces(glft(gammas), taus, 8)
     assert [s.params["gamma"] for s in surfs] == list(gammas)
+    assert surfs[1].params == glft(gammas)[1].as_dict() | {"q_max": 8}
     np.testing.assert_array_equal(surfs[2].inventory_lots, np.arange(-8, 9))
+    np.testing.assert_array_equal(surfs[2].bid_depth, bid[2])
 
 
 params = st.fixed_dictionaries(
@@ -145,26 +150,34 @@ params = st.fixed_dictionaries(
 @settings(max_examples=25, deadline=None)
 @given(params)
 def test_properties_spread_positive_skew_sign_and_symmetry(p):
-    bid, ask = glft_exact_depths(np.array([p["tau"]]), 6, p["gamma"], p["sigma"], p["A"], p["k"], backend="numpy")
-    b, a = bid[0, 0], ask[0, 0]
+    params = GLFTParams(gamma=p["gamma"], sigma=p["sigma"], A=p["A"], k=p["k"])
+    bid, ask = glft_exact_depths(params, np.array([p["tau"]]), 6, backend="numpy")
+    b, a = bid[0], ask[0]
     assert np.all(b[1:-1] + a[1:-1] > 0)  # spread at interior inventories
     assert np.all(np.diff(b[:-1]) > 0) and np.all(np.diff(a[1:]) < 0)  # long -> bid further, ask closer
     np.testing.assert_allclose(b[::-1][1:], a[1:], rtol=1e-9, atol=1e-10)  # q <-> -q
 
 
 @pytest.mark.parametrize(
-    "kw, exc",
+    "kw, exc, message",
     [
-        ({"gamma": -0.1}, InvalidParameters),
-        ({"sigma": np.nan}, InvalidParameters),
-        ({"A": 0.0}, InvalidParameters),
-        ({"xi": -1.0}, InvalidParameters),
-        ({"gamma": np.array([0.1, 0.2]), "k": np.array([1.0, 2.0, 3.0])}, InvalidParameters),
-        ({"q_max": 0}, InvalidParameters),
-        ({"q_max": 2.5}, TypeError),
+        ({"gamma": -0.1}, InvalidParameters, r"^gamma must be > 0, got -0.1"),
+        ({"sigma": np.nan}, InvalidParameters, r"^sigma must be finite, got nan"),
+        ({"A": 0.0}, InvalidParameters, r"^A must be > 0, got 0.0"),
+        ({"xi": -1.0}, InvalidParameters, r"^xi must be >= 0, got -1.0"),
+        ({"mu": np.array([0.0, np.inf])}, InvalidParameters, r"^mu must be finite everywhere; mu\[1\] = inf"),
+        ({"gamma": np.array([0.1, 0.2]), "k": np.array([1.0, 2.0, 3.0])}, InvalidParameters, r"common length.*'gamma': 2, 'k': 3"),
+        ({"adverse_selection": "0.2"}, TypeError, "adverse_selection"),
     ],
 )
-def test_bad_parameters_raise_named_errors(kw, exc):
-    args = {"time_to_horizon": np.array([0.0, 1.0]), "q_max": 3, "gamma": 0.1, **AS} | kw
-    with pytest.raises(exc):
-        glft_exact_depths(**args)
+def test_bad_parameters_raise_named_errors(kw, exc, message):
+    with pytest.raises(exc, match=message):
+        glft(**kw)
+
+
+@pytest.mark.parametrize("q_max, exc, message", [(0, InvalidParameters, "q_max must be >= 1"), (2.5, TypeError, "q_max")])
+def test_bad_inventory_bound_is_named(q_max, exc, message):
+    with pytest.raises(exc, match=message):
+        glft_exact_depths(glft(), np.array([0.0, 1.0]), q_max)
+    with pytest.raises(TypeError, match="params must be a GLFTParams"):
+        quote_surfaces({"gamma": 0.1}, np.array([0.0, 1.0]), 3)
