@@ -57,7 +57,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ...errors import InvalidParameters, MatrixError, NumericalInstability, check_all_finite, check_array, check_int, check_positive
+from ...errors import (
+    InvalidParameters,
+    MatrixError,
+    NumericalInstability,
+    check_all_finite,
+    check_array,
+    check_int,
+    check_positive,
+)
 from ..backend import fast_path, get_backend, register_fast_path
 from . import reference
 

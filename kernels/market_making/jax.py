@@ -15,7 +15,7 @@ from . import reference
 __all__ = ["simulate"]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _simulator(n_paths: int, n_steps: int):
     def run(bid, ask, q_min, q0, s0, s_step, A, k, dt, path0, stream, k0, k1):
         def body(j, state):

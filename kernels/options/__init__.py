@@ -2,7 +2,7 @@
 
 :mod:`.api` holds the public functions (validation, dispatch, the fast-path registrations),
 :mod:`.reference` the reference implementation, :mod:`.core` the constants and the scalar formula,
-and :mod:`.numba`, :mod:`.jax`, :mod:`.cupy` the fast paths, imported on first use.
+and :mod:`.numba`, :mod:`.jax`, :mod:`.cuda` the fast paths, imported on first use.
 """
 
 from .api import GREEKS, bs_greeks, bs_price, implied_vol

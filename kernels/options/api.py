@@ -25,8 +25,8 @@ arrays of the broadcast shape.
 
 Backends: the reference (:mod:`.reference`, array-API style with scipy's ``erfc``) runs on numpy;
 the fast paths are :mod:`.numba` (the scalar core of :mod:`.core` compiled, parallel over options),
-:mod:`.jax` (the reference under ``jax.jit``) and :mod:`.cupy` (the reference on the device with
-``cupyx.scipy.special.erfc``).
+:mod:`.jax` (the reference under ``jax.jit``) and :mod:`.cuda` (the reference on CuPy arrays with
+``cupyx.scipy.special.erfc``, for the cupy backend).
 
 References
 ----------
@@ -43,7 +43,14 @@ from typing import Any
 import numpy as np
 from scipy.special import erfc
 
-from ...errors import ConvergenceFailure, InvalidParameters, NumericalInstability, check_array, check_int, check_positive
+from ...errors import (
+    ConvergenceFailure,
+    InvalidParameters,
+    NumericalInstability,
+    check_array,
+    check_int,
+    check_positive,
+)
 from ..backend import fast_path, get_backend, register_fast_path
 from . import reference
 from .core import GREEKS, IV_MAX_ITER
@@ -55,9 +62,9 @@ IMPLIED_VOL = "options.implied_vol"
 
 # every backend but numpy has a fast path, so the reference below only ever runs on numpy arrays,
 # where scipy's erfc applies
-for _backend in ("numba", "jax", "cupy"):
-    register_fast_path(BLACK_SCHOLES, _backend, f"{__package__}.{_backend}:black_scholes")
-    register_fast_path(IMPLIED_VOL, _backend, f"{__package__}.{_backend}:implied_vol")
+for _backend, _module in (("numba", "numba"), ("jax", "jax"), ("cupy", "cuda")):
+    register_fast_path(BLACK_SCHOLES, _backend, f"{__package__}.{_module}:black_scholes")
+    register_fast_path(IMPLIED_VOL, _backend, f"{__package__}.{_module}:implied_vol")
 
 
 def _broadcast_inputs(named: dict[str, Any], positive: tuple[str, ...]) -> tuple[tuple[int, ...], dict]:

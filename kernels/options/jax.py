@@ -15,7 +15,7 @@ from . import reference
 __all__ = ["black_scholes", "implied_vol"]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _black_scholes_jit(greeks: bool):
     def f(s, k, t, r, q, sigma, call):
         return jnp.stack(reference.black_scholes(s, k, t, r, q, sigma, call, greeks=greeks, xp=jnp, erfc=jss.erfc))

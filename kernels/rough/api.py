@@ -53,14 +53,29 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ...errors import InvalidParameters, NumericalInstability, check_choice, check_in_range, check_int, \
-    check_nonnegative, check_positive
+from ...errors import (
+    InvalidParameters,
+    NumericalInstability,
+    check_choice,
+    check_in_range,
+    check_int,
+    check_nonnegative,
+    check_positive,
+)
 from ..backend import get_backend
 from ..options import implied_vol
 from ..rng import Philox
 from . import reference
-from .core import FGN_METHODS, MAX_CHOLESKY, RBERGOMI_METHODS, cholesky, davies_harte_sqrt_eigenvalues, \
-    fgn_autocovariance, hybrid_kernel, volterra_covariance
+from .core import (
+    FGN_METHODS,
+    MAX_CHOLESKY,
+    RBERGOMI_METHODS,
+    cholesky,
+    davies_harte_sqrt_eigenvalues,
+    fgn_autocovariance,
+    hybrid_kernel,
+    volterra_covariance,
+)
 
 __all__ = ["fgn_autocovariance", "fgn", "fbm", "volterra_covariance", "rough_bergomi", "RoughBergomiPaths",
            "RoughVolatilitySolver", "implied_vol_smile", "FGN_METHODS", "RBERGOMI_METHODS"]

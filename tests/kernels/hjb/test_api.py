@@ -15,7 +15,13 @@ from scipy.integrate import solve_ivp
 from scipy.special import gammaln, logsumexp
 
 from quantforge.errors import InvalidParameters, MatrixError, NumericalInstability
-from quantforge.kernels.hjb import ExponentialSide, log_v_gaps, solve_hjb_grid, solve_linear_hjb, solve_quadratic_riccati
+from quantforge.kernels.hjb import (
+    ExponentialSide,
+    log_v_gaps,
+    solve_hjb_grid,
+    solve_linear_hjb,
+    solve_quadratic_riccati,
+)
 
 CPU = ["numpy", "numba"]
 

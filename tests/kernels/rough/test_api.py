@@ -9,8 +9,15 @@ import pytest
 from scipy import stats
 
 from quantforge.errors import InvalidParameters, MatrixError, NumericalInstability
-from quantforge.kernels.rough import (RoughVolatilitySolver, fbm, fgn, fgn_autocovariance, implied_vol_smile,
-                                      rough_bergomi, volterra_covariance)
+from quantforge.kernels.rough import (
+    RoughVolatilitySolver,
+    fbm,
+    fgn,
+    fgn_autocovariance,
+    implied_vol_smile,
+    rough_bergomi,
+    volterra_covariance,
+)
 
 
 @pytest.mark.parametrize("method", ["davies-harte", "cholesky"])

@@ -4,10 +4,19 @@ and gives the numbers it gives on numpy."""
 import array_api_strict as xps
 import numpy as np
 
-from quantforge.kernels.rough.core import davies_harte_sqrt_eigenvalues, fgn_autocovariance, hybrid_kernel, \
-    volterra_covariance
-from quantforge.kernels.rough.reference import (cholesky_volterra, fgn_cholesky, fgn_davies_harte, hybrid_volterra,
-                                                rough_bergomi_paths)
+from quantforge.kernels.rough.core import (
+    davies_harte_sqrt_eigenvalues,
+    fgn_autocovariance,
+    hybrid_kernel,
+    volterra_covariance,
+)
+from quantforge.kernels.rough.reference import (
+    cholesky_volterra,
+    fgn_cholesky,
+    fgn_davies_harte,
+    hybrid_volterra,
+    rough_bergomi_paths,
+)
 
 N = 8
 

@@ -1,5 +1,6 @@
-"""The cupy fast path of the options kernels: the reference on CuPy arrays with
-``cupyx.scipy.special.erfc``, the function the array API lacks."""
+"""The GPU fast path of the options kernels (cupy backend): the reference on CuPy arrays with
+``cupyx.scipy.special.erfc``, the function the array API lacks; CuPy's elementwise kernels are the
+CUDA code here, there is no numba.cuda kernel."""
 
 from __future__ import annotations
 
