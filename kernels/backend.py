@@ -266,6 +266,10 @@ class Backend:
         if self.name == "jax":
             return require("jax.numpy", purpose="backend 'jax'")
         if self.name == "cupy" and not (cuda_simulated() and not _has_module("cupy")):
+            # CuPy's main namespace predates parts of the array API standard (astype, concat, ...);
+            # array-api-compat's wrapper supplies them, and the gpu extras install it
+            if _has_module("array_api_compat"):
+                return require("array_api_compat.cupy", purpose="backend 'cupy'")
             return require("cupy", purpose="backend 'cupy'")
         return np
 

@@ -7,10 +7,10 @@ import os
 
 import pytest
 
-from quantforge.kernels.backend import available_backends
+from quantforge.kernels.backend import available_backends, cuda_simulated
 
 CPU_BACKENDS = [b for b in ("numpy", "numba", "jax") if b in available_backends()]
-HAS_GPU = "cupy" in available_backends()
+HAS_GPU = "cupy" in available_backends() and not cuda_simulated()
 
 
 def pytest_collection_modifyitems(config, items):

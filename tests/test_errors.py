@@ -8,15 +8,6 @@ import pytest
 from quantforge import errors as E
 
 
-def test_hierarchy():
-    assert issubclass(E.InvalidParameters, E.ModelError) and issubclass(E.InvalidParameters, ValueError)
-    for cls in (E.NumericalInstability, E.ConvergenceFailure, E.MatrixError):
-        assert issubclass(cls, E.ModelError)
-    for cls in (E.ModelError, E.SDEError, E.ExecutionError, E.RiskError, E.PerformanceError, E.NumericalError, E.HardwareError):
-        assert issubclass(cls, E.QuantForgeError)
-    assert issubclass(E.HardwareError, ImportError)
-
-
 @pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
 def test_check_finite_names_parameter_and_value(bad):
     with pytest.raises(E.InvalidParameters, match=r"^sigma must be finite, got"):

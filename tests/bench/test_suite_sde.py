@@ -12,19 +12,16 @@ import math
 import pytest
 from scipy import stats
 
-from quantforge.bench import SUITES
 from quantforge.bench import suite_sde as S
 from quantforge.bench.harness import check_rows, write_suite
 from quantforge.kernels.backend import available_backends
+
+pytestmark = pytest.mark.slow  # benchmark suites on tiny sizes: still run by make test and CI
 
 
 def _black_scholes_call():
     d1 = (math.log(S.S0 / S.K) + (S.R + 0.5 * S.SIGMA**2) * S.T) / (S.SIGMA * math.sqrt(S.T))
     return S.S0 * stats.norm.cdf(d1) - S.K * math.exp(-S.R * S.T) * stats.norm.cdf(d1 - S.SIGMA * math.sqrt(S.T))
-
-
-def test_registered():
-    assert SUITES["sde"] == "quantforge.bench.suite_sde"
 
 
 def test_gbm_rows_agree_on_the_price():
