@@ -1,6 +1,6 @@
 """Benchmark suite ``engine``: the CPU hot path against its peers on the same input, in one run.
 
-(a) L3 book building on one synthetic stream (``engine.feed.synthetic_events``): the Numba book
+(a) L3 book building on one synthetic stream (``engine.synthetic.synthetic_events``): the Numba book
 (``book_apply_events``) against hftbacktest 2.4.4's market-by-order depth (replayed by
 ``bench/hftbacktest_replay.py`` in hftbacktest's own virtual environment, because it pins
 ``numpy<2.3``) and against a price-time book on ``sortedcontainers.SortedDict`` in plain Python; the
@@ -8,8 +8,8 @@ three final books are compared (best bid/ask and the top levels' sizes).  (b) Ti
 the whole event loop (``engine.loop.run_loop``) with an Avellaneda–Stoikov surface: updates/s and
 the per-event latency percentiles from the loop's own cycle-counter histogram.  (c) The shared-memory
 SPSC ring between two processes, carrying the self-checking traffic of ``bench/ring_traffic.py``:
-throughput and round trip.  (d) The seqlock table: cost of one
-consistent read of a surface-sized table.
+throughput and round trip.  (d) The seqlock table: cost of one consistent read of a surface-sized
+table.
 
 The hftbacktest environment is ``bench/.venv-hftbacktest`` (or ``$QUANTFORGE_HFTBACKTEST_VENV``),
 created on first use with ``python -m venv`` and ``pip install hftbacktest==2.4.4``; when that fails
@@ -44,10 +44,10 @@ from ..engine import seqlock as S
 from ..engine import types as T
 from ..engine.atomics import load_acquire, store_release
 from ..engine.book import HDR_BEST_ASK, HDR_BEST_BID, HDR_N_FILLS, book_apply_events, book_depth, new_book_state
-from ..engine.feed import synthetic_events
 from ..engine.loop import STATE_FIELDS, cycles_per_ns, latency_percentiles, make_config, new_loop_state, run_loop
 from ..engine.shm import SharedBlock
 from ..engine.surface import make_surface_table
+from ..engine.synthetic import synthetic_events
 from ..kernels.jit import jit
 from . import ring_traffic
 from .harness import contention_note

@@ -1,6 +1,6 @@
 """The CPU hot path: record dtypes, tick/lot conversion, the Numba-compiled L3 order book, the SPSC
-shared-memory ring, seqlock quote tables, surface lookup, the ITCH 5.0 feed, the market-making event
-loop and a simulated trading day through all of them.
+shared-memory ring, seqlock quote tables, surface lookup, the ITCH 5.0 feed, a synthetic L3 market, the
+market-making event loop and a simulated trading day through all of them.
 
 This package imports numpy and numba only; it never imports jax or cupy and never starts a GPU context.
 The compiled modules are imported on first use of one of their names (``quantforge.engine.run_loop``),
@@ -18,7 +18,8 @@ _LAZY = {
     "ring": ("SpscRing", "RingTimeout"),
     "seqlock": ("SeqlockTable", "SeqlockTimeout", "pack_surface", "unpack_surface", "surface_size"),
     "surface": ("SurfaceTable", "make_surface_table", "surface_lookup", "CLAMP_TIME", "CLAMP_INVENTORY"),
-    "feed": ("FeedDecoder", "decode_itch", "encode_itch", "synthetic_events"),
+    "feed": ("FeedDecoder", "decode_itch", "encode_itch"),
+    "synthetic": ("synthetic_events",),
     "loop": ("LOOP_CONFIG", "LoopState", "STATE_FIELDS", "make_config", "new_loop_state", "run_loop", "run_loop_ring",
              "latency_percentiles", "cycles_per_ns", "QUEUE_RISK_AVERSE", "QUEUE_NONE", "ACT_NEW", "ACT_REPLACE",
              "ACT_CANCEL"),

@@ -2,7 +2,7 @@
 encoding and decoding, an SPSC shared-memory ring, the L3 book, the quote-surface lookup, the risk
 gate, own orders and queue-position fills.
 
-The market is :func:`~quantforge.engine.feed.synthetic_events` (reproducible for a seed), encoded with
+The market is :func:`~quantforge.engine.synthetic.synthetic_events` (reproducible for a seed), encoded with
 :func:`~quantforge.engine.feed.encode_itch` and decoded chunk by chunk with
 :class:`~quantforge.engine.feed.FeedDecoder`; the decoded records pass through a
 :class:`~quantforge.engine.ring.SpscRing` (producer and consumer alternate in this process, batch
@@ -32,12 +32,13 @@ import numpy as np
 
 from ..errors import ExecutionError, InvalidParameters, check_array, check_int, check_positive
 from .book import REJECT_NAMES, new_book_state
-from .feed import COUNTERS, FeedDecoder, encode_itch, synthetic_events
+from .feed import COUNTERS, FeedDecoder, encode_itch
 from .loop import (QUEUE_RISK_AVERSE, STATE_FIELDS, cycles_per_ns, latency_percentiles, make_config, new_loop_state,
                    run_loop_ring)
 from .ring import RingTimeout, SpscRing
 from .shm import SharedBlock
 from .surface import make_surface_table
+from .synthetic import synthetic_events
 from .types import EVENT, Instrument
 
 __all__ = ["run_trading_day", "run_trading_day_on", "feed_process", "DAY_START_NS"]
@@ -92,7 +93,7 @@ def run_trading_day(bid_depth, ask_depth, t_grid, q_min: int, *, tick_size: floa
         ``loop.QUEUE_RISK_AVERSE`` (default) or ``loop.QUEUE_NONE``.
     move_prob : float
         Probability per event of a one-tick step of the market's fair price (a random walk the book
-        follows; 0 keeps the price around its start), see ``feed.synthetic_events``.
+        follows; 0 keeps the price around its start), see ``synthetic.synthetic_events``.
     mid_ticks, price_divisor : int
         Starting mid (ticks) and ITCH price units (1e-4) per tick.
     ring_capacity, chunk_bytes : int

@@ -15,8 +15,8 @@ from quantforge.bench import suite_engine as E
 from quantforge.bench.harness import check_rows, write_suite
 from quantforge.engine import types as T
 from quantforge.engine.orderbook import OrderBook
-from quantforge.engine.feed import synthetic_events
 from quantforge.engine.surface import surface_lookup
+from quantforge.engine.synthetic import synthetic_events
 
 
 def test_registered():

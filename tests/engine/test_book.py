@@ -299,7 +299,7 @@ def test_borrowed_views_stay_inside_compiled_calls():
     one (the call's boxing only), and the borrowing helper refuses to hand a view back to Python."""
     from numba.core.runtime import _nrt_python, rtsys
 
-    from quantforge.engine.feed import synthetic_events
+    from quantforge.engine.synthetic import synthetic_events
 
     ev = synthetic_events(3000, seed=5)
     state = B.new_book_state(4096, 1 << 12)

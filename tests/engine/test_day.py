@@ -13,8 +13,8 @@ import pytest
 from quantforge.engine import loop as L
 from quantforge.engine.book import REJECT_NAMES, new_book_state
 from quantforge.engine.day import DAY_START_NS, run_trading_day, run_trading_day_on
-from quantforge.engine.feed import synthetic_events
 from quantforge.engine.surface import make_surface_table
+from quantforge.engine.synthetic import synthetic_events
 from quantforge.errors import InvalidParameters
 from quantforge.models.surface import QuoteSurface
 

@@ -17,8 +17,8 @@ from reference_loop import ReferenceLoop
 from quantforge.engine import book as B
 from quantforge.engine import loop as L
 from quantforge.engine.book import NO_PRICE, new_book_state
-from quantforge.engine.feed import synthetic_events
 from quantforge.engine.surface import make_surface_table, surface_lookup
+from quantforge.engine.synthetic import synthetic_events
 from quantforge.engine.types import (BUY, EV_ADD, EV_CANCEL, EV_EXECUTE, EV_MARKET, EV_REDUCE, EV_REPLACE, EV_TRADE,
                                      EVENT, SELL)
 from quantforge.errors import InvalidParameters
