@@ -7,7 +7,7 @@ caller asks for ``to_host=False``.
 
 from __future__ import annotations
 
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -20,4 +20,4 @@ Int64Array = npt.NDArray[np.int64]
 UInt32Array = npt.NDArray[np.uint32]
 BoolArray = npt.NDArray[np.bool_]
 DeviceArray = Any  # numpy.ndarray, cupy.ndarray or jax.Array
-BackendName = Union[str, None]
+BackendName = str | None

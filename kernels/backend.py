@@ -75,7 +75,7 @@ def require(module: str, *, purpose: str = "") -> Any:
         raise HardwareError(f"{module} is needed{why} but cannot be imported ({exc}); install {extra}") from None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _has_module(name: str) -> bool:
     return importlib.util.find_spec(name) is not None
 
@@ -90,7 +90,7 @@ def cuda_simulated() -> bool:
     return os.environ.get("NUMBA_ENABLE_CUDASIM") == "1"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _cupy_works() -> bool:
     """True when CuPy imports and a CUDA device answers a trivial kernel."""
     if cuda_simulated():
@@ -323,7 +323,7 @@ def _jax_x64() -> Iterator[None]:
         yield
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _backend(name: str) -> Backend:
     return Backend(name)
 
@@ -374,7 +374,7 @@ def fast_paths(kernel: str) -> tuple[str, ...]:
     return tuple(_REGISTRY.get(kernel, {}))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _load(target: str) -> Callable[..., Any]:
     module, _, attr = target.partition(":")
     return getattr(importlib.import_module(module), attr)

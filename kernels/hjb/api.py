@@ -53,10 +53,12 @@ multi-asset market making", Appl. Math. Finance 28(2):101–142.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from ..._typing import ArrayLike
 from ...errors import (
     InvalidParameters,
     MatrixError,
@@ -265,15 +267,15 @@ class ExponentialSide:
 
 
 def solve_hjb_grid(
-    taus,
+    taus: ArrayLike,
     *,
-    lower_bounds,
-    upper_bounds,
-    bid_sides,
-    ask_sides,
-    drift,
-    penalty,
-    terminal_penalty,
+    lower_bounds: ArrayLike,
+    upper_bounds: ArrayLike,
+    bid_sides: Sequence[ExponentialSide],
+    ask_sides: Sequence[ExponentialSide],
+    drift: ArrayLike,
+    penalty: ArrayLike,
+    terminal_penalty: ArrayLike,
     steps_per_unit: float | None = None,
     backend: str | None = None,
 ) -> np.ndarray:
@@ -368,7 +370,8 @@ def solve_hjb_grid(
 # ---------------------------------------------------------------------------------------------
 # (3) the quadratic Riccati ODE
 # ---------------------------------------------------------------------------------------------
-def solve_quadratic_riccati(taus, *, curvature, penalty, drift, terminal_penalty) -> tuple[np.ndarray, np.ndarray]:
+def solve_quadratic_riccati(taus: ArrayLike, *, curvature: ArrayLike, penalty: ArrayLike, drift: ArrayLike,
+                            terminal_penalty: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """Solve (3) on a grid of times to horizon, for one parameter set or a batch (numpy).
 
     Parameters

@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 from scipy.special import erfc
 
+from ..._typing import ArrayLike
 from ...errors import (
     ConvergenceFailure,
     InvalidParameters,
@@ -100,7 +101,8 @@ def _finite(name: str, arr: np.ndarray) -> np.ndarray:
     return arr
 
 
-def bs_price(spot, strike, expiry, rate, vol, dividend=0.0, call=True, *, backend: str | None = None) -> np.ndarray:
+def bs_price(spot: ArrayLike, strike: ArrayLike, expiry: ArrayLike, rate: ArrayLike, vol: ArrayLike,
+             dividend: ArrayLike = 0.0, call: ArrayLike = True, *, backend: str | None = None) -> np.ndarray:
     """Black–Scholes–Merton price of European calls and puts.
 
     Parameters
@@ -138,7 +140,8 @@ def bs_price(spot, strike, expiry, rate, vol, dividend=0.0, call=True, *, backen
     return _black_scholes(spot, strike, expiry, rate, vol, dividend, call, backend, greeks=False)["price"]
 
 
-def bs_greeks(spot, strike, expiry, rate, vol, dividend=0.0, call=True, *,
+def bs_greeks(spot: ArrayLike, strike: ArrayLike, expiry: ArrayLike, rate: ArrayLike, vol: ArrayLike,
+              dividend: ArrayLike = 0.0, call: ArrayLike = True, *,
               backend: str | None = None) -> dict[str, np.ndarray]:
     """Price and Greeks of European calls and puts under Black–Scholes–Merton.
 
@@ -173,7 +176,8 @@ def _black_scholes(spot, strike, expiry, rate, vol, dividend, call, backend, *, 
     return {g: out[i].reshape(shape) for i, g in enumerate(GREEKS[: out.shape[0]])}
 
 
-def implied_vol(price, spot, strike, expiry, rate, dividend=0.0, call=True, *, tol: float = 1e-12,
+def implied_vol(price: ArrayLike, spot: ArrayLike, strike: ArrayLike, expiry: ArrayLike, rate: ArrayLike,
+                dividend: ArrayLike = 0.0, call: ArrayLike = True, *, tol: float = 1e-12,
                 max_iter: int = IV_MAX_ITER, backend: str | None = None) -> np.ndarray:
     """Black–Scholes implied volatility of European option prices.
 

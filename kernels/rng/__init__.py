@@ -34,6 +34,6 @@ once per shape) and :mod:`.cuda` (``numba.cuda`` kernels compiled from the scala
 for a kernel runs the reference on its namespace.
 """
 
-from .api import philox4x32, Philox, DrawKind, PHILOX_M0, PHILOX_M1, PHILOX_W0, PHILOX_W1
+from .api import PHILOX_M0, PHILOX_M1, PHILOX_W0, PHILOX_W1, DrawKind, Philox, philox4x32
 
 __all__ = ["philox4x32", "Philox", "DrawKind", "PHILOX_M0", "PHILOX_M1", "PHILOX_W0", "PHILOX_W1"]

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..._typing import ArrayLike, BackendName, DeviceArray, UInt32Array
 from ...errors import InvalidParameters, NumericalError, check_array, check_int
 from ..backend import fast_path, get_backend, register_fast_path
 from .core import LAM_MAX, MAX_U32, PHILOX_M0, PHILOX_M1, PHILOX_W0, PHILOX_W1, DrawKind
@@ -22,7 +23,8 @@ for _backend, _module in (("numba", "numba"), ("cupy", "cuda")):
 _KINDS = {"uniform": DrawKind.UNIFORM, "normal": DrawKind.NORMAL, "exponential": DrawKind.EXPONENTIAL}
 
 
-def philox4x32(counter: np.ndarray, key: np.ndarray, rounds: int = 10, backend: str | None = None, *, to_host: bool = True):
+def philox4x32(counter: UInt32Array, key: UInt32Array, rounds: int = 10, backend: BackendName = None, *,
+               to_host: bool = True) -> DeviceArray:
     """Philox4x32-R block function: 32-bit words out for counters and keys in.
 
     Parameters
@@ -142,22 +144,22 @@ class Philox:
             return be.to_host(out) if to_host else out
 
     def uniforms(self, n_paths: int, n_draws: int, *, path_offset: int = 0, draw_offset: int = 0,
-                 backend: str | None = None, to_host: bool = True):
+                 backend: BackendName = None, to_host: bool = True) -> DeviceArray:
         """Uniform variates in the open interval (0, 1), float64, shape (n_paths, n_draws)."""
         return self._draw("uniform", n_paths, n_draws, path_offset, draw_offset, backend, to_host)
 
     def normals(self, n_paths: int, n_draws: int, *, path_offset: int = 0, draw_offset: int = 0,
-                backend: str | None = None, to_host: bool = True):
+                backend: BackendName = None, to_host: bool = True) -> DeviceArray:
         """Standard normal variates (Box–Muller), float64, shape (n_paths, n_draws)."""
         return self._draw("normal", n_paths, n_draws, path_offset, draw_offset, backend, to_host)
 
     def exponentials(self, n_paths: int, n_draws: int, *, path_offset: int = 0, draw_offset: int = 0,
-                     backend: str | None = None, to_host: bool = True):
+                     backend: BackendName = None, to_host: bool = True) -> DeviceArray:
         """Exponential(1) variates ``-log(u)``, float64, shape (n_paths, n_draws)."""
         return self._draw("exponential", n_paths, n_draws, path_offset, draw_offset, backend, to_host)
 
-    def poisson(self, lam, n_paths: int, n_draws: int, *, path_offset: int = 0, draw_offset: int = 0,
-                backend: str | None = None, to_host: bool = True) -> np.ndarray:
+    def poisson(self, lam: ArrayLike, n_paths: int, n_draws: int, *, path_offset: int = 0, draw_offset: int = 0,
+                backend: BackendName = None, to_host: bool = True) -> DeviceArray:
         """Poisson(lam) counts, int64, shape (n_paths, n_draws).
 
         ``lam`` is a non-negative finite scalar or an array broadcastable to (n_paths, n_draws),

@@ -18,7 +18,7 @@ from .reference import pairs_xp
 __all__ = ["draws"]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _compiled(kind: int, n_paths: int, n_draws: int, parity: int):
     def f(path0, block0, stream, k0, k1):
         return pairs_xp(jnp, kind, n_paths, n_draws, path0, block0, parity, stream, k0, k1)

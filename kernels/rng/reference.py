@@ -11,7 +11,18 @@ from __future__ import annotations
 from typing import Any
 
 from ..backend import to_host
-from .core import MAX_U32, PHILOX_M0, PHILOX_M1, PHILOX_W0, PHILOX_W1, POISSON_INVERSION_MAX, POISSON_MAX_ATTEMPTS, TWO_M53, TWO_PI, DrawKind
+from .core import (
+    MAX_U32,
+    PHILOX_M0,
+    PHILOX_M1,
+    PHILOX_W0,
+    PHILOX_W1,
+    POISSON_INVERSION_MAX,
+    POISSON_MAX_ATTEMPTS,
+    TWO_M53,
+    TWO_PI,
+    DrawKind,
+)
 
 __all__ = ["philox_xp", "u01_xp", "block_words_xp", "pairs_xp", "poisson_xp"]
 

@@ -53,6 +53,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..._typing import ArrayLike, DeviceArray
 from ...errors import (
     InvalidParameters,
     NumericalInstability,
@@ -97,7 +98,8 @@ def _check_common(hurst, n_steps, n_paths, seed, stream, path_offset):
 
 
 def fgn(hurst: float, n_steps: int, n_paths: int, *, horizon: float = 1.0, method: str = "davies-harte",
-        seed: int = 0, stream: int = 0, path_offset: int = 0, backend: str | None = None, to_host: bool = True):
+        seed: int = 0, stream: int = 0, path_offset: int = 0, backend: str | None = None,
+        to_host: bool = True) -> DeviceArray:
     """Fractional Gaussian noise: increments of fBM over ``n_steps`` equal steps of ``horizon``.
 
     Parameters
@@ -274,7 +276,7 @@ def _volterra_factor(hurst: float, times: np.ndarray) -> np.ndarray:
                     "near hurst = 0.5, where Y tends to W, pass 0.5 exactly or use method 'hybrid'")
 
 
-def implied_vol_smile(terminal: np.ndarray, strikes, spot: float, horizon: float, rate: float = 0.0) -> np.ndarray:
+def implied_vol_smile(terminal: np.ndarray, strikes: ArrayLike, spot: float, horizon: float, rate: float = 0.0) -> np.ndarray:
     """Black–Scholes implied volatilities of Monte Carlo prices of European options on ``terminal``.
 
     Out-of-the-money options are priced (puts below the forward, calls from it on), each as
@@ -338,7 +340,7 @@ class RoughVolatilitySolver:
         return rough_bergomi(self.hurst, self.eta, self.rho, self.xi0, spot, horizon, n_steps, n_paths,
                              max_history=self.max_history, seed=seed, stream=stream, backend=backend)
 
-    def smile(self, strikes, spot: float, horizon: float, n_steps: int, n_paths: int, *, seed: int = 0,
+    def smile(self, strikes: ArrayLike, spot: float, horizon: float, n_steps: int, n_paths: int, *, seed: int = 0,
               backend: str | None = None) -> np.ndarray:
         """Implied volatilities at ``strikes`` for expiry ``horizon`` from simulated prices."""
         paths = self.simulate(spot, horizon, n_steps, n_paths, seed=seed, backend=backend)

@@ -50,6 +50,18 @@ Kloeden, P. E. & Platen, E. (1992). Numerical Solution of Stochastic Differentia
 Glasserman, P. (2003). Monte Carlo Methods in Financial Engineering, section 3.5 (jump simulation).
 """
 
-from .api import GBM, Merton, Kou, ItoProcess, SimulationResult, MonteCarloPrice, simulate, european_price, solve_step, solve_path, SCHEMES
+from .api import (
+    GBM,
+    SCHEMES,
+    ItoProcess,
+    Kou,
+    Merton,
+    MonteCarloPrice,
+    SimulationResult,
+    european_price,
+    simulate,
+    solve_path,
+    solve_step,
+)
 
 __all__ = ["GBM", "Merton", "Kou", "ItoProcess", "SimulationResult", "MonteCarloPrice", "simulate", "european_price", "solve_step", "solve_path", "SCHEMES"]

@@ -5,13 +5,24 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from numpy.typing import DTypeLike
 
-from ...errors import (InvalidParameters, NumericalInstability, check_array, check_choice, check_finite, check_int,
-                       check_positive)
+from ..._typing import ArrayLike
+from ...errors import (
+    InvalidParameters,
+    NumericalInstability,
+    check_array,
+    check_choice,
+    check_finite,
+    check_int,
+    check_positive,
+)
 from ..backend import Backend, fast_path, fast_paths, get_backend, register_fast_path
 from .core import MAX_LAM_DT, SCHEMES, ModelCode, Prm
 from .models import GBM, ItoProcess, Kou, Merton, MonteCarloPrice, SimulationResult, model_code, parameter_vector
 from .reference import gbm_step_xp, ito_step_xp
+
+SDEModel = GBM | ItoProcess  # Merton and Kou are GBMs with jumps
 
 __all__ = ["GBM", "Merton", "Kou", "ItoProcess", "SimulationResult", "MonteCarloPrice", "simulate", "european_price",
            "solve_step", "solve_path", "SCHEMES"]
@@ -73,9 +84,9 @@ def _first_non_finite(arr, be: Backend) -> int:
     return -1 if ok.all() else int(np.argmin(ok))
 
 
-def simulate(model, x0: float, horizon: float, n_steps: int, n_paths: int, *, scheme: str = "euler",
+def simulate(model: SDEModel, x0: float, horizon: float, n_steps: int, n_paths: int, *, scheme: str = "euler",
              correction: bool = True, seed: int = 0, stream: int = 0, path_offset: int = 0,
-             return_paths: bool = False, increments: np.ndarray | None = None, dtype=np.float64,
+             return_paths: bool = False, increments: np.ndarray | None = None, dtype: DTypeLike = np.float64,
              backend: str | None = None, to_host: bool = True) -> SimulationResult:
     """Simulate ``n_paths`` paths of ``n_steps`` equal steps and return per-path summaries.
 
@@ -195,7 +206,7 @@ def simulate(model, x0: float, horizon: float, n_steps: int, n_paths: int, *, sc
     return SimulationResult(terminal, maximum, minimum, average, jumps, paths, dt)
 
 
-def european_price(model, spot: float, strike: float, horizon: float, rate: float, n_steps: int, n_paths: int, *,
+def european_price(model: SDEModel, spot: float, strike: float, horizon: float, rate: float, n_steps: int, n_paths: int, *,
                    call: bool = True, scheme: str = "exact", seed: int = 0, stream: int = 0,
                    backend: str | None = None) -> MonteCarloPrice:
     """Monte Carlo price of a European call or put: ``e^{-rT} mean(payoff(X_T))`` and its standard error.
@@ -220,7 +231,8 @@ def european_price(model, spot: float, strike: float, horizon: float, rate: floa
     return MonteCarloPrice(disc * float(payoff.mean()), disc * float(payoff.std(ddof=1)) / math.sqrt(n_paths), n_paths)
 
 
-def solve_step(model, x, t: float, dt: float, dw, *, scheme: str = "euler", correction: bool = True, jump=0.0):
+def solve_step(model: SDEModel, x: ArrayLike, t: float, dt: float, dw: ArrayLike, *, scheme: str = "euler",
+               correction: bool = True, jump: ArrayLike = 0.0) -> np.ndarray:
     """One step of ``scheme`` from ``x`` at time ``t`` over ``dt`` with Brownian increment ``dw``.
 
     The single-path form of the batched kernels (same formulas, see the module notes): ``x`` and
@@ -261,8 +273,8 @@ def solve_step(model, x, t: float, dt: float, dw, *, scheme: str = "euler", corr
     return gbm_step_xp(np, code, SCHEMES.index(scheme), bool(correction), prm, x, dw, jump)
 
 
-def solve_path(model, x0: float, horizon: float, n_steps: int, *, scheme: str = "euler", correction: bool = True,
-               seed: int = 0, stream: int = 0, path: int = 0, increments=None,
+def solve_path(model: SDEModel, x0: float, horizon: float, n_steps: int, *, scheme: str = "euler", correction: bool = True,
+               seed: int = 0, stream: int = 0, path: int = 0, increments: ArrayLike | None = None,
                backend: str | None = None) -> np.ndarray:
     """One path (shape ``(n_steps + 1,)``, ``x0`` first): path number ``path`` of :func:`simulate`.
 

@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 import math
-import os
-import subprocess
-import sys
-import textwrap
 
 import numpy as np
 import pytest
+import QuantLib as ql
 from numba import njit
 from scipy import stats
-
-import QuantLib as ql
 
 from quantforge.errors import InvalidParameters, NumericalInstability
 from quantforge.kernels import backend as bk
 from quantforge.kernels.rng import Philox, philox4x32
-from quantforge.kernels.sde import GBM, SCHEMES, ItoProcess, Kou, Merton, european_price, simulate, solve_path, solve_step
+from quantforge.kernels.sde import (
+    GBM,
+    SCHEMES,
+    ItoProcess,
+    Kou,
+    Merton,
+    european_price,
+    simulate,
+    solve_path,
+    solve_step,
+)
 
 MODELS = {
     "gbm": GBM(mu=0.05, sigma=0.3),
