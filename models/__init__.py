@@ -5,8 +5,11 @@ Every quoting model follows one convention: a validated, batched parameter datac
 ``quote_surfaces(params, taus, ..., backend=...)`` that returns a list of :class:`QuoteSurface`
 built by :func:`build_surfaces`.  The models' ``quote_surfaces`` are exported here under the
 model's prefix (``as_quote_surfaces`` is :func:`quantforge.models.avellaneda_stoikov.quote_surfaces`).
+Estimators (quadratic variation, jump tests, Kou MLE, regimes, jump clustering, cointegration, pairs,
+fill intensities) live in the subpackage :mod:`quantforge.models.estimation`.
 
-Names are imported on first use (PEP 562), so importing one model does not import the others.
+Names are imported on first use (PEP 562), so importing one model does not import the others
+nor the estimators.
 """
 
 from __future__ import annotations
@@ -62,10 +65,14 @@ _EXPORTS = {
     "cj_jump_adjusted_depths": ("jump_adjustment", "cj_jump_adjusted_depths"),
 }
 
-__all__ = list(_EXPORTS)
+_SUBPACKAGES = ("estimation",)
+
+__all__ = [*_EXPORTS, *_SUBPACKAGES]
 
 
 def __getattr__(name: str) -> Any:
+    if name in _SUBPACKAGES:
+        return importlib.import_module(f"{__name__}.{name}")
     target = _EXPORTS.get(name)
     if target is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

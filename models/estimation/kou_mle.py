@@ -23,15 +23,15 @@ S. G. Kou (2002), "A jump-diffusion model for option pricing", Management Scienc
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Mapping
 
 import numpy as np
 from scipy.optimize import minimize
 from scipy.special import expit, log_ndtr, logit
 
-from ..errors import ConvergenceFailure, InvalidParameters, check_all_finite, check_array, check_int, check_positive
+from ...errors import ConvergenceFailure, InvalidParameters, check_all_finite, check_array, check_int, check_positive
 
 __all__ = ["KouFit", "fit_kou"]
 

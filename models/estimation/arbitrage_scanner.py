@@ -1,7 +1,7 @@
 """Statistical-arbitrage scanner: find cointegrated pairs among many price series and signal when
 their spread is stretched.
 
-Every pair ``(i, j)`` is tested by Engle–Granger (:func:`quantforge.models.cointegration.engle_granger`,
+Every pair ``(i, j)`` is tested by Engle–Granger (:func:`quantforge.models.estimation.cointegration.engle_granger`,
 ``y = series i``, ``x = series j``); the p-values of the ``m (m - 1) / 2`` tests are adjusted by Holm's
 step-down procedure so that the chance of any false pair is at most ``level`` (Holm 1979).  For a
 retained pair the spread ``u_t = y_t - alpha - beta x_t`` is standardised by its sample mean and
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import InvalidParameters, check_all_finite, check_array, check_in_range, check_positive
+from ...errors import InvalidParameters, check_all_finite, check_array, check_in_range, check_positive
 from .cointegration import engle_granger
 
 __all__ = ["PairSignal", "scan_pairs"]

@@ -34,8 +34,8 @@ import numpy as np
 from scipy.special import gamma as gamma_fn
 from scipy.stats import norm
 
-from ..errors import InvalidParameters, check_all_finite, check_array, check_in_range, check_int
-from .realized_volatility import bipower_variation, realized_variance
+from ...errors import InvalidParameters, check_all_finite, check_array, check_in_range, check_int
+from .quadratic_variation import bipower_variation, realized_variance
 
 __all__ = ["BNSJumpTest", "bns_jump_test", "LeeMyklandResult", "lee_mykland_jumps"]
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import ConvergenceFailure, InvalidParameters, check_all_finite, check_array, check_positive
+from ...errors import ConvergenceFailure, InvalidParameters, check_all_finite, check_array, check_positive
 
 __all__ = ["IntensityFit", "calibrate_from_fills", "calibrate_from_trade_depths"]
 
@@ -92,8 +92,11 @@ def calibrate_from_trade_depths(trade_depths, duration: float, *, n_grid: int = 
     """
     x = check_all_finite("trade_depths", check_array("trade_depths", trade_depths, dtype=np.float64, cast=True)).ravel()
     dur = check_positive("duration", duration)
-    if x.size < 10 or np.any(x < 0):
-        raise InvalidParameters(f"trade_depths needs at least 10 non-negative depths, got {x.size}")
+    if x.size < 10:
+        raise InvalidParameters(f"trade_depths needs at least 10 depths, got {x.size}")
+    if np.any(x < 0):
+        i = int(np.argmax(x < 0))
+        raise InvalidParameters(f"trade_depths must be >= 0 everywhere; trade_depths[{i}] = {float(x[i])!r}")
     count = x.size
     k = count / x.sum()
     a = count / dur

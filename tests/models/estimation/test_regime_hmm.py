@@ -1,11 +1,11 @@
-"""models/regime_hmm.py on a simulated two-state chain with known parameters, and against statsmodels'
+"""models/estimation/regime_hmm.py on a simulated two-state chain with known parameters, and against statsmodels'
 MarkovRegression (switching mean and variance) on the same data."""
 
 import numpy as np
 import pytest
 
 from quantforge.errors import InvalidParameters
-from quantforge.models.regime_hmm import fit_two_state_hmm
+from quantforge.models.estimation.regime_hmm import fit_two_state_hmm
 
 
 def _simulate(rng, n, trans, means, sds):
@@ -61,7 +61,7 @@ def test_hmm_log_likelihood_beats_one_gaussian():
 
 
 def test_hmm_bad_input():
-    with pytest.raises(InvalidParameters):
+    with pytest.raises(InvalidParameters, match="returns needs at least 50 observations"):
         fit_two_state_hmm(np.ones(10))
-    with pytest.raises(InvalidParameters):
+    with pytest.raises(InvalidParameters, match="returns must be finite everywhere"):
         fit_two_state_hmm(np.full(100, np.nan))

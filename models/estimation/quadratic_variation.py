@@ -19,7 +19,7 @@ import math
 
 import numpy as np
 
-from ..errors import InvalidParameters, check_all_finite, check_array, check_positive
+from ...errors import InvalidParameters, check_all_finite, check_array, check_positive
 
 __all__ = ["returns_from_prices", "realized_variance", "bipower_variation", "realized_volatility"]
 

@@ -1,4 +1,4 @@
-"""models/jump_clustering.py: the Hawkes likelihood against a direct evaluation, branching-ratio
+"""models/estimation/jump_clustering.py: the Hawkes likelihood against a direct evaluation, branching-ratio
 recovery and power on simulated Hawkes jumps, and the null distribution of the Monte Carlo p-value
 on Poisson jumps (uniform, so its size is right at every level)."""
 
@@ -6,11 +6,10 @@ import math
 
 import numpy as np
 import pytest
-
 from scipy.stats import chi2
 
 from quantforge.errors import InvalidParameters
-from quantforge.models.jump_clustering import hawkes_log_likelihood, jump_clustering_test
+from quantforge.models.estimation.jump_clustering import hawkes_log_likelihood, jump_clustering_test
 
 
 def _hawkes(rng, mu, alpha, beta, horizon):
@@ -65,7 +64,7 @@ def test_monte_carlo_p_value_is_uniform_on_poisson_jumps():
 
 
 def test_bad_inputs():
-    with pytest.raises(InvalidParameters):
+    with pytest.raises(InvalidParameters, match="times needs at least 10 events, got 5"):
         jump_clustering_test(np.arange(5.0), 10.0)
-    with pytest.raises(InvalidParameters):
+    with pytest.raises(InvalidParameters, match=r"times must lie in \[0, horizon = 10.0\]"):
         jump_clustering_test(np.linspace(0, 20, 30), 10.0)

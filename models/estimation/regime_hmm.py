@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from ..errors import ConvergenceFailure, InvalidParameters, check_all_finite, check_array, check_int, check_positive
+from ...errors import ConvergenceFailure, InvalidParameters, check_all_finite, check_array, check_int, check_positive
 
 __all__ = ["RegimeFit", "fit_two_state_hmm"]
 

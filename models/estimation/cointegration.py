@@ -23,8 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import InvalidParameters, check_all_finite, check_array, check_choice, check_in_range
-from ..kernels.backend import require
+from ...errors import InvalidParameters, check_all_finite, check_array, check_choice, check_in_range
+from ...kernels.backend import require
 
 __all__ = ["CointegrationResult", "engle_granger", "half_life"]
 

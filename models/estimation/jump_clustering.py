@@ -40,8 +40,8 @@ from scipy.optimize import minimize
 from scipy.special import expit
 from scipy.stats import chi2
 
-from ..errors import InvalidParameters, check_all_finite, check_array, check_in_range, check_int, check_positive
-from ..kernels.rng import Philox
+from ...errors import InvalidParameters, check_all_finite, check_array, check_in_range, check_int, check_positive
+from ...kernels.rng import Philox
 
 __all__ = ["ClusteringTest", "hawkes_log_likelihood", "jump_clustering_test"]
 
@@ -127,8 +127,10 @@ def jump_clustering_test(
     big_t = check_positive("horizon", horizon)
     n_boot = check_int("n_bootstrap", n_bootstrap, minimum=0)
     t = np.sort(check_all_finite("times", check_array("times", times, dtype=np.float64, cast=True)).ravel())
-    if t.size < 10 or t[0] < 0 or t[-1] > big_t:
-        raise InvalidParameters(f"times needs at least 10 events inside [0, {big_t}], got {t.size}")
+    if t.size < 10:
+        raise InvalidParameters(f"times needs at least 10 events, got {t.size}")
+    if t[0] < 0 or t[-1] > big_t:
+        raise InvalidParameters(f"times must lie in [0, horizon = {big_t}], got events from {t[0]} to {t[-1]}")
     lr, mu, alpha, beta = _fit(t, big_t)
     if n_boot == 0:
         p = 0.5 * chi2.sf(lr, 1) if lr > 0 else 1.0
