@@ -52,7 +52,7 @@ from ..kernels.jit import jit
 from . import ring_traffic
 from .harness import contention_note
 
-__all__ = ["run", "SortedBook", "book_rows", "loop_rows", "ring_rows", "seqlock_rows", "hftbacktest_python",
+__all__ = ["run", "SortedBook", "book_top", "book_rows", "loop_rows", "ring_rows", "seqlock_rows", "hftbacktest_python",
            "as_surface", "GOALS"]
 
 HFTBACKTEST = "hftbacktest==2.4.4"
@@ -145,7 +145,8 @@ class SortedBook:
                 "asks": [[p, asks[p][0]] for p in asks.keys()[:levels]]}
 
 
-def _quantforge_top(bk, levels: int = LEVELS) -> dict:
+def book_top(bk, levels: int = LEVELS) -> dict:
+    """The compiled book ``bk`` (a ``BookState``) in :meth:`SortedBook.top`'s form, for comparing the books."""
     out = {"best_bid": int(bk.hdr[HDR_BEST_BID]), "best_ask": int(bk.hdr[HDR_BEST_ASK])}
     for key, side in (("bids", 1), ("asks", -1)):
         px, qty = np.empty(levels, np.int64), np.empty(levels, np.int64)
@@ -224,7 +225,7 @@ def book_rows(n: int, repeat: int = 5, sorted_repeat: int = 3, hftbacktest: bool
         dt, bk = _quantforge_build(events, capacity, window)
         qf_times.append(dt)
     qf_ns = statistics.median(qf_times) / n * 1e9
-    books = {"quantforge": _quantforge_top(bk)}
+    books = {"quantforge": book_top(bk)}
 
     cols = [events[f].tolist() for f in ("kind", "side", "order_id", "new_order_id", "price_ticks", "size_lots")]
     sc_times = []

@@ -30,13 +30,18 @@ from .atomics import fence_acquire, fence_release, load_acquire, store_release
 from .shm import SharedBlock
 
 __all__ = ["SeqlockTable", "SeqlockTimeout", "seqlock_publish", "seqlock_read", "publish_pattern", "check_pattern",
-           "write_patterns", "write_then_stall_mid_publish", "read_and_check", "surface_size", "pack_surface", "unpack_surface"]
+           "write_patterns", "write_then_stall_mid_publish", "read_and_check", "surface_size", "pack_surface", "unpack_surface",
+           "SEQLOCK_MAGIC", "SEQLOCK_N_VALUES", "SEQLOCK_CURRENT", "SEQLOCK_SLOT", "SEQLOCK_SLOT_STRIDE", "SEQLOCK_HDR_WORDS"]
 
 _MAGIC = 0x51465F5345514C31  # "QF_SEQL1"
-_M_MAGIC, _M_N = 0, 1
-_CUR = 16  # own cache-line pair: written once per publish, read by every reader
-_SLOT = (32, 48)  # slot s: [seq, version] on its own line pair
-_HDR_WORDS = 64
+# The header: int64 words, each group on its own 128-byte line pair.  They are plain int globals, which
+# Numba freezes into the compiled code as constants.
+SEQLOCK_MAGIC = 0  #: the table's magic number
+SEQLOCK_N_VALUES = 1  #: values per slot
+SEQLOCK_CURRENT = 16  #: the slot readers are directed to: written once per publish, read by every reader
+SEQLOCK_SLOT = 32  #: slot 0's sequence word (odd while the slot is written); the slot's version follows it
+SEQLOCK_SLOT_STRIDE = 16  #: words from one slot's sequence word to the next slot's
+SEQLOCK_HDR_WORDS = 64  #: header length
 
 
 class SeqlockTimeout(QuantForgeError, TimeoutError):
@@ -47,8 +52,8 @@ class SeqlockTimeout(QuantForgeError, TimeoutError):
 def _begin_publish(hdr):
     """Mark the slot readers are not using as being written; returns (slot, its sequence word index,
     the odd sequence)."""
-    s = 1 - load_acquire(hdr, _CUR)
-    w = 32 + 16 * s
+    s = 1 - load_acquire(hdr, SEQLOCK_CURRENT)
+    w = SEQLOCK_SLOT + SEQLOCK_SLOT_STRIDE * s
     seq = hdr[w]
     seq = seq + 1 if seq % 2 == 0 else seq + 2  # odd: writing (a dead writer may have left it odd)
     store_release(hdr, w, seq)
@@ -66,7 +71,7 @@ def _write_payload(dst, values, lo, hi):
 def _end_publish(hdr, s, w, seq, version):
     hdr[w + 1] = version
     store_release(hdr, w, seq + 1)
-    store_release(hdr, _CUR, s)
+    store_release(hdr, SEQLOCK_CURRENT, s)
 
 
 @engine_jit
@@ -92,8 +97,8 @@ def seqlock_read(hdr, slots, out, max_tries):
     """Copy the current version into ``out``; returns its version number, or -1 after ``max_tries``
     inconsistent attempts."""
     for _ in range(max_tries):
-        s = load_acquire(hdr, _CUR)
-        w = 32 + 16 * s
+        s = load_acquire(hdr, SEQLOCK_CURRENT)
+        w = SEQLOCK_SLOT + SEQLOCK_SLOT_STRIDE * s
         s1 = load_acquire(hdr, w)
         if s1 % 2 == 1:
             continue
@@ -150,12 +155,12 @@ class SeqlockTable:
 
     def __init__(self, block: SharedBlock):
         self._block = block
-        self.hdr = np.ndarray((_HDR_WORDS,), np.int64, buffer=block.buf)
-        if self.hdr[_M_MAGIC] != _MAGIC:
+        self.hdr = np.ndarray((SEQLOCK_HDR_WORDS,), np.int64, buffer=block.buf)
+        if self.hdr[SEQLOCK_MAGIC] != _MAGIC:
             raise InvalidParameters(f"shared block {block.name!r} is not a seqlock table")
-        self.n_values = int(self.hdr[_M_N])
+        self.n_values = int(self.hdr[SEQLOCK_N_VALUES])
         stride = -(-self.n_values // 8) * 8  # slots start on cache lines
-        self.slots = np.ndarray((2, stride), np.float64, buffer=block.buf, offset=_HDR_WORDS * 8)[:, : self.n_values]
+        self.slots = np.ndarray((2, stride), np.float64, buffer=block.buf, offset=SEQLOCK_HDR_WORDS * 8)[:, : self.n_values]
 
     @property
     def name(self) -> str:
@@ -165,10 +170,10 @@ class SeqlockTable:
     def create(cls, n_values: int, name: str | None = None) -> "SeqlockTable":
         n_values = check_int("n_values", n_values, minimum=1)
         stride = -(-n_values // 8) * 8
-        block = SharedBlock(name, _HDR_WORDS * 8 + 2 * stride * 8, create=True)
-        hdr = np.ndarray((_HDR_WORDS,), np.int64, buffer=block.buf)
+        block = SharedBlock(name, SEQLOCK_HDR_WORDS * 8 + 2 * stride * 8, create=True)
+        hdr = np.ndarray((SEQLOCK_HDR_WORDS,), np.int64, buffer=block.buf)
         hdr[:] = 0
-        hdr[_M_N], hdr[_M_MAGIC] = n_values, _MAGIC
+        hdr[SEQLOCK_N_VALUES], hdr[SEQLOCK_MAGIC] = n_values, _MAGIC
         return cls(block)
 
     @classmethod
@@ -196,7 +201,7 @@ class SeqlockTable:
 
     def slot_sequences(self) -> tuple[int, int]:
         """Sequence words of the two slots (odd: a publish is in progress or was interrupted)."""
-        return int(self.hdr[_SLOT[0]]), int(self.hdr[_SLOT[1]])
+        return int(self.hdr[SEQLOCK_SLOT]), int(self.hdr[SEQLOCK_SLOT + SEQLOCK_SLOT_STRIDE])
 
     def close(self) -> None:
         self.hdr = self.slots = None

@@ -68,7 +68,7 @@ def test_sorted_book_matches_marketable_adds_and_refuses_what_it_does_not_model(
         sb.apply([int(T.EV_ADD)], [side], [oid], [0], [px], [qty])
         ob.add(oid, side, px, qty)
     assert sb.orders == {k: list(v) for k, v in ob.orders().items()} == {4: [-1, 102, 2], 6: [-1, 99, 1]}
-    assert sb.top() == E._quantforge_top(ob.state)
+    assert sb.top() == E.book_top(ob.state)
     with pytest.raises(ValueError, match="not replayed"):
         sb.apply([int(T.EV_MARKET)], [-1], [3], [0], [0], [5])
 

@@ -16,7 +16,7 @@ from quantforge.engine import seqlock as S
 
 def _wait_for_version(table, v, proc, timeout_s=60.0):
     end = time.monotonic() + timeout_s
-    while table.hdr[S._SLOT[0] + 1] < v and table.hdr[S._SLOT[1] + 1] < v:
+    while table.hdr[S.SEQLOCK_SLOT + 1] < v and table.hdr[S.SEQLOCK_SLOT + S.SEQLOCK_SLOT_STRIDE + 1] < v:
         assert proc.is_alive() and time.monotonic() < end, "writer did not start"
         time.sleep(0.005)
 
@@ -54,8 +54,8 @@ def test_torn_reads_are_detected_in_process():
         buf = np.empty(64)
         S.publish_pattern(table.hdr, table.slots, buf, 1)
         S.publish_pattern(table.hdr, table.slots, buf, 2)
-        cur = int(table.hdr[S._CUR])
-        w = S._SLOT[cur]
+        cur = int(table.hdr[S.SEQLOCK_CURRENT])
+        w = S.SEQLOCK_SLOT + S.SEQLOCK_SLOT_STRIDE * cur
         table.hdr[w] += 1  # a writer starts rewriting the current slot (as after two quick publishes)
         table.slots[cur, :32] = 3 * 65536.0 + np.arange(32)
         out = np.empty(64)
@@ -87,7 +87,7 @@ def test_writer_killed_mid_publish_leaves_last_complete_version():
         proc.join(10)
         assert proc.exitcode == -9  # killed, not finished
         seqs = table.slot_sequences()
-        cur = int(table.hdr[S._CUR])
+        cur = int(table.hdr[S.SEQLOCK_CURRENT])
         half = 1 - cur
         assert seqs[half] % 2 == 1 and seqs[cur] % 2 == 0
         # The dead writer really wrote half of version 4 into the other slot, and nothing past it.
