@@ -19,8 +19,18 @@ import numpy as np
 
 from ..engine.affinity import pin
 from ..engine.atomics import load_acquire, store_release
-from ..engine.ring import (RING_CAPACITY, RING_HEAD, RING_STAMP, RING_TAIL, RingTimeout, SpscRing, ring_free_slots,
-                           ring_publish, ring_receive, ring_send)
+from ..engine.ring import (
+    RING_CAPACITY,
+    RING_HEAD,
+    RING_STAMP,
+    RING_TAIL,
+    RingTimeout,
+    SpscRing,
+    ring_free_slots,
+    ring_publish,
+    ring_receive,
+    ring_send,
+)
 from ..errors import ExecutionError
 from ..kernels.jit import engine_jit
 

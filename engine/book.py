@@ -33,7 +33,19 @@ from ..errors import check_int
 from ..kernels.jit import engine_jit
 from .atomics import borrowed, prefetch_row
 from .idmap import MAP_VALUE, map_delete, map_find, map_home, map_insert, new_map
-from .types import EV_ADD, EV_CANCEL, EV_EXECUTE, EV_MARKET, EV_MODIFY, EV_REDUCE, EV_REPLACE, EV_TRADE, FILL, MAKER, TAKER
+from .types import (
+    EV_ADD,
+    EV_CANCEL,
+    EV_EXECUTE,
+    EV_MARKET,
+    EV_MODIFY,
+    EV_REDUCE,
+    EV_REPLACE,
+    EV_TRADE,
+    FILL,
+    MAKER,
+    TAKER,
+)
 
 __all__ = [
     "OK", "UNKNOWN_ID", "DUPLICATE_ID", "BAD_SIZE", "BAD_PRICE", "OUT_OF_RANGE", "POOL_FULL", "BAD_SIDE",

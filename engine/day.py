@@ -33,8 +33,15 @@ import numpy as np
 from ..errors import ExecutionError, InvalidParameters, check_array, check_int, check_positive
 from .book import REJECT_NAMES, new_book_state
 from .feed import COUNTERS, FeedDecoder, encode_itch
-from .loop import (QUEUE_RISK_AVERSE, STATE_FIELDS, cycles_per_ns, latency_percentiles, make_config, new_loop_state,
-                   run_loop_ring)
+from .loop import (
+    QUEUE_RISK_AVERSE,
+    STATE_FIELDS,
+    cycles_per_ns,
+    latency_percentiles,
+    make_config,
+    new_loop_state,
+    run_loop_ring,
+)
 from .ring import RingTimeout, SpscRing
 from .shm import SharedBlock
 from .surface import make_surface_table

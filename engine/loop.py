@@ -48,8 +48,17 @@ import numpy as np
 from ..errors import InvalidParameters, check_finite, check_int, check_positive
 from ..kernels.jit import engine_jit
 from .atomics import borrowed, cycle_counter
-from .book import (HDR_BEST_ASK, HDR_BEST_BID, HDR_N_FILLS, NO_PRICE, OK, REJECT_NAMES, book_apply_inline, book_level_qty,
-                   borrow_book)
+from .book import (
+    HDR_BEST_ASK,
+    HDR_BEST_BID,
+    HDR_N_FILLS,
+    NO_PRICE,
+    OK,
+    REJECT_NAMES,
+    book_apply_inline,
+    book_level_qty,
+    borrow_book,
+)
 from .ring import ring_claim, ring_mask, ring_release
 from .surface import borrow_surface, surface_lookup
 from .types import EV_TRADE, FILL, MAKER, ORDER, ask_ticks, bid_ticks, depth_ticks

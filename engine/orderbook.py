@@ -13,10 +13,37 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ExecutionError, InvalidParameters, check_int
-from .book import (HDR_BASE, HDR_BEST_ASK, HDR_BEST_BID, HDR_N_FILLS, HDR_N_ORDERS, HDR_WINDOW, LV_HEAD, NO_SLOT, OK,
-                   ORD_ID, ORD_NEXT, ORD_PRICE, ORD_SIDE, ORD_SIZE, REASONS, UNKNOWN_ID, book_add, book_apply_events,
-                   book_cancel, book_depth, book_execute, book_level_qty, book_market, book_modify, book_queue_ahead,
-                   book_reduce, book_replace, new_book_state, side_index)
+from .book import (
+    HDR_BASE,
+    HDR_BEST_ASK,
+    HDR_BEST_BID,
+    HDR_N_FILLS,
+    HDR_N_ORDERS,
+    HDR_WINDOW,
+    LV_HEAD,
+    NO_SLOT,
+    OK,
+    ORD_ID,
+    ORD_NEXT,
+    ORD_PRICE,
+    ORD_SIDE,
+    ORD_SIZE,
+    REASONS,
+    UNKNOWN_ID,
+    book_add,
+    book_apply_events,
+    book_cancel,
+    book_depth,
+    book_execute,
+    book_level_qty,
+    book_market,
+    book_modify,
+    book_queue_ahead,
+    book_reduce,
+    book_replace,
+    new_book_state,
+    side_index,
+)
 from .types import EVENT, FILL
 
 __all__ = ["OrderBook", "OrderRejected"]

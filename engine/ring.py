@@ -261,7 +261,7 @@ class SpscRing:
         return self._shm.name
 
     @classmethod
-    def create(cls, dtype, capacity: int = 1 << 16, name: str | None = None) -> "SpscRing":
+    def create(cls, dtype, capacity: int = 1 << 16, name: str | None = None) -> SpscRing:
         """A new ring of ``capacity`` (a power of two) records of ``dtype``."""
         capacity = check_int("capacity", capacity, minimum=2)
         if capacity & (capacity - 1):
@@ -279,7 +279,7 @@ class SpscRing:
         return ring
 
     @classmethod
-    def attach(cls, name: str, dtype) -> "SpscRing":
+    def attach(cls, name: str, dtype) -> SpscRing:
         """Open a ring created by another process."""
         return cls(SharedBlock(name), dtype)
 

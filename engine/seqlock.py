@@ -167,7 +167,7 @@ class SeqlockTable:
         return self._block.name
 
     @classmethod
-    def create(cls, n_values: int, name: str | None = None) -> "SeqlockTable":
+    def create(cls, n_values: int, name: str | None = None) -> SeqlockTable:
         n_values = check_int("n_values", n_values, minimum=1)
         stride = -(-n_values // 8) * 8
         block = SharedBlock(name, SEQLOCK_HDR_WORDS * 8 + 2 * stride * 8, create=True)
@@ -177,7 +177,7 @@ class SeqlockTable:
         return cls(block)
 
     @classmethod
-    def attach(cls, name: str) -> "SeqlockTable":
+    def attach(cls, name: str) -> SeqlockTable:
         return cls(SharedBlock(name))
 
     def publish(self, values, version: int) -> None:

@@ -20,8 +20,21 @@ import numpy as np
 
 from ..errors import check_in_range, check_int
 from ..kernels.jit import engine_jit
-from .book import (HDR_BASE, HDR_BEST_ASK, HDR_BEST_BID, HDR_N_FILLS, LV_HEAD, ORD_ID, ORD_PRICE, ORD_SIDE, ORD_SIZE,
-                   book_apply_range, book_find, borrow_book, new_book_state)
+from .book import (
+    HDR_BASE,
+    HDR_BEST_ASK,
+    HDR_BEST_BID,
+    HDR_N_FILLS,
+    LV_HEAD,
+    ORD_ID,
+    ORD_PRICE,
+    ORD_SIDE,
+    ORD_SIZE,
+    book_apply_range,
+    book_find,
+    borrow_book,
+    new_book_state,
+)
 from .types import EV_ADD, EV_CANCEL, EV_EXECUTE, EV_REDUCE, EV_REPLACE, EV_TRADE, EVENT
 
 __all__ = ["synthetic_events"]

@@ -113,7 +113,7 @@ class ReferenceLoop:
             self._trade(ts, int(ev["side"]), int(ev["price_ticks"]), int(ev["size_lots"]))
         n0 = len(self.book.fills)
         self._apply(ev)
-        for oid, _match, side, liquidity, price, qty in self.book.fills[n0:]:
+        for _oid, _match, side, liquidity, price, qty in self.book.fills[n0:]:
             if liquidity == 0:
                 self._trade(ts, side, price, qty)
         bb, ba = self.book.best(1), self.book.best(-1)

@@ -20,8 +20,18 @@ from reference_book import ReferenceBook
 
 from quantforge.engine import book as B
 from quantforge.engine.orderbook import OrderBook, OrderRejected
-from quantforge.engine.types import (BUY, EV_ADD, EV_CANCEL, EV_EXECUTE, EV_MARKET, EV_MODIFY, EV_REDUCE, EV_REPLACE,
-                                     EVENT, SELL)
+from quantforge.engine.types import (
+    BUY,
+    EV_ADD,
+    EV_CANCEL,
+    EV_EXECUTE,
+    EV_MARKET,
+    EV_MODIFY,
+    EV_REDUCE,
+    EV_REPLACE,
+    EVENT,
+    SELL,
+)
 from quantforge.errors import ExecutionError, InvalidParameters
 
 N_OPS = int(os.environ.get("QF_BOOK_DIFF_OPS", 1_000_000))

@@ -19,8 +19,18 @@ from quantforge.engine import loop as L
 from quantforge.engine.book import NO_PRICE, new_book_state
 from quantforge.engine.surface import make_surface_table, surface_lookup
 from quantforge.engine.synthetic import synthetic_events
-from quantforge.engine.types import (BUY, EV_ADD, EV_CANCEL, EV_EXECUTE, EV_MARKET, EV_REDUCE, EV_REPLACE, EV_TRADE,
-                                     EVENT, SELL)
+from quantforge.engine.types import (
+    BUY,
+    EV_ADD,
+    EV_CANCEL,
+    EV_EXECUTE,
+    EV_MARKET,
+    EV_REDUCE,
+    EV_REPLACE,
+    EV_TRADE,
+    EVENT,
+    SELL,
+)
 from quantforge.errors import InvalidParameters
 from quantforge.models.surface import QuoteSurface
 
@@ -317,7 +327,7 @@ def test_accounting_identities_on_a_long_run():
             assert int(a["client_tag"]) not in ended
             ended[int(a["client_tag"])] = "replaced"
     live = {}
-    for side, p in ((1, "bid_"), (-1, "ask_")):
+    for _side, p in ((1, "bid_"), (-1, "ask_")):
         if s[p + "px"] != NO_PRICE:
             live[s[p + "oid"]] = s[p + "qty"]
     for oid, (_side, _px, qty) in posted.items():
