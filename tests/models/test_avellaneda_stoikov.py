@@ -163,19 +163,19 @@ def test_a_batch_is_read_only_and_indexes_to_single_sets():
 
 
 def test_bad_arguments():
-    with pytest.raises(TypeError, match="gamma"):
+    with pytest.raises(TypeError, match="gamma must be a real number, got str"):
         AS.ASParams(gamma="0.1", sigma=2.0, k=1.5)
     with pytest.raises(InvalidParameters, match="t must lie"):
         AS.optimal_spread(1.5, P)
     with pytest.raises(InvalidParameters, match="s and q must be finite"):
         AS.reservation_price(float("nan"), 0, 0.0, P)
-    with pytest.raises(InvalidParameters, match="q_max"):
+    with pytest.raises(InvalidParameters, match="q_max must be >= q_min, got q_min=2, q_max=1"):
         AS.quote_surfaces(P, np.linspace(0, 1, 3), 2, 1)
-    with pytest.raises(InvalidParameters, match="taus"):
+    with pytest.raises(InvalidParameters, match=r"taus must be a finite 1-D array within \[0, 1.0\]"):
         AS.quote_surfaces(P, np.array([0.0, 2.0]), -1, 1)
     with pytest.raises(InvalidParameters, match=r"taus must be strictly increasing; taus\[1\] = 0.5"):
         AS.quote_surfaces(P, np.array([0.0, 0.5, 0.5]), -1, 1)
-    with pytest.raises(InvalidParameters, match="backend"):
+    with pytest.raises(InvalidParameters, match="backend must be one of"):
         AS.quote_surfaces(P, np.linspace(0, 1, 3), -1, 1, backend="gpu")
     with pytest.raises(TypeError, match="params must be an ASParams"):
         AS.quote_surfaces([P], np.linspace(0, 1, 3), -1, 1)

@@ -106,11 +106,20 @@ def test_asymptotic_depths_batch_over_every_parameter_equals_per_set_calls():
         glft(gamma=np.array([0.1, 0.2]), mu=np.array([0.1, 0.2, 0.3]))
 
 
-def test_half_spread_and_skew_agree_with_depths():
-    half, omega = glft_half_spread_skew(glft())
-    bid, ask = glft_asymptotic_depths(np.array([-2.0, 0.0, 3.0]), glft())
-    np.testing.assert_allclose((bid + ask) / 2, half)
-    np.testing.assert_allclose(np.diff(bid) / np.diff([-2.0, 0.0, 3.0]), omega)
+@pytest.mark.parametrize("gamma", [0.01, 0.1, 1.0])
+def test_closed_form_is_the_published_asymptotic_formula(gamma):
+    # GLFT (2013), §4 (xi = gamma, Delta = 1, no drift): with
+    # s = sqrt(sigma^2 gamma / (2 k A) (1 + gamma/k)^(1 + k/gamma)),
+    # delta_b(q) ~ ln(1 + gamma/k) / gamma + (2q + 1) s / 2 and delta_a(q) ~ ln(1 + gamma/k) / gamma - (2q - 1) s / 2.
+    sigma, a, k = 2.0, 140.0, 1.5
+    q = np.array([-3.0, -1.0, 0.0, 2.0, 5.0])
+    s = np.sqrt(sigma**2 * gamma / (2 * k * a) * (1 + gamma / k) ** (1 + k / gamma))
+    c = np.log(1 + gamma / k) / gamma
+    bid, ask = glft_asymptotic_depths(q, glft(gamma))
+    np.testing.assert_allclose(bid, c + (2 * q + 1) * s / 2, rtol=1e-13)
+    np.testing.assert_allclose(ask, c - (2 * q - 1) * s / 2, rtol=1e-13)
+    half, omega = glft_half_spread_skew(glft(gamma))
+    assert half == pytest.approx(c + s / 2, rel=1e-13) and omega == pytest.approx(s, rel=1e-13)
 
 
 def test_xi_zero_is_the_limit_of_small_xi():
@@ -167,7 +176,7 @@ def test_properties_spread_positive_skew_sign_and_symmetry(p):
         ({"xi": -1.0}, InvalidParameters, r"^xi must be >= 0, got -1.0"),
         ({"mu": np.array([0.0, np.inf])}, InvalidParameters, r"^mu must be finite everywhere; mu\[1\] = inf"),
         ({"gamma": np.array([0.1, 0.2]), "k": np.array([1.0, 2.0, 3.0])}, InvalidParameters, r"common length.*'gamma': 2, 'k': 3"),
-        ({"adverse_selection": "0.2"}, TypeError, "adverse_selection"),
+        ({"adverse_selection": "0.2"}, TypeError, "adverse_selection must be a real number"),
     ],
 )
 def test_bad_parameters_raise_named_errors(kw, exc, message):
@@ -175,7 +184,7 @@ def test_bad_parameters_raise_named_errors(kw, exc, message):
         glft(**kw)
 
 
-@pytest.mark.parametrize("q_max, exc, message", [(0, InvalidParameters, "q_max must be >= 1"), (2.5, TypeError, "q_max")])
+@pytest.mark.parametrize("q_max, exc, message", [(0, InvalidParameters, "q_max must be >= 1"), (2.5, TypeError, "q_max must be an integer")])
 def test_bad_inventory_bound_is_named(q_max, exc, message):
     with pytest.raises(exc, match=message):
         glft_exact_depths(glft(), np.array([0.0, 1.0]), q_max)

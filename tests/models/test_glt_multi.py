@@ -213,7 +213,7 @@ def test_batches_equal_one_set_at_a_time():
         ({"rho": np.eye(3)}, InvalidParameters, r"^rho must have shape \(2, 2\)"),
         ({"rho": np.array([[1.0, 0.2], [0.3, 1.0]])}, MatrixError, "correlation is not symmetric"),
         ({"sigma": 2.0}, InvalidParameters, r"^sigma must be 1-D over assets"),
-        ({"xi": "0.1"}, TypeError, "xi"),
+        ({"xi": "0.1"}, TypeError, "xi must be a real number"),
     ],
 )
 def test_bad_parameters_are_named(change, exc, message):
