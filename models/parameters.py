@@ -26,7 +26,15 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ..errors import InvalidParameters, check_finite, check_in_range, check_nonnegative, check_positive
+from ..errors import (
+    InvalidParameters,
+    check_all_finite,
+    check_array,
+    check_finite,
+    check_in_range,
+    check_nonnegative,
+    check_positive,
+)
 
 __all__ = ["ModelParams", "DOMAINS", "squeeze_sets"]
 
@@ -41,7 +49,7 @@ def _unit_open(name: str, value: Any) -> float:
 
 # Domain name -> (scalar check from errors.py, vectorised test of the accepted values).
 DOMAINS: dict[str, tuple[Callable[[str, Any], float], Callable[[np.ndarray], np.ndarray]]] = {
-    "real": (check_finite, lambda a: np.ones(a.shape, bool)),
+    "real": (check_finite, lambda a: np.ones(np.shape(a), bool)),
     "> 0": (check_positive, lambda a: a > 0),
     ">= 0": (check_nonnegative, lambda a: a >= 0),
     "in [0, 1]": (_unit, lambda a: (a >= 0) & (a <= 1)),
@@ -51,23 +59,21 @@ DOMAINS: dict[str, tuple[Callable[[str, Any], float], Callable[[np.ndarray], np.
 
 def _array(name: str, value: Any) -> np.ndarray:
     """``value`` as a non-empty float64 array (a copy), refusing what is not made of real numbers."""
-    raw = np.asarray(value)
-    if raw.dtype.kind not in "iuf":
-        raise TypeError(f"{name} must hold real numbers, got an array of dtype {raw.dtype}")
-    a = np.array(raw, dtype=np.float64)
+    if np.asarray(value).dtype.kind not in "iuf":  # check_array would parse strings and bools as numbers
+        raise TypeError(f"{name} must hold real numbers, got an array of dtype {np.asarray(value).dtype}")
+    a = np.array(check_array(name, value, dtype=np.float64, cast=True))
     if a.size == 0:
         raise InvalidParameters(f"{name} must not be empty, got shape {a.shape}")
     return a
 
 
 def _check_domain(name: str, a: np.ndarray, domain: str) -> None:
-    """Refuse an array with an entry outside ``domain`` or not finite; the message names the first bad entry."""
-    good = np.array(np.isfinite(a))
-    good[good] = DOMAINS[domain][1](a[good])
-    if not good.all():
-        idx = tuple(int(i) for i in np.argwhere(~good)[0])
-        what = "finite" if domain == "real" or not np.isfinite(a[idx]) else domain
-        raise InvalidParameters(f"{name} must be {what} everywhere; {name}[{', '.join(map(str, idx))}] = {a[idx].item()!r}")
+    """Refuse an array with an entry not finite or outside ``domain``; the message names the first bad entry."""
+    check_all_finite(name, a)
+    bad = ~DOMAINS[domain][1](a)
+    if bad.any():
+        idx = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise InvalidParameters(f"{name} must be {domain} everywhere; {name}[{idx}] = {a[idx].item()!r}")
 
 
 def squeeze_sets(batched: bool, *arrays: np.ndarray):

@@ -133,7 +133,7 @@ def test_surface_has_the_engine_layout():
         ({"phi": np.nan}, r"^phi must be finite, got nan"),
         ({"alpha": -0.1}, r"^alpha must be >= 0, got -0.1"),
         ({"mu": np.inf}, r"^mu must be finite, got inf"),
-        ({"phi": np.array([0.01, -0.01])}, r"^phi must be >= 0 everywhere; phi\[1\] = -0.01"),
+        ({"phi": np.array([0.01, -0.01])}, r"^phi must be >= 0 everywhere; phi\[\(1,\)\] = -0.01"),
     ],
 )
 def test_bad_parameters_raise(change, message):

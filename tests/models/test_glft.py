@@ -174,7 +174,7 @@ def test_properties_spread_positive_skew_sign_and_symmetry(p):
         ({"sigma": np.nan}, InvalidParameters, r"^sigma must be finite, got nan"),
         ({"A": 0.0}, InvalidParameters, r"^A must be > 0, got 0.0"),
         ({"xi": -1.0}, InvalidParameters, r"^xi must be >= 0, got -1.0"),
-        ({"mu": np.array([0.0, np.inf])}, InvalidParameters, r"^mu must be finite everywhere; mu\[1\] = inf"),
+        ({"mu": np.array([0.0, np.inf])}, InvalidParameters, r"^mu must be finite everywhere; mu\[\(1,\)\] = inf"),
         ({"gamma": np.array([0.1, 0.2]), "k": np.array([1.0, 2.0, 3.0])}, InvalidParameters, r"common length.*'gamma': 2, 'k': 3"),
         ({"adverse_selection": "0.2"}, TypeError, "adverse_selection must be a real number"),
     ],

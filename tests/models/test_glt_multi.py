@@ -205,11 +205,11 @@ def test_batches_equal_one_set_at_a_time():
 @pytest.mark.parametrize(
     "change, exc, message",
     [
-        ({"sigma": np.array([2.0, -1.5])}, InvalidParameters, r"^sigma must be > 0 everywhere; sigma\[1\] = -1.5"),
+        ({"sigma": np.array([2.0, -1.5])}, InvalidParameters, r"^sigma must be > 0 everywhere; sigma\[\(1,\)\] = -1.5"),
         ({"gamma": np.nan}, InvalidParameters, r"^gamma must be finite, got nan"),
         ({"A": 0.0}, InvalidParameters, r"^A must be > 0, got 0.0"),
         ({"k": np.array([1.5, 1.5, 1.5])}, InvalidParameters, r"^k must have shape \(2,\) per parameter set for the 2 assets"),
-        ({"mu": np.array([0.1, np.inf])}, InvalidParameters, r"^mu must be finite everywhere; mu\[1\] = inf"),
+        ({"mu": np.array([0.1, np.inf])}, InvalidParameters, r"^mu must be finite everywhere; mu\[\(1,\)\] = inf"),
         ({"rho": np.eye(3)}, InvalidParameters, r"^rho must have shape \(2, 2\)"),
         ({"rho": np.array([[1.0, 0.2], [0.3, 1.0]])}, MatrixError, "correlation is not symmetric"),
         ({"sigma": 2.0}, InvalidParameters, r"^sigma must be 1-D over assets"),

@@ -195,7 +195,7 @@ def test_batches_equal_one_solve_per_set_on_both_bases():
         ({"p_up": 1.5}, r"^p_up must lie in \[0.0, 1.0\], got 1.5"),
         ({"branching_ratio": 1.0}, r"^branching_ratio must lie in \[0.0, 1.0\), got 1.0"),
         ({"jump_rate": -1.0}, r"^jump_rate must be >= 0, got -1.0"),
-        ({"eta_up": np.array([4.0, np.nan])}, r"^eta_up must be finite everywhere; eta_up\[1\] = nan"),
+        ({"eta_up": np.array([4.0, np.nan])}, r"^eta_up must be finite everywhere; eta_up\[\(1,\)\] = nan"),
     ],
 )
 def test_bad_jump_parameters_are_named(change, message):
