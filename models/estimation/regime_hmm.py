@@ -115,7 +115,7 @@ def fit_two_state_hmm(returns, *, max_iter: int = 500, tol: float = 1e-8) -> Reg
     n = x.size
     alpha, beta, scale = np.empty((n, 2)), np.empty((n, 2)), np.empty(n)
     prev = -np.inf
-    for it in range(1, iters + 1):
+    for it in range(1, iters + 1):  # noqa: B007 -- the iteration count is returned after the loop
         xi = _forward_backward(x, pi0, trans, mu, sd, alpha, beta, scale)
         ll = float(np.sum(np.log(scale)))
         gamma = alpha * beta
