@@ -125,7 +125,8 @@ class ModelParams:
             except ValueError:
                 raise InvalidParameters(f"parameter arrays must have one common length (or be scalars), got {lengths}") from None
             for name, v in values.items():
-                v = np.asarray(v, dtype=np.float64) if name in lengths else np.asarray(v, dtype=np.float64)[None]
+                v = np.asarray(v, dtype=np.float64)
+                v = v if name in lengths else v[None]
                 values[name] = np.broadcast_to(v, (n_sets,) + v.shape[1:])
         for name, v in values.items():
             if isinstance(v, np.ndarray):
