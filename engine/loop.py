@@ -86,6 +86,8 @@ STATE_FIELDS = ("position", "cash", "bid_px", "bid_qty", "bid_ahead", "bid_oid",
 (_POS, _CASH, _BPX, _BQTY, _BAHEAD, _BOID, _APX, _AQTY, _AAHEAD, _AOID, _NEXT, _KILLED, _NFILL, _NACT, _VOL, _NEV,
  _RSIZE, _RPOS, _RBAND, _SKIP, _MID2, _NDONE, _NNEW, _NREP, _NCAN) = range(25)
 _BOOK_REJ = 25  # s[_BOOK_REJ + code - 1] counts market events the book refused with status ``code``
+# An own quote is four consecutive state words from _BPX (bid) or _APX (ask): these offsets.
+_Q_PX, _Q_QTY, _Q_AHEAD, _Q_OID = range(4)
 
 LoopState = namedtuple("LoopState", ["s", "actions", "fills", "hist"])
 LoopState.__doc__ = """Loop state: ``s`` int64 words named by ``STATE_FIELDS`` (cash in tick·lots, ``last_mid2`` twice
@@ -144,16 +146,16 @@ def _own_fill(st, ts, side, price, qty):
     if n < st.fills.shape[0]:
         f = st.fills[n]
         f.ts_ns = ts
-        f.order_id = s[o + 3]
+        f.order_id = s[o + _Q_OID]
         f.match_id = n
         f.side = side
         f.liquidity = MAKER
         f.price_ticks = price
         f.size_lots = qty
     s[_NFILL] = n + 1
-    s[o + 1] -= qty
-    if s[o + 1] == 0:
-        s[o] = NO_PRICE
+    s[o + _Q_QTY] -= qty
+    if s[o + _Q_QTY] == 0:
+        s[o + _Q_PX] = NO_PRICE
         s[_NDONE] += 1
 
 

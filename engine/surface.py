@@ -31,10 +31,14 @@ CLAMP_INVENTORY = 2
 MAX_BUCKETS = 1 << 22
 """Largest bucket table accepted: a time grid whose span / smallest step exceeds it is refused."""
 
+# Words of SurfaceTable.fparams and .iparams.
+F_T0, F_T_LAST, F_INV_BUCKET_WIDTH = range(3)
+I_Q_MIN, I_N_T, I_N_Q, I_N_BUCKETS = range(4)
+
 SurfaceTable = namedtuple("SurfaceTable", ["bid_depth", "ask_depth", "bid_size", "ask_size", "t_grid", "bucket", "fparams", "iparams"])
 SurfaceTable.__doc__ = """A surface ready for :func:`surface_lookup`: depths (n_t, n_q) float64, sizes int64, the time
 grid, the bucket table, ``fparams = (t0, t_last, 1 / bucket_width)`` and ``iparams = (q_min, n_t, n_q,
-n_buckets)``."""
+n_buckets)`` (words named by ``F_*`` and ``I_*``)."""
 
 
 def make_surface_table(bid_depth, ask_depth, time_to_horizon_s, q_min: int, bid_size_lots=None, ask_size_lots=None) -> SurfaceTable:
@@ -113,28 +117,28 @@ def surface_lookup(tab, t, q, linear):
     time (else nearest).  ``flags`` has ``CLAMP_TIME`` / ``CLAMP_INVENTORY`` set when clamped.
     """
     flags = 0
-    n_t = tab.iparams[1]
-    n_q = tab.iparams[2]
-    j = q - tab.iparams[0]
+    n_t = tab.iparams[I_N_T]
+    n_q = tab.iparams[I_N_Q]
+    j = q - tab.iparams[I_Q_MIN]
     if j < 0:
         j = 0
         flags |= CLAMP_INVENTORY
     elif j >= n_q:
         j = n_q - 1
         flags |= CLAMP_INVENTORY
-    t0 = tab.fparams[0]
+    t0 = tab.fparams[F_T0]
     if not t > t0:  # also catches NaN
         if t < t0 or t != t:
             flags |= CLAMP_TIME
         return tab.bid_depth[0, j], tab.ask_depth[0, j], tab.bid_size[0, j], tab.ask_size[0, j], flags
-    if t >= tab.fparams[1]:
-        if t > tab.fparams[1]:
+    if t >= tab.fparams[F_T_LAST]:
+        if t > tab.fparams[F_T_LAST]:
             flags |= CLAMP_TIME
         k = n_t - 1
         return tab.bid_depth[k, j], tab.ask_depth[k, j], tab.bid_size[k, j], tab.ask_size[k, j], flags
-    b = np.int64((t - t0) * tab.fparams[2])
-    if b >= tab.iparams[3]:
-        b = tab.iparams[3] - 1
+    b = np.int64((t - t0) * tab.fparams[F_INV_BUCKET_WIDTH])
+    if b >= tab.iparams[I_N_BUCKETS]:
+        b = tab.iparams[I_N_BUCKETS] - 1
     i = tab.bucket[b]
     if t < tab.t_grid[i]:  # rounding of the bucket index
         i -= 1
