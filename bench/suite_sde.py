@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from ..kernels.backend import available_backends, get_backend, gpu_devices
+from ..kernels.backend import available_backends, cuda_simulated, get_backend, gpu_devices
 from ..kernels.rng import Philox
 from ..kernels.rough import fbm
 from ..kernels.sde import GBM, Merton, european_price, simulate
@@ -187,13 +187,13 @@ def gpu_rows(n_paths: int, repeat: int) -> list[dict]:
     """
     benches = {p: f"GBM call, Euler, {n_paths} paths x {STEPS} steps, {p}, GPU" for p in ("float32", "float64")}
     impls = ("quantforge-cupy", "quantforge-cupy-philox-only")
-    if "cupy" not in available_backends():
+    if "cupy" not in available_backends() or cuda_simulated():
         return [{"benchmark": benches[p], "impl": i, "median": None, "unit": "path-steps/s",
                  "note": "not run: no GPU (no CUDA device answered on this machine); the GPU kernels are numba.cuda, "
                          "and no cupy RawKernel version exists to compare them with"} for p in benches for i in impls]
-    import cupy
-
     from ..kernels.sde import cuda as sde_cuda
+
+    xp = get_backend("cupy").xp
 
     gpu = gpu_devices()[0].name if gpu_devices() else "a CUDA GPU"
     gbm = GBM(mu=R, sigma=SIGMA)
@@ -205,7 +205,7 @@ def gpu_rows(n_paths: int, repeat: int) -> list[dict]:
         def path_kernel():
             res = simulate(gbm, S0, T, STEPS, n_paths, scheme="euler", seed=1, dtype=dtype, backend="cupy",
                            to_host=False)
-            pay = cupy.maximum(res.terminal.astype(cupy.float64) - K, 0.0)
+            pay = xp.maximum(xp.astype(res.terminal, xp.float64) - K, 0.0)
             return _price(float(pay.sum()), float(pay @ pay), n_paths)
 
         def ceiling():
