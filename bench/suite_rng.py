@@ -41,9 +41,9 @@ def run(quick: bool = False) -> list[dict]:
 
     gen = Philox(seed=20241125, stream=0)
     for backend in available_backends():
-        if backend == "cupy" and cuda_simulated():
-            continue  # numba's CUDA simulator runs the GPU kernels statement by statement: not a timing
         be = get_backend(backend)
+        if be.is_gpu and cuda_simulated():
+            continue  # numba's CUDA simulator runs the GPU kernels statement by statement: not a timing
         if backend in _REFERENCE_ONLY:
             if quick:
                 continue
