@@ -1,6 +1,7 @@
 """The ``quantforge`` command line (also ``python -m quantforge``): thin wrappers over the library.
 
-Commands: ``demo`` (the Avellaneda–Stoikov experiment), ``bench`` (benchmark suites), ``info``
+Commands: ``demo`` (a market-making model in the Avellaneda–Stoikov experiment, and one engine day;
+writes report.json and demo.png), ``bench`` (benchmark suites), ``info``
 (backends, devices, CPU).  Bad arguments print one line and exit with status 2.
 """
 
@@ -116,6 +117,42 @@ def _cmd_demo(args) -> int:
     return 0 if report else 1
 
 
+_DEMO_DESCRIPTION = """\
+The experiment of section 4 of Avellaneda & Stoikov (2008): for each risk aversion gamma, --paths
+market makers quote the chosen model's optimal bid and ask (the inventory strategy) and as many quote
+that strategy's average spread around the mid (the symmetric strategy), on the same random numbers.
+It prints, per gamma and strategy, the average quoted spread and the mean and standard deviation of
+the profit and of the final inventory.  With --events > 0 the first gamma's quote surface then trades
+one simulated day through the CPU engine (ITCH feed, shared-memory ring, L3 order book, pre-trade risk
+gate, queue-position fills) and it prints fills, PnL, tick-to-quote latency and how the model's quotes
+round to the instrument's ticks.  Progress is plain lines when the output is not a terminal."""
+
+_DEMO_EPILOG = """\
+models (--model):
+  as    Avellaneda–Stoikov (2008), eqs. (29)-(30): reservation price and spread, unbounded inventory
+  glft  Guéant–Lehalle–Fernandez-Tapia (2013): exact quotes, inventory bounded by +-50 lots
+  cj    Cartea–Jaimungal (2015), ch. 10: running inventory penalty phi = gamma sigma^2 / 2
+
+files written to --out:
+  report.json  the tables' rows; the model, its parameters and grid; the seed; library versions and
+               the machine (CPU, GPUs, backend versions); the engine day (key "engine")
+  demo.png     a sample path with its quotes and inventory; the profit histograms per gamma; the
+               quote surface (bid and ask depth over time to horizon x inventory); the engine day
+               (inventory with its fills, PnL marked to the mid)"""
+
+_BENCH_DESCRIPTION = """\
+Run benchmark suites: quantforge and its peers on the same input in one run.  Each suite writes
+OUT/<suite>.json (the machine, then per benchmark and implementation the median, its unit and the
+ratios against the peers) and prints a Markdown table."""
+
+
+def _bench_epilog() -> str:
+    from .bench import SUITE_DESCRIPTIONS, SUITES
+
+    width = max(map(len, SUITES))
+    return "suites:\n" + "\n".join(f"  {name:{width}s}  {SUITE_DESCRIPTIONS[name]}" for name in SUITES)
+
+
 class _Parser(argparse.ArgumentParser):
     """An argument parser whose errors are one line on stderr and exit status 2."""
 
@@ -127,19 +164,22 @@ def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="quantforge", description="Market making and optimal execution engine.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    d = sub.add_parser("demo", help="run the Avellaneda–Stoikov (2008) section 4 experiment")
+    d = sub.add_parser("demo", help="simulate a market-making model's quotes (Avellaneda–Stoikov section 4) and one "
+                       "engine day; writes report.json and demo.png", description=_DEMO_DESCRIPTION,
+                       epilog=_DEMO_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     d.add_argument("--paths", type=_positive_int, default=1000, help="simulated paths per gamma (default 1000)")
     d.add_argument("--gammas", type=_gammas, default=[0.1, 0.01, 1.0], help="comma-separated risk aversions (default 0.1,0.01,1)")
     d.add_argument("--backend", default="auto", help="numpy, numba, jax, cupy or auto")
     d.add_argument("--seed", type=_seed, default=2008, help="Philox seed (default 2008)")
-    d.add_argument("--out", default="demo-report", help="output folder (default demo-report/)")
-    d.add_argument("--model", default="as", choices=["as", "glft", "cj"], help="market-making model whose quotes are simulated: as, glft or cj")
+    d.add_argument("--out", default="demo-report", help="folder for report.json and demo.png (default demo-report/)")
+    d.add_argument("--model", default="as", choices=["as", "glft", "cj"], help="market-making model whose quotes are simulated (listed below)")
     d.add_argument("--events", type=_nonnegative_int, default=1_000_000,
                    help="market events in the simulated engine day (default 1000000; 0 skips it)")
     d.set_defaults(func=_cmd_demo)
 
-    b = sub.add_parser("bench", help="run benchmark suites against their peers")
-    b.add_argument("suites", nargs="*", help="suite names (default: all)")
+    b = sub.add_parser("bench", help="run benchmark suites against their peers", description=_BENCH_DESCRIPTION,
+                       epilog=_bench_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter)
+    b.add_argument("suites", nargs="*", help="suite names, listed below (default: all)")
     b.add_argument("--quick", action="store_true", help="small sizes: each suite well under 30 s")
     b.add_argument("--out", default="bench-results", help="output folder (default bench-results/)")
     b.set_defaults(func=_cmd_bench)

@@ -13,4 +13,12 @@ SUITES: dict[str, str] = {
     "engine": "quantforge.bench.suite_engine",
 }
 
-__all__ = ["SUITES"]
+# suite name -> its line in ``quantforge bench --help``; every suite in SUITES has one (a test checks)
+SUITE_DESCRIPTIONS: dict[str, str] = {
+    "rng": "normals per second: Philox4x32-10 per backend vs numpy PCG64, numpy Philox, JAX threefry",
+    "sde": "Monte Carlo GBM and Merton paths (a European call) vs numpy, JAX, diffrax; fBM vs fbm",
+    "hjb": "exact GLFT quote surfaces for many parameter sets vs scipy expm; the multi-asset grid HJB",
+    "engine": "CPU hot path: L3 book vs hftbacktest, sortedcontainers; tick-to-quote; SPSC ring; seqlock",
+}
+
+__all__ = ["SUITES", "SUITE_DESCRIPTIONS"]

@@ -1,6 +1,7 @@
 """The command line: demo end to end, one-line errors with exit status 2, info, bench plumbing."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -12,10 +13,12 @@ from quantforge.cli import main
 
 def test_demo_end_to_end_through_python_m(tmp_path):
     out = tmp_path / "report"
+    # stdout is a pipe, as in a CI log; FORCE_COLOR and TTY_COMPATIBLE would make rich emit escapes
+    env = os.environ | {"FORCE_COLOR": "1", "TTY_COMPATIBLE": "1"}
     r = subprocess.run(
         [sys.executable, "-m", "quantforge", "demo", "--paths", "60", "--gammas", "0.1,1", "--backend", "numpy",
          "--seed", "5", "--events", "20000", "--out", str(out)],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True, text=True, timeout=300, env=env,
     )
     assert r.returncode == 0, r.stderr
     report = json.loads((out / "report.json").read_text())
@@ -35,6 +38,11 @@ def test_demo_end_to_end_through_python_m(tmp_path):
     assert "one simulated day through the engine" in r.stdout
     assert (out / "demo.png").stat().st_size > 10_000
     assert "gamma = 0.1" in r.stdout and "symmetric" in r.stdout
+    # plain lines for a log: no terminal escapes, no blank first line, progress one line per gamma
+    lines = r.stdout.splitlines()
+    assert "\x1b" not in r.stdout and lines[0].strip()
+    assert "  gamma = 0.1 done (1/2)" in lines and "  gamma = 1 done (2/2)" in lines
+    assert "model: Avellaneda–Stoikov (2008);" in r.stdout
 
 
 def test_demo_report_does_not_depend_on_the_backend(tmp_path):
@@ -71,6 +79,45 @@ def test_bad_arguments_give_one_line_and_status_2(argv, needle, tmp_path, capsys
     assert code == 2
     assert needle in err
     assert len(err.strip().splitlines()) == 1
+
+
+def _help(argv, capsys) -> str:
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 0
+    return capsys.readouterr().out
+
+
+def test_demo_help_says_what_it_computes_and_which_files_it_writes(capsys):
+    from quantforge.demo import MODEL_NAMES
+
+    text = _help(["demo", "--help"], capsys)
+    assert "section 4 of Avellaneda & Stoikov (2008)" in text and "symmetric strategy" in text
+    assert "one simulated day through the CPU engine" in text
+    for name in MODEL_NAMES.values():
+        assert name in text
+    files = text.split("files written to --out:")[1]
+    assert "report.json" in files and "demo.png" in files and "quote surface" in files and "machine" in files
+    summary = " ".join(_help(["--help"], capsys).split())
+    assert "demo simulate a market-making model's quotes" in summary and "report.json and demo.png" in summary
+
+
+def test_bench_help_lists_every_suite_with_its_line(capsys):
+    from quantforge.bench import SUITE_DESCRIPTIONS, SUITES
+
+    text = _help(["bench", "--help"], capsys)
+    listed = text.split("suites:\n")[1].splitlines()
+    assert [line.split()[0] for line in listed] == list(SUITES)
+    for name, line in zip(SUITES, listed):
+        assert line.split(None, 1)[1] == SUITE_DESCRIPTIONS[name]
+
+
+def test_every_registered_bench_suite_has_a_description():
+    from quantforge.bench import SUITE_DESCRIPTIONS, SUITES
+
+    assert set(SUITE_DESCRIPTIONS) == set(SUITES)
+    for name, text in SUITE_DESCRIPTIONS.items():
+        assert text.strip() and "\n" not in text and len(text) <= 100, name
 
 
 def test_info_lists_backends_and_auto(capsys):

@@ -6,8 +6,22 @@ import numpy as np
 import pytest
 
 from quantforge.cli import main
-from quantforge.demo import MODELS, Q_BOUND, _surface_tables, section4_experiment
+from quantforge.demo import (
+    ENGINE_MAX_POSITION,
+    MODEL_NAMES,
+    MODELS,
+    Q_BOUND,
+    _day_path,
+    _engine_run,
+    _surface_tables,
+    _ticks_behind_touch,
+    demo_figure,
+    engine_day,
+    run_demo,
+    section4_experiment,
+)
 from quantforge.errors import InvalidParameters
+from quantforge.kernels.backend import resolve_backend
 from quantforge.models import avellaneda_stoikov as AS
 from quantforge.models.glft import GLFTParams, glft_asymptotic_depths
 
@@ -84,9 +98,98 @@ def test_symmetric_strategy_matches_its_closed_form(gamma):
 
 
 def test_run_demo_validates_gamma_and_seed(tmp_path):
-    from quantforge.demo import run_demo
-
     with pytest.raises(InvalidParameters, match="gamma must be > 0, got -1.0"):
         run_demo(gammas=[0.1, -1.0], events=0, out=tmp_path)
     with pytest.raises(InvalidParameters, match="seed must be >= 0"):
         run_demo(seed=-1, events=0, out=tmp_path)
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_demo_header_names_its_model_and_log_output_is_plain(model, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("FORCE_COLOR", "1")  # captured stdout is no terminal: plain lines all the same
+    assert main(["demo", "--model", model, "--paths", "20", "--gammas", "0.5", "--events", "0",
+                 "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert "\x1b" not in out and lines[0] == f"simulating 20 paths x 1 gammas on {resolve_backend('auto')} ({model})"
+    header = next(line for line in lines if line.startswith("model: "))
+    assert header.startswith(f"model: {MODEL_NAMES[model]}; market: section 4 of Avellaneda–Stoikov (2008);")
+    assert (tmp_path / "demo.png").stat().st_size > 10_000
+
+
+def test_report_records_parameters_grid_seed_versions_and_machine(tmp_path):
+    report = run_demo(paths=20, gammas=[0.5, 1.0], seed=9, out=tmp_path, model="cj", events=2000, interactive=False)
+    saved = json.loads((tmp_path / "report.json").read_text())
+    assert saved == json.loads(json.dumps(report))
+    assert saved["seed"] == 9 and saved["model"] == "cj" and saved["model_name"] == MODEL_NAMES["cj"]
+    params = saved["parameters"]
+    assert params["market"] == {"s0": 100.0, "T": 1.0, "dt": 0.005, "sigma": 2.0, "A": 140.0, "k": 1.5, "q0": 0}
+    # one parameter set per gamma, in the model's symbols: phi = gamma sigma^2 / 2
+    assert [p["phi"] for p in params["model"]] == [1.0, 2.0] and params["model"][0]["kappa_plus"] == 1.5
+    assert saved["grid"] == {"time_to_horizon": {"n": 200, "first": 0.005, "last": 1.0, "unit": "T"},
+                             "inventory_lots": {"min": -Q_BOUND, "max": Q_BOUND}}
+    versions = saved["versions"]
+    assert {"quantforge", "python", "numpy", "numba", "jax", "cupy"} <= set(versions)
+    assert versions["numpy"] == np.__version__
+    assert {"model", "logical_cores", "usable_cores", "machine", "python"} <= set(saved["machine"]["cpu"])
+    assert isinstance(saved["machine"]["gpus"], list)
+    rounding = saved["engine"]["rounding"]
+    assert rounding["tick_size"] == saved["engine"]["tick_size"] and set(rounding["same_quotes_as"]) == {"as", "glft"}
+
+
+def test_ticks_behind_the_touch_follow_the_engines_price_rule():
+    # the engine's rule (engine/types.py, engine/loop.py) in a one-tick market: best bid b, best ask b + 1
+    from quantforge.engine.types import ask_ticks, bid_ticks, depth_ticks
+
+    tick, b = 2.0, 500
+    depths = np.array([-1.3, 0.0, 0.2, 0.99, 1.0, 1.01, 2.9, 3.0, 3.1, 7.5])
+    bids = [min(int(bid_ticks(b + 0.5, depth_ticks(d, tick))), b) for d in depths]
+    asks = [max(int(ask_ticks(b + 0.5, depth_ticks(d, tick))), b + 1) for d in depths]
+    behind = _ticks_behind_touch(np.append(depths, np.inf), tick)
+    np.testing.assert_array_equal(behind[:-1], [b - x for x in bids])
+    np.testing.assert_array_equal(behind[:-1], [x - b - 1 for x in asks])
+    assert np.isnan(behind[-1])
+
+
+def test_engine_days_tell_the_models_apart_or_say_they_round_alike():
+    days = {m: engine_day(m, 0.1, seed=7, n_events=20_000) for m in MODELS}
+    glft, cj, as_ = (days[m]["rounding"] for m in ("glft", "cj", "as"))
+    # At gamma = 0.1 the GLFT and CJ depths differ by 0.01-0.03 price units; on a 2.0 tick they post the same
+    # prices in nearly every state of the day, and the report says so.
+    assert glft["same_quotes_as"]["cj"] == cj["same_quotes_as"]["glft"] > 0.95
+    # Avellaneda–Stoikov's time term moves its quotes across ticks: the report and the days tell it apart.
+    assert glft["same_quotes_as"]["as"] == as_["same_quotes_as"]["glft"] < 0.6
+    assert as_["opening_ticks_behind_touch"]["bid"] != glft["opening_ticks_behind_touch"]["bid"]
+    assert (days["as"]["fills"], days["as"]["pnl"]) != (days["glft"]["fills"], days["glft"]["pnl"])
+
+
+def test_engine_day_path_ends_at_the_reported_pnl():
+    report, fills = _engine_run("glft", 0.5, seed=3, n_events=20_000)
+    path = _day_path(fills, seed=3, n_events=20_000, points=50)
+    assert len(fills) == report["fills"] > 0 and path["time_h"].shape == path["pnl"].shape == (50,)
+    assert np.all(np.diff(path["time_h"]) > 0) and 0 < path["time_h"][-1] <= path["session_h"]
+    assert path["inventory"][-1] == path["fill_inventory"][-1] == report["final_inventory"]
+    assert path["pnl"][-1] == pytest.approx(report["pnl"], abs=1e-9)
+
+
+def test_figure_shows_the_quote_surface_and_the_engine_day():
+    gamma = 0.5
+    results = {gamma: section4_experiment(gamma, paths=20, seed=1, model="glft")}
+    surface = _surface_tables("glft", gamma, dict(AS.PAPER_SECTION4), 200)[3]
+    report, fills = _engine_run("glft", gamma, seed=1, n_events=5000)
+    fig = demo_figure(results, [gamma], "glft", surface, _day_path(fills, seed=1, n_events=5000, points=20))
+    by_title = {ax.get_title(): ax for ax in fig.axes if ax.get_title()}
+    bid = next(ax for t, ax in by_title.items() if "quote surface" in t and "bid depth" in t)
+    ask = next(ax for t, ax in by_title.items() if "quote surface" in t and "ask depth" in t)
+    for ax in (bid, ask):
+        assert (ax.get_xlabel(), ax.get_ylabel()) == ("time to horizon T − t", "inventory q (lots)")
+        assert len(ax.collections) == 1  # the depth mesh
+        assert ax.get_ylim()[0] <= -ENGINE_MAX_POSITION and ax.get_ylim()[1] >= ENGINE_MAX_POSITION
+    day = next(ax for t, ax in by_title.items() if t.startswith("one simulated day through the engine"))
+    assert (day.get_xlabel(), day.get_ylabel()) == ("time since the open (h)", "inventory (lots)")
+    assert {c.get_label() for c in day.collections} == {"buy fill", "sell fill"}
+    assert "PnL (price units, marked to mid)" in {ax.get_ylabel() for ax in fig.axes}
+    assert "depth from the mid (price units)" in {ax.get_ylabel() for ax in fig.axes}  # the colour bars
+    # without an engine day, no day panel
+    fig = demo_figure(results, [gamma], "glft", surface, None)
+    assert not any(ax.get_title().startswith("one simulated day") for ax in fig.axes)
