@@ -124,22 +124,164 @@ class OrderBook:
                     "market", order_id=order_id, side=side, size_lots=size_lots)
 
     def cancel(self, order_id: int) -> None:
+        """Delete the resting order ``order_id`` (the ITCH ``D`` message).
+
+        Parameters
+        ----------
+        order_id : int
+            Id of a live order.
+
+        Raises
+        ------
+        OrderRejected
+            ``order_id`` is not live (``reason`` "unknown order id").
+
+        Examples
+        --------
+        >>> from quantforge.engine.types import BUY
+        >>> b = OrderBook(capacity=8, window=64)
+        >>> b.add(1, BUY, 100, 5); b.cancel(1)
+        >>> len(b), b.best_bid
+        (0, -1)
+        >>> b.cancel(1)
+        Traceback (most recent call last):
+        ...
+        quantforge.engine.orderbook.OrderRejected: cancel(order_id=1) rejected: unknown order id
+        """
         self._check(book_cancel(self.state, int(order_id)), "cancel", order_id=order_id)
 
     def reduce(self, order_id: int, size_lots: int) -> None:
+        """Cancel ``size_lots`` of the resting order ``order_id``, which keeps its place in the queue
+        (the ITCH ``X`` message); an order reduced to zero leaves the book.
+
+        Parameters
+        ----------
+        order_id : int
+            Id of a live order.
+        size_lots : int
+            Lots to cancel (lots), ``1 <= size_lots <=`` what the order has left.
+
+        Raises
+        ------
+        OrderRejected
+            ``order_id`` is not live, or ``size_lots`` is out of that range (``reason`` says which).
+
+        Examples
+        --------
+        >>> from quantforge.engine.types import BUY
+        >>> b = OrderBook(capacity=8, window=64)
+        >>> b.add(1, BUY, 100, 5); b.add(2, BUY, 100, 3); b.reduce(1, 2)
+        >>> b.orders()[1], b.level_orders(BUY, 100), b.level_qty(BUY, 100)
+        ((1, 100, 3), [1, 2], 6)
+        """
         self._check(book_reduce(self.state, int(order_id), int(size_lots)), "reduce", order_id=order_id, size_lots=size_lots)
 
     def execute(self, order_id: int, size_lots: int, price_ticks: int = 0, ts_ns: int = 0) -> None:
+        """Execute ``size_lots`` of the resting order ``order_id`` against an unseen taker (the ITCH
+        ``E`` and ``C`` messages): one maker ``FILL`` record, returned by :meth:`drain_fills`; an
+        order executed in full leaves the book.
+
+        Parameters
+        ----------
+        order_id : int
+            Id of a live order.
+        size_lots : int
+            Lots executed (lots), ``1 <= size_lots <=`` what the order has left.
+        price_ticks : int, default 0
+            Execution price (ticks) when > 0 (ITCH ``C``, executed at a price other than the order's);
+            0 records the order's own price.
+        ts_ns : int, default 0
+            Time of the execution (ns), written into the fill.
+
+        Raises
+        ------
+        OrderRejected
+            ``order_id`` is not live, or ``size_lots`` is out of that range (``reason`` says which).
+
+        Examples
+        --------
+        >>> from quantforge.engine.types import SELL
+        >>> b = OrderBook(capacity=8, window=64)
+        >>> b.add(7, SELL, 101, 4); b.execute(7, 3, ts_ns=5)
+        >>> [(int(f["order_id"]), int(f["price_ticks"]), int(f["size_lots"])) for f in b.drain_fills()]
+        [(7, 101, 3)]
+        >>> b.orders()
+        {7: (-1, 101, 1)}
+        """
         self._make_room()
         self._check(book_execute(self.state, int(order_id), int(size_lots), int(price_ticks), int(ts_ns)),
                     "execute", order_id=order_id, size_lots=size_lots)
 
     def modify(self, order_id: int, price_ticks: int, size_lots: int, ts_ns: int = 0) -> None:
+        """Change the price and size of the resting order ``order_id``, keeping its id and side.
+
+        At the same price with a size that does not grow the order keeps its place in the queue;
+        otherwise it is cancelled and entered again at the back of its new level, and matches
+        whatever it crosses (its fills come back from :meth:`drain_fills`).
+
+        Parameters
+        ----------
+        order_id : int
+            Id of a live order.
+        price_ticks : int
+            New price (ticks), > 0 and within the book's price window.
+        size_lots : int
+            New size (lots), > 0.
+        ts_ns : int, default 0
+            Time of the change (ns): the order's new resting time when it is entered again.
+
+        Raises
+        ------
+        OrderRejected
+            ``order_id`` is not live, ``size_lots`` or ``price_ticks`` is not > 0, or the price is
+            too far from the live orders for the window (``reason`` says which); the order is unchanged.
+
+        Examples
+        --------
+        >>> from quantforge.engine.types import BUY
+        >>> b = OrderBook(capacity=8, window=64)
+        >>> b.add(1, BUY, 100, 5); b.add(2, BUY, 100, 5)
+        >>> b.modify(1, 100, 4); b.level_orders(BUY, 100)  # smaller at the same price: keeps its place
+        [1, 2]
+        >>> b.modify(1, 100, 6); b.level_orders(BUY, 100)  # larger: to the back of the queue
+        [2, 1]
+        """
         self._make_room()
         self._check(book_modify(self.state, int(order_id), int(price_ticks), int(size_lots), int(ts_ns)),
                     "modify", order_id=order_id, price_ticks=price_ticks, size_lots=size_lots)
 
     def replace(self, order_id: int, new_order_id: int, price_ticks: int, size_lots: int, ts_ns: int = 0) -> None:
+        """Cancel the resting order ``order_id`` and enter ``new_order_id`` on the same side (the ITCH
+        ``U`` message); the new order goes to the back of its level and matches whatever it crosses.
+
+        Parameters
+        ----------
+        order_id : int
+            Id of a live order.
+        new_order_id : int
+            Id of the new order, >= 0, not live (it may equal ``order_id``).
+        price_ticks : int
+            Price of the new order (ticks), > 0 and within the book's price window.
+        size_lots : int
+            Size of the new order (lots), > 0.
+        ts_ns : int, default 0
+            Time of the replacement (ns).
+
+        Raises
+        ------
+        OrderRejected
+            ``order_id`` is not live, ``new_order_id`` is negative or another live order's,
+            ``size_lots`` or ``price_ticks`` is not > 0, or the price does not fit the window
+            (``reason`` says which); the book is unchanged.
+
+        Examples
+        --------
+        >>> from quantforge.engine.types import SELL
+        >>> b = OrderBook(capacity=8, window=64)
+        >>> b.add(1, SELL, 105, 2); b.replace(1, 9, 104, 3)
+        >>> b.orders(), b.best_ask
+        ({9: (-1, 104, 3)}, 104)
+        """
         self._make_room()
         self._check(book_replace(self.state, int(order_id), int(new_order_id), int(price_ticks), int(size_lots), int(ts_ns)),
                     "replace", order_id=order_id, new_order_id=new_order_id, price_ticks=price_ticks, size_lots=size_lots)

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._typing import ArrayLike
 from ..errors import InvalidParameters, NumericalInstability, check_int
 from ..kernels.backend import get_backend
 from .parameters import ModelParams
@@ -130,8 +131,48 @@ def optimal_spread(t, params: ASParams):
     return g * params.sigma**2 * _time_left(params, t) + (2.0 / g) * np.log1p(g / params.k)
 
 
-def optimal_quotes(s, q, t, params: ASParams):
-    """Bid and ask prices: the reservation price minus/plus half the optimal spread."""
+def optimal_quotes(s: ArrayLike, q: ArrayLike, t: ArrayLike, params: ASParams) -> tuple[np.ndarray, np.ndarray]:
+    """Optimal bid and ask prices: the reservation price (29) minus and plus half the spread (30).
+
+    ``bid = r - (delta_a + delta_b) / 2`` and ``ask = r + (delta_a + delta_b) / 2`` with
+    ``r = s - q gamma sigma^2 (T - t)``: the quotes are centred on the inventory-skewed reservation
+    price, not on the mid, and their spread does not depend on the inventory.
+
+    Parameters
+    ----------
+    s : float or array
+        Mid price (currency).
+    q : float or array
+        Inventory (units; positive = long).
+    t : float or array
+        Current time (time units of ``T``), ``0 <= t <= T``.
+    params : ASParams
+        One parameter set, or a batch ``(n_sets,)`` that broadcasts against the trailing axis of
+        ``s``, ``q`` and ``t`` (numpy's rules).
+
+    Returns
+    -------
+    bid, ask : float64 arrays
+        Prices (currency), of the broadcast shape of ``s``, ``q``, ``t`` and the batch (0-d for
+        scalars).  A large inventory can put a quote on the far side of the mid.
+
+    Raises
+    ------
+    InvalidParameters
+        ``s`` or ``q`` not finite, or ``t`` outside ``[0, T]`` (or not finite).
+
+    Examples
+    --------
+    Three units long a quarter of the way into the paper's session: both quotes shift down by
+    ``q gamma sigma^2 (T - t) = 0.9``, to sell the inventory.
+
+    >>> p = ASParams(gamma=0.1, sigma=2.0, k=1.5, A=140.0, T=1.0)
+    >>> bid, ask = optimal_quotes(s=100.0, q=3, t=0.25, params=p)
+    >>> round(float(bid), 4), round(float(ask), 4)
+    (98.3046, 99.8954)
+    >>> round(float(ask - bid), 4) == round(float(optimal_spread(0.25, p)), 4)
+    True
+    """
     r = reservation_price(s, q, t, params)
     half = 0.5 * optimal_spread(t, params)
     return r - half, r + half
