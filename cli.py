@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import sys
 from pathlib import Path
 
@@ -150,7 +149,7 @@ def _bench_epilog() -> str:
     from .bench import SUITE_DESCRIPTIONS, SUITES
 
     width = max(map(len, SUITES))
-    return "suites:\n" + "\n".join(f"  {name:{width}s}  {SUITE_DESCRIPTIONS[name]}" for name in SUITES)
+    return "suites:\n" + "\n".join(f"  {name:{width}s}  {SUITE_DESCRIPTIONS.get(name, '')}".rstrip() for name in SUITES)
 
 
 class _Parser(argparse.ArgumentParser):
