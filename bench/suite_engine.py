@@ -49,7 +49,7 @@ from ..engine.shm import SharedBlock
 from ..engine.surface import make_surface_table
 from ..engine.synthetic import synthetic_events
 from ..kernels.jit import jit
-from . import ring_traffic
+from . import ring_traffic, seqlock_traffic
 from .harness import contention_note
 
 __all__ = ["run", "SortedBook", "book_top", "book_rows", "loop_rows", "ring_rows", "seqlock_rows", "hftbacktest_python",
@@ -554,7 +554,7 @@ def seqlock_rows(n_reads: int, n_t: int = 61, n_q: int = 41, writer_s: float = 6
         quiet = (time.perf_counter() - t0) / n_reads * 1e9
         rows.append({"benchmark": bench, "impl": "quantforge-numba", "median": quiet, "unit": "ns/read",
                      "note": f"no writer; {bad} failed reads; copy bandwidth {n_values * 8 / quiet:.1f} GB/s"})
-        proc = mp.get_context("spawn").Process(target=S.write_patterns, args=(table.name, 2, writer_s))
+        proc = mp.get_context("spawn").Process(target=seqlock_traffic.write_patterns, args=(table.name, 2, writer_s))
         proc.start()
         try:
             deadline = time.monotonic() + writer_s
