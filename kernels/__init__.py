@@ -2,7 +2,7 @@
 
 This package knows nothing of orders, strategies or risk; it turns arrays into arrays on the
 numpy (reference), numba, jax or cupy backend.  Each kernel family is a subpackage
-(``rng``, ``sde``, ``rough``, ``options``, ``hjb``, ``market_making``) holding one reference
+(``rng``, ``sde``, ``rough``, ``options``, ``hjb``, ``market_making``, ``hawkes``) holding one reference
 implementation, a core of shared scalar code and parameter layouts, and one module per fast path;
 :mod:`.backend` resolves backend names and holds the fast-path registry, :mod:`.jit` the compile
 options.  Names are imported on first use, so ``import quantforge.kernels`` is cheap.
@@ -23,6 +23,8 @@ _EXPORTS = {
     "solve_linear_hjb": "hjb", "log_v_gaps": "hjb", "ExponentialSide": "hjb", "solve_hjb_grid": "hjb",
     "solve_quadratic_riccati": "hjb",
     "simulate_market_making": "market_making", "MarketMakingPaths": "market_making",
+    "HawkesProcess": "hawkes", "ExponentialKernel": "hawkes", "SumExponentialKernel": "hawkes",
+    "PowerLawKernel": "hawkes", "HawkesPaths": "hawkes",
 }
 
 __all__ = sorted(_EXPORTS)

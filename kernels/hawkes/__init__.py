@@ -41,6 +41,7 @@ from .api import (
                   ExplosiveProcess,
                   ExponentialKernel,
                   FitLayout,
+                  FitStatus,
                   HawkesPaths,
                   HawkesProcess,
                   PowerLawKernel,
@@ -58,4 +59,4 @@ from .api import (
 __all__ = ["ExponentialKernel", "SumExponentialKernel", "PowerLawKernel", "HawkesProcess", "HawkesPaths",
            "HAWKES_EVENT_DTYPE", "ExplosiveProcess", "FitLayout", "DECAY_STRUCTURES", "METHODS", "simulate",
            "intensity", "compensator", "residuals", "log_likelihood", "log_likelihood_derivatives", "group_events",
-           "fit_newton_batch"]
+           "fit_newton_batch", "FitStatus"]

@@ -8,7 +8,7 @@ from ...errors import InvalidParameters, NumericalInstability, check_array, chec
 from ..backend import fast_path, fast_paths, get_backend, register_fast_path
 from ..rng import Philox
 from . import reference
-from .core import KernelCode, Status, assemble_target, n_params_target
+from .core import FitStatus, KernelCode, Status, assemble_target, n_params_target
 from .models import (
     DECAY_STRUCTURES,
     HAWKES_EVENT_DTYPE,
@@ -26,7 +26,7 @@ from .models import (
 __all__ = ["ExponentialKernel", "SumExponentialKernel", "PowerLawKernel", "HawkesProcess", "HawkesPaths",
            "HAWKES_EVENT_DTYPE", "ExplosiveProcess", "FitLayout", "DECAY_STRUCTURES", "METHODS", "simulate",
            "intensity", "compensator", "residuals", "log_likelihood", "log_likelihood_derivatives", "group_events",
-           "fit_newton_batch"]
+           "fit_newton_batch", "FitStatus"]
 
 METHODS = ("auto", "exact", "thinning")
 
@@ -352,8 +352,9 @@ def fit_newton_batch(layout: FitLayout, starts: np.ndarray, lower: np.ndarray, u
 
     ``starts`` (S, R, P) in the optimiser's coordinates ``z`` (``x = e^z`` where ``logflag``),
     ``lower``/``upper`` (S, P) bounds on ``z``, ``offsets`` (S, D + 1) into ``times`` (each series'
-    events grouped by dimension), ``horizons`` (S,).  Returns (z (S, P), f (S,), status (S,),
-    iterations (S,)), ``f`` the negative log-likelihood per event.
+    events grouped by dimension), ``horizons`` (S,).  Returns (z (S, P), status (S,) of
+    :class:`.core.FitStatus`, iterations (S,), log-likelihood (S,), Hessian (S, P, P)), the last two
+    in the natural coordinates ``x``.
     """
     be = get_backend(backend, kernel="hawkes.fit_batch")
     impl = fast_path("hawkes.fit_batch", be)

@@ -25,7 +25,7 @@ from ..jit import jit
 from ..rng.core import philox10, u01
 
 __all__ = ["KernelCode", "Status", "Draw", "FitStatus", "kernel_value_scalar", "kernel_value", "dz_path", "ogata_path", "intensity_target",
-           "loglik_target", "n_params_target", "global_index_scalar", "global_index", "assemble_target", "unpack"]
+           "advance_sums_scalar", "advance_sums", "loglik_target", "n_params_target", "global_index_scalar", "global_index", "assemble_target", "unpack"]
 
 
 class KernelCode(enum.IntEnum):
@@ -258,14 +258,45 @@ def n_params_target(n_dim, n_comp):
     return 1 + 2 * n_dim * n_comp
 
 
+def advance_sums_scalar(j, n_comp, beta_i, t, gap, times, offsets, ptr, order, e_state, s_state, q_state, r_state):
+    """Carry target ``i``'s sums over source ``j`` from ``t - gap`` to ``t`` and add the events of ``j`` before ``t``.
+
+    ``S <- e S``, ``Q <- e (Q + D S)``, ``R <- e (R + 2 D Q + D^2 S)`` with ``e = e^{-beta D}`` (``D`` the
+    gap), then each event of ``j`` in ``[t - gap, t)`` adds ``e^{-beta d}``, ``d e^{-beta d}``, ``d^2 e^{-beta d}``
+    (``d = t - t_n``); an event at the start of the gap (a self-exciting target's previous event) reuses
+    ``e``.  ``e_state`` holds the factors of the gap, one per component.
+    """
+    for k in range(n_comp):
+        c = j * n_comp + k
+        b = beta_i[j, k]
+        e = math.exp(-b * gap) if k == 0 or b != beta_i[j, k - 1] else e_state[c - 1]
+        e_state[c] = e
+        if order >= 2:
+            r_state[c] = e * (r_state[c] + 2.0 * gap * q_state[c] + gap * gap * s_state[c])
+        if order >= 1:
+            q_state[c] = e * (q_state[c] + gap * s_state[c])
+        s_state[c] *= e
+    while ptr[j] < offsets[j + 1] and times[ptr[j]] < t:
+        d = t - times[ptr[j]]
+        for k in range(n_comp):
+            c = j * n_comp + k
+            ed = e_state[c] if d == gap else math.exp(-beta_i[j, k] * d)
+            s_state[c] += ed
+            if order >= 1:
+                q_state[c] += d * ed
+            if order >= 2:
+                r_state[c] += d * d * ed
+        ptr[j] += 1
+
+
 def loglik_target(i, horizon, times, offsets, mu_i, alpha, beta, order, grad, hess):
     """The log-likelihood of target ``i`` on ``[0, horizon]``, with its gradient and Hessian (Ozaki 1979).
 
     ``l_i = sum_{t_m in i} ln lambda_i(t_m) - mu_i T - sum_jk alpha_ijk (N_j - S_jk(T))``.  At each event
     of ``i`` the sums over each source ``j``, ``S = sum e^{-beta d}``, ``Q = sum d e^{-beta d}`` and
     ``R = sum d^2 e^{-beta d}`` (``d = t_m - t_n^j``), are carried forward from the previous event of
-    ``i`` by ``S <- e S``, ``Q <- e (Q + D S)``, ``R <- e (R + 2 D Q + D^2 S)`` (``e = e^{-beta D}``,
-    ``D`` the gap) and the source events in between are added: O(N D K) with N events.  Then
+    ``i`` (:func:`advance_sums`), and once more to ``T`` for the compensator: O(N D K) with N events,
+    one exponential per event and component for a self-exciting univariate series.  Then
     ``d lambda / d alpha = beta S``, ``d lambda / d beta = alpha (S - beta Q)``,
     ``d2 lambda / d alpha d beta = S - beta Q``, ``d2 lambda / d beta2 = alpha (beta R - 2 Q)``, and the
     compensator's derivatives are ``N_j - S(T)``, ``alpha Q(T)``, ``Q(T)`` and ``-alpha R(T)``.
@@ -277,10 +308,13 @@ def loglik_target(i, horizon, times, offsets, mu_i, alpha, beta, order, grad, he
     n_dim = offsets.shape[0] - 1
     n_comp = alpha.shape[2]
     nc = n_dim * n_comp
+    n_par = 1 + 2 * nc
+    beta_i = beta[i]
+    e_state = np.zeros(nc)
     s_state = np.zeros(nc)
     q_state = np.zeros(nc)
     r_state = np.zeros(nc)
-    dlam = np.zeros(1 + 2 * nc)
+    dlam = np.zeros(n_par)
     ptr = np.zeros(n_dim, dtype=np.int64)
     for j in range(n_dim):
         ptr[j] = offsets[j]
@@ -288,90 +322,57 @@ def loglik_target(i, horizon, times, offsets, mu_i, alpha, beta, order, grad, he
     t_prev = 0.0
     for m in range(offsets[i], offsets[i + 1]):
         t = times[m]
-        gap = t - t_prev
         lam = mu_i
-        b_last = -1.0
-        e = 1.0
         for j in range(n_dim):
+            advance_sums(j, n_comp, beta_i, t, t - t_prev, times, offsets, ptr, order, e_state, s_state, q_state,
+                         r_state)
             for k in range(n_comp):
-                c = j * n_comp + k
-                b = beta[i, j, k]
-                if b != b_last:  # one exp serves every source with the same decay
-                    e = math.exp(-b * gap)
-                    b_last = b
-                if order >= 2:
-                    r_state[c] = e * (r_state[c] + 2.0 * gap * q_state[c] + gap * gap * s_state[c])
-                if order >= 1:
-                    q_state[c] = e * (q_state[c] + gap * s_state[c])
-                s_state[c] *= e
-            while ptr[j] < offsets[j + 1] and times[ptr[j]] < t:
-                d = t - times[ptr[j]]
-                for k in range(n_comp):
-                    c = j * n_comp + k
-                    ed = math.exp(-beta[i, j, k] * d)
-                    s_state[c] += ed
-                    if order >= 1:
-                        q_state[c] += d * ed
-                    if order >= 2:
-                        r_state[c] += d * d * ed
-                ptr[j] += 1
-            for k in range(n_comp):
-                c = j * n_comp + k
-                lam += alpha[i, j, k] * beta[i, j, k] * s_state[c]
+                lam += alpha[i, j, k] * beta_i[j, k] * s_state[j * n_comp + k]
         t_prev = t
         if lam <= 0.0:
             return -math.inf
         value += math.log(lam)
         if order >= 1:
             dlam[0] = 1.0
-            for j in range(n_dim):
-                for k in range(n_comp):
-                    c = j * n_comp + k
-                    a = alpha[i, j, k]
-                    b = beta[i, j, k]
-                    dlam[1 + c] = b * s_state[c]
-                    dlam[1 + nc + c] = a * (s_state[c] - b * q_state[c])
+            for c in range(nc):
+                a = alpha[i, c // n_comp, c % n_comp]
+                b = beta_i[c // n_comp, c % n_comp]
+                dlam[1 + c] = b * s_state[c]
+                dlam[1 + nc + c] = a * (s_state[c] - b * q_state[c])
             inv = 1.0 / lam
-            for u in range(1 + 2 * nc):
+            for u in range(n_par):
                 grad[u] += dlam[u] * inv
             if order >= 2:
                 inv2 = inv * inv
-                for u in range(1 + 2 * nc):
-                    for v in range(1 + 2 * nc):
+                for u in range(n_par):
+                    for v in range(n_par):
                         hess[u, v] -= dlam[u] * dlam[v] * inv2
                 for c in range(nc):
                     a = alpha[i, c // n_comp, c % n_comp]
-                    b = beta[i, c // n_comp, c % n_comp]
+                    b = beta_i[c // n_comp, c % n_comp]
                     cross = (s_state[c] - b * q_state[c]) * inv
                     hess[1 + c, 1 + nc + c] += cross
                     hess[1 + nc + c, 1 + c] += cross
                     hess[1 + nc + c, 1 + nc + c] += a * (b * r_state[c] - 2.0 * q_state[c]) * inv
+    # the sums at T (every event counts: one at T itself adds 1 - e^0 = 0 to the compensator)
+    t_end = math.nextafter(horizon, math.inf)
+    for j in range(n_dim):
+        advance_sums(j, n_comp, beta_i, t_end, t_end - t_prev, times, offsets, ptr, order, e_state, s_state, q_state,
+                     r_state)
     value -= mu_i * horizon
     if order >= 1:
         grad[0] -= horizon
-    for j in range(n_dim):
-        count = offsets[j + 1] - offsets[j]
-        for k in range(n_comp):
-            c = j * n_comp + k
-            a = alpha[i, j, k]
-            b = beta[i, j, k]
-            s_t = 0.0
-            q_t = 0.0
-            r_t = 0.0
-            for m in range(offsets[j], offsets[j + 1]):
-                d = horizon - times[m]
-                ed = math.exp(-b * d)
-                s_t += ed
-                q_t += d * ed
-                r_t += d * d * ed
-            value -= a * (count - s_t)
-            if order >= 1:
-                grad[1 + c] -= count - s_t
-                grad[1 + nc + c] -= a * q_t
-            if order >= 2:
-                hess[1 + c, 1 + nc + c] -= q_t
-                hess[1 + nc + c, 1 + c] -= q_t
-                hess[1 + nc + c, 1 + nc + c] += a * r_t
+    for c in range(nc):
+        count = offsets[c // n_comp + 1] - offsets[c // n_comp]
+        a = alpha[i, c // n_comp, c % n_comp]
+        value -= a * (count - s_state[c])
+        if order >= 1:
+            grad[1 + c] -= count - s_state[c]
+            grad[1 + nc + c] -= a * q_state[c]
+        if order >= 2:
+            hess[1 + c, 1 + nc + c] -= q_state[c]
+            hess[1 + nc + c, 1 + c] -= q_state[c]
+            hess[1 + nc + c, 1 + nc + c] += a * r_state[c]
     return value
 
 
@@ -423,3 +424,4 @@ def unpack(x, tie, beta_fixed, n_dim, n_comp, alpha, beta):
 # CPU builds of the helpers that other core functions call by global name.
 kernel_value = jit(inline=True)(kernel_value_scalar)
 global_index = jit(inline=True)(global_index_scalar)
+advance_sums = jit(inline=True)(advance_sums_scalar)

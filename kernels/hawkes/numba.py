@@ -37,6 +37,7 @@ _intensity_target = jit(intensity_target, error_model="numpy")
 _loglik_target = jit(loglik_target, error_model="numpy")
 _assemble = jit(assemble_target)
 _unpack = jit(unpack)
+_n_local = jit(n_params_target, inline=True)
 
 
 @jit(parallel=True, error_model="numpy")
@@ -83,10 +84,32 @@ def simulate_ogata(path_ids, horizon, code, mu, alpha, shape1, shape2, k0, k1, s
     return times, marks, counts, status
 
 
-@jit(parallel=True, error_model="numpy")
-def _intensity_kernel(queries, times, offsets, mu, alpha, beta, lam, comp):
-    for i in numba.prange(mu.shape[0]):
-        _intensity_target(i, queries, times, offsets, mu, alpha, beta, lam[i], comp[i])
+def _over_targets(parallel: bool):
+    """The per-target loops of :func:`intensity` and :func:`log_likelihood`, parallel or serial.
+
+    A parallel region costs a wake-up of the thread pool (milliseconds on a loaded machine), so small
+    problems run serially (:data:`_PARALLEL_EVENTS`).
+    """
+    loop = numba.prange if parallel else range
+
+    @jit(parallel=parallel, error_model="numpy")
+    def intensity_kernel(queries, times, offsets, mu, alpha, beta, lam, comp):
+        for i in loop(mu.shape[0]):
+            _intensity_target(i, queries, times, offsets, mu, alpha, beta, lam[i], comp[i])
+
+    @jit(parallel=parallel, error_model="numpy")
+    def loglik_kernel(x, tie, beta_fixed, times, offsets, horizon, n_dim, n_comp, order, values, lgrad, lhess):
+        alpha = np.empty((n_dim, n_dim, n_comp))
+        beta = np.empty((n_dim, n_dim, n_comp))
+        _unpack(x, tie, beta_fixed, n_dim, n_comp, alpha, beta)
+        for i in loop(n_dim):
+            values[i] = _loglik_target(i, horizon, times, offsets, x[i], alpha, beta, order, lgrad[i], lhess[i])
+
+    return intensity_kernel, loglik_kernel
+
+
+_PARALLEL_EVENTS = 50_000  # below this many events (times dimensions) the targets run on one thread
+_TARGET_LOOPS = {parallel: _over_targets(parallel) for parallel in (False, True)}
 
 
 def intensity(queries, times, offsets, mu, alpha, beta):
@@ -94,17 +117,9 @@ def intensity(queries, times, offsets, mu, alpha, beta):
     n_dim = mu.shape[0]
     lam = np.empty((n_dim, queries.shape[0]))
     comp = np.empty((n_dim, queries.shape[0]))
-    _intensity_kernel(queries, times, offsets, mu, alpha, beta, lam, comp)
+    parallel = n_dim > 1 and (times.shape[0] + queries.shape[0]) * n_dim >= _PARALLEL_EVENTS
+    _TARGET_LOOPS[parallel][0](queries, times, offsets, mu, alpha, beta, lam, comp)
     return lam.T.copy(), comp.T.copy()
-
-
-@jit(parallel=True, error_model="numpy")
-def _loglik_targets(x, tie, beta_fixed, times, offsets, horizon, n_dim, n_comp, order, values, lgrad, lhess):
-    alpha = np.empty((n_dim, n_dim, n_comp))
-    beta = np.empty((n_dim, n_dim, n_comp))
-    _unpack(x, tie, beta_fixed, n_dim, n_comp, alpha, beta)
-    for i in numba.prange(n_dim):
-        values[i] = _loglik_target(i, horizon, times, offsets, x[i], alpha, beta, order, lgrad[i], lhess[i])
 
 
 def log_likelihood(x, tie, beta_fixed, times, offsets, horizon, order):
@@ -114,7 +129,9 @@ def log_likelihood(x, tie, beta_fixed, times, offsets, horizon, order):
     values = np.zeros(n_dim)
     lgrad = np.zeros((n_dim, n_local))
     lhess = np.zeros((n_dim, n_local, n_local))
-    _loglik_targets(x, tie, beta_fixed, times, offsets, float(horizon), n_dim, n_comp, order, values, lgrad, lhess)
+    parallel = n_dim > 1 and times.shape[0] * n_dim >= _PARALLEL_EVENTS
+    _TARGET_LOOPS[parallel][1](x, tie, beta_fixed, times, offsets, float(horizon), n_dim, n_comp, order, values, lgrad,
+                               lhess)
     grad = np.zeros(x.shape[0])
     hess = np.zeros((x.shape[0], x.shape[0]))
     for i in range(n_dim):
@@ -123,19 +140,15 @@ def log_likelihood(x, tie, beta_fixed, times, offsets, horizon, order):
 
 
 @jit(error_model="numpy")
-def _objective(z, logflag, tie, beta_fixed, times, offsets, horizon, scale, order, grad_z, hess_z):
-    """``-l(x(z)) / scale`` and its z-derivatives (``x = e^z`` where ``logflag``), one series, serial."""
+def _series_loglik(x, tie, beta_fixed, times, offsets, horizon, order, grad, hess):
+    """The log-likelihood of one series at ``x`` with its derivatives (zeroed here), serial over targets."""
     n_dim, n_comp = tie.shape[0], tie.shape[2]
-    n_par = z.shape[0]
-    n_local = n_params_target(n_dim, n_comp)
-    x = np.empty(n_par)
-    for u in range(n_par):
-        x[u] = math.exp(z[u]) if logflag[u] else z[u]
+    n_local = _n_local(n_dim, n_comp)
     alpha = np.empty((n_dim, n_dim, n_comp))
     beta = np.empty((n_dim, n_dim, n_comp))
     _unpack(x, tie, beta_fixed, n_dim, n_comp, alpha, beta)
-    grad = np.zeros(n_par)
-    hess = np.zeros((n_par, n_par))
+    grad[:] = 0.0
+    hess[:, :] = 0.0
     lgrad = np.zeros(n_local)
     lhess = np.zeros((n_local, n_local))
     value = 0.0
@@ -144,6 +157,19 @@ def _objective(z, logflag, tie, beta_fixed, times, offsets, horizon, scale, orde
         lhess[:, :] = 0.0
         value += _loglik_target(i, horizon, times, offsets, x[i], alpha, beta, order, lgrad, lhess)
         _assemble(i, n_dim, n_comp, tie, order, lgrad, lhess, grad, hess)
+    return value
+
+
+@jit(error_model="numpy")
+def _objective(z, logflag, tie, beta_fixed, times, offsets, horizon, scale, order, grad_z, hess_z):
+    """``-l(x(z)) / scale`` and its z-derivatives (``x = e^z`` where ``logflag``), one series, serial."""
+    n_par = z.shape[0]
+    x = np.empty(n_par)
+    for u in range(n_par):
+        x[u] = math.exp(z[u]) if logflag[u] else z[u]
+    grad = np.zeros(n_par)
+    hess = np.zeros((n_par, n_par))
+    value = _series_loglik(x, tie, beta_fixed, times, offsets, horizon, order, grad, hess)
     if order >= 1:
         for u in range(n_par):
             du = x[u] if logflag[u] else 1.0
@@ -192,8 +218,12 @@ def _cholesky_solve(a, b, free, out):
 
 
 @jit(error_model="numpy")
-def _newton(z, lower, upper, logflag, tie, beta_fixed, times, offsets, horizon, scale, max_iter, gtol):
-    """Minimise the objective from ``z`` (changed in place); returns (f, iterations, FitStatus)."""
+def _newton(z, lower, upper, logflag, tie, beta_fixed, times, offsets, horizon, scale, max_iter, gtol, stall_gtol):
+    """Minimise the objective from ``z`` (changed in place); returns (f, iterations, FitStatus).
+
+    Converged: projected gradient below ``gtol``, or below ``stall_gtol`` once no step can lower the
+    objective any more (it is a mean of N logarithms, known to about 1e-15 relative).
+    """
     n_par = z.shape[0]
     g = np.zeros(n_par)
     h = np.zeros((n_par, n_par))
@@ -239,18 +269,23 @@ def _newton(z, lower, upper, logflag, tie, beta_fixed, times, offsets, horizon, 
                 step[u] = -g[u] if free[u] else 0.0
         t = 1.0
         accepted = False
+        moved = False
         for _ in range(60):
             decrease = 0.0
+            moved = False
             for u in range(n_par):
                 trial[u] = min(max(z[u] + t * step[u], lower[u]), upper[u])
                 decrease += g[u] * (trial[u] - z[u])
+                moved = moved or trial[u] != z[u]
             f_new = _objective(trial, logflag, tie, beta_fixed, times, offsets, horizon, scale, 0, dummy_g, dummy_h)
-            if math.isfinite(f_new) and f_new <= f + 1e-4 * decrease:
+            if moved and math.isfinite(f_new) and f_new <= f + 1e-4 * decrease:
                 accepted = True
                 break
             t *= 0.5
         if not accepted:
-            return f, it, FitStatus.CONVERGED if pg < 100.0 * gtol else FitStatus.LINE_SEARCH
+            # no step decreases f beyond its rounding: the optimum as far as f can tell, if the
+            # gradient agrees
+            return f, it, FitStatus.CONVERGED if pg < stall_gtol else FitStatus.LINE_SEARCH
         z[:] = trial
         f = _objective(z, logflag, tie, beta_fixed, times, offsets, horizon, scale, 2, g, h)
     return f, max_iter, FitStatus.MAX_ITER
@@ -258,7 +293,7 @@ def _newton(z, lower, upper, logflag, tie, beta_fixed, times, offsets, horizon, 
 
 @jit(parallel=True, error_model="numpy")
 def _fit_batch_kernel(starts, lower, upper, logflag, tie, beta_fixed, times, offsets, horizons, scales, max_iter, gtol,
-                      z_out, f_out, status_out, iter_out):
+                      stall_gtol, z_out, f_out, status_out, iter_out, loglik_out, hess_out):
     n_series, n_starts, n_par = starts.shape
     for s in numba.prange(n_series):
         best = math.inf
@@ -267,7 +302,7 @@ def _fit_batch_kernel(starts, lower, upper, logflag, tie, beta_fixed, times, off
         for r in range(n_starts):
             z = starts[s, r].copy()
             f, it, st = _newton(z, lo, hi, logflag, tie, beta_fixed, times, offsets[s], horizons[s], scales[s],
-                                max_iter, gtol)
+                                max_iter, gtol, stall_gtol)
             # a converged start beats one that is not; between two alike, the lower objective wins
             conv = st == FitStatus.CONVERGED
             best_conv = status_out[s] == FitStatus.CONVERGED
@@ -277,13 +312,21 @@ def _fit_batch_kernel(starts, lower, upper, logflag, tie, beta_fixed, times, off
                 f_out[s] = f
                 status_out[s] = st
                 iter_out[s] = it
+        x = z_out[s].copy()
+        for u in range(n_par):
+            if logflag[u]:
+                x[u] = math.exp(x[u])
+        grad = np.zeros(n_par)
+        loglik_out[s] = _series_loglik(x, tie, beta_fixed, times, offsets[s], horizons[s], 2, grad, hess_out[s])
 
 
-def fit_batch(starts, lower, upper, logflag, tie, beta_fixed, times, offsets, horizons, max_iter=200, gtol=1e-9):
-    """Fit every series from every start; (z (S, P), f (S,), status (S,), iterations (S,)).
+def fit_batch(starts, lower, upper, logflag, tie, beta_fixed, times, offsets, horizons, max_iter=200, gtol=1e-9,
+              stall_gtol=1e-6):
+    """Fit every series from every start, keeping each series' best.
 
-    ``offsets`` (S, D + 1) index ``times`` (each series' events grouped by dimension); ``f`` is the
-    negative log-likelihood per event at the returned ``z``.
+    ``offsets`` (S, D + 1) index ``times`` (each series' events grouped by dimension).  Returns
+    (z (S, P), status (S,), iterations (S,), log-likelihood (S,), Hessian (S, P, P)), the last two
+    at the returned ``x(z)`` in the natural coordinates ``x``.
     """
     n_series, _, n_par = starts.shape
     scales = np.maximum(offsets[:, -1] - offsets[:, 0], 1).astype(np.float64)
@@ -291,6 +334,8 @@ def fit_batch(starts, lower, upper, logflag, tie, beta_fixed, times, offsets, ho
     f = np.full(n_series, np.inf)
     status = np.full(n_series, int(FitStatus.NON_FINITE), dtype=np.int64)
     iters = np.zeros(n_series, dtype=np.int64)
+    loglik = np.zeros(n_series)
+    hess = np.zeros((n_series, n_par, n_par))
     _fit_batch_kernel(starts, lower, upper, logflag, tie, beta_fixed, times, offsets, horizons, scales, int(max_iter),
-                      float(gtol), z, f, status, iters)
-    return z, f, status, iters
+                      float(gtol), float(stall_gtol), z, f, status, iters, loglik, hess)
+    return z, status, iters, loglik, hess
