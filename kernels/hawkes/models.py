@@ -195,13 +195,14 @@ class PowerLawKernel:
     def integral(self, t) -> np.ndarray:
         return _integral(self, t)
 
-    def to_sum_exponential(self, n_terms: int = 24, horizon: float = 1e3) -> tuple[SumExponentialKernel, float]:
+    def to_sum_exponential(self, n_terms: int = 32, horizon: float = 1e3) -> tuple[SumExponentialKernel, float]:
         """A sum of ``n_terms`` exponentials close to the kernel on ``[0, horizon]``, and its error.
 
         ``(t + c)^-p = (1 / Gamma(p)) int x^(p-1) e^{-x (t + c)} dx``; with ``x = e^s`` the integrand
         is smooth and decays double-exponentially, so the trapezoidal rule on a uniform grid of ``s``
         converges geometrically (Trefethen & Weideman 2014).  The grid spans
-        ``x in [0.01 / (horizon + c), 40 / c]``; each node is one exponential ``w_k e^{-x_k t}``.
+        ``x in [1e-6^(1/p) / (horizon + c), 40 / c]``: below it the integrand's mass is about ``1e-6`` of
+        its total at ``t = horizon``, above it ``e^{-40}``; each node is one exponential ``w_k e^{-x_k t}``.
 
         Returns
         -------
@@ -214,7 +215,7 @@ class PowerLawKernel:
         from scipy.special import gammaln
 
         p, c = self.exponent, self.cutoff
-        s_lo = np.log(0.01 / (horizon + c))
+        s_lo = np.log(1e-6 ** (1.0 / p) / (horizon + c))
         s_hi = np.log(40.0 / c)
         h = (s_hi - s_lo) / (n_terms - 1)
         s = s_lo[..., None] + h[..., None] * np.arange(n_terms)

@@ -27,7 +27,7 @@ _CHUNK = 512  # rows (queries or target events) per block of the direct sums: me
 def _words(xp: Any, n: int, block: int, paths, stream: int, k0: int, k1: int):
     u64 = xp.uint64
     zero = xp.zeros_like(paths)
-    return philox_xp(xp, zero + u64(n), zero + u64(block), paths, zero + u64(stream), xp.asarray(k0, dtype=u64),
+    return philox_xp(xp, zero + n, zero + block, paths, zero + stream, xp.asarray(k0, dtype=u64),
                      xp.asarray(k1, dtype=u64), 10)
 
 
@@ -85,7 +85,7 @@ def simulate_dz(xp: Any, path_ids, horizon, mu, mu_total, decays, gidx, jump, k0
             src = xp.where(better, g, src)
         done = (best == inf) | (t + best > horizon)
         if n == cap:
-            status = xp.where(active & ~done, Status.CAPACITY, status)
+            status = xp.where(active & ~done, int(Status.CAPACITY), status)
             break
         go = active & ~done
         step = xp.where(go, best, 0.0)
@@ -98,7 +98,7 @@ def simulate_dz(xp: Any, path_ids, horizon, mu, mu_total, decays, gidx, jump, k0
             u = _uniform(xp, cache, n_groups + 1, n, paths, stream, k0, k1)
             parts = []
             for i in range(n_dim):
-                v = xp.where(src < 0, float(mu[i]), 0.0)
+                v = xp.where(src < 0, xp.full(n_paths, float(mu[i]), dtype=f64), 0.0)
                 for g in range(n_groups):
                     v = xp.where(src == g, state[g][i], v)
                 parts.append(v)
@@ -121,7 +121,7 @@ def simulate_dz(xp: Any, path_ids, horizon, mu, mu_total, decays, gidx, jump, k0
             for i in range(n_dim):
                 for k in range(n_comp):
                     g = int(gidx[i, j, k])
-                    state[g][i] = state[g][i] + xp.where(hit, float(jump[i, j, k]), 0.0)
+                    state[g][i] = state[g][i] + xp.where(hit, xp.full(n_paths, float(jump[i, j, k]), dtype=f64), 0.0)
         counts = counts + xp.astype(go, i64)
         active = go
         n += 1
@@ -195,7 +195,7 @@ def simulate_ogata(xp: Any, path_ids, horizon, code, mu, alpha, shape1, shape2, 
             dim = xp.where((dim < 0) & (threshold < acc), i, dim)
         accept = active & (dim >= 0)
         full = accept & (counts == cap)
-        status = xp.where(full, Status.CAPACITY, status)
+        status = xp.where(full, int(Status.CAPACITY), status)
         accept = accept & ~full
         active = active & ~full
         here = (slot == xp.reshape(counts, (n_paths, 1))) & xp.reshape(accept, (n_paths, 1))
@@ -224,7 +224,7 @@ def intensity(xp: Any, queries, times, marks, code, mu, alpha, shape1, shape2):
     n_dim = mu.shape[0]
     lam_rows, comp_rows = [], []
     for lo in range(0, queries.shape[0], _CHUNK):
-        q = xp.reshape(queries[lo : lo + _CHUNK], (-1, 1))
+        q = xp.reshape(queries[lo : min(lo + _CHUNK, queries.shape[0])], (-1, 1))
         d = q - xp.reshape(times, (1, -1))
         past = d > 0.0
         dpos = xp.where(past, d, 0.0)
