@@ -12,7 +12,7 @@ import numpy as np
 
 from ..kernels.backend import available_backends, cuda_simulated, get_backend
 from ..kernels.rng import Philox
-from .harness import median_time, one_numba_thread
+from .harness import gpu_measurement, median_time, one_numba_thread
 
 _PATHS = 256
 _REFERENCE_ONLY = ("numpy",)  # measured on a quarter of the draws, and not in --quick runs
@@ -34,10 +34,15 @@ def run(quick: bool = False) -> list[dict]:
     draws = n // _PATHS
     rows: list[dict] = []
 
-    def add(impl: str, fn, note: str = "") -> None:
-        median, _ = median_time(fn, repeat=repeat, warmup=1)
+    def add(impl: str, fn, note: str = "", meter=None) -> None:
+        extra = {}
+        if meter is None:
+            median, _ = median_time(fn, repeat=repeat, warmup=1)
+        else:  # a GPU row: NVML readings, and the share of peak bandwidth that writing the normals reaches
+            _, extra["gpu"] = meter.measure(fn, repeat=repeat, work_bytes=8 * n)
+            median = extra["gpu"]["warm_median_s"]
         rows.append({"benchmark": f"normals float64 x{n}", "impl": impl, "median": n / median, "unit": "normals/s",
-                     "seconds": median, "note": note})
+                     "seconds": median, "note": note, **extra})
 
     gen = Philox(seed=20241125, stream=0)
     for backend in available_backends():
@@ -53,9 +58,13 @@ def run(quick: bool = False) -> list[dict]:
             rows.append({"benchmark": f"normals float64 x{n}", "impl": f"quantforge-{backend}", "median": m / median,
                          "unit": "normals/s", "seconds": median * 4, "note": f"quantforge-{backend} measured on n/4 draws"})
             continue
-        add(f"quantforge-{backend}",
-            lambda b=be: b.synchronize(gen.normals(_PATHS, draws, backend=b.name, to_host=not b.is_gpu)),
-            note=_NOTES.get(backend, "").format(threads=_threads()))
+        fn = lambda b=be: b.synchronize(gen.normals(_PATHS, draws, backend=b.name, to_host=not b.is_gpu))  # noqa: E731
+        note = _NOTES.get(backend, "").format(threads=_threads())
+        if be.is_gpu:
+            with gpu_measurement() as meter:
+                add(f"quantforge-{backend}", fn, note=note, meter=meter)
+        else:
+            add(f"quantforge-{backend}", fn, note=note)
     if "numba" in available_backends():
         add("quantforge-numba-1thread", one_numba_thread(lambda: gen.normals(_PATHS, draws, backend="numba")),
             note="quantforge-numba-1thread: the same kernel on one thread, beside the one-thread peers")

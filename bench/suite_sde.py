@@ -20,7 +20,7 @@ from ..kernels.backend import available_backends, cuda_simulated, get_backend, g
 from ..kernels.rng import Philox
 from ..kernels.rough import fbm
 from ..kernels.sde import GBM, Merton, european_price, simulate
-from .harness import contention_note, median_time, one_numba_thread
+from .harness import contention_note, gpu_measurement, median_time, one_numba_thread
 
 S0, K, R, SIGMA, T, STEPS = 100.0, 100.0, 0.05, 0.2, 1.0, 252
 MERTON = dict(lam=1.0, jump_mean=-0.1, jump_vol=0.15)  # QuantLib's Bates with frozen variance: 12.76128858
@@ -177,6 +177,22 @@ def merton_rows(n_paths: int, repeat: int, gbm_seconds: float) -> list[dict]:
     return rows
 
 
+# Floating-point operations counted per path-step, transcendentals as one: the Euler update
+# x (1 + r dt + sigma sqrt(dt) z) is 3, half a Box-Muller pair (log, sqrt, cos and three products) 3.5;
+# the ceiling adds its normal to a sum.  Philox's integer rounds are not counted.
+FLOPS_PER_STEP = {"path": 6.5, "ceiling": 4.5}
+
+
+def _timed_gpu(rows, meter, benchmark, impl, fn, repeat, work, precision, flops_per_step):
+    """Time ``fn() -> (price, stderr)`` under NVML (``harness.gpu_measurement``: cold and warm times,
+    energy per run, throttle reasons, share of the device's peak flop/s) and append its row."""
+    (price, stderr), record = meter.measure(fn, repeat=repeat, work_flops=flops_per_step * work, precision=precision)
+    median = record["warm_median_s"]
+    rows.append({"benchmark": benchmark, "impl": impl, "median": work / median, "unit": "path-steps/s", "seconds": median,
+                 "price": price, "stderr": stderr, "note": "", "gpu": record})
+    return median
+
+
 def gpu_rows(n_paths: int, repeat: int) -> list[dict]:
     """The GBM call on the GPU in float32 and float64, and the Philox-only ceiling kernel of each.
 
@@ -199,33 +215,36 @@ def gpu_rows(n_paths: int, repeat: int) -> list[dict]:
     gbm = GBM(mu=R, sigma=SIGMA)
     k0, k1 = Philox(1).key
     rows: list[dict] = []
-    for precision, bench in benches.items():
-        dtype = np.dtype(precision)
+    with gpu_measurement() as meter:
+        for precision, bench in benches.items():
+            dtype = np.dtype(precision)
 
-        def path_kernel():
-            res = simulate(gbm, S0, T, STEPS, n_paths, scheme="euler", seed=1, dtype=dtype, backend="cupy",
-                           to_host=False)
-            pay = xp.maximum(xp.astype(res.terminal, xp.float64) - K, 0.0)
-            return _price(float(pay.sum()), float(pay @ pay), n_paths)
+            def path_kernel():
+                res = simulate(gbm, S0, T, STEPS, n_paths, scheme="euler", seed=1, dtype=dtype, backend="cupy",
+                               to_host=False)
+                pay = xp.maximum(xp.astype(res.terminal, xp.float64) - K, 0.0)
+                return _price(float(pay.sum()), float(pay @ pay), n_paths)
 
-        def ceiling():
-            float(sde_cuda.normal_sums(n_paths, STEPS, k0, k1, 0, 0, dtype, False).sum())  # waits for the kernel
-            return None, None
+            def ceiling():
+                float(sde_cuda.normal_sums(n_paths, STEPS, k0, k1, 0, 0, dtype, False).sum())  # waits for the kernel
+                return None, None
 
-        t_path = _timed(rows, bench, impls[0], path_kernel, repeat, work=n_paths * STEPS)
-        t_ceiling = _timed(rows, bench, impls[1], ceiling, repeat, work=n_paths * STEPS)
-        share = t_ceiling / t_path
-        rows[-2]["ceiling_share"] = share
-        note = (f"quantforge-cupy {precision}: numba.cuda kernel, one thread per path, Philox in the kernel, outputs "
-                f"kept on {gpu} and reduced there; {share:.0%} of the Philox-only ceiling")
-        if precision == "float32":
-            rate = rows[-2]["median"]
-            rows[-2]["goal"] = GPU_GOAL
-            note += (f"; goal {GPU_GOAL:.1e} path-steps/s on an H100: {rate / GPU_GOAL:.2f} of it "
-                     f"({'met' if rate >= GPU_GOAL else 'missed'})")
-        rows[-2]["note"] = note
-        rows[-1]["note"] = ("quantforge-cupy-philox-only: the same normals generated and summed per path, no SDE "
-                            "(the ceiling); the kernels are numba.cuda, no cupy RawKernel version exists to compare")
+            t_path = _timed_gpu(rows, meter, bench, impls[0], path_kernel, repeat, n_paths * STEPS, precision,
+                                FLOPS_PER_STEP["path"])
+            t_ceiling = _timed_gpu(rows, meter, bench, impls[1], ceiling, repeat, n_paths * STEPS, precision,
+                                   FLOPS_PER_STEP["ceiling"])
+            share = t_ceiling / t_path
+            rows[-2]["ceiling_share"] = share
+            note = (f"quantforge-cupy {precision}: numba.cuda kernel, one thread per path, Philox in the kernel, outputs "
+                    f"kept on {gpu} and reduced there; {share:.0%} of the Philox-only ceiling")
+            if precision == "float32":
+                rate = rows[-2]["median"]
+                rows[-2]["goal"] = GPU_GOAL
+                note += (f"; goal {GPU_GOAL:.1e} path-steps/s on an H100: {rate / GPU_GOAL:.2f} of it "
+                         f"({'met' if rate >= GPU_GOAL else 'missed'})")
+            rows[-2]["note"] = note
+            rows[-1]["note"] = ("quantforge-cupy-philox-only: the same normals generated and summed per path, no SDE "
+                                "(the ceiling); the kernels are numba.cuda, no cupy RawKernel version exists to compare")
     return rows
 
 

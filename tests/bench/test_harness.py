@@ -51,3 +51,105 @@ def test_one_numba_thread_restores_the_pool():
     before = numba.get_num_threads()
     seen = H.one_numba_thread(numba.get_num_threads)()
     assert seen == 1 and numba.get_num_threads() == before
+
+
+def _fake_nvml(*, energy_supported=True, init_fails=False):
+    """A stand-in for pynvml: an H100 whose energy counter advances 250 mJ per call of the work."""
+    import types
+
+    nv = types.ModuleType("pynvml")
+    state = {"energy_mj": 1_000_000, "inits": 0, "shutdowns": 0}
+
+    def init():
+        if init_fails:
+            raise RuntimeError("NVML Shared Library Not Found")
+        state["inits"] += 1
+
+    def energy(h):
+        if not energy_supported:
+            raise RuntimeError("Not Supported")
+        return state["energy_mj"]
+
+    nv.nvmlInit = init
+    nv.nvmlShutdown = lambda: state.__setitem__("shutdowns", state["shutdowns"] + 1)
+    nv.nvmlDeviceGetHandleByIndex = lambda i: ("handle", i)
+    nv.nvmlDeviceGetName = lambda h: b"NVIDIA H100 80GB HBM3"
+    nv.nvmlSystemGetDriverVersion = lambda: "550.54.15"
+    nv.nvmlSystemGetCudaDriverVersion = lambda: 12040
+    nv.nvmlSystemGetNVMLVersion = lambda: "12.550.54.15"
+    nv.nvmlDeviceGetTotalEnergyConsumption = energy
+    nv.nvmlDeviceGetCurrentClocksThrottleReasons = lambda h: 0x1 | 0x4
+    nv.nvmlDeviceGetClockInfo = lambda h, kind: {1: 1755, 2: 2619}[kind]
+    nv.nvmlDeviceGetMaxClockInfo = lambda h, kind: {1: 1980, 2: 2619}[kind]
+    nv.nvmlDeviceGetMemoryInfo = lambda h: types.SimpleNamespace(total=80 * 2**30, used=2**30, free=79 * 2**30)
+    nv.nvmlDeviceGetPowerUsage = lambda h: 350_000
+    nv.nvmlDeviceGetPowerManagementLimit = lambda h: 700_000
+    nv.nvmlDeviceGetMemoryBusWidth = lambda h: 5120
+    return nv, state
+
+
+def test_gpu_measurement_records_nvml_readings(monkeypatch):
+    """Through a fake NVML module injected as pynvml: cold and warm times, energy per operation from the
+    counter's difference, the throttle reasons by name, clocks, versions, and the share of the peak
+    bandwidth computed from NVML's bus width and memory clock."""
+    import sys
+    import time
+
+    nv, state = _fake_nvml()
+    monkeypatch.setitem(sys.modules, "pynvml", nv)
+    calls = []
+
+    def work():
+        calls.append(1)
+        state["energy_mj"] += 250
+        time.sleep(0.002)
+        return len(calls)
+
+    with H.gpu_measurement(sample_s=0.001) as meter:
+        first, rec = meter.measure(work, repeat=3, work_bytes=8e9)
+    assert first == 1 and len(calls) == 4 and state == {"energy_mj": 1_001_000, "inits": 1, "shutdowns": 1}
+    assert rec["energy_mj_per_op"] == 250 and rec["cold_s"] > 0 and rec["warm_median_s"] == sorted(rec["warm_s"])[1]
+    assert abs(rec["mean_power_w"] - 0.25 / (sum(rec["warm_s"]) / 3)) < 1e-9
+    assert rec["throttle_reasons"] == ["gpu_idle", "sw_power_cap"] and rec["sm_clock_mhz"] == [1755, 1755]
+    d = rec["device"]
+    assert d["name"] == "NVIDIA H100 80GB HBM3" and d["cuda_driver"] == "12.4" and d["driver"] == "550.54.15"
+    assert d["clocks_mhz"] == {"sm": 1755, "sm_max": 1980, "memory": 2619, "memory_max": 2619}
+    assert d["memory_gib"] == {"total": 80.0, "used": 1.0} and d["power_limit_w"] == 700.0
+    peak = 2 * 2619e6 * 5120 / 8 / 1e9
+    assert d["peaks"]["bandwidth_gb_s"] == round(peak, 1) and d["peaks"]["published_as"] == "H100"
+    assert rec["peak_kind"] == "memory bandwidth"
+    assert abs(rec["share_of_peak"] - 8e9 / rec["warm_median_s"] / 1e9 / round(peak, 1)) < 1e-12
+
+
+def test_gpu_measurement_without_energy_counter_or_driver(monkeypatch):
+    import pytest
+
+    from quantforge.errors import HardwareError
+
+    nv, _ = _fake_nvml(energy_supported=False)
+    del nv.nvmlDeviceGetMemoryBusWidth  # an old binding: the bandwidth peak is the published one
+    with H.gpu_measurement(nvml=nv) as meter:
+        _, rec = meter.measure(lambda: None, repeat=1, work_flops=1e9, precision="float32")
+    assert rec["energy_mj_per_op"] is None and rec["mean_power_w"] is None
+    assert rec["device"]["peaks"]["bandwidth_source"] == "published (H100)" and rec["peak_kind"] == "float32 flop/s"
+    assert abs(rec["share_of_peak"] - 1e9 / rec["warm_median_s"] / 1e12 / 67.0) < 1e-12
+    bad, _ = _fake_nvml(init_fails=True)
+    with pytest.raises(HardwareError, match="NVML does not start"):
+        with H.gpu_measurement(nvml=bad):
+            pass
+
+
+def test_markdown_and_plot_of_a_suite(tmp_path):
+    nv, state = _fake_nvml()
+    with H.gpu_measurement(nvml=nv) as meter:
+        _, rec = meter.measure(lambda: state.__setitem__("energy_mj", state["energy_mj"] + 7), repeat=2, work_bytes=1e6)
+    rows = [{"benchmark": "b", "impl": "quantforge-cupy", "median": 4.0, "unit": "ops/s", "goal": 5.0, "gpu": rec},
+            {"benchmark": "b", "impl": "peer", "median": 2.0, "unit": "ops/s"},
+            {"benchmark": "c", "impl": "quantforge-numba", "median": 3e-6, "unit": "s"}]
+    payload = H.write_suite("t", rows, tmp_path)
+    text = (tmp_path / "t.md").read_text()
+    assert "quantforge-cupy on NVIDIA H100 80GB HBM3 (driver 550.54.15, CUDA 12.4)" in text and "7 mJ/op" in text
+    png = H.plot_suite("t", payload, tmp_path)
+    assert png == tmp_path / "t.png" and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    skipped = H.write_suite("u", [{"benchmark": "b", "impl": "x", "median": None, "unit": "s", "note": "not run: no GPU"}], tmp_path)
+    assert H.plot_suite("u", skipped, tmp_path) is None
