@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
 from typing import Any, Iterable
 
 import numpy as np
@@ -49,6 +50,8 @@ __all__ = [
     "check_choice",
     "check_array",
     "check_all_finite",
+    "check_memory",
+    "available_memory_bytes",
 ]
 
 
@@ -217,3 +220,34 @@ def check_all_finite(name: str, arr: np.ndarray) -> np.ndarray:
             idx = tuple(int(i) for i in np.argwhere(bad)[0])
             raise InvalidParameters(f"{name} must be finite everywhere; {name}[{idx}] = {a[idx].item()!r}")
     return a
+
+
+def available_memory_bytes() -> int:
+    """Memory a new allocation can use now: ``MemAvailable`` of ``/proc/meminfo`` where there is one
+    (Linux), else the physical memory."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return 2**63 - 1
+
+
+def check_memory(name: str, value: Any, n_bytes: float, what: str) -> None:
+    """Refuse, before anything is allocated or computed, a request that cannot fit in memory.
+
+    ``value`` of the parameter ``name`` asks for about ``n_bytes`` bytes of ``what``; more than
+    :func:`available_memory_bytes` raises ``InvalidParameters`` naming both (numpy would fail later,
+    with a ``MemoryError`` from inside an array constructor, or the machine would start to swap).
+    """
+    limit = available_memory_bytes()
+    if not n_bytes <= limit:  # also refuses NaN
+        raise InvalidParameters(
+            f"{name}={_fmt(value)} needs about {n_bytes / 2**30:.3g} GiB of memory for {what}, more than the "
+            f"{limit / 2**30:.3g} GiB available; use a smaller {name} (or split the work into chunks)"
+        )

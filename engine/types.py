@@ -11,12 +11,13 @@ cache line), so a record never straddles two lines and Numba reads fields in pla
 
 from __future__ import annotations
 
+import math
 import numbers
 from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import InvalidParameters, check_positive
+from ..errors import InvalidParameters, check_finite, check_int, check_positive
 
 __all__ = [
     "BUY",
@@ -40,6 +41,8 @@ __all__ = [
     "EV_MARKET",
     "EV_MODIFY",
     "Instrument",
+    "check_int64",
+    "check_records",
     "depth_ticks",
     "bid_ticks",
     "ask_ticks",
@@ -213,6 +216,27 @@ def ask_ticks(mid_ticks, depth_in_ticks):
     return np.int64(np.ceil(mid_ticks + depth_in_ticks))
 
 
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
+def check_int64(name: str, value, *, minimum: int = INT64_MIN) -> int:
+    """``value`` as a Python int after checking it is an integer (a float, even a whole one, is a type
+    mistake: ticks, lots, ids and nanoseconds are never fractional) that an int64 holds."""
+    return check_int(name, value, minimum=minimum, maximum=INT64_MAX)
+
+
+def check_records(name: str, value, dtype: np.dtype, record: str, *, ndim: int = 1) -> np.ndarray:
+    """``value`` after checking it is a numpy array of the record ``dtype`` (called ``record`` in the
+    message, e.g. ``"EVENT"``) with ``ndim`` axes, so that compiled code reads the fields it expects."""
+    if not isinstance(value, np.ndarray) or value.dtype != dtype:
+        got = "another record dtype" if isinstance(value, np.ndarray) and value.dtype.names else (
+            f"dtype {value.dtype}" if isinstance(value, np.ndarray) else type(value).__name__)
+        raise TypeError(f"{name} must be a numpy array of engine.types.{record} records, got {got}")
+    if value.ndim != ndim:
+        raise InvalidParameters(f"{name} must be {ndim}-dimensional, got shape {value.shape}")
+    return value
+
+
 def _as_int64(name: str, value):
     """``value`` (an integer or an array of integers) as int64; floats and bools are type mistakes,
     integers an int64 cannot hold are refused."""
@@ -230,6 +254,22 @@ def _as_int64(name: str, value):
         raise InvalidParameters(f"{name} {value!r} is outside the int64 range")
     out = a.astype(np.int64)
     return out if out.ndim else np.int64(out)
+
+
+def _as_float64(name: str, value) -> np.ndarray:
+    """``value`` (a real number or an array of them) as float64; strings, bytes, bools and objects
+    are type mistakes, not numbers to parse."""
+    a = np.asarray(value)
+    if a.dtype == object:  # Python integers beyond 64 bits, or a mixture
+        items = a.ravel().tolist()
+        if not all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in items):
+            raise TypeError(f"{name} must be a real number or an array of them, got {value!r}")
+        # an integer beyond the float range is kept as an infinity of its sign: the range check refuses it
+        return np.array([float(v) if abs(v) < 2**1023 else math.copysign(math.inf, v) for v in items],
+                        dtype=np.float64).reshape(a.shape)
+    if a.dtype.kind not in "iuf":
+        raise TypeError(f"{name} must be a real number or an array of them, got {a.dtype} {value!r}")
+    return a.astype(np.float64)
 
 
 @dataclass(frozen=True)
@@ -250,18 +290,27 @@ class Instrument:
     lot_size: float = 1.0
 
     def __post_init__(self):
+        if not isinstance(self.symbol, str):
+            raise TypeError(f"symbol must be a str, got {type(self.symbol).__name__} {self.symbol!r}")
         check_positive("tick_size", self.tick_size)
         check_positive("lot_size", self.lot_size)
 
     def _to_grid(self, name: str, value, unit: float, strict: bool, off_grid: str):
-        v = np.asarray(value, dtype=np.float64)
-        if not np.all(np.isfinite(v)):
+        if not isinstance(strict, (bool, np.bool_)):
+            raise TypeError(f"strict must be a bool, got {type(strict).__name__} {strict!r}")
+        v = _as_float64(name, value)
+        if np.any(np.isnan(v)):
             raise InvalidParameters(f"{name} must be finite, got {value!r}")
-        t = v / unit
-        r = np.rint(t)
-        if np.any(np.abs(r) >= _INT64_LIMIT):
+        with np.errstate(over="ignore", invalid="ignore"):
+            t = v / unit
+            r = np.rint(t)
+        if not np.all(np.abs(r) < _INT64_LIMIT):
             raise InvalidParameters(f"{name} {value!r} is outside the int64 range of {self.symbol}'s grid "
                                     f"(|{name} / {unit}| must be below 2^63)")
+        # prices and sizes are magnitudes here (a side or a sign says buy or sell): a negative one is a
+        # mistake that would decode as another number downstream (ITCH fields are unsigned)
+        if np.any(v < 0):
+            raise InvalidParameters(f"{name} must be >= 0, got {value!r}")
         if strict and np.any(np.abs(t - r) > 1e-9 * np.maximum(1.0, np.abs(t))):
             raise InvalidParameters(f"{name} {value!r} {off_grid}")
         out = r.astype(np.int64)
@@ -294,7 +343,4 @@ class Instrument:
 
     def value_to_tick_lots(self, value) -> float:
         """A currency amount (a loss limit, say) → tick·lots, unrounded (a threshold, not a price)."""
-        v = float(value)
-        if not np.isfinite(v):
-            raise InvalidParameters(f"value must be finite, got {value!r}")
-        return v / (self.tick_size * self.lot_size)
+        return check_finite("value", value) / (self.tick_size * self.lot_size)
