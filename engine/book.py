@@ -29,7 +29,7 @@ from collections import namedtuple
 import numpy as np
 from numba.extending import overload
 
-from ..errors import check_int
+from ..errors import InvalidParameters, check_int, check_memory
 from ..kernels.jit import engine_jit
 from .atomics import borrowed, prefetch_row
 from .idmap import MAP_VALUE, map_delete, map_find, map_home, map_insert, new_map
@@ -42,9 +42,12 @@ from .types import (
     EV_REDUCE,
     EV_REPLACE,
     EV_TRADE,
+    EVENT,
     FILL,
     MAKER,
     TAKER,
+    check_int64,
+    check_records,
 )
 
 __all__ = [
@@ -56,7 +59,7 @@ __all__ = [
     "ORD_ID", "ORD_PRICE", "ORD_SIZE", "ORD_SIDE", "ORD_NEXT", "ORD_PREV", "ORD_TS", "ORD_WORDS",
     "book_add", "book_market", "book_cancel", "book_reduce", "book_execute", "book_modify", "book_replace",
     "book_apply_event", "book_apply_events", "book_apply_range", "book_apply_inline", "book_find", "borrow_book",
-    "book_queue_ahead", "book_level_qty", "book_depth", "side_index",
+    "book_queue_ahead", "book_level_qty", "book_depth", "side_index", "check_book_state",
 ]
 
 OK, UNKNOWN_ID, DUPLICATE_ID, BAD_SIZE, BAD_PRICE, OUT_OF_RANGE, POOL_FULL, BAD_SIDE, BAD_ID, BAD_KIND = range(10)
@@ -143,6 +146,9 @@ def new_book_state(capacity: int = 1 << 16, window: int = 1 << 14, fill_capacity
     window = check_int("window", window, minimum=2)
     need = 2 * capacity + 16
     fill_capacity = need if fill_capacity is None else check_int("fill_capacity", fill_capacity, minimum=need)
+    # pool rows and map rows per order, two levels per tick of the window, one record per buffered fill
+    check_memory("capacity", capacity, capacity * (8 * ORD_WORDS + 64) + fill_capacity * FILL.itemsize, "the order pool")
+    check_memory("window", window, window * 2 * LV_WORDS * 8, "the price levels")
     mp = new_map(capacity)
     hdr = np.zeros(HDR_WORDS, np.int64)
     hdr[HDR_WINDOW], hdr[HDR_BEST_BID], hdr[HDR_BEST_ASK] = window, NO_PRICE, NO_PRICE
@@ -155,6 +161,33 @@ def new_book_state(capacity: int = 1 << 16, window: int = 1 << 14, fill_capacity
     ords[-1, ORD_NEXT] = NO_SLOT
     ords[:, ORD_PREV] = NO_SLOT
     return BookState(hdr, lv, ords, mp, np.zeros(fill_capacity, FILL))
+
+
+def check_book_state(bk, name: str = "bk") -> BookState:
+    """``bk`` after checking that it is a :class:`BookState` whose arrays have the dtypes, shapes and
+    layout the compiled functions index without bounds checks (O(1): the header's sizes against the
+    arrays', not the book's contents)."""
+    if not isinstance(bk, BookState):
+        raise TypeError(f"{name} must be a BookState made by new_book_state, got {type(bk).__name__}")
+    for field in ("hdr", "lv", "ords", "mp"):
+        a = getattr(bk, field)
+        if not isinstance(a, np.ndarray) or a.dtype != np.int64 or not a.flags.c_contiguous or not a.flags.writeable:
+            raise TypeError(f"{name}.{field} must be a writable, C-contiguous int64 array, got {type(a).__name__} "
+                            f"{getattr(a, 'dtype', '')}")
+    check_records(f"{name}.fills", bk.fills, FILL, "FILL")
+    hdr = bk.hdr
+    if hdr.shape != (HDR_WORDS,):
+        raise InvalidParameters(f"{name}.hdr must have shape ({HDR_WORDS},), got {hdr.shape}")
+    capacity, window, mask = int(hdr[HDR_CAPACITY]), int(hdr[HDR_WINDOW]), int(hdr[HDR_MASK])
+    expect = {"lv": (2, window, LV_WORDS), "ords": (capacity, ORD_WORDS), "mp": (mask + 1, 2)}
+    for field, shape in expect.items():
+        if getattr(bk, field).shape != shape:
+            raise InvalidParameters(f"{name}.{field} has shape {getattr(bk, field).shape}, its header says {shape}: "
+                                    "the state is not one new_book_state made")
+    if bk.fills.shape[0] < 2 * capacity + 16:
+        raise InvalidParameters(f"{name}.fills holds {bk.fills.shape[0]} records, fewer than 2 * capacity + 16 = "
+                                f"{2 * capacity + 16}")
+    return bk
 
 
 def borrow_book(bk):
@@ -510,9 +543,25 @@ def _replace(bk, oid, new_oid, price, qty, ts):
 
 
 @engine_jit
-def book_apply_event(bk, ev):
-    """Apply one ``EVENT`` record; ``EV_TRADE`` leaves the book unchanged.  Returns a status code."""
+def _apply_event(bk, ev):
     return book_apply_inline(borrow_book(bk), ev)
+
+
+def book_apply_event(bk, ev):
+    """Apply one ``EVENT`` record; ``EV_TRADE`` leaves the book unchanged.  Returns a status code.
+
+    From Python the book and the record are checked first (``TypeError`` for anything else); compiled
+    callers get the kernel itself.
+    """
+    check_book_state(bk)
+    if not isinstance(ev, np.void) or ev.dtype != EVENT:
+        raise TypeError(f"ev must be one engine.types.EVENT record (events[i]), got {type(ev).__name__}")
+    return _apply_event(bk, ev)
+
+
+@overload(book_apply_event)
+def _book_apply_event_compiled(bk, ev):
+    return lambda bk, ev: _apply_event(bk, ev)
 
 
 @engine_jit(inline=True)
@@ -538,10 +587,32 @@ def book_apply_inline(bk, ev):
 
 
 @engine_jit
+def _apply_events(bk, events, start, status):
+    return book_apply_range(borrow_book(bk), events, start, events.shape[0], status)
+
+
 def book_apply_events(bk, events, start, status):
     """Apply ``events[start:]`` writing each status; stops early (returns the index reached) when the
-    fill buffer could overflow, so the caller drains fills and calls again."""
-    return book_apply_range(borrow_book(bk), events, start, events.shape[0], status)
+    fill buffer could overflow, so the caller drains fills and calls again.
+
+    From Python the arguments are checked before compiled code runs without bounds checks:
+    ``events`` a 1-D ``EVENT`` array, ``0 <= start <= len(events)``, ``status`` a writable int64
+    array at least as long as ``events``.  Compiled callers get the kernel itself.
+    """
+    check_book_state(bk)
+    check_records("events", events, EVENT, "EVENT")
+    start = check_int("start", start, minimum=0, maximum=events.shape[0])
+    if (not isinstance(status, np.ndarray) or status.dtype != np.int64 or status.ndim != 1
+            or not status.flags.writeable):
+        raise TypeError(f"status must be a writable 1-D int64 array, got {type(status).__name__} {getattr(status, 'dtype', '')}")
+    if status.shape[0] < events.shape[0]:
+        raise InvalidParameters(f"status must hold one entry per event ({events.shape[0]}), got {status.shape[0]}")
+    return _apply_events(bk, events, start, status)
+
+
+@overload(book_apply_events)
+def _book_apply_events_compiled(bk, events, start, status):
+    return lambda bk, events, start, status: _apply_events(bk, events, start, status)
 
 
 @engine_jit
@@ -569,9 +640,22 @@ def book_find(bk, oid):
     return map_find(bk.mp, bk.hdr[HDR_MASK], oid) if oid >= 0 else -1
 
 
-@engine_jit
 def book_queue_ahead(bk, oid):
-    """Lots resting ahead of ``oid`` at its level (its queue position), or -1 for an unknown id."""
+    """Lots resting ahead of ``oid`` at its level (its queue position), or -1 for an unknown id.
+
+    From Python ``oid`` must be an integer an int64 holds; compiled callers get the kernel itself.
+    """
+    check_book_state(bk)
+    return _queue_ahead(bk, check_int64("oid", oid))
+
+
+@overload(book_queue_ahead)
+def _book_queue_ahead_compiled(bk, oid):
+    return lambda bk, oid: _queue_ahead(bk, oid)
+
+
+@engine_jit
+def _queue_ahead(bk, oid):
     slot = map_find(bk.mp, bk.hdr[HDR_MASK], oid) if oid >= 0 else -1
     if slot < 0:
         return -1
@@ -592,10 +676,32 @@ def book_level_qty(bk, side, price):
     return bk.lv[side_index(side), li, LV_SIZE]
 
 
-@engine_jit
 def book_depth(bk, side, px, qty):
     """L2 snapshot: the best ``len(px)`` non-empty levels of ``side`` into ``px``, ``qty``; returns the
-    number written."""
+    number written.
+
+    From Python ``side`` must be BUY (+1) or SELL (-1) and ``px``, ``qty`` writable 1-D int64 arrays
+    of one length; compiled callers get the kernel itself.
+    """
+    check_book_state(bk)
+    side = check_int("side", side)
+    if side not in (1, -1):
+        raise InvalidParameters(f"side must be BUY (+1) or SELL (-1), got {side}")
+    for name, a in (("px", px), ("qty", qty)):
+        if not isinstance(a, np.ndarray) or a.dtype != np.int64 or a.ndim != 1 or not a.flags.writeable:
+            raise TypeError(f"{name} must be a writable 1-D int64 array, got {type(a).__name__} {getattr(a, 'dtype', '')}")
+    if qty.shape[0] < px.shape[0]:
+        raise InvalidParameters(f"qty must be at least as long as px ({px.shape[0]}), got {qty.shape[0]}")
+    return _depth(bk, side, px, qty)
+
+
+@overload(book_depth)
+def _book_depth_compiled(bk, side, px, qty):
+    return lambda bk, side, px, qty: _depth(bk, side, px, qty)
+
+
+@engine_jit
+def _depth(bk, side, px, qty):
     s = side_index(side)
     best = bk.hdr[HDR_BEST_BID + s]
     if best == NO_PRICE:

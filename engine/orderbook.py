@@ -44,7 +44,7 @@ from .book import (
     new_book_state,
     side_index,
 )
-from .types import EVENT, FILL
+from .types import EVENT, FILL, check_int64, check_records
 
 __all__ = ["OrderBook", "OrderRejected"]
 
@@ -57,6 +57,12 @@ class OrderRejected(ExecutionError, ValueError):
         self.reason = REASONS.get(self.code, f"status {code}")
         detail = ", ".join(f"{k}={v!r}" for k, v in args.items())
         super().__init__(f"{op}({detail}) rejected: {self.reason}")
+
+
+def _ints(**values) -> list[int]:
+    """The integer arguments of a book operation, each checked: ids, ticks, lots and nanoseconds are
+    int64 integers, and a float (even a whole one), a string or a bool is refused, never truncated."""
+    return [check_int64(name, v) for name, v in values.items()]
 
 
 def _side_arg(side) -> int:
@@ -114,13 +120,15 @@ class OrderBook:
     def add(self, order_id: int, side: int, price_ticks: int, size_lots: int, ts_ns: int = 0) -> None:
         """Limit order (matches what crosses, rests the rest)."""
         self._make_room()
-        self._check(book_add(self.state, int(order_id), _side_arg(side), int(price_ticks), int(size_lots), int(ts_ns)),
+        oid, px, qty, ts = _ints(order_id=order_id, price_ticks=price_ticks, size_lots=size_lots, ts_ns=ts_ns)
+        self._check(book_add(self.state, oid, _side_arg(side), px, qty, ts),
                     "add", order_id=order_id, side=side, price_ticks=price_ticks, size_lots=size_lots)
 
     def market(self, order_id: int, side: int, size_lots: int, ts_ns: int = 0) -> None:
         """Market order; the part that finds no liquidity is dropped."""
         self._make_room()
-        self._check(book_market(self.state, int(order_id), _side_arg(side), int(size_lots), int(ts_ns)),
+        oid, qty, ts = _ints(order_id=order_id, size_lots=size_lots, ts_ns=ts_ns)
+        self._check(book_market(self.state, oid, _side_arg(side), qty, ts),
                     "market", order_id=order_id, side=side, size_lots=size_lots)
 
     def cancel(self, order_id: int) -> None:
@@ -148,7 +156,7 @@ class OrderBook:
         ...
         quantforge.engine.orderbook.OrderRejected: cancel(order_id=1) rejected: unknown order id
         """
-        self._check(book_cancel(self.state, int(order_id)), "cancel", order_id=order_id)
+        self._check(book_cancel(self.state, check_int64("order_id", order_id)), "cancel", order_id=order_id)
 
     def reduce(self, order_id: int, size_lots: int) -> None:
         """Cancel ``size_lots`` of the resting order ``order_id``, which keeps its place in the queue
@@ -174,7 +182,8 @@ class OrderBook:
         >>> b.orders()[1], b.level_orders(BUY, 100), b.level_qty(BUY, 100)
         ((1, 100, 3), [1, 2], 6)
         """
-        self._check(book_reduce(self.state, int(order_id), int(size_lots)), "reduce", order_id=order_id, size_lots=size_lots)
+        oid, qty = _ints(order_id=order_id, size_lots=size_lots)
+        self._check(book_reduce(self.state, oid, qty), "reduce", order_id=order_id, size_lots=size_lots)
 
     def execute(self, order_id: int, size_lots: int, price_ticks: int = 0, ts_ns: int = 0) -> None:
         """Execute ``size_lots`` of the resting order ``order_id`` against an unseen taker (the ITCH
@@ -209,7 +218,8 @@ class OrderBook:
         {7: (-1, 101, 1)}
         """
         self._make_room()
-        self._check(book_execute(self.state, int(order_id), int(size_lots), int(price_ticks), int(ts_ns)),
+        oid, qty, px, ts = _ints(order_id=order_id, size_lots=size_lots, price_ticks=price_ticks, ts_ns=ts_ns)
+        self._check(book_execute(self.state, oid, qty, px, ts),
                     "execute", order_id=order_id, size_lots=size_lots)
 
     def modify(self, order_id: int, price_ticks: int, size_lots: int, ts_ns: int = 0) -> None:
@@ -247,7 +257,8 @@ class OrderBook:
         [2, 1]
         """
         self._make_room()
-        self._check(book_modify(self.state, int(order_id), int(price_ticks), int(size_lots), int(ts_ns)),
+        oid, px, qty, ts = _ints(order_id=order_id, price_ticks=price_ticks, size_lots=size_lots, ts_ns=ts_ns)
+        self._check(book_modify(self.state, oid, px, qty, ts),
                     "modify", order_id=order_id, price_ticks=price_ticks, size_lots=size_lots)
 
     def replace(self, order_id: int, new_order_id: int, price_ticks: int, size_lots: int, ts_ns: int = 0) -> None:
@@ -283,15 +294,16 @@ class OrderBook:
         ({9: (-1, 104, 3)}, 104)
         """
         self._make_room()
-        self._check(book_replace(self.state, int(order_id), int(new_order_id), int(price_ticks), int(size_lots), int(ts_ns)),
+        oid, new_oid, px, qty, ts = _ints(order_id=order_id, new_order_id=new_order_id, price_ticks=price_ticks,
+                                          size_lots=size_lots, ts_ns=ts_ns)
+        self._check(book_replace(self.state, oid, new_oid, px, qty, ts),
                     "replace", order_id=order_id, new_order_id=new_order_id, price_ticks=price_ticks, size_lots=size_lots)
 
     def apply(self, events: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Apply an ``EVENT`` array in compiled code; returns (status per event, fills), the fills
         including any not yet drained from earlier operations.  Rejected events are reported in the
         status array, not raised."""
-        if not isinstance(events, np.ndarray) or events.dtype != EVENT:
-            raise TypeError(f"events must be a numpy array of engine.types.EVENT, got {getattr(events, 'dtype', type(events))}")
+        check_records("events", events, EVENT, "EVENT")
         status = np.zeros(events.shape[0], np.int64)
         i = 0
         while True:
@@ -319,20 +331,22 @@ class OrderBook:
 
     def queue_ahead(self, order_id: int) -> int:
         """Lots ahead of ``order_id`` at its price level; raises for an unknown id."""
-        q = book_queue_ahead(self.state, int(order_id))
+        q = book_queue_ahead(self.state, check_int64("order_id", order_id))
         if q < 0:
             raise OrderRejected(UNKNOWN_ID, "queue_ahead", order_id=order_id)
         return int(q)
 
     def level_qty(self, side: int, price_ticks: int) -> int:
-        return int(book_level_qty(self.state, _side_arg(side), int(price_ticks)))
+        return int(book_level_qty(self.state, _side_arg(side), check_int64("price_ticks", price_ticks)))
 
     def depth(self, side: int, n_levels: int = 10) -> tuple[np.ndarray, np.ndarray]:
         """L2 snapshot: prices (ticks) and sizes (lots) of the best ``n_levels`` levels of ``side``."""
         n_levels = check_int("n_levels", n_levels, minimum=1)
-        px = np.empty(n_levels, np.int64)
-        qty = np.empty(n_levels, np.int64)
-        n = book_depth(self.state, _side_arg(side), px, qty)
+        side = _side_arg(side)
+        # a side never has more levels than the price window has ticks: no larger buffer is needed
+        px = np.empty(min(n_levels, int(self.state.hdr[HDR_WINDOW])), np.int64)
+        qty = np.empty_like(px)
+        n = book_depth(self.state, side, px, qty)
         return px[:n], qty[:n]
 
     def orders(self) -> dict[int, tuple[int, int, int]]:
@@ -345,7 +359,7 @@ class OrderBook:
     def level_orders(self, side: int, price_ticks: int) -> list[int]:
         """Order ids at one level in time priority (for inspection and tests)."""
         st = self.state
-        li = int(price_ticks) - int(st.hdr[HDR_BASE])
+        li = check_int64("price_ticks", price_ticks) - int(st.hdr[HDR_BASE])
         s = side_index(_side_arg(side))
         out = []
         if 0 <= li < st.hdr[HDR_WINDOW]:
