@@ -1,7 +1,8 @@
 """The ``quantforge`` command line (also ``python -m quantforge``): thin wrappers over the library.
 
 Commands: ``demo`` (a market-making model in the Avellaneda–Stoikov experiment, and one engine day;
-writes report.json and demo.png), ``bench`` (benchmark suites), ``info``
+writes report.json and demo.png), ``bench`` (benchmark suites), ``serve`` (publish quote surfaces:
+shared memory, Arrow files, HTTP), ``info``
 (backends, devices, CPU).  Bad arguments print one line and exit with status 2.
 """
 
@@ -89,7 +90,7 @@ def _cmd_info(args) -> int:
 
 def _cmd_bench(args) -> int:
     from .bench import SUITES
-    from .bench.harness import markdown_table, write_suite
+    from .bench.harness import markdown_table, plot_suite, write_suite
 
     names = args.suites or list(SUITES)
     unknown = [n for n in names if n not in SUITES]
@@ -101,8 +102,46 @@ def _cmd_bench(args) -> int:
         results = module.run(quick=args.quick)
         payload = write_suite(name, results, args.out)
         print(markdown_table(name, payload))
+        if args.plot:
+            png = plot_suite(name, payload, args.out)
+            print(f"plot: {png}" if png else f"plot: none for {name} (no row was measured)")
     print(f"results written to {Path(args.out).resolve()}")
     return 0
+
+
+def _port(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
+    if not 0 <= n <= 65535:
+        raise argparse.ArgumentTypeError(f"a port lies in 0..65535, got {n}")
+    return n
+
+
+def _cmd_serve(args) -> int:
+    from .serve.config import load_config
+    from .serve.publisher import compute_surfaces, run
+
+    if not args.check:
+        return run(args.config, port=args.port)
+    config = load_config(args.config)
+    surfaces = compute_surfaces(config)
+    print(f"{args.config}: publisher {config.name!r}, {len(surfaces)} surfaces, refresh every {config.refresh_s:g} s")
+    for sid, surface in surfaces.items():
+        print(f"  {sid}: {surface.model}, {surface.bid_depth.shape[0]} times x {surface.bid_depth.shape[1]} inventories")
+    return 0
+
+
+_SERVE_DESCRIPTION = """\
+Publish precomputed quote surfaces.  The TOML config names the instruments, each with its model
+(avellaneda-stoikov, glft, cartea-jaimungal), parameters and grid; the surfaces are computed in
+batches and each new version is published into shared-memory seqlock tables (qf-<name>-<id>, read
+in place by quantforge.serve.SurfaceReader), as Arrow IPC / Parquet files (out_dir), and over HTTP
+(127.0.0.1 by default): /v1/surfaces, /v1/surfaces/{id} (JSON or Arrow by Accept, ETag),
+/v1/quote?surface=&t=&q=, /healthz, /metrics.  Refreshes every refresh_s and on SIGHUP (config
+reload: a bad config is refused and the last good surfaces stay published); SIGTERM or SIGINT stop
+it and remove the shared-memory tables.  Needs quantforge[serve]."""
 
 
 def _cmd_demo(args) -> int:
@@ -181,7 +220,15 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("suites", nargs="*", help="suite names, listed below (default: all)")
     b.add_argument("--quick", action="store_true", help="small sizes: each suite well under 30 s")
     b.add_argument("--out", default="bench-results", help="output folder (default bench-results/)")
+    b.add_argument("--plot", action="store_true", help="also write OUT/<suite>.png: medians, ratios against peers, goals")
     b.set_defaults(func=_cmd_bench)
+
+    s = sub.add_parser("serve", help="publish quote surfaces from a TOML config: shared memory, Arrow files, HTTP",
+                       description=_SERVE_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    s.add_argument("config", help="the TOML configuration (instruments, models, parameters, grids, refresh, backend)")
+    s.add_argument("--port", type=_port, default=None, help="HTTP port, overriding the config's (0: a free port)")
+    s.add_argument("--check", action="store_true", help="validate the config and compute its surfaces once, then exit")
+    s.set_defaults(func=_cmd_serve)
 
     i = sub.add_parser("info", help="backends, devices and CPU facts")
     i.set_defaults(func=_cmd_info)

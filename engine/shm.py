@@ -16,9 +16,10 @@ import tempfile
 
 from ..errors import InvalidParameters, check_int
 
-__all__ = ["SharedBlock"]
+__all__ = ["SharedBlock", "SHM_DIR"]
 
-_DIR = "/dev/shm" if os.path.isdir("/dev/shm") else tempfile.gettempdir()
+SHM_DIR = "/dev/shm" if os.path.isdir("/dev/shm") else tempfile.gettempdir()
+"""Where the blocks live: one file per block, named as the block."""
 
 
 class SharedBlock:
@@ -43,7 +44,7 @@ class SharedBlock:
             raise InvalidParameters(f"name must be letters, digits or _.- (at most 200), got {name!r}")
         self.name = name
         self.owner = create
-        path = os.path.join(_DIR, name)
+        path = os.path.join(SHM_DIR, name)
         if create:
             size = check_int("size", size, minimum=1)
             fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
