@@ -23,10 +23,11 @@ NASDAQ (2020), *Nasdaq TotalView-ITCH 5.0 specification*, sections 1.3 (data typ
 from __future__ import annotations
 
 import numpy as np
+from numba.extending import overload
 
 from ..errors import InvalidParameters, check_int
 from ..kernels.jit import engine_jit
-from .types import EV_ADD, EV_CANCEL, EV_EXECUTE, EV_REDUCE, EV_REPLACE, EV_TRADE, EVENT
+from .types import EV_ADD, EV_CANCEL, EV_EXECUTE, EV_REDUCE, EV_REPLACE, EV_TRADE, EVENT, check_records
 
 __all__ = ["decode_itch", "encode_itch", "FeedDecoder", "COUNTERS", "MESSAGE_LENGTH"]
 
@@ -75,14 +76,45 @@ def _expected_length(t):
     return -1
 
 
-@engine_jit
 def decode_itch(buf, start, out, n_out, price_divisor, counters):
     """Decode framed messages from ``buf[start:]`` into ``out[n_out:]``.
 
     Returns ``(bytes_position, n_out)``: where decoding stopped (end of data, a truncated message, or
     ``out`` full) and the number of events now in ``out``.  ``counters`` (int64, ``len(COUNTERS)``)
     accumulates the reasons.
+
+    From Python every argument is checked before the compiled decoder, which has no bounds checks,
+    runs: ``buf`` a 1-D uint8 array, ``0 <= start <= len(buf)``, ``out`` a writable 1-D ``EVENT``
+    array, ``0 <= n_out <= len(out)``, ``price_divisor`` an integer in ``1..2**32 - 1`` and
+    ``counters`` a writable int64 array of at least ``len(COUNTERS)`` words (``TypeError`` for a wrong
+    type or dtype, ``InvalidParameters`` for a wrong value).  Compiled callers get the decoder itself.
     """
+    if not isinstance(buf, np.ndarray) or buf.dtype != np.uint8 or buf.ndim != 1:
+        raise TypeError(f"buf must be a 1-D uint8 array (np.frombuffer(data, np.uint8)), got {type(buf).__name__} "
+                        f"{getattr(buf, 'dtype', '')}")
+    start = check_int("start", start, minimum=0, maximum=buf.shape[0])
+    check_records("out", out, EVENT, "EVENT")
+    if not out.flags.writeable:
+        raise InvalidParameters("out must be writable")
+    n_out = check_int("n_out", n_out, minimum=0, maximum=out.shape[0])
+    price_divisor = check_int("price_divisor", price_divisor, minimum=1, maximum=2**32 - 1)
+    if (not isinstance(counters, np.ndarray) or counters.dtype != np.int64 or counters.ndim != 1
+            or not counters.flags.writeable):
+        raise TypeError(f"counters must be a writable 1-D int64 array, got {type(counters).__name__} "
+                        f"{getattr(counters, 'dtype', '')}")
+    if counters.shape[0] < len(COUNTERS):
+        raise InvalidParameters(f"counters must hold len(COUNTERS) = {len(COUNTERS)} words, got {counters.shape[0]}")
+    return _decode(buf, start, out, n_out, price_divisor, counters)
+
+
+@overload(decode_itch)
+def _decode_itch_compiled(buf, start, out, n_out, price_divisor, counters):
+    return lambda buf, start, out, n_out, price_divisor, counters: _decode(buf, start, out, n_out, price_divisor,
+                                                                            counters)
+
+
+@engine_jit
+def _decode(buf, start, out, n_out, price_divisor, counters):
     pos = start
     n = buf.shape[0]
     cap = out.shape[0]
@@ -231,18 +263,30 @@ def encode_itch(events: np.ndarray, price_divisor: int = 100, symbol: str = "QFS
     """Encode ``EVENT`` records (kinds ADD, CANCEL, REDUCE, EXECUTE, REPLACE, TRADE) as framed ITCH 5.0
     messages; returns the bytes as a uint8 array.  An add with an ``mpid`` becomes an ``F`` message, an
     execution with a price a ``C``."""
-    if not isinstance(events, np.ndarray) or events.dtype != EVENT:
-        raise TypeError("events must be a numpy array of engine.types.EVENT")
-    price_divisor = check_int("price_divisor", price_divisor, minimum=1)
+    check_records("events", events, EVENT, "EVENT")
+    price_divisor = check_int("price_divisor", price_divisor, minimum=1, maximum=2**32 - 1)
     kinds = events["kind"]
     ok = np.isin(kinds, [EV_ADD, EV_CANCEL, EV_REDUCE, EV_EXECUTE, EV_REPLACE, EV_TRADE])
     if not ok.all():
         i = int(np.argmin(ok))
         raise InvalidParameters(f"events[{i}].kind = {int(kinds[i])} has no ITCH message (only add, cancel, reduce, execute, replace, trade)")
+    if not isinstance(symbol, str):
+        raise TypeError(f"symbol must be a str, got {type(symbol).__name__}")
     if len(symbol) > 8 or not symbol.isascii():
         raise InvalidParameters(f"symbol must be at most 8 ASCII characters, got {symbol!r}")
-    if (events["price_ticks"] * price_divisor >= 2**32).any() or (events["size_lots"] >= 2**32).any() or (events["size_lots"] < 0).any():
-        raise InvalidParameters("prices (in 1e-4 units) and sizes must fit ITCH's unsigned 4-byte fields")
+    # ITCH's fields are unsigned: a negative value would be written as its two's complement and decode
+    # as another number, so every field is checked against its width (a price in 1e-4 units, bounded
+    # before the multiplication so that it cannot wrap around)
+    fields = (("price_ticks", 4, price_divisor), ("size_lots", 4, 1), ("order_id", 8, 1), ("new_order_id", 8, 1),
+              ("match_id", 8, 1), ("ts_ns", 6, 1), ("instrument_id", 2, 1))
+    for field, width, unit in fields:
+        v = events[field]
+        bad = (v < 0) | (v > min(2 ** (8 * width) - 1, 2**63 - 1) // unit)
+        if bad.any():
+            i = int(np.argmax(bad))
+            why = " (price_ticks * price_divisor must be < 2**32)" if unit > 1 else ""
+            raise InvalidParameters(f"events[{i}].{field} = {int(v[i])} does not fit ITCH's unsigned {width}-byte "
+                                    f"field{why}")
     stock = np.frombuffer(symbol.ljust(8).encode(), np.uint8)
     price_px = np.where(kinds == EV_EXECUTE, events["price_ticks"] > 0, False)
     attributed = (kinds == EV_ADD) & (events["mpid"] != 0)
@@ -264,8 +308,17 @@ class FeedDecoder:
         self._tail = np.zeros(0, np.uint8)
 
     def decode(self, chunk) -> np.ndarray:
-        """Decode ``chunk`` (bytes or uint8 array) after any tail kept from the last call."""
-        data = np.frombuffer(bytes(chunk), np.uint8) if not isinstance(chunk, np.ndarray) else chunk.astype(np.uint8, copy=False)
+        """Decode ``chunk`` (bytes, bytearray, memoryview or a 1-D uint8 array) after any tail kept from
+        the last call."""
+        if isinstance(chunk, np.ndarray):
+            if chunk.dtype != np.uint8 or chunk.ndim != 1:
+                raise TypeError(f"chunk must be bytes or a 1-D uint8 array, got an array of {chunk.dtype} with shape "
+                                f"{chunk.shape} (other dtypes would be truncated to bytes)")
+            data = chunk
+        elif isinstance(chunk, (bytes, bytearray, memoryview)):
+            data = np.frombuffer(bytes(chunk), np.uint8)
+        else:
+            raise TypeError(f"chunk must be bytes or a 1-D uint8 array, got {type(chunk).__name__}")
         buf = np.concatenate([self._tail, data]) if self._tail.size else data
         parts = []
         pos = 0
