@@ -27,9 +27,11 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import time
+from typing import Any
 
 import numpy as np
 
+from .._typing import ArrayLike
 from ..errors import ExecutionError, InvalidParameters, check_array, check_int, check_positive
 from .book import REJECT_NAMES, new_book_state
 from .feed import COUNTERS, FeedDecoder, encode_itch
@@ -58,8 +60,10 @@ _FIRST_OID = 1 << 40
 _NO_LIMIT = 1e300
 
 
-def run_trading_day(bid_depth, ask_depth, t_grid, q_min: int, *, tick_size: float, seed: int = 0,
-                    n_events: int = 1_000_000, bid_size_lots=None, ask_size_lots=None, session_s: float = 23_400.0,
+def run_trading_day(bid_depth: ArrayLike, ask_depth: ArrayLike, t_grid: ArrayLike, q_min: int, *, tick_size: float,
+                    seed: int = 0,
+                    n_events: int = 1_000_000, bid_size_lots: ArrayLike | None = None,
+                    ask_size_lots: ArrayLike | None = None, session_s: float = 23_400.0,
                     max_position_lots: int | None = None, max_order_lots: int | None = None,
                     band_ticks: int = 1_000, loss_limit: float | None = None, linear: bool = True,
                     queue_model: int = QUEUE_RISK_AVERSE, move_prob: float = 0.002, mid_ticks: int = 10_000,
@@ -245,7 +249,7 @@ def run_trading_day(bid_depth, ask_depth, t_grid, q_min: int, *, tick_size: floa
     return out
 
 
-def run_trading_day_on(surface, **kwargs) -> dict:
+def run_trading_day_on(surface: Any, **kwargs: Any) -> dict:
     """:func:`run_trading_day` on any object with a quote surface's attributes (``bid_depth``,
     ``ask_depth``, ``time_to_horizon_s``, ``q_min`` and optionally ``bid_size_lots``,
     ``ask_size_lots``), e.g. a ``models.surface.QuoteSurface`` without a regime axis."""

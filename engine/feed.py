@@ -76,7 +76,8 @@ def _expected_length(t):
     return -1
 
 
-def decode_itch(buf, start, out, n_out, price_divisor, counters):
+def decode_itch(buf: np.ndarray, start: int, out: np.ndarray, n_out: int, price_divisor: int,
+                counters: np.ndarray) -> tuple[int, int]:
     """Decode framed messages from ``buf[start:]`` into ``out[n_out:]``.
 
     Returns ``(bytes_position, n_out)``: where decoding stopped (end of data, a truncated message, or
@@ -307,7 +308,7 @@ class FeedDecoder:
         self._counts = np.zeros(len(COUNTERS), np.int64)
         self._tail = np.zeros(0, np.uint8)
 
-    def decode(self, chunk) -> np.ndarray:
+    def decode(self, chunk: bytes | bytearray | memoryview | np.ndarray) -> np.ndarray:
         """Decode ``chunk`` (bytes, bytearray, memoryview or a 1-D uint8 array) after any tail kept from
         the last call."""
         if isinstance(chunk, np.ndarray):

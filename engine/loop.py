@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import time
 from collections import namedtuple
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -377,7 +378,8 @@ def cycles_per_ns(duration_s: float = 0.05) -> float:
     return (c1 - c0) / (t1 - t0)
 
 
-def latency_percentiles(hist: np.ndarray, cycles_ns: float, qs=(50.0, 99.0, 99.9)) -> dict[str, float]:
+def latency_percentiles(hist: np.ndarray, cycles_ns: float,
+                        qs: Sequence[float] = (50.0, 99.0, 99.9)) -> dict[str, float]:
     """Percentiles (ns) of a loop latency histogram: the upper edge of the bucket holding each quantile,
     so a reported value is never below the true one by more than one bucket (4 cycles)."""
     total = int(hist.sum())

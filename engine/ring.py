@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 
 import numpy as np
 
@@ -294,7 +295,7 @@ class SpscRing:
     def writer_done(self) -> bool:
         return bool(self.hdr[RING_WRITER_DONE])
 
-    def send(self, records: np.ndarray, timeout_s: float = 5.0, peer_alive=None) -> None:
+    def send(self, records: np.ndarray, timeout_s: float = 5.0, peer_alive: Callable[[], bool] | None = None) -> None:
         """Push every record, raising :class:`RingTimeout` if the consumer makes no room for ``timeout_s``
         or ``peer_alive()`` turns false."""
         if records.dtype != self.dtype:
@@ -311,7 +312,7 @@ class SpscRing:
             else:
                 os.sched_yield()
 
-    def recv_into(self, out: np.ndarray, timeout_s: float = 5.0, peer_alive=None) -> int:
+    def recv_into(self, out: np.ndarray, timeout_s: float = 5.0, peer_alive: Callable[[], bool] | None = None) -> int:
         """Pop up to ``len(out)`` records into ``out`` (a buffer the caller keeps, so nothing is
         allocated per batch), waiting up to ``timeout_s`` for the first; returns how many, 0 once the
         writer is done and the ring drained.  :class:`RingTimeout` if nothing comes in time or
@@ -330,7 +331,8 @@ class SpscRing:
                 raise RingTimeout(f"ring {self.name!r}: no record for {time.monotonic() - last:.2f} s")
             os.sched_yield()
 
-    def recv(self, max_records: int, timeout_s: float = 5.0, peer_alive=None) -> np.ndarray:
+    def recv(self, max_records: int, timeout_s: float = 5.0,
+             peer_alive: Callable[[], bool] | None = None) -> np.ndarray:
         """:meth:`recv_into` a new array of up to ``max_records`` records; returns the records (empty
         once the writer is done and the ring drained)."""
         out = np.empty(check_int("max_records", max_records, minimum=1), self.dtype)

@@ -20,6 +20,7 @@ from collections import namedtuple
 import numpy as np
 from numba.extending import overload
 
+from .._typing import ArrayLike
 from ..errors import InvalidParameters, NumericalInstability, check_array, check_int
 from ..kernels.jit import engine_jit
 from .atomics import borrowed
@@ -41,7 +42,8 @@ grid, the bucket table, ``fparams = (t0, t_last, 1 / bucket_width)`` and ``ipara
 n_buckets)`` (words named by ``F_*`` and ``I_*``)."""
 
 
-def make_surface_table(bid_depth, ask_depth, time_to_horizon_s, q_min: int, bid_size_lots=None, ask_size_lots=None) -> SurfaceTable:
+def make_surface_table(bid_depth: ArrayLike, ask_depth: ArrayLike, time_to_horizon_s: ArrayLike, q_min: int,
+                       bid_size_lots: ArrayLike | None = None, ask_size_lots: ArrayLike | None = None) -> SurfaceTable:
     """Validate a surface's arrays and build its lookup table.
 
     Parameters

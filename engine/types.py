@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._typing import ArrayLike, Float64Array, Int64Array
 from ..errors import InvalidParameters, check_finite, check_int, check_positive
 
 __all__ = [
@@ -199,19 +200,19 @@ EV_ADD, EV_CANCEL, EV_REDUCE, EV_EXECUTE, EV_REPLACE, EV_TRADE, EV_MARKET, EV_MO
 _INT64_LIMIT = 2.0**63  # |ticks| below this fit an int64 exactly when they come from a float
 
 
-def depth_ticks(depth, tick_size):
+def depth_ticks(depth: float, tick_size: float) -> float:
     """A depth from the mid (price units) as a number of ticks, fractional (it is rounded when it
     becomes a price, by :func:`bid_ticks` / :func:`ask_ticks`); ``+inf`` stays ``+inf``."""
     return depth / tick_size
 
 
-def bid_ticks(mid_ticks, depth_in_ticks):
+def bid_ticks(mid_ticks: int, depth_in_ticks: float) -> int:
     """The bid price (int64 ticks) ``depth_in_ticks`` below ``mid_ticks``, rounded down: a bid is never
     closer to the mid than its depth asks for."""
     return np.int64(np.floor(mid_ticks - depth_in_ticks))
 
 
-def ask_ticks(mid_ticks, depth_in_ticks):
+def ask_ticks(mid_ticks: int, depth_in_ticks: float) -> int:
     """The ask price (int64 ticks) ``depth_in_ticks`` above ``mid_ticks``, rounded up."""
     return np.int64(np.ceil(mid_ticks + depth_in_ticks))
 
@@ -316,7 +317,7 @@ class Instrument:
         out = r.astype(np.int64)
         return out if out.ndim else np.int64(out)
 
-    def price_to_ticks(self, price, *, strict: bool = False):
+    def price_to_ticks(self, price: ArrayLike, *, strict: bool = False) -> Int64Array | np.int64:
         """Price (currency) → int64 ticks, rounded to the nearest tick.
 
         With ``strict=True`` a price more than 1e-9 ticks off the grid raises ``InvalidParameters``.
@@ -324,23 +325,23 @@ class Instrument:
         return self._to_grid("price", price, self.tick_size, strict,
                              f"is not on the tick grid of {self.symbol} (tick {self.tick_size})")
 
-    def ticks_to_price(self, ticks):
+    def ticks_to_price(self, ticks: ArrayLike) -> Float64Array | np.float64:
         """Integer ticks → price (float64); non-integer or out-of-range ticks are refused."""
         return _as_int64("ticks", ticks) * self.tick_size
 
-    def size_to_lots(self, size, *, strict: bool = False):
+    def size_to_lots(self, size: ArrayLike, *, strict: bool = False) -> Int64Array | np.int64:
         """Size (units) → int64 lots, rounded to the nearest lot (``strict`` as for prices)."""
         return self._to_grid("size", size, self.lot_size, strict,
                              f"is not a whole number of lots of {self.symbol} (lot {self.lot_size})")
 
-    def lots_to_size(self, lots):
+    def lots_to_size(self, lots: ArrayLike) -> Float64Array | np.float64:
         """Integer lots → size (float64); non-integer or out-of-range lots are refused."""
         return _as_int64("lots", lots) * self.lot_size
 
-    def tick_lots_to_value(self, tick_lots):
+    def tick_lots_to_value(self, tick_lots: ArrayLike) -> Float64Array | np.float64:
         """An amount in tick·lots (price_ticks × size_lots, the engine's cash unit) → currency."""
         return _as_int64("tick_lots", tick_lots) * (self.tick_size * self.lot_size)
 
-    def value_to_tick_lots(self, value) -> float:
+    def value_to_tick_lots(self, value: float) -> float:
         """A currency amount (a loss limit, say) → tick·lots, unrounded (a threshold, not a price)."""
         return check_finite("value", value) / (self.tick_size * self.lot_size)
