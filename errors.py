@@ -52,6 +52,7 @@ __all__ = [
     "check_all_finite",
     "check_memory",
     "available_memory_bytes",
+    "check_integer_array",
 ]
 
 
@@ -220,6 +221,26 @@ def check_all_finite(name: str, arr: np.ndarray) -> np.ndarray:
             idx = tuple(int(i) for i in np.argwhere(bad)[0])
             raise InvalidParameters(f"{name} must be finite everywhere; {name}[{idx}] = {a[idx].item()!r}")
     return a
+
+
+def check_integer_array(name: str, value: Any) -> np.ndarray:
+    """``value`` as an int64 array after checking it holds integers: an integer dtype, or floats that are
+    whole numbers.  A fractional, non-finite or out-of-int64 entry raises ``InvalidParameters`` naming it
+    (it is never truncated); strings, bools and objects raise ``TypeError``."""
+    a = np.asarray(value)
+    if a.dtype.kind == "u" and a.size and int(a.max()) > 2**63 - 1:
+        raise InvalidParameters(f"{name} must fit an int64; max({name}) = {int(a.max())}")
+    if a.dtype.kind in "iu":
+        return a.astype(np.int64)
+    if a.dtype.kind != "f":
+        raise TypeError(f"{name} must hold integers, got an array of dtype {a.dtype}")
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isfinite(a) | (a != np.round(a)) | (np.abs(a) >= 2.0**63)
+    if bad.any():
+        idx = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise InvalidParameters(f"{name} must hold whole numbers (they are counted in lots); {name}[{idx}] = "
+                                f"{a[idx].item()!r}")
+    return a.astype(np.int64)
 
 
 def available_memory_bytes() -> int:

@@ -29,6 +29,7 @@ from collections import namedtuple
 import numpy as np
 from numba.extending import overload
 
+from .._typing import Int64Array
 from ..errors import InvalidParameters, check_int, check_memory
 from ..kernels.jit import engine_jit
 from .atomics import borrowed, prefetch_row
@@ -163,7 +164,7 @@ def new_book_state(capacity: int = 1 << 16, window: int = 1 << 14, fill_capacity
     return BookState(hdr, lv, ords, mp, np.zeros(fill_capacity, FILL))
 
 
-def check_book_state(bk, name: str = "bk") -> BookState:
+def check_book_state(bk: BookState, name: str = "bk") -> BookState:
     """``bk`` after checking that it is a :class:`BookState` whose arrays have the dtypes, shapes and
     layout the compiled functions index without bounds checks (O(1): the header's sizes against the
     arrays', not the book's contents)."""
@@ -547,7 +548,7 @@ def _apply_event(bk, ev):
     return book_apply_inline(borrow_book(bk), ev)
 
 
-def book_apply_event(bk, ev):
+def book_apply_event(bk: BookState, ev: np.void) -> int:
     """Apply one ``EVENT`` record; ``EV_TRADE`` leaves the book unchanged.  Returns a status code.
 
     From Python the book and the record are checked first (``TypeError`` for anything else); compiled
@@ -591,7 +592,7 @@ def _apply_events(bk, events, start, status):
     return book_apply_range(borrow_book(bk), events, start, events.shape[0], status)
 
 
-def book_apply_events(bk, events, start, status):
+def book_apply_events(bk: BookState, events: np.ndarray, start: int, status: Int64Array) -> int:
     """Apply ``events[start:]`` writing each status; stops early (returns the index reached) when the
     fill buffer could overflow, so the caller drains fills and calls again.
 
@@ -640,7 +641,7 @@ def book_find(bk, oid):
     return map_find(bk.mp, bk.hdr[HDR_MASK], oid) if oid >= 0 else -1
 
 
-def book_queue_ahead(bk, oid):
+def book_queue_ahead(bk: BookState, oid: int) -> int:
     """Lots resting ahead of ``oid`` at its level (its queue position), or -1 for an unknown id.
 
     From Python ``oid`` must be an integer an int64 holds; compiled callers get the kernel itself.
@@ -676,7 +677,7 @@ def book_level_qty(bk, side, price):
     return bk.lv[side_index(side), li, LV_SIZE]
 
 
-def book_depth(bk, side, px, qty):
+def book_depth(bk: BookState, side: int, px: Int64Array, qty: Int64Array) -> int:
     """L2 snapshot: the best ``len(px)`` non-empty levels of ``side`` into ``px``, ``qty``; returns the
     number written.
 
