@@ -441,7 +441,8 @@ def parametric_var(
     mean : array_like (n_factors,), optional
         Expected factor returns over the horizon (default 0).
     skewness, excess_kurtosis : float or array (n_port,), optional
-        Of the portfolio P&L; given together, they select the Cornish–Fisher method.
+        Of the portfolio P&L (a left-skewed P&L has negative skewness and a larger VaR); given
+        together, they select the Cornish–Fisher method.
 
     Returns
     -------
@@ -488,7 +489,7 @@ def parametric_var(
     )
     z = ndtri(alphas)
     pdf = np.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi)
-    q_var, q_es = parametric_multipliers(z, alphas, s, k, pdf)  # (n_port, k)
+    q_var, q_es = parametric_multipliers(z, alphas, -s, k, pdf)  # (n_port, k); losses have the P&L's skew negated
     sig_w = w @ cov
     sigma = np.sqrt(np.maximum(np.sum(sig_w * w, axis=1), 0.0))[:, None]
     mu_p = (w @ mu)[:, None]

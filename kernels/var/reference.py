@@ -142,7 +142,8 @@ def tail_weights(xp: Any, losses, var, band_lo, band_hi, ties, alphas: np.ndarra
 def parametric_multipliers(
     z: np.ndarray, alphas: np.ndarray, skewness: np.ndarray, excess_kurtosis: np.ndarray, pdf_z: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(VaR, ES) per unit standard deviation of a normal (S = K = 0) or Cornish–Fisher loss distribution.
+    """(VaR, ES) per unit standard deviation of a normal (S = K = 0) or Cornish–Fisher loss distribution
+    (``S`` the skewness of the losses, ``K`` their excess kurtosis).
 
     VaR uses the Cornish–Fisher quantile ``z + (z^2 - 1) S/6 + (z^3 - 3z) K/24 - (2z^3 - 5z) S^2/36``
     (Cornish & Fisher 1937; Zangari 1996); ES is the tail mean of that quantile function in closed form,
