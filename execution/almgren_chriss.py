@@ -44,8 +44,15 @@ from ..kernels.execution import liquidation_frontier, liquidation_parameters
 from .impact import LinearImpact
 from .schedules import Schedule, check_side, round_to_lots
 
-__all__ = ["AlmgrenChriss", "ACSolution", "EfficientFrontier", "optimal_trajectory", "efficient_frontier",
-           "urgency_to_lambda", "ac_schedule"]
+__all__ = [
+    "AlmgrenChriss",
+    "ACSolution",
+    "EfficientFrontier",
+    "optimal_trajectory",
+    "efficient_frontier",
+    "urgency_to_lambda",
+    "ac_schedule",
+]
 
 
 @dataclass(frozen=True)
@@ -85,8 +92,9 @@ class AlmgrenChriss:
         """The kernel's parameter vector (:func:`quantforge.kernels.execution.liquidation_parameters`) for one order."""
         s = check_side(side)
         imp = self.impact
-        return liquidation_parameters(quantity, horizon, n_steps, self.sigma, imp.gamma, imp.eta, imp.epsilon,
-                                      -s * self.drift)
+        return liquidation_parameters(
+            quantity, horizon, n_steps, self.sigma, imp.gamma, imp.eta, imp.epsilon, -s * self.drift
+        )
 
 
 @dataclass(frozen=True)
@@ -134,9 +142,11 @@ class ACSolution:
 
     def summary(self) -> str:
         side = "buy" if self.side > 0 else "sell"
-        return (f"Almgren-Chriss {side} {self.holdings[0]:g} over {self.times[-1]:g} in {self.times.size - 1} "
-                f"intervals: lambda = {self.lam:.4g}, kappa = {self.kappa:.4g}, half-life = {self.half_life:.4g}, "
-                f"E = {self.expected_cost:.6g}, sd = {math.sqrt(self.variance):.6g}")
+        return (
+            f"Almgren-Chriss {side} {self.holdings[0]:g} over {self.times[-1]:g} in {self.times.size - 1} "
+            f"intervals: lambda = {self.lam:.4g}, kappa = {self.kappa:.4g}, half-life = {self.half_life:.4g}, "
+            f"E = {self.expected_cost:.6g}, sd = {math.sqrt(self.variance):.6g}"
+        )
 
 
 @dataclass(frozen=True)
@@ -157,9 +167,11 @@ class EfficientFrontier:
 
     def summary(self) -> str:
         i_lo, i_hi = int(np.argmin(self.lambdas)), int(np.argmax(self.lambdas))
-        return (f"efficient frontier, {self.lambdas.size} points: lambda {self.lambdas[i_lo]:.3g} -> "
-                f"E {self.expected_cost[i_lo]:.6g}, sd {math.sqrt(self.variance[i_lo]):.6g}; lambda "
-                f"{self.lambdas[i_hi]:.3g} -> E {self.expected_cost[i_hi]:.6g}, sd {math.sqrt(self.variance[i_hi]):.6g}")
+        return (
+            f"efficient frontier, {self.lambdas.size} points: lambda {self.lambdas[i_lo]:.3g} -> "
+            f"E {self.expected_cost[i_lo]:.6g}, sd {math.sqrt(self.variance[i_lo]):.6g}; lambda "
+            f"{self.lambdas[i_hi]:.3g} -> E {self.expected_cost[i_hi]:.6g}, sd {math.sqrt(self.variance[i_hi]):.6g}"
+        )
 
 
 def urgency_to_lambda(params: AlmgrenChriss, urgency: float, horizon: float, n_steps: int) -> float:
@@ -191,9 +203,16 @@ def _lambda(params: AlmgrenChriss, lam: float | None, urgency: float | None, hor
     return urgency_to_lambda(params, urgency, horizon, n_steps)
 
 
-def optimal_trajectory(params: AlmgrenChriss, quantity: float, horizon: float, n_steps: int, *,
-                       lam: float | None = None, urgency: float | None = None,
-                       side: str | int = "sell") -> ACSolution:
+def optimal_trajectory(
+    params: AlmgrenChriss,
+    quantity: float,
+    horizon: float,
+    n_steps: int,
+    *,
+    lam: float | None = None,
+    urgency: float | None = None,
+    side: str | int = "sell",
+) -> ACSolution:
     """The optimal trajectory of one order for a risk aversion ``lam`` (or an ``urgency = kappa T``).
 
     Parameters
@@ -222,13 +241,28 @@ def optimal_trajectory(params: AlmgrenChriss, quantity: float, horizon: float, n
     s = check_side(side)
     prm = params.problem(quantity, horizon, n_steps, s)
     f = liquidation_frontier(np.array([lam]), prm, n_steps, return_trajectories=True, backend="numpy")
-    return ACSolution(s, lam, float(f.kappa[0]), np.linspace(0.0, float(horizon), n_steps + 1), f.trajectories[0],
-                      float(f.expected_cost[0]), float(f.variance[0]))
+    return ACSolution(
+        s,
+        lam,
+        float(f.kappa[0]),
+        np.linspace(0.0, float(horizon), n_steps + 1),
+        f.trajectories[0],
+        float(f.expected_cost[0]),
+        float(f.variance[0]),
+    )
 
 
-def efficient_frontier(params: AlmgrenChriss, quantity: float, horizon: float, n_steps: int, lambdas: ArrayLike, *,
-                       side: str | int = "sell", return_trajectories: bool = False,
-                       backend: BackendName = None) -> EfficientFrontier:
+def efficient_frontier(
+    params: AlmgrenChriss,
+    quantity: float,
+    horizon: float,
+    n_steps: int,
+    lambdas: ArrayLike,
+    *,
+    side: str | int = "sell",
+    return_trajectories: bool = False,
+    backend: BackendName = None,
+) -> EfficientFrontier:
     """``E`` and ``V`` of the optimal trajectory for every risk aversion in ``lambdas``, batched on ``backend``.
 
     Examples
@@ -243,8 +277,16 @@ def efficient_frontier(params: AlmgrenChriss, quantity: float, horizon: float, n
     return EfficientFrontier(f.lambdas, f.kappa, f.expected_cost, f.variance, f.trajectories)
 
 
-def ac_schedule(quantity_lots: int, horizon_s: float, n_slices: int, params: AlmgrenChriss, *,
-                lam: float | None = None, urgency: float | None = None, side: str | int = "buy") -> Schedule:
+def ac_schedule(
+    quantity_lots: int,
+    horizon_s: float,
+    n_slices: int,
+    params: AlmgrenChriss,
+    *,
+    lam: float | None = None,
+    urgency: float | None = None,
+    side: str | int = "buy",
+) -> Schedule:
     """The implementation-shortfall schedule: the optimal trajectory's trades, rounded to whole lots.
 
     ``params`` are per second and per lot here (the schedule's units).  Give ``lam`` or ``urgency``
@@ -266,6 +308,8 @@ def ac_schedule(quantity_lots: int, horizon_s: float, n_slices: int, params: Alm
     sol = optimal_trajectory(params, float(q), horizon_s, n_slices, lam=lam, urgency=urgency, side=side)
     trades = sol.trades
     if np.any(trades < 0):
-        raise InvalidParameters(f"drift={params.drift!r} makes the optimal trajectory trade both ways "
-                                f"(min trade {float(trades.min()):.6g} lots); lower the drift or raise lam/urgency")
+        raise InvalidParameters(
+            f"drift={params.drift!r} makes the optimal trajectory trade both ways "
+            f"(min trade {float(trades.min()):.6g} lots); lower the drift or raise lam/urgency"
+        )
     return Schedule("ac", sol.side, q, sol.times, round_to_lots(trades, q))

@@ -36,8 +36,10 @@ class FillModel:
     intensity: IntensityFit
 
     def summary(self) -> str:
-        return (f"fill model: {self.a_lots_per_s:.4g} lots/s x exp(-{self.k_per_tick:.4g} delta) "
-                f"({self.intensity.summary()})")
+        return (
+            f"fill model: {self.a_lots_per_s:.4g} lots/s x exp(-{self.k_per_tick:.4g} delta) "
+            f"({self.intensity.summary()})"
+        )
 
 
 @engine_jit
@@ -89,7 +91,7 @@ def calibrate_fill_model(events: np.ndarray) -> FillModel:
     --------
     >>> from quantforge.engine.synthetic import synthetic_events
     >>> fm = calibrate_fill_model(synthetic_events(20_000, seed=1, mean_gap_ns=10_000_000))
-    >>> fm.a_lots_per_s > 0 and fm.k_per_tick > 0
+    >>> bool(fm.a_lots_per_s > 0 and fm.k_per_tick > 0)
     True
     """
     depths, sizes = trade_depths(events)

@@ -29,18 +29,19 @@ from .layouts import (
 )
 from .orders import cancel_now, end_child, halt, pending_for, pop, push, queue_cancel, send
 
-__all__ = ["plan", "pov_targets", "decide", "kill"]
+__all__ = ["remaining_fraction", "plan", "pov_targets", "passive_price", "decide", "kill"]
 
 
 @engine_jit(inline=True)
-def _remaining_fraction(kappa, t_left, t_total):
+def remaining_fraction(kappa, t_left, t_total):
     """``sinh(kappa t_left) / sinh(kappa t_total)`` (the Almgren–Chriss holdings ratio), overflow-free."""
     if t_total <= 0.0:
         return 0.0
     if kappa * t_total < 1e-8:
         return t_left / t_total
-    return math.exp(-kappa * (t_total - t_left)) * math.expm1(-2.0 * kappa * t_left) / math.expm1(
-        -2.0 * kappa * t_total)
+    return (
+        math.exp(-kappa * (t_total - t_left)) * math.expm1(-2.0 * kappa * t_left) / math.expm1(-2.0 * kappa * t_total)
+    )
 
 
 @engine_jit(inline=True)
@@ -79,7 +80,7 @@ def plan(cfg, si, sf, sched_ns, plan_cum, k, ts):
         else:
             kappa = cfg.urgency / ((cfg.end_ns - cfg.start_ns) * 1e-9)
         sf[F.KAPPA] = kappa
-        frac = 1.0 if k + 1 == n else 1.0 - _remaining_fraction(kappa, t_total - t_next, t_total)
+        frac = 1.0 if k + 1 == n else 1.0 - remaining_fraction(kappa, t_total - t_next, t_total)
         plan_cum[k + 1] = base + min(left, np.int64(math.floor(left * frac + 0.5)))
     return plan_cum[k], plan_cum[k + 1]
 
@@ -107,7 +108,7 @@ def _cap(cfg, si, sf, horizon_s):
 
 
 @engine_jit(inline=True)
-def _passive_price(bk, cfg, si, ch, dt_s, size):
+def passive_price(bk, cfg, si, ch, dt_s, size):
     """The resting child's price: fixed depth behind the near touch, or the fill model's best saving.
 
     The fill model: market orders trade ``A e^{-k delta}`` lots per second at depth ``delta`` (ticks
@@ -188,8 +189,12 @@ def decide(bk, cfg, si, sf, ch, pend, sched_ns, plan_cum, ts):
         kill(bk, cfg, si, ch, pend, ts, Halt.KILL_TIME)
         return
     arrival = si[S.ARRIVAL_MID2]
-    if (cfg.kill_band_ticks != NO_LIMIT and arrival != NO_PRICE and mid2 != NO_PRICE
-            and side * (mid2 - arrival) > 2 * cfg.kill_band_ticks):
+    if (
+        cfg.kill_band_ticks != NO_LIMIT
+        and arrival != NO_PRICE
+        and mid2 != NO_PRICE
+        and side * (mid2 - arrival) > 2 * cfg.kill_band_ticks
+    ):
         kill(bk, cfg, si, ch, pend, ts, Halt.ADVERSE_MOVE)
         return
     if si[S.FILLED] == cfg.parent_lots:
@@ -245,8 +250,20 @@ def decide(bk, cfg, si, sf, ch, pend, sched_ns, plan_cum, ts):
             px = far + side * cfg.cross_ticks
             if cfg.limit_ticks != NO_LIMIT and side * (px - cfg.limit_ticks) > 0:
                 px = cfg.limit_ticks
-            send(ch, si, pend, cfg, ts, ACT_IOC, ChildKind.IOC, Reason.FINISH if finishing else Reason.CATCH_UP,
-                  max(px, 1), q, k, -1)
+            send(
+                ch,
+                si,
+                pend,
+                cfg,
+                ts,
+                ACT_IOC,
+                ChildKind.IOC,
+                Reason.FINISH if finishing else Reason.CATCH_UP,
+                max(px, 1),
+                q,
+                k,
+                -1,
+            )
             available -= q
         elif pc >= 0 and ch[pc].fate == Fate.LIVE and available < deficit and not pending_for(pend, si, pc):
             queue_cancel(pend, si, cfg, ch, pc, ts)  # free the resting lots for the catch-up
@@ -260,7 +277,7 @@ def decide(bk, cfg, si, sf, ch, pend, sched_ns, plan_cum, ts):
         return  # one action at a time per resting child
     if pc < 0:
         if want > 0 and available > 0:
-            px = _passive_price(bk, cfg, si, ch, dt_s, min(want, available))
+            px = passive_price(bk, cfg, si, ch, dt_s, min(want, available))
             c = send(ch, si, pend, cfg, ts, ACT_NEW, ChildKind.LIMIT, Reason.SLICE, px, min(want, available), k, -1)
             if c >= 0:
                 si[S.PASSIVE] = c
@@ -277,7 +294,7 @@ def decide(bk, cfg, si, sf, ch, pend, sched_ns, plan_cum, ts):
         push(pend, si, ts + cfg.latency_ns, ACT_REDUCE, pc, ch[pc].oid, 0, want, -1)
         return
     if ts - si[S.PASSIVE_LAST_NS] >= cfg.min_replace_ns:
-        px = _passive_price(bk, cfg, si, ch, dt_s, open_lots)
+        px = passive_price(bk, cfg, si, ch, dt_s, open_lots)
         if px != ch[pc].price_ticks:
             c = send(ch, si, pend, cfg, ts, ACT_REPLACE, ChildKind.LIMIT, Reason.SLICE, px, open_lots, k, pc)
             if c >= 0:

@@ -192,8 +192,12 @@ def _market_event(bk, cfg, si, ch, fl, events, i, status, mid2, spread):
     slot_own = _own_resting(bk, cfg, si, ch)
     if ev.kind == EV_EXECUTE and slot_own >= 0:
         slot_x = book_find(bk, ev.order_id)
-        if (slot_x >= 0 and bk.ords[slot_x, ORD_SIDE] == bk.ords[slot_own, ORD_SIDE]
-                and ev.size_lots <= bk.ords[slot_x, ORD_SIZE] and _ahead_of(bk, slot_own, slot_x)):
+        if (
+            slot_x >= 0
+            and bk.ords[slot_x, ORD_SIDE] == bk.ords[slot_own, ORD_SIDE]
+            and ev.size_lots <= bk.ords[slot_x, ORD_SIZE]
+            and _ahead_of(bk, slot_own, slot_x)
+        ):
             own_oid = ch[si[S.PASSIVE]].oid
             own_px = bk.ords[slot_own, ORD_PRICE]
             f = min(ev.size_lots, bk.ords[slot_own, ORD_SIZE])
@@ -303,8 +307,7 @@ def _run(bk, events, start, stop, cfg_arr, sched_ns, plan_cum, si, sf, pend, ch,
             if si[S.DECISION_MID2] == NO_PRICE:
                 si[S.DECISION_MID2] = si[S.LAST_MID2]
         if si[S.STARTED] != 0:
-            while si[S.NEXT_BIN] < n_bins and (si[S.NEXT_BIN] == 0
-                                               or ts >= cfg.start_ns + sched_ns[si[S.NEXT_BIN]]):
+            while si[S.NEXT_BIN] < n_bins and (si[S.NEXT_BIN] == 0 or ts >= cfg.start_ns + sched_ns[si[S.NEXT_BIN]]):
                 b = si[S.NEXT_BIN]
                 bins[b, 0] = plan_cum[b] if cfg.algo != Algo.POV else pov_targets(cfg, si, sf, 0.0)[0]
                 bins[b, 1] = si[S.FILLED]
@@ -325,6 +328,19 @@ def run_execution(bk, events, start, stop, cfg_arr, sched_ns, plan_cum, si, sf, 
     ``code`` 0: done; -1: the child log or the fill log could overflow before event ``index``: grow
     them and call again from ``index``.  All state persists in the arrays (see :func:`new_state`).
     """
-    return _run(borrow_book(bk), borrowed(events), start, stop, borrowed(cfg_arr), borrowed(sched_ns),
-                borrowed(plan_cum), borrowed(si), borrowed(sf), borrowed(pend), borrowed(ch), borrowed(fl),
-                borrowed(bins), borrowed(status))
+    return _run(
+        borrow_book(bk),
+        borrowed(events),
+        start,
+        stop,
+        borrowed(cfg_arr),
+        borrowed(sched_ns),
+        borrowed(plan_cum),
+        borrowed(si),
+        borrowed(sf),
+        borrowed(pend),
+        borrowed(ch),
+        borrowed(fl),
+        borrowed(bins),
+        borrowed(status),
+    )

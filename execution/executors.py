@@ -33,8 +33,15 @@ from ..errors import InvalidParameters, check_choice, check_in_range, check_int,
 from .layouts import EXEC_CONFIG, NO_LIMIT, Algo, Depth
 from .schedules import Schedule, check_side
 
-__all__ = ["Tactics", "ScheduleExecutor", "POVExecutor", "AdaptiveExecutor", "Executor", "executor_config",
-           "DEPTH_MODES"]
+__all__ = [
+    "Tactics",
+    "ScheduleExecutor",
+    "POVExecutor",
+    "AdaptiveExecutor",
+    "Executor",
+    "executor_config",
+    "DEPTH_MODES",
+]
 
 DEPTH_MODES = ("fill_model", "fixed")
 
@@ -272,15 +279,17 @@ Executor = ScheduleExecutor | POVExecutor | AdaptiveExecutor
 _ALGO = {ScheduleExecutor: Algo.SCHEDULE, POVExecutor: Algo.POV, AdaptiveExecutor: Algo.ADAPTIVE}
 
 
-def executor_config(executor: Executor, *, start_ns: int, decision_ns: int, first_oid: int,
-                    fill_a: float, fill_k: float) -> np.ndarray:
+def executor_config(
+    executor: Executor, *, start_ns: int, decision_ns: int, first_oid: int, fill_a: float, fill_k: float
+) -> np.ndarray:
     """The one-record ``EXEC_CONFIG`` array of an executor started at ``start_ns``.
 
     ``fill_a`` (per second) and ``fill_k`` (per tick) are used when the tactics do not set them.
     """
     if type(executor) not in _ALGO:
-        raise TypeError(f"executor must be a ScheduleExecutor, POVExecutor or AdaptiveExecutor, "
-                        f"got {type(executor).__name__}")
+        raise TypeError(
+            f"executor must be a ScheduleExecutor, POVExecutor or AdaptiveExecutor, got {type(executor).__name__}"
+        )
     t = executor.tactics
     cfg = np.zeros(1, EXEC_CONFIG)
     c = cfg[0]

@@ -30,7 +30,9 @@ def to_frame(table: np.ndarray, index: str | None = None) -> Any:
     try:
         pd = importlib.import_module("pandas")
     except ImportError as exc:
-        raise HardwareError(f"pandas is needed for to_frame() but cannot be imported ({exc}); install "
-                            f"{PANDAS_EXTRA}, or use the structured array itself") from None
+        raise HardwareError(
+            f"pandas is needed for to_frame() but cannot be imported ({exc}); install "
+            f"{PANDAS_EXTRA}, or use the structured array itself"
+        ) from None
     frame = pd.DataFrame({name: table[name] for name in table.dtype.names})
     return frame.set_index(index) if index is not None else frame

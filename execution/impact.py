@@ -85,8 +85,10 @@ class LinearImpact:
         tau = check_positive("tau", tau)
         eta_t = self.eta - 0.5 * self.gamma * tau
         if eta_t <= 0:
-            raise InvalidParameters(f"eta - gamma * tau / 2 must be > 0, got eta={self.eta!r}, gamma={self.gamma!r}, "
-                                    f"tau={tau!r}: use shorter intervals")
+            raise InvalidParameters(
+                f"eta - gamma * tau / 2 must be > 0, got eta={self.eta!r}, gamma={self.gamma!r}, "
+                f"tau={tau!r}: use shorter intervals"
+            )
         return eta_t
 
     def temporary(self, rate: ArrayLike) -> Float64Array:
@@ -107,8 +109,11 @@ class LinearImpact:
         n = _trades(trades)
         eta_t = self.eta_tilde(tau)
         x = math.fsum(n.tolist())
-        return (0.5 * self.gamma * x * x + self.epsilon * math.fsum(np.abs(n).tolist())
-                + eta_t / tau * math.fsum((n * n).tolist()))
+        return (
+            0.5 * self.gamma * x * x
+            + self.epsilon * math.fsum(np.abs(n).tolist())
+            + eta_t / tau * math.fsum((n * n).tolist())
+        )
 
 
 def cost_variance(trades: ArrayLike, sigma: float, tau: float) -> float:

@@ -13,9 +13,29 @@ import numpy as np
 
 from ..engine.book import NO_PRICE
 
-__all__ = ["Algo", "Depth", "ChildKind", "Fate", "Reason", "Halt", "S", "F", "EXEC_CONFIG", "NO_LIMIT", "CHILD",
-           "OWN_FILL", "BIN_WORDS", "PENDING_SLOTS", "PENDING_WORDS", "ACT_NEW", "ACT_IOC", "ACT_CANCEL",
-           "ACT_REPLACE", "ACT_REDUCE", "new_state"]
+__all__ = [
+    "Algo",
+    "Depth",
+    "ChildKind",
+    "Fate",
+    "Reason",
+    "Halt",
+    "S",
+    "F",
+    "EXEC_CONFIG",
+    "NO_LIMIT",
+    "CHILD",
+    "OWN_FILL",
+    "BIN_WORDS",
+    "PENDING_SLOTS",
+    "PENDING_WORDS",
+    "ACT_NEW",
+    "ACT_IOC",
+    "ACT_CANCEL",
+    "ACT_REPLACE",
+    "ACT_REDUCE",
+    "new_state",
+]
 
 
 class Algo(enum.IntEnum):
@@ -124,15 +144,41 @@ class F(enum.IntEnum):
     SIZE = 8
 
 
-EXEC_CONFIG = np.dtype([
-    ("algo", "i8"), ("side", "i8"), ("parent_lots", "i8"), ("start_ns", "i8"), ("end_ns", "i8"),
-    ("decision_ns", "i8"), ("latency_ns", "i8"), ("first_oid", "i8"), ("depth_mode", "i8"), ("depth_ticks", "i8"),
-    ("max_depth_ticks", "i8"), ("fill_a", "f8"), ("fill_k", "f8"), ("catchup_lots", "i8"), ("ahead_lots", "i8"),
-    ("cross_ticks", "i8"), ("max_child_lots", "i8"), ("participation_cap", "f8"), ("pov_rate", "f8"),
-    ("limit_ticks", "i8"), ("kill_ns", "i8"), ("kill_band_ticks", "i8"), ("finish", "i8"), ("finish_grace_ns", "i8"),
-    ("min_replace_ns", "i8"), ("urgency", "f8"), ("aim", "f8"), ("halflife_ns", "i8"), ("sample_ns", "i8"),
-    ("lookahead_ns", "i8"),
-], align=True)
+EXEC_CONFIG = np.dtype(
+    [
+        ("algo", "i8"),
+        ("side", "i8"),
+        ("parent_lots", "i8"),
+        ("start_ns", "i8"),
+        ("end_ns", "i8"),
+        ("decision_ns", "i8"),
+        ("latency_ns", "i8"),
+        ("first_oid", "i8"),
+        ("depth_mode", "i8"),
+        ("depth_ticks", "i8"),
+        ("max_depth_ticks", "i8"),
+        ("fill_a", "f8"),
+        ("fill_k", "f8"),
+        ("catchup_lots", "i8"),
+        ("ahead_lots", "i8"),
+        ("cross_ticks", "i8"),
+        ("max_child_lots", "i8"),
+        ("participation_cap", "f8"),
+        ("pov_rate", "f8"),
+        ("limit_ticks", "i8"),
+        ("kill_ns", "i8"),
+        ("kill_band_ticks", "i8"),
+        ("finish", "i8"),
+        ("finish_grace_ns", "i8"),
+        ("min_replace_ns", "i8"),
+        ("urgency", "f8"),
+        ("aim", "f8"),
+        ("halflife_ns", "i8"),
+        ("sample_ns", "i8"),
+        ("lookahead_ns", "i8"),
+    ],
+    align=True,
+)
 """Executor parameters (one record; built and validated by :mod:`quantforge.execution.executors`).
 
 Times in ns (event timestamps), prices in ticks, sizes in lots; ``fill_a`` per second, ``fill_k`` per
@@ -141,18 +187,38 @@ tick; ``limit_ticks``, ``kill_ns`` and ``kill_band_ticks`` are :data:`NO_LIMIT` 
 NO_LIMIT = -1
 """Unset ``limit_ticks``, ``kill_ns`` or ``kill_band_ticks``."""
 
-CHILD = np.dtype([
-    ("oid", "i8"), ("ts_sent", "i8"), ("ts_arrived", "i8"), ("ts_done", "i8"), ("price_ticks", "i8"),
-    ("size_lots", "i8"), ("filled_lots", "i8"), ("kind", "i1"), ("fate", "i1"), ("reason", "i1"), ("side", "i1"),
-    ("slice", "i4"),
-], align=True)
+CHILD = np.dtype(
+    [
+        ("oid", "i8"),
+        ("ts_sent", "i8"),
+        ("ts_arrived", "i8"),
+        ("ts_done", "i8"),
+        ("price_ticks", "i8"),
+        ("size_lots", "i8"),
+        ("filled_lots", "i8"),
+        ("kind", "i1"),
+        ("fate", "i1"),
+        ("reason", "i1"),
+        ("side", "i1"),
+        ("slice", "i4"),
+    ],
+    align=True,
+)
 """One child order: id, when it was sent, reached the book and ended (0 while open), price, size,
 lots filled, :class:`ChildKind`, :class:`Fate`, :class:`Reason`, side and the slice it belongs to."""
 
-OWN_FILL = np.dtype([
-    ("ts_ns", "i8"), ("child", "i8"), ("price_ticks", "i8"), ("size_lots", "i8"), ("mid2_before", "i8"),
-    ("spread_before", "i8"), ("liquidity", "i1"),
-], align=True)
+OWN_FILL = np.dtype(
+    [
+        ("ts_ns", "i8"),
+        ("child", "i8"),
+        ("price_ticks", "i8"),
+        ("size_lots", "i8"),
+        ("mid2_before", "i8"),
+        ("spread_before", "i8"),
+        ("liquidity", "i1"),
+    ],
+    align=True,
+)
 """One own fill: time, child index, price, size, twice the mid and the spread (ticks) just before the
 event that caused it, and MAKER (resting child) or TAKER (IOC)."""
 

@@ -34,8 +34,20 @@ from .schedules import Schedule
 
 __all__ = ["CostDistribution", "simulate_costs", "COST_TABLE"]
 
-COST_TABLE = np.dtype([("strategy", "U32"), ("expected", "f8"), ("mean", "f8"), ("stderr", "f8"), ("std", "f8"),
-                       ("p05", "f8"), ("p50", "f8"), ("p95", "f8"), ("mean_bps", "f8"), ("std_bps", "f8")])
+COST_TABLE = np.dtype(
+    [
+        ("strategy", "U32"),
+        ("expected", "f8"),
+        ("mean", "f8"),
+        ("stderr", "f8"),
+        ("std", "f8"),
+        ("p05", "f8"),
+        ("p50", "f8"),
+        ("p95", "f8"),
+        ("mean_bps", "f8"),
+        ("std_bps", "f8"),
+    ]
+)
 """One row per strategy: the impact model's expected cost, the Monte Carlo mean and its standard
 error, standard deviation and quantiles (currency), and mean and deviation in bps of the arrival value."""
 
@@ -92,15 +104,28 @@ class CostDistribution:
     def summary(self) -> str:
         rows = [f"{'strategy':<16}{'E[C] model':>14}{'mean':>14}{'s.e.':>11}{'std':>14}{'p95':>14}{'bps':>9}"]
         for r in self.table():
-            rows.append(f"{r['strategy']:<16}{r['expected']:>14.6g}{r['mean']:>14.6g}{r['stderr']:>11.4g}"
-                        f"{r['std']:>14.6g}{r['p95']:>14.6g}{r['mean_bps']:>9.3f}")
+            rows.append(
+                f"{r['strategy']:<16}{r['expected']:>14.6g}{r['mean']:>14.6g}{r['stderr']:>11.4g}"
+                f"{r['std']:>14.6g}{r['p95']:>14.6g}{r['mean_bps']:>9.3f}"
+            )
         return "\n".join(rows)
 
 
-def simulate_costs(schedules: Sequence[Schedule], impact: LinearImpact, model: GBM, price: float, n_paths: int, *,
-                   names: Sequence[str] | None = None, time_unit_s: float = 1.0, lot_size: float = 1.0,
-                   scheme: str = "exact", seed: int = 0, stream: int = 0,
-                   backend: BackendName = None) -> CostDistribution:
+def simulate_costs(
+    schedules: Sequence[Schedule],
+    impact: LinearImpact,
+    model: GBM,
+    price: float,
+    n_paths: int,
+    *,
+    names: Sequence[str] | None = None,
+    time_unit_s: float = 1.0,
+    lot_size: float = 1.0,
+    scheme: str = "exact",
+    seed: int = 0,
+    stream: int = 0,
+    backend: BackendName = None,
+) -> CostDistribution:
     """The distribution of implementation shortfall of each schedule over ``n_paths`` price paths.
 
     Parameters
@@ -150,8 +175,10 @@ def simulate_costs(schedules: Sequence[Schedule], impact: LinearImpact, model: G
     grid = schedules[0].times_s
     for i, s in enumerate(schedules[1:], 1):
         if s.times_s.shape != grid.shape or not np.allclose(s.times_s, grid, rtol=1e-12, atol=0):
-            raise InvalidParameters(f"schedules must share one time grid: schedule {i} has {s.n_slices} slices over "
-                                    f"{s.horizon_s:g} s, schedule 0 {schedules[0].n_slices} over {grid[-1]:g} s")
+            raise InvalidParameters(
+                f"schedules must share one time grid: schedule {i} has {s.n_slices} slices over "
+                f"{s.horizon_s:g} s, schedule 0 {schedules[0].n_slices} over {grid[-1]:g} s"
+            )
     if names is None:
         names = [f"{s.algo}-{i}" for i, s in enumerate(schedules)]
     names = tuple(str(n) for n in names)
@@ -164,8 +191,18 @@ def simulate_costs(schedules: Sequence[Schedule], impact: LinearImpact, model: G
     n_slices = schedules[0].n_slices
     tau = grid[-1] / n_slices / unit
     trades = np.stack([s.child_lots * lot_size for s in schedules]).astype(np.float64)
-    f = path_functionals(model, price, grid[-1] / unit, n_slices, trades, n_paths, scheme=scheme, seed=seed,
-                         stream=stream, backend=backend)
+    f = path_functionals(
+        model,
+        price,
+        grid[-1] / unit,
+        n_slices,
+        trades,
+        n_paths,
+        scheme=scheme,
+        seed=seed,
+        stream=stream,
+        backend=backend,
+    )
     sides = np.array([s.side for s in schedules], dtype=np.float64)
     expected = np.array([impact.expected_cost(t, tau) for t in trades])
     values = np.array([s.quantity_lots * lot_size * price for s in schedules])

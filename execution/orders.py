@@ -14,8 +14,19 @@ from ..engine.types import MAKER, TAKER
 from ..kernels.jit import engine_jit
 from .layouts import ACT_CANCEL, ChildKind, Fate, Halt, S
 
-__all__ = ["new_child", "end_child", "child_of", "drain", "push", "pop", "send", "cancel_now", "pending_for",
-           "queue_cancel", "halt"]
+__all__ = [
+    "new_child",
+    "end_child",
+    "child_of",
+    "drain",
+    "push",
+    "pop",
+    "send",
+    "cancel_now",
+    "pending_for",
+    "queue_cancel",
+    "halt",
+]
 
 
 @engine_jit(inline=True)

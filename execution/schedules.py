@@ -124,11 +124,14 @@ class Schedule:
         t = check_all_finite("times_s", check_array("times_s", self.times_s, dtype=np.float64, ndim=1))
         c = check_array("child_lots", self.child_lots, dtype=np.int64, ndim=1)
         if t.size != c.size + 1 or t[0] != 0.0 or np.any(np.diff(t) <= 0):
-            raise InvalidParameters(f"times_s must rise strictly from 0 with one more entry than child_lots "
-                                    f"({c.size}), got {t!r}")
+            raise InvalidParameters(
+                f"times_s must rise strictly from 0 with one more entry than child_lots ({c.size}), got {t!r}"
+            )
         if np.any(c < 0):
             i = int(np.argmax(c < 0))
-            raise InvalidParameters(f"child_lots must be >= 0 (a schedule trades one way); child_lots[{i}] = {int(c[i])}")
+            raise InvalidParameters(
+                f"child_lots must be >= 0 (a schedule trades one way); child_lots[{i}] = {int(c[i])}"
+            )
         if int(c.sum()) > self.quantity_lots:
             raise InvalidParameters(f"child_lots sum to {int(c.sum())}, more than the parent {self.quantity_lots}")
         t.setflags(write=False)
@@ -161,8 +164,10 @@ class Schedule:
         head = ", ".join(str(int(v)) for v in self.child_lots[:8]) + (", ..." if self.n_slices > 8 else "")
         left = f"; {self.unscheduled_lots} lots unscheduled" if self.unscheduled_lots else ""
         side = "buy" if self.side > 0 else "sell"
-        return (f"{self.algo} {side} {self.quantity_lots} lots over {self.horizon_s:g} s in {self.n_slices} slices: "
-                f"[{head}]{left}")
+        return (
+            f"{self.algo} {side} {self.quantity_lots} lots over {self.horizon_s:g} s in {self.n_slices} slices: "
+            f"[{head}]{left}"
+        )
 
 
 def _grid(horizon_s: float, n_slices: int) -> tuple[float, int, Float64Array]:
@@ -184,8 +189,16 @@ def twap_schedule(quantity_lots: int, horizon_s: float, n_slices: int, *, side: 
     return Schedule("twap", check_side(side), q, times, round_to_lots(np.full(n, q / n), q))
 
 
-def vwap_schedule(quantity_lots: int, horizon_s: float, n_slices: int, *, profile: ArrayLike | None = None,
-                  session_s: float = 23_400.0, start_s: float = 0.0, side: str | int = "buy") -> Schedule:
+def vwap_schedule(
+    quantity_lots: int,
+    horizon_s: float,
+    n_slices: int,
+    *,
+    profile: ArrayLike | None = None,
+    session_s: float = 23_400.0,
+    start_s: float = 0.0,
+    side: str | int = "buy",
+) -> Schedule:
     """Volume-weighted: each slice's share of the parent is its share of the expected volume.
 
     Parameters
@@ -227,20 +240,29 @@ def vwap_schedule(quantity_lots: int, horizon_s: float, n_slices: int, *, profil
     session_s = check_positive("session_s", session_s)
     start_s = check_in_range("start_s", start_s, 0.0, session_s, high_open=True)
     if start_s + horizon_s > session_s * (1 + 1e-12):
-        raise InvalidParameters(f"start_s + horizon_s must be <= session_s = {session_s!r}, got "
-                                f"{start_s!r} + {horizon_s!r}")
+        raise InvalidParameters(
+            f"start_s + horizon_s must be <= session_s = {session_s!r}, got {start_s!r} + {horizon_s!r}"
+        )
     edges = np.linspace(0.0, session_s, p.size + 1)
     cum = np.concatenate([[0.0], np.cumsum(p)])
     expected = np.diff(np.interp(start_s + times, edges, cum))
     total = float(expected.sum())
     if total <= 0:
-        raise InvalidParameters(f"the profile expects no volume between start_s={start_s!r} and "
-                                f"start_s + horizon_s={start_s + horizon_s!r}")
+        raise InvalidParameters(
+            f"the profile expects no volume between start_s={start_s!r} and start_s + horizon_s={start_s + horizon_s!r}"
+        )
     return Schedule("vwap", check_side(side), q, times, round_to_lots(q * expected / total, q))
 
 
-def pov_schedule(quantity_lots: int, volumes_lots: ArrayLike, rate: float, horizon_s: float, *,
-                 cap_lots: int | None = None, side: str | int = "buy") -> Schedule:
+def pov_schedule(
+    quantity_lots: int,
+    volumes_lots: ArrayLike,
+    rate: float,
+    horizon_s: float,
+    *,
+    cap_lots: int | None = None,
+    side: str | int = "buy",
+) -> Schedule:
     """Percentage of volume: ``rate`` of each slice's market volume, each child at most ``cap_lots``.
 
     Parameters

@@ -87,8 +87,14 @@ class SyntheticMarket:
     def events(self) -> np.ndarray:
         """The day's ``EVENT`` records (the same for the same parameters)."""
         gap = max(1, int(self.session_s * 1e9) // self.n_events)
-        return synthetic_events(self.n_events, seed=self.seed, mid_ticks=self.mid_ticks, start_ns=_DAY_START_NS,
-                                mean_gap_ns=gap, move_prob=self.move_prob)
+        return synthetic_events(
+            self.n_events,
+            seed=self.seed,
+            mid_ticks=self.mid_ticks,
+            start_ns=_DAY_START_NS,
+            mean_gap_ns=gap,
+            move_prob=self.move_prob,
+        )
 
 
 @dataclass(frozen=True)
@@ -196,14 +202,26 @@ class ExecutionResult:
         halt_ns = st["halt_ns"] if stopped else self.end_ns
         times = np.asarray(self.executor.times_s, dtype=np.float64)
         return ExecutionRecord(
-            self.executor.side, self.parent_lots * lot, decision, arrival, end,
-            f["price_ticks"] * tick, f["size_lots"] * lot, 0.5 * f["mid2_before"] * tick, f["spread_before"] * tick,
+            self.executor.side,
+            self.parent_lots * lot,
+            decision,
+            arrival,
+            end,
+            f["price_ticks"] * tick,
+            f["size_lots"] * lot,
+            0.5 * f["mid2_before"] * tick,
+            f["spread_before"] * tick,
             f["liquidity"] == 0,
             interval_vwap=st["vwap_pq"] / vol * tick if vol > 0 else math.nan,
             interval_twap=st["twap_acc"] / twap_t * tick if twap_t > 0 else math.nan,
-            market_volume=vol * lot, duration_s=max(0.0, (halt_ns - self.start_ns) * 1e-9),
-            name=self.executor.algo, fill_time_s=(f["ts_ns"] - self.start_ns) * 1e-9,
-            schedule_times_s=times, schedule_cum=self.bins[:, 0] * lot, executed_cum=self.bins[:, 1] * lot)
+            market_volume=vol * lot,
+            duration_s=max(0.0, (halt_ns - self.start_ns) * 1e-9),
+            name=self.executor.algo,
+            fill_time_s=(f["ts_ns"] - self.start_ns) * 1e-9,
+            schedule_times_s=times,
+            schedule_cum=self.bins[:, 0] * lot,
+            executed_cum=self.bins[:, 1] * lot,
+        )
 
     def tca(self) -> TCAReport:
         """Transaction-cost analysis of this order."""
@@ -212,18 +230,25 @@ class ExecutionResult:
     def summary(self) -> str:
         fates = ", ".join(f"{k} {v}" for k, v in self.fates().items() if v)
         side = "buy" if self.executor.side > 0 else "sell"
-        return (f"{self.executor.algo} {side} {self.parent_lots} lots over {self.executor.horizon_s:g} s: "
-                f"filled {self.filled_lots}, working {self.working_lots}, remaining {self.remaining_lots} "
-                f"({self.halt}); {self.children.size} children ({fates}); {self.fills.size} fills; "
-                f"{self.state['events']} events at {self.events_per_s:,.0f} events/s")
+        return (
+            f"{self.executor.algo} {side} {self.parent_lots} lots over {self.executor.horizon_s:g} s: "
+            f"filled {self.filled_lots}, working {self.working_lots}, remaining {self.remaining_lots} "
+            f"({self.halt}); {self.children.size} children ({fates}); {self.fills.size} fills; "
+            f"{self.state['events']} events at {self.events_per_s:,.0f} events/s"
+        )
 
     def plot(self, path: str | Path) -> Path:
         """The TCA figure of this order (:meth:`TCAReport.plot`)."""
         return self.tca().plot(path)
 
 
-def simulate_execution(executor: Executor, market: SyntheticMarket | None = None, *, decision_lead_s: float = 0.0,
-                       events: np.ndarray | None = None) -> ExecutionResult:
+def simulate_execution(
+    executor: Executor,
+    market: SyntheticMarket | None = None,
+    *,
+    decision_lead_s: float = 0.0,
+    events: np.ndarray | None = None,
+) -> ExecutionResult:
     """Work ``executor``'s parent order through the engine's book on a synthetic day.
 
     Parameters
@@ -265,21 +290,26 @@ def simulate_execution(executor: Executor, market: SyntheticMarket | None = None
     warm = market.warmup_events
     start_ns = int(ev["ts_ns"][warm])
     if start_ns - lead_ns < int(ev["ts_ns"][0]):
-        raise InvalidParameters(f"decision_lead_s={decision_lead_s!r} reaches before the day's first event; "
-                                f"at most {(start_ns - int(ev['ts_ns'][0])) * 1e-9:.3f} s with this warm-up")
+        raise InvalidParameters(
+            f"decision_lead_s={decision_lead_s!r} reaches before the day's first event; "
+            f"at most {(start_ns - int(ev['ts_ns'][0])) * 1e-9:.3f} s with this warm-up"
+        )
     t = executor.tactics
     need_ns = int(round((executor.horizon_s + (t.finish_grace_s if t.finish else 0.0)) * 1e9))
     if start_ns + need_ns > int(ev["ts_ns"][-1]):
         room = (int(ev["ts_ns"][-1]) - start_ns) * 1e-9
-        raise InvalidParameters(f"horizon_s={executor.horizon_s!r} (plus the finishing grace) does not fit in the "
-                                f"{room:.1f} s of the day left after the warm-up; use a longer session_s or a shorter horizon")
+        raise InvalidParameters(
+            f"horizon_s={executor.horizon_s!r} (plus the finishing grace) does not fit in the "
+            f"{room:.1f} s of the day left after the warm-up; use a longer session_s or a shorter horizon"
+        )
     if t.fill_a is None:
         fm = calibrate_fill_model(ev[:warm])
         fill_a, fill_k = fm.a_lots_per_s, fm.k_per_tick
     else:
         fill_a, fill_k = t.fill_a, t.fill_k
-    cfg = executor_config(executor, start_ns=start_ns, decision_ns=start_ns - lead_ns, first_oid=FIRST_OID,
-                          fill_a=fill_a, fill_k=fill_k)
+    cfg = executor_config(
+        executor, start_ns=start_ns, decision_ns=start_ns - lead_ns, first_oid=FIRST_OID, fill_a=fill_a, fill_k=fill_k
+    )
     sched_ns = np.round(np.asarray(executor.times_s) * 1e9).astype(np.int64)
     plan_cum = executor.targets()
     si, sf, pend = new_state()
@@ -291,8 +321,9 @@ def simulate_execution(executor: Executor, market: SyntheticMarket | None = None
     i = 0
     t0 = time.perf_counter()
     while i < ev.shape[0]:
-        i, code = run_execution(bk, ev, i, ev.shape[0], cfg, sched_ns, plan_cum, si, sf, pend, children, fills, bins,
-                                status)
+        i, code = run_execution(
+            bk, ev, i, ev.shape[0], cfg, sched_ns, plan_cum, si, sf, pend, children, fills, bins, status
+        )
         if code:  # a log could overflow: grow it and go on from the same event
             if si[S.N_CHILDREN] + 8 > children.shape[0]:
                 children = np.concatenate([children, np.zeros(children.shape[0], CHILD)])
@@ -301,5 +332,15 @@ def simulate_execution(executor: Executor, market: SyntheticMarket | None = None
     loop_s = time.perf_counter() - t0
     state = {name.lower(): int(si[k]) for name, k in S.__members__.items() if name != "SIZE"}
     state.update({name.lower(): float(sf[k]) for name, k in F.__members__.items() if name != "SIZE"})
-    return ExecutionResult(executor, market, children[: si[S.N_CHILDREN]].copy(), fills[: si[S.N_FILLS]].copy(),
-                           bins, state, start_ns, int(cfg["end_ns"][0]), (float(fill_a), float(fill_k)), loop_s)
+    return ExecutionResult(
+        executor,
+        market,
+        children[: si[S.N_CHILDREN]].copy(),
+        fills[: si[S.N_FILLS]].copy(),
+        bins,
+        state,
+        start_ns,
+        int(cfg["end_ns"][0]),
+        (float(fill_a), float(fill_k)),
+        loop_s,
+    )

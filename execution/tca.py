@@ -51,14 +51,30 @@ __all__ = ["ExecutionRecord", "TCAReport", "transaction_costs", "TCA_TABLE", "CO
 COMPONENTS = ("delay", "timing", "impact", "opportunity", "fees")
 """The parts of implementation shortfall, in the order they add up to it."""
 
-TCA_TABLE = np.dtype([
-    ("order", "U32"), ("side", "i1"), ("quantity", "f8"), ("filled", "f8"), ("fill_rate", "f8"),
-    ("avg_price", "f8"), ("decision_price", "f8"), ("arrival_price", "f8"), ("end_price", "f8"),
-    ("shortfall", "f8"), *((c, "f8") for c in COMPONENTS), ("shortfall_bps", "f8"),
-    *((f"{c}_bps", "f8") for c in COMPONENTS), ("slippage_arrival_bps", "f8"), ("slippage_vwap_bps", "f8"),
-    ("slippage_twap_bps", "f8"), ("participation", "f8"), ("maker_share", "f8"), ("spread_capture", "f8"),
-    ("duration_s", "f8"),
-])
+TCA_TABLE = np.dtype(
+    [
+        ("order", "U32"),
+        ("side", "i1"),
+        ("quantity", "f8"),
+        ("filled", "f8"),
+        ("fill_rate", "f8"),
+        ("avg_price", "f8"),
+        ("decision_price", "f8"),
+        ("arrival_price", "f8"),
+        ("end_price", "f8"),
+        ("shortfall", "f8"),
+        *((c, "f8") for c in COMPONENTS),
+        ("shortfall_bps", "f8"),
+        *((f"{c}_bps", "f8") for c in COMPONENTS),
+        ("slippage_arrival_bps", "f8"),
+        ("slippage_vwap_bps", "f8"),
+        ("slippage_twap_bps", "f8"),
+        ("participation", "f8"),
+        ("maker_share", "f8"),
+        ("spread_capture", "f8"),
+        ("duration_s", "f8"),
+    ]
+)
 """One row per parent order and a last row ``ALL`` aggregating them (currency sums, bps of the summed
 decision values, volume-weighted ratios)."""
 
@@ -66,7 +82,9 @@ decision values, volume-weighted ratios)."""
 def _vector(name: str, value: ArrayLike, n: int | None) -> Float64Array:
     a = check_all_finite(name, check_array(name, value, dtype=np.float64, cast=True))
     if a.ndim != 1 or (n is not None and a.size != n):
-        raise InvalidParameters(f"{name} must be a 1-D array{'' if n is None else f' of {n} fills'}, got shape {a.shape}")
+        raise InvalidParameters(
+            f"{name} must be a 1-D array{'' if n is None else f' of {n} fills'}, got shape {a.shape}"
+        )
     return a
 
 
@@ -207,9 +225,11 @@ class TCAReport:
 
     def summary(self) -> str:
         """A text table: shortfall and its parts (bps), slippages (bps), fill rate, participation, capture."""
-        head = (f"{'order':<14}{'side':>5}{'filled':>12}{'IS bps':>9}{'delay':>8}{'timing':>8}{'impact':>8}"
-                f"{'opport':>8}{'fees':>7}{'vs arr':>8}{'vs VWAP':>8}{'vs TWAP':>8}{'fill%':>7}{'part%':>7}"
-                f"{'maker%':>7}{'capture':>8}")
+        head = (
+            f"{'order':<14}{'side':>5}{'filled':>12}{'IS bps':>9}{'delay':>8}{'timing':>8}{'impact':>8}"
+            f"{'opport':>8}{'fees':>7}{'vs arr':>8}{'vs VWAP':>8}{'vs TWAP':>8}{'fill%':>7}{'part%':>7}"
+            f"{'maker%':>7}{'capture':>8}"
+        )
         lines = [head]
         for t in self.table:
             side = "buy" if t["side"] > 0 else ("sell" if t["side"] < 0 else "")
@@ -218,7 +238,8 @@ class TCAReport:
                 f"{t['timing_bps']:>8.2f}{t['impact_bps']:>8.2f}{t['opportunity_bps']:>8.2f}{t['fees_bps']:>7.2f}"
                 f"{t['slippage_arrival_bps']:>8.2f}{t['slippage_vwap_bps']:>8.2f}{t['slippage_twap_bps']:>8.2f}"
                 f"{100 * t['fill_rate']:>7.1f}{100 * t['participation']:>7.1f}{100 * t['maker_share']:>7.1f}"
-                f"{t['spread_capture']:>8.2f}")
+                f"{t['spread_capture']:>8.2f}"
+            )
         return "\n".join(lines)
 
     def plot(self, path: str | Path, *, order: int = 0) -> Path:

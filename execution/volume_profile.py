@@ -29,8 +29,9 @@ PROFILE_ATOL = 1e-9
 """How far from one the fractions of a profile may sum (rounding of the caller's arithmetic)."""
 
 
-def u_shaped_profile(n_bins: int = 13, *, open_weight: float = 2.0, close_weight: float = 3.0,
-                     decay: float = 0.1) -> Float64Array:
+def u_shaped_profile(
+    n_bins: int = 13, *, open_weight: float = 2.0, close_weight: float = 3.0, decay: float = 0.1
+) -> Float64Array:
     """The default U-shaped profile: intensity ``f(x) = 1 + a e^{-x/w} + b e^{-(1-x)/w}`` over the session.
 
     Parameters
@@ -117,6 +118,8 @@ def check_profile(profile: ArrayLike, name: str = "profile") -> Float64Array:
         raise InvalidParameters(f"{name} must be >= 0 everywhere; {name}[{i}] = {float(p[i])!r}")
     total = math.fsum(p.tolist())
     if abs(total - 1.0) > PROFILE_ATOL:
-        raise InvalidParameters(f"{name} must sum to 1 (fractions of the session's volume), got sum {total!r}; "
-                                "normalise it or build it with fit_volume_profile")
+        raise InvalidParameters(
+            f"{name} must sum to 1 (fractions of the session's volume), got sum {total!r}; "
+            "normalise it or build it with fit_volume_profile"
+        )
     return p
