@@ -11,6 +11,8 @@ SUITES: dict[str, str] = {
     "sde": "quantforge.bench.suite_sde",
     "hjb": "quantforge.bench.suite_hjb",
     "engine": "quantforge.bench.suite_engine",
+    "serve": "quantforge.bench.suite_serve",
+    "dist": "quantforge.bench.suite_dist",
 }
 
 # suite name -> its line in ``quantforge bench --help``; every suite in SUITES has one (a test checks)
@@ -19,6 +21,8 @@ SUITE_DESCRIPTIONS: dict[str, str] = {
     "sde": "Monte Carlo GBM and Merton paths (a European call) vs numpy, JAX, diffrax; fBM vs fbm",
     "hjb": "exact GLFT quote surfaces for many parameter sets vs scipy expm; the multi-asset grid HJB",
     "engine": "CPU hot path: L3 book vs hftbacktest, sortedcontainers; tick-to-quote; SPSC ring; seqlock",
+    "serve": "quotes read in place from shared memory under a 1 kHz writer; snapshots; HTTP quote and surface loads",
+    "dist": "Monte Carlo prices and surface batches over a Dask LocalCluster vs local; cost per task",
 }
 
 __all__ = ["SUITES", "SUITE_DESCRIPTIONS"]
