@@ -43,6 +43,7 @@ from pathlib import Path
 
 import numpy as np
 from scipy import optimize, stats
+from threadpoolctl import threadpool_limits
 
 from ..errors import ConvergenceFailure, InvalidParameters, check_choice, check_int, check_positive
 from ..kernels.hawkes import (
@@ -50,8 +51,9 @@ from ..kernels.hawkes import (
     FitLayout,
     FitStatus,
     HawkesProcess,
+    batched_fit_available,
+    event_set,
     fit_newton_batch,
-    group_events,
     log_likelihood,
     log_likelihood_derivatives,
     residuals,
@@ -244,20 +246,23 @@ def _starts(layout: FitLayout, counts: np.ndarray, horizon: float, n_starts: int
     return np.array(rows)
 
 
-def _lbfgsb(layout, grouped, horizon, n_events, z0, logflag, lower, upper, backend):
+def _lbfgsb(layout, events, horizon, n_events, z0, logflag, lower, upper, backend):
     """L-BFGS-B on ``-l / n_events`` in z; returns scipy's result."""
     scale = float(max(n_events, 1))
 
     def fun(z):
         x = np.where(logflag, np.exp(z), z)
-        v, g, _ = log_likelihood_derivatives(layout, x, grouped, horizon, order=1, backend=backend)
+        v, g, _ = log_likelihood_derivatives(layout, x, events, horizon, order=1, backend=backend)
         if not math.isfinite(v):
             return math.inf, np.zeros_like(z)
         return -v / scale, -g * np.where(logflag, x, 1.0) / scale
 
-    return optimize.minimize(fun, np.clip(z0, lower, upper), jac=True, method="L-BFGS-B",
-                             bounds=list(zip(lower, upper)), options={"maxiter": 1000, "ftol": 1e-15, "gtol": 1e-9,
-                                                                     "maxcor": 20})
+    # L-BFGS-B's BLAS calls act on vectors of a few entries: OpenBLAS threads only add their wake-ups,
+    # which cost milliseconds per iteration on a loaded machine
+    with threadpool_limits(limits=1, user_api="blas"):
+        return optimize.minimize(fun, np.clip(z0, lower, upper), jac=True, method="L-BFGS-B",
+                                 bounds=list(zip(lower, upper)), options={"maxiter": 1000, "ftol": 1e-15, "gtol": 1e-9,
+                                                                         "maxcor": 20})
 
 
 def _projected_gradient(res, lower, upper) -> float:
@@ -327,14 +332,21 @@ def fit_hawkes(times, marks=None, *, horizon: float, dim: int | None = None, ker
     logflag, lower, upper = _coordinates(layout, t.size, horizon, dim)
     starts = _starts(layout, counts, horizon, n_starts)
     n_eval = 0
+    events = event_set(t, m, dim)
     if t.size > screen_events and n_starts > 1:
         t_cut = float(t[screen_events - 1])
-        pre = group_events(t[:screen_events], m[:screen_events], dim)
+        pre = event_set(t[:screen_events], m[:screen_events], dim)
         results = [_lbfgsb(layout, pre, t_cut, screen_events, z0, logflag, lower, upper, backend) for z0 in starts]
         n_eval += sum(r.nfev for r in results)
-        starts = [min(results, key=lambda r: r.fun).x]
-    grouped = group_events(t, m, dim)
-    results = [_lbfgsb(layout, grouped, horizon, t.size, z0, logflag, lower, upper, backend) for z0 in starts]
+        screened = min(results, key=lambda r: r.fun)
+        polished = _newton_polish(layout, events, horizon, screened.x, logflag, lower, upper, backend)
+        if polished is not None:
+            x, value, hess, iters = polished
+            message = (f"L-BFGS-B from {n_starts} starts on the first {screen_events} events ({screened.message}), "
+                       f"then projected Newton on all {t.size} events: converged in {iters} iterations")
+            return _result(layout, x, value, hess, t, m, horizon, "mle", message, n_eval + 2 * iters + 1, backend)
+        starts = [screened.x]
+    results = [_lbfgsb(layout, events, horizon, t.size, z0, logflag, lower, upper, backend) for z0 in starts]
     n_eval += sum(r.nfev for r in results)
     best = min(results, key=lambda r: r.fun)
     pg = _projected_gradient(best, lower, upper)
@@ -342,11 +354,27 @@ def fit_hawkes(times, marks=None, *, horizon: float, dim: int | None = None, ker
         raise ConvergenceFailure(f"L-BFGS-B did not converge: {best.message} (projected gradient {pg:.3g}, "
                                  f"{best.nit} iterations)")
     x = np.where(logflag, np.exp(best.x), best.x)
-    value, _, hess = log_likelihood_derivatives(layout, x, grouped, horizon, order=2, backend=backend)
+    value, _, hess = log_likelihood_derivatives(layout, x, events, horizon, order=2, backend=backend)
+    message = f"L-BFGS-B from {len(starts)} start(s): {best.message} ({best.nit} iterations, projected gradient {pg:.2g})"
+    return _result(layout, x, value, hess, t, m, horizon, "mle", message, n_eval, backend)
+
+
+def _newton_polish(layout, events, horizon, z0, logflag, lower, upper, backend):
+    """(x, log-likelihood, Hessian, iterations) of the projected-Newton fit from ``z0`` on all events, or
+    ``None`` where the backend has no batched fit or Newton did not converge (L-BFGS-B then continues)."""
+    if not batched_fit_available(backend):
+        return None
+    z, status, iters, loglik, hess = fit_newton_batch(layout, z0[None, None, :], lower[None], upper[None], logflag,
+                                                      [events], np.array([horizon]))
+    if status[0] != FitStatus.CONVERGED or not np.all(np.isfinite(z[0])):
+        return None
+    return np.where(logflag, np.exp(z[0]), z[0]), float(loglik[0]), hess[0], int(iters[0])
+
+
+def _result(layout, x, value, hess, t, m, horizon, method, message, n_eval, backend) -> HawkesFit:
     cov, se = _covariance(hess)
     process = layout.process(x)
-    message = f"L-BFGS-B: {best.message} ({best.nit} iterations, projected gradient {pg:.2g})"
-    return HawkesFit(process, x, tuple(layout.names()), se, cov, value, int(t.size), horizon, "mle", message, n_eval,
+    return HawkesFit(process, x, tuple(layout.names()), se, cov, value, int(t.size), horizon, method, message, n_eval,
                      layout, goodness_of_fit(process, t, m, horizon=horizon, backend=backend))
 
 
@@ -364,7 +392,7 @@ def fit_hawkes_em(times, marks=None, *, horizon: float, decays, dim: int | None 
     dec = np.asarray(decays, dtype=np.float64)
     kernel = "sum_exponential" if dec.ndim == 1 or dec.ndim == 3 else "exponential"
     layout = _layout(kernel, dim, 1, decays, "shared")
-    grouped = group_events(t, m, dim)
+    events = event_set(t, m, dim)
     counts = np.bincount(m, minlength=dim)
     beta = layout.beta_fixed
     # sum_n (1 - e^{-beta (T - t_n^j)}): the compensator's coefficient of alpha_ijk, fixed with the decays
@@ -375,7 +403,7 @@ def fit_hawkes_em(times, marks=None, *, horizon: float, decays, dim: int | None 
     d, k = dim, layout.n_comp
     x = np.concatenate([0.5 * counts / horizon, np.full(d * d * k, 0.5 / (d * k))])
     for it in range(1, max_iter + 1):
-        v, g, _ = log_likelihood_derivatives(layout, x, grouped, horizon, order=1, backend=backend)
+        v, g, _ = log_likelihood_derivatives(layout, x, events, horizon, order=1, backend=backend)
         mu, alpha = x[:d], x[d:].reshape(d, d, k)
         # g_mu = sum 1/lambda - T and g_alpha = sum beta S / lambda - norm give the responsibilities' sums
         mu_new = mu * (g[:d] + horizon) / horizon
@@ -390,12 +418,9 @@ def fit_hawkes_em(times, marks=None, *, horizon: float, decays, dim: int | None 
             break
     else:
         raise ConvergenceFailure(f"EM did not converge in {max_iter} iterations (last relative change {change:.3g})")
-    value, _, hess = log_likelihood_derivatives(layout, x, grouped, horizon, order=2, backend=backend)
-    cov, se = _covariance(hess)
-    process = layout.process(x)
-    return HawkesFit(process, x, tuple(layout.names()), se, cov, value, int(t.size), horizon, "em",
-                     f"EM: converged in {it} iterations (relative change {change:.2g})", it, layout,
-                     goodness_of_fit(process, t, m, horizon=horizon, backend=backend))
+    value, _, hess = log_likelihood_derivatives(layout, x, events, horizon, order=2, backend=backend)
+    return _result(layout, x, value, hess, t, m, horizon, "em",
+                   f"EM: converged in {it} iterations (relative change {change:.2g})", it, backend)
 
 
 @dataclass(frozen=True, eq=False)
@@ -463,18 +488,14 @@ def fit_hawkes_batch(series, horizons, *, dim: int = 1, kernel: str = "exponenti
         raise InvalidParameters("series must hold at least one series")
     hz = np.broadcast_to(np.asarray(horizons, dtype=np.float64), (len(items),))
     layout = _layout(kernel, dim, n_decays, decays, decay_structure)
-    chunks, offsets, validated = [], np.zeros((len(items), dim + 1), dtype=np.int64), []
-    base = 0
+    validated, events = [], []
     for s, item in enumerate(items):
         times, marks = (item, None) if dim == 1 and not isinstance(item, tuple) else item
         try:
             t, m, h, _ = _prepare(times, marks, float(hz[s]), dim)
         except InvalidParameters as exc:
             raise InvalidParameters(f"series {s}: {exc}") from None
-        grouped, off = group_events(t, m, dim)
-        chunks.append(grouped)
-        offsets[s] = base + off
-        base += t.size
+        events.append(event_set(t, m, dim))
         validated.append((t, m, h))
     n_par = layout.size
     starts = np.empty((len(items), n_starts, n_par))
@@ -484,8 +505,8 @@ def fit_hawkes_batch(series, horizons, *, dim: int = 1, kernel: str = "exponenti
     for s, (t, m, h) in enumerate(validated):
         logflag, lower[s], upper[s] = _coordinates(layout, t.size, h, dim)
         starts[s] = _starts(layout, np.bincount(m, minlength=dim), h, n_starts)
-    z, status, iters, loglik, hess = fit_newton_batch(layout, starts, lower, upper, logflag, np.concatenate(chunks),
-                                                      offsets, hz, max_iter=max_iter, backend=backend)
+    z, status, iters, loglik, hess = fit_newton_batch(layout, starts, lower, upper, logflag, events, hz,
+                                                      max_iter=max_iter, backend=backend)
     converged = status == FitStatus.CONVERGED
     if not allow_failures and not converged.all():
         bad = np.flatnonzero(~converged)

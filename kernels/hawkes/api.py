@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from ...errors import InvalidParameters, NumericalInstability, check_array, check_choice, check_int, check_positive
@@ -25,7 +27,7 @@ from .models import (
 
 __all__ = ["ExponentialKernel", "SumExponentialKernel", "PowerLawKernel", "HawkesProcess", "HawkesPaths",
            "HAWKES_EVENT_DTYPE", "ExplosiveProcess", "FitLayout", "DECAY_STRUCTURES", "METHODS", "simulate",
-           "intensity", "compensator", "residuals", "log_likelihood", "log_likelihood_derivatives", "group_events",
+           "intensity", "compensator", "residuals", "log_likelihood", "log_likelihood_derivatives", "group_events", "EventSet", "event_set", "batched_fit_available",
            "fit_newton_batch", "FitStatus"]
 
 METHODS = ("auto", "exact", "thinning")
@@ -51,6 +53,22 @@ def _check_process(process) -> HawkesProcess:
     if not isinstance(process, HawkesProcess):
         raise TypeError(f"process must be a HawkesProcess, got {type(process).__name__}")
     return process
+
+
+class EventSet(NamedTuple):
+    """Validated events in the two orders the recursions read: by time, and grouped by dimension."""
+
+    times: np.ndarray  # (N,) sorted
+    marks: np.ndarray  # (N,) int64
+    by_dim: np.ndarray  # (N,) dimension j is by_dim[offsets[j]:offsets[j + 1]], each in time order
+    offsets: np.ndarray  # (D + 1,) int64
+
+
+def event_set(times: np.ndarray, marks: np.ndarray, dim: int) -> EventSet:
+    """The :class:`EventSet` of validated, time-sorted events (``marks`` int64 in ``[0, dim)``)."""
+    by_dim, offsets = group_events(times, marks, dim)
+    return EventSet(np.ascontiguousarray(times, dtype=np.float64), np.ascontiguousarray(marks, dtype=np.int64), by_dim,
+                    offsets)
 
 
 def group_events(times: np.ndarray, marks: np.ndarray, dim: int) -> tuple[np.ndarray, np.ndarray]:
@@ -204,13 +222,16 @@ def simulate(process: HawkesProcess, horizon: float, n_paths: int = 1, *, seed: 
     return HawkesPaths(flat_t, flat_m, offsets, horizon, process.dim, path_offset)
 
 
-def _queries(at) -> tuple[np.ndarray, np.ndarray]:
+def _queries(at) -> tuple[np.ndarray, np.ndarray | None]:
+    """Validated query times in increasing order, and the order that sorted them (``None``: already sorted)."""
     q = check_array("at", at, dtype=np.float64, cast=True)
     if q.ndim != 1:
         raise InvalidParameters(f"at must be 1-dimensional, got shape {q.shape}")
     if not np.all(np.isfinite(q)) or (q.size and q.min() < 0.0):
         bad = int(np.argmax(~np.isfinite(q) | (q < 0.0)))
         raise InvalidParameters(f"at must be finite and >= 0; at[{bad}] = {q[bad]!r}")
+    if q.size < 2 or np.all(q[1:] >= q[:-1]):
+        return np.ascontiguousarray(q), None
     order = np.argsort(q, kind="stable")
     return np.ascontiguousarray(q[order]), order
 
@@ -225,14 +246,17 @@ def _evaluate(process, times, marks, at, backend):
     be = get_backend(backend, kernel="hawkes.intensity")
     impl = fast_path("hawkes.intensity", be) if code == KernelCode.EXPONENTIAL else None
     if impl is not None:
-        grouped, offsets = group_events(t, m, process.dim)
-        lam, comp = impl(q, grouped, offsets, process.baseline, np.ascontiguousarray(alpha), np.ascontiguousarray(s1))
+        ev = event_set(t, m, process.dim)
+        lam, comp = impl(q, (ev.by_dim, ev.offsets, ev.times, ev.marks), process.baseline, np.ascontiguousarray(alpha),
+                         np.ascontiguousarray(s1))
     else:
         with be.x64():
             xp = be.xp
             lam, comp = reference.intensity(xp, xp.asarray(q), xp.asarray(t), xp.asarray(m), code, process.baseline,
                                             alpha, s1, s2)
             lam, comp = be.to_host(lam), be.to_host(comp)
+    if order is None:
+        return lam, comp
     out_lam = np.empty_like(lam)
     out_comp = np.empty_like(comp)
     out_lam[order] = lam
@@ -301,7 +325,7 @@ def log_likelihood(process: HawkesProcess, times, marks=None, *, horizon: float,
     if code == KernelCode.EXPONENTIAL:
         layout = FitLayout.make(process.dim, alpha.shape[2], decays=s1)
         x = layout.pack(process.baseline, alpha, s1)
-        return log_likelihood_derivatives(layout, x, group_events(t, m, process.dim), horizon, order=0,
+        return log_likelihood_derivatives(layout, x, event_set(t, m, process.dim), horizon, order=0,
                                           backend=backend)[0]
     be = get_backend(backend, kernel="hawkes.log_likelihood")
     with be.x64():
@@ -310,11 +334,11 @@ def log_likelihood(process: HawkesProcess, times, marks=None, *, horizon: float,
                                               alpha, s1, s2)[0])
 
 
-def log_likelihood_derivatives(layout: FitLayout, x: np.ndarray, grouped: tuple[np.ndarray, np.ndarray],
-                               horizon: float, *, order: int = 1, backend: str | None = None):
+def log_likelihood_derivatives(layout: FitLayout, x: np.ndarray, events: EventSet, horizon: float, *, order: int = 1,
+                               backend: str | None = None):
     """(value, gradient, Hessian) of the log-likelihood in the fitted vector ``x`` of ``layout``.
 
-    ``grouped`` is :func:`group_events` of validated events.  ``order`` 0, 1 or 2 says which
+    ``events`` is the :func:`event_set` of validated events.  ``order`` 0, 1 or 2 says which
     derivatives to compute (the others are zeros).  Exponential family only; the fitting layer's
     entry point (no validation of ``x`` beyond its length).
     """
@@ -322,17 +346,15 @@ def log_likelihood_derivatives(layout: FitLayout, x: np.ndarray, grouped: tuple[
     if x.shape != (layout.size,):
         raise InvalidParameters(f"x must have shape ({layout.size},), got shape {x.shape}")
     order = check_int("order", order, minimum=0, maximum=2)
-    times, offsets = grouped
     be = get_backend(backend, kernel="hawkes.log_likelihood")
     impl = fast_path("hawkes.log_likelihood", be)
     if impl is not None:
-        return impl(x, layout.tie, layout.beta_fixed, times, offsets, horizon, order)
+        return impl(x, layout.tie, layout.beta_fixed, (events.by_dim, events.offsets, events.times, events.marks),
+                    horizon, order, layout.merged)
     mu, alpha, beta = layout.unpack(x)
-    marks = np.repeat(np.arange(layout.n_dim), np.diff(offsets))
-    srt = np.argsort(times, kind="stable")
     with be.x64():
         xp = be.xp
-        value, lgrad, lhess = reference.log_likelihood(xp, xp.asarray(times[srt]), xp.asarray(marks[srt]), horizon,
+        value, lgrad, lhess = reference.log_likelihood(xp, xp.asarray(events.times), xp.asarray(events.marks), horizon,
                                                        KernelCode.EXPONENTIAL, mu, alpha, beta, np.zeros_like(beta),
                                                        order)
     grad = np.zeros(layout.size)
@@ -345,23 +367,31 @@ def log_likelihood_derivatives(layout: FitLayout, x: np.ndarray, grouped: tuple[
     return float(value), grad, hess
 
 
+def batched_fit_available(backend: str | None = None) -> bool:
+    """True when :func:`fit_newton_batch` runs on ``backend`` (it has a numba fast path only)."""
+    return fast_path("hawkes.fit_batch", get_backend(backend, kernel="hawkes.fit_batch")) is not None
+
+
 def fit_newton_batch(layout: FitLayout, starts: np.ndarray, lower: np.ndarray, upper: np.ndarray,
-                     logflag: np.ndarray, times: np.ndarray, offsets: np.ndarray, horizons: np.ndarray, *,
-                     max_iter: int = 200, gtol: float = 1e-9, backend: str | None = None):
+                     logflag: np.ndarray, events: list[EventSet], horizons: np.ndarray, *, max_iter: int = 200,
+                     gtol: float = 1e-9, backend: str | None = None):
     """Projected-Newton fits of many series at once (see :mod:`.numba`); the fitting layer's entry point.
 
     ``starts`` (S, R, P) in the optimiser's coordinates ``z`` (``x = e^z`` where ``logflag``),
-    ``lower``/``upper`` (S, P) bounds on ``z``, ``offsets`` (S, D + 1) into ``times`` (each series'
-    events grouped by dimension), ``horizons`` (S,).  Returns (z (S, P), status (S,) of
-    :class:`.core.FitStatus`, iterations (S,), log-likelihood (S,), Hessian (S, P, P)), the last two
-    in the natural coordinates ``x``.
+    ``lower``/``upper`` (S, P) bounds on ``z``, ``events`` one :class:`EventSet` per series,
+    ``horizons`` (S,).  Returns (z (S, P), status (S,) of :class:`.core.FitStatus`, iterations (S,),
+    log-likelihood (S,), Hessian (S, P, P)), the last two in the natural coordinates ``x``.
     """
     be = get_backend(backend, kernel="hawkes.fit_batch")
     impl = fast_path("hawkes.fit_batch", be)
     if impl is None:
         raise InvalidParameters(f"the batched Newton fit runs on backend numba only, not {be.name!r}")
+    sizes = np.array([ev.times.size for ev in events], dtype=np.int64)
+    base = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    offsets = np.stack([b + ev.offsets for b, ev in zip(base, events)]).astype(np.int64)
+    flat = (np.concatenate([ev.by_dim for ev in events]), np.concatenate([ev.times for ev in events]),
+            np.concatenate([ev.marks for ev in events]))
     return impl(np.ascontiguousarray(starts, dtype=np.float64), np.ascontiguousarray(lower, dtype=np.float64),
                 np.ascontiguousarray(upper, dtype=np.float64), np.ascontiguousarray(logflag, dtype=np.bool_),
-                layout.tie, layout.beta_fixed, np.ascontiguousarray(times, dtype=np.float64),
-                np.ascontiguousarray(offsets, dtype=np.int64), np.ascontiguousarray(horizons, dtype=np.float64),
-                max_iter=max_iter, gtol=gtol)
+                layout.tie, layout.beta_fixed, flat, offsets, np.ascontiguousarray(horizons, dtype=np.float64),
+                layout.merged, max_iter=max_iter, gtol=gtol)

@@ -25,7 +25,7 @@ from ..jit import jit
 from ..rng.core import philox10, u01
 
 __all__ = ["KernelCode", "Status", "Draw", "FitStatus", "kernel_value_scalar", "kernel_value", "dz_path", "ogata_path", "intensity_target",
-           "advance_sums_scalar", "advance_sums", "loglik_target", "n_params_target", "global_index_scalar", "global_index", "assemble_target", "unpack"]
+           "advance_sums_scalar", "advance_sums", "loglik_target", "loglik_merged", "intensity_merged", "n_params_target", "global_index_scalar", "global_index", "assemble_target", "unpack"]
 
 
 class KernelCode(enum.IntEnum):
@@ -253,6 +253,56 @@ def intensity_target(i, queries, times, offsets, mu, alpha, beta, lam_out, comp_
         t_prev = q
 
 
+def intensity_merged(queries, times, marks, mu, alpha, beta, lam_out, comp_out):
+    """:func:`intensity_target` for every target in one pass, for decays ``beta_ijk = beta_jk``.
+
+    The sums ``S_jk(q)`` do not depend on the target, so one state serves all: one exponential per
+    distinct decay and step over the merged, sorted queries and events; ``lam_out``, ``comp_out``
+    (M, D).  An event joins the sums once time moves past it (``t_n < q``).
+    """
+    n_dim = mu.shape[0]
+    n_comp = alpha.shape[2]
+    nc = n_dim * n_comp
+    b0 = beta[0]
+    s_state = np.zeros(nc)
+    pending = np.zeros(n_dim)
+    counts = np.zeros(n_dim)
+    t_prev = 0.0
+    n = 0
+    for m in range(queries.shape[0]):
+        q = queries[m]
+        while True:
+            # the next step: an event strictly before q, else q itself
+            take_event = n < times.shape[0] and times[n] < q
+            t = times[n] if take_event else q
+            gap = t - t_prev
+            if gap > 0.0:
+                e = 1.0
+                for c in range(nc):
+                    b = b0[c // n_comp, c % n_comp]
+                    if c == 0 or b != b0[(c - 1) // n_comp, (c - 1) % n_comp]:
+                        e = math.exp(-b * gap)
+                    s_state[c] = (s_state[c] + pending[c // n_comp]) * e
+                for j in range(n_dim):
+                    counts[j] += pending[j]
+                    pending[j] = 0.0
+                t_prev = t
+            if not take_event:
+                break
+            pending[marks[n]] += 1.0
+            n += 1
+        for i in range(n_dim):
+            lam = mu[i]
+            comp = mu[i] * q
+            for c in range(nc):
+                a = alpha[i, c // n_comp, c % n_comp]
+                # events pending at q itself are not before q: only those already in counts count
+                lam += a * b0[c // n_comp, c % n_comp] * s_state[c]
+                comp += a * (counts[c // n_comp] - s_state[c])
+            lam_out[m, i] = lam
+            comp_out[m, i] = comp
+
+
 def n_params_target(n_dim, n_comp):
     """Parameters of one target's likelihood: ``mu_i``, then ``alpha_i[j, k]``, then ``beta_i[j, k]``."""
     return 1 + 2 * n_dim * n_comp
@@ -374,6 +424,103 @@ def loglik_target(i, horizon, times, offsets, mu_i, alpha, beta, order, grad, he
             hess[1 + nc + c, 1 + c] -= q_state[c]
             hess[1 + nc + c, 1 + nc + c] += a * r_state[c]
     return value
+
+
+def loglik_merged(horizon, times, marks, mu, alpha, beta, order, values, grad, hess):
+    """Every target's log-likelihood in one pass over the time-sorted events, for decays ``beta_ijk = beta_jk``.
+
+    The sums ``S_jk``, ``Q_jk``, ``R_jk`` of :func:`loglik_target` then do not depend on the target, so
+    one state serves all of them: per event one exponential per distinct decay and the derivatives
+    of the target hit, O(N K) exponentials in all instead of O(N D K).  Events at one time do not
+    excite each other (``t_n < t``): an event joins the sums when time moves on.  ``beta`` is read
+    from ``beta[0]``; ``values`` (D,), ``grad`` (D, P) and ``hess`` (D, P, P) are accumulated per
+    target in the layout of :func:`n_params_target` (the caller zeroes them).  Returns False where
+    an event has zero intensity (its target's value is then ``-inf``).
+    """
+    n_dim = mu.shape[0]
+    n_comp = alpha.shape[2]
+    nc = n_dim * n_comp
+    n_par = 1 + 2 * nc
+    b0 = beta[0]
+    s_state = np.zeros(nc)
+    q_state = np.zeros(nc)
+    r_state = np.zeros(nc)
+    pending = np.zeros(n_dim)
+    counts = np.zeros(n_dim)
+    dlam = np.zeros(n_par)
+    t_prev = 0.0
+    n_events = times.shape[0]
+    for m in range(n_events + 1):
+        t = times[m] if m < n_events else horizon
+        gap = t - t_prev
+        if gap > 0.0:
+            e = 1.0
+            for c in range(nc):
+                b = b0[c // n_comp, c % n_comp]
+                if c == 0 or b != b0[(c - 1) // n_comp, (c - 1) % n_comp]:
+                    e = math.exp(-b * gap)
+                s_state[c] += pending[c // n_comp]
+                if order >= 2:
+                    r_state[c] = e * (r_state[c] + 2.0 * gap * q_state[c] + gap * gap * s_state[c])
+                if order >= 1:
+                    q_state[c] = e * (q_state[c] + gap * s_state[c])
+                s_state[c] *= e
+            for j in range(n_dim):
+                pending[j] = 0.0
+            t_prev = t
+        if m == n_events:
+            break
+        i = marks[m]
+        lam = mu[i]
+        for c in range(nc):
+            lam += alpha[i, c // n_comp, c % n_comp] * b0[c // n_comp, c % n_comp] * s_state[c]
+        pending[i] += 1.0
+        counts[i] += 1.0
+        if lam <= 0.0:
+            values[i] = -math.inf
+            return False
+        values[i] += math.log(lam)
+        if order >= 1:
+            dlam[0] = 1.0
+            for c in range(nc):
+                a = alpha[i, c // n_comp, c % n_comp]
+                b = b0[c // n_comp, c % n_comp]
+                dlam[1 + c] = b * s_state[c]
+                dlam[1 + nc + c] = a * (s_state[c] - b * q_state[c])
+            inv = 1.0 / lam
+            for u in range(n_par):
+                grad[i, u] += dlam[u] * inv
+            if order >= 2:
+                inv2 = inv * inv
+                for u in range(n_par):
+                    du = dlam[u] * inv2
+                    for v in range(n_par):
+                        hess[i, u, v] -= du * dlam[v]
+                for c in range(nc):
+                    a = alpha[i, c // n_comp, c % n_comp]
+                    b = b0[c // n_comp, c % n_comp]
+                    cross = (s_state[c] - b * q_state[c]) * inv
+                    hess[i, 1 + c, 1 + nc + c] += cross
+                    hess[i, 1 + nc + c, 1 + c] += cross
+                    hess[i, 1 + nc + c, 1 + nc + c] += a * (b * r_state[c] - 2.0 * q_state[c]) * inv
+    for c in range(nc):  # events at the horizon itself join the sums with weight e^0 = 1
+        s_state[c] += pending[c // n_comp]
+    for i in range(n_dim):
+        values[i] -= mu[i] * horizon
+        if order >= 1:
+            grad[i, 0] -= horizon
+        for c in range(nc):
+            a = alpha[i, c // n_comp, c % n_comp]
+            count = counts[c // n_comp]
+            values[i] -= a * (count - s_state[c])
+            if order >= 1:
+                grad[i, 1 + c] -= count - s_state[c]
+                grad[i, 1 + nc + c] -= a * q_state[c]
+            if order >= 2:
+                hess[i, 1 + c, 1 + nc + c] -= q_state[c]
+                hess[i, 1 + nc + c, 1 + c] -= q_state[c]
+                hess[i, 1 + nc + c, 1 + nc + c] += a * r_state[c]
+    return True
 
 
 def global_index_scalar(i, u, n_dim, n_comp, tie):

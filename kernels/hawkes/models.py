@@ -470,6 +470,11 @@ class FitLayout:
         return self.tie.shape[2]
 
     @property
+    def merged(self) -> bool:
+        """True when no decay depends on the target dimension (one likelihood pass serves every target)."""
+        return bool(np.all(self.tie == self.tie[:1]) and np.all(self.beta_fixed == self.beta_fixed[:1]))
+
+    @property
     def n_decays(self) -> int:
         return int(self.tie.max()) + 1
 

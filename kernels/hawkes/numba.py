@@ -22,7 +22,9 @@ from .core import (
     FitStatus,
     assemble_target,
     dz_path,
+    intensity_merged,
     intensity_target,
+    loglik_merged,
     loglik_target,
     n_params_target,
     ogata_path,
@@ -34,7 +36,9 @@ __all__ = ["simulate_dz", "simulate_ogata", "intensity", "log_likelihood", "fit_
 _dz = jit(dz_path, error_model="numpy")
 _ogata = jit(ogata_path, error_model="numpy")
 _intensity_target = jit(intensity_target, error_model="numpy")
+_intensity_merged = jit(intensity_merged, error_model="numpy")
 _loglik_target = jit(loglik_target, error_model="numpy")
+_loglik_merged = jit(loglik_merged, error_model="numpy")
 _assemble = jit(assemble_target)
 _unpack = jit(unpack)
 _n_local = jit(n_params_target, inline=True)
@@ -112,26 +116,53 @@ _PARALLEL_EVENTS = 50_000  # below this many events (times dimensions) the targe
 _TARGET_LOOPS = {parallel: _over_targets(parallel) for parallel in (False, True)}
 
 
-def intensity(queries, times, offsets, mu, alpha, beta):
-    """``lambda`` and ``Lambda`` (M, D) at sorted ``queries`` by the recursion (exponential family)."""
+def intensity(queries, events, mu, alpha, beta):
+    """``lambda`` and ``Lambda`` (M, D) at sorted ``queries`` by the recursion (exponential family).
+
+    ``events`` = (times by dimension, offsets, time-sorted times, their marks).  Decays that do not
+    depend on the target take one pass for all targets, others one pass per target.
+    """
+    by_dim, offsets, times, marks = events
     n_dim = mu.shape[0]
+    if np.all(beta == beta[:1]):
+        lam = np.empty((queries.shape[0], n_dim))
+        comp = np.empty((queries.shape[0], n_dim))
+        _intensity_merged(queries, times, marks, mu, alpha, beta, lam, comp)
+        return lam, comp
     lam = np.empty((n_dim, queries.shape[0]))
     comp = np.empty((n_dim, queries.shape[0]))
     parallel = n_dim > 1 and (times.shape[0] + queries.shape[0]) * n_dim >= _PARALLEL_EVENTS
-    _TARGET_LOOPS[parallel][0](queries, times, offsets, mu, alpha, beta, lam, comp)
+    _TARGET_LOOPS[parallel][0](queries, by_dim, offsets, mu, alpha, beta, lam, comp)
     return lam.T.copy(), comp.T.copy()
 
 
-def log_likelihood(x, tie, beta_fixed, times, offsets, horizon, order):
-    """(value, gradient (P,), Hessian (P, P)) in the fitted vector's layout (:func:`.core.global_index`)."""
+@jit(error_model="numpy")
+def _merged_kernel(x, tie, beta_fixed, stimes, smarks, horizon, n_dim, n_comp, order, values, lgrad, lhess):
+    alpha = np.empty((n_dim, n_dim, n_comp))
+    beta = np.empty((n_dim, n_dim, n_comp))
+    _unpack(x, tie, beta_fixed, n_dim, n_comp, alpha, beta)
+    _loglik_merged(horizon, stimes, smarks, x[:n_dim], alpha, beta, order, values, lgrad, lhess)
+
+
+def log_likelihood(x, tie, beta_fixed, events, horizon, order, merged):
+    """(value, gradient (P,), Hessian (P, P)) in the fitted vector's layout (:func:`.core.global_index`).
+
+    ``events`` = (times by dimension, offsets, time-sorted times, their marks); ``merged``: the decays
+    do not depend on the target, so one pass over the sorted events serves every target
+    (:func:`.core.loglik_merged`), else one pass per target, in parallel for large problems.
+    """
+    by_dim, offsets, stimes, smarks = events
     n_dim, n_comp = tie.shape[0], tie.shape[2]
     n_local = n_params_target(n_dim, n_comp)
     values = np.zeros(n_dim)
     lgrad = np.zeros((n_dim, n_local))
     lhess = np.zeros((n_dim, n_local, n_local))
-    parallel = n_dim > 1 and times.shape[0] * n_dim >= _PARALLEL_EVENTS
-    _TARGET_LOOPS[parallel][1](x, tie, beta_fixed, times, offsets, float(horizon), n_dim, n_comp, order, values, lgrad,
-                               lhess)
+    if merged:
+        _merged_kernel(x, tie, beta_fixed, stimes, smarks, float(horizon), n_dim, n_comp, order, values, lgrad, lhess)
+    else:
+        parallel = n_dim > 1 and by_dim.shape[0] * n_dim >= _PARALLEL_EVENTS
+        _TARGET_LOOPS[parallel][1](x, tie, beta_fixed, by_dim, offsets, float(horizon), n_dim, n_comp, order, values,
+                                   lgrad, lhess)
     grad = np.zeros(x.shape[0])
     hess = np.zeros((x.shape[0], x.shape[0]))
     for i in range(n_dim):
@@ -140,8 +171,8 @@ def log_likelihood(x, tie, beta_fixed, times, offsets, horizon, order):
 
 
 @jit(error_model="numpy")
-def _series_loglik(x, tie, beta_fixed, times, offsets, horizon, order, grad, hess):
-    """The log-likelihood of one series at ``x`` with its derivatives (zeroed here), serial over targets."""
+def _series_loglik(x, tie, beta_fixed, times, offsets, stimes, smarks, merged, horizon, order, grad, hess):
+    """The log-likelihood of one series at ``x`` with its derivatives (zeroed here), on one thread."""
     n_dim, n_comp = tie.shape[0], tie.shape[2]
     n_local = _n_local(n_dim, n_comp)
     alpha = np.empty((n_dim, n_dim, n_comp))
@@ -149,19 +180,25 @@ def _series_loglik(x, tie, beta_fixed, times, offsets, horizon, order, grad, hes
     _unpack(x, tie, beta_fixed, n_dim, n_comp, alpha, beta)
     grad[:] = 0.0
     hess[:, :] = 0.0
-    lgrad = np.zeros(n_local)
-    lhess = np.zeros((n_local, n_local))
+    values = np.zeros(n_dim)
+    lgrad = np.zeros((n_dim, n_local))
+    lhess = np.zeros((n_dim, n_local, n_local))
+    if merged:
+        _loglik_merged(horizon, stimes[offsets[0]:offsets[n_dim]], smarks[offsets[0]:offsets[n_dim]], x[:n_dim], alpha,
+                       beta, order, values, lgrad, lhess)
+    else:
+        for i in range(n_dim):
+            values[i] = _loglik_target(i, horizon, times, offsets, x[i], alpha, beta, order, lgrad[i], lhess[i])
     value = 0.0
     for i in range(n_dim):
-        lgrad[:] = 0.0
-        lhess[:, :] = 0.0
-        value += _loglik_target(i, horizon, times, offsets, x[i], alpha, beta, order, lgrad, lhess)
-        _assemble(i, n_dim, n_comp, tie, order, lgrad, lhess, grad, hess)
+        value += values[i]
+        _assemble(i, n_dim, n_comp, tie, order, lgrad[i], lhess[i], grad, hess)
     return value
 
 
 @jit(error_model="numpy")
-def _objective(z, logflag, tie, beta_fixed, times, offsets, horizon, scale, order, grad_z, hess_z):
+def _objective(z, logflag, tie, beta_fixed, times, offsets, stimes, smarks, merged, horizon, scale, order, grad_z,
+               hess_z):
     """``-l(x(z)) / scale`` and its z-derivatives (``x = e^z`` where ``logflag``), one series, serial."""
     n_par = z.shape[0]
     x = np.empty(n_par)
@@ -169,7 +206,7 @@ def _objective(z, logflag, tie, beta_fixed, times, offsets, horizon, scale, orde
         x[u] = math.exp(z[u]) if logflag[u] else z[u]
     grad = np.zeros(n_par)
     hess = np.zeros((n_par, n_par))
-    value = _series_loglik(x, tie, beta_fixed, times, offsets, horizon, order, grad, hess)
+    value = _series_loglik(x, tie, beta_fixed, times, offsets, stimes, smarks, merged, horizon, order, grad, hess)
     if order >= 1:
         for u in range(n_par):
             du = x[u] if logflag[u] else 1.0
@@ -218,7 +255,8 @@ def _cholesky_solve(a, b, free, out):
 
 
 @jit(error_model="numpy")
-def _newton(z, lower, upper, logflag, tie, beta_fixed, times, offsets, horizon, scale, max_iter, gtol, stall_gtol):
+def _newton(z, lower, upper, logflag, tie, beta_fixed, times, offsets, stimes, smarks, merged, horizon, scale, max_iter,
+            gtol, stall_gtol):
     """Minimise the objective from ``z`` (changed in place); returns (f, iterations, FitStatus).
 
     Converged: projected gradient below ``gtol``, or below ``stall_gtol`` once no step can lower the
@@ -235,7 +273,7 @@ def _newton(z, lower, upper, logflag, tie, beta_fixed, times, offsets, horizon, 
     free = np.ones(n_par, dtype=np.bool_)
     for u in range(n_par):
         z[u] = min(max(z[u], lower[u]), upper[u])
-    f = _objective(z, logflag, tie, beta_fixed, times, offsets, horizon, scale, 2, g, h)
+    f = _objective(z, logflag, tie, beta_fixed, times, offsets, stimes, smarks, merged, horizon, scale, 2, g, h)
     if not math.isfinite(f):
         return f, 0, FitStatus.NON_FINITE
     for it in range(max_iter):
@@ -277,7 +315,8 @@ def _newton(z, lower, upper, logflag, tie, beta_fixed, times, offsets, horizon, 
                 trial[u] = min(max(z[u] + t * step[u], lower[u]), upper[u])
                 decrease += g[u] * (trial[u] - z[u])
                 moved = moved or trial[u] != z[u]
-            f_new = _objective(trial, logflag, tie, beta_fixed, times, offsets, horizon, scale, 0, dummy_g, dummy_h)
+            f_new = _objective(trial, logflag, tie, beta_fixed, times, offsets, stimes, smarks, merged, horizon, scale, 0,
+                               dummy_g, dummy_h)
             if moved and math.isfinite(f_new) and f_new <= f + 1e-4 * decrease:
                 accepted = True
                 break
@@ -287,13 +326,13 @@ def _newton(z, lower, upper, logflag, tie, beta_fixed, times, offsets, horizon, 
             # gradient agrees
             return f, it, FitStatus.CONVERGED if pg < stall_gtol else FitStatus.LINE_SEARCH
         z[:] = trial
-        f = _objective(z, logflag, tie, beta_fixed, times, offsets, horizon, scale, 2, g, h)
+        f = _objective(z, logflag, tie, beta_fixed, times, offsets, stimes, smarks, merged, horizon, scale, 2, g, h)
     return f, max_iter, FitStatus.MAX_ITER
 
 
 @jit(parallel=True, error_model="numpy")
-def _fit_batch_kernel(starts, lower, upper, logflag, tie, beta_fixed, times, offsets, horizons, scales, max_iter, gtol,
-                      stall_gtol, z_out, f_out, status_out, iter_out, loglik_out, hess_out):
+def _fit_batch_kernel(starts, lower, upper, logflag, tie, beta_fixed, times, offsets, stimes, smarks, merged, horizons,
+                      scales, max_iter, gtol, stall_gtol, z_out, f_out, status_out, iter_out, loglik_out, hess_out):
     n_series, n_starts, n_par = starts.shape
     for s in numba.prange(n_series):
         best = math.inf
@@ -301,8 +340,8 @@ def _fit_batch_kernel(starts, lower, upper, logflag, tie, beta_fixed, times, off
         hi = upper[s]
         for r in range(n_starts):
             z = starts[s, r].copy()
-            f, it, st = _newton(z, lo, hi, logflag, tie, beta_fixed, times, offsets[s], horizons[s], scales[s],
-                                max_iter, gtol, stall_gtol)
+            f, it, st = _newton(z, lo, hi, logflag, tie, beta_fixed, times, offsets[s], stimes, smarks, merged,
+                                horizons[s], scales[s], max_iter, gtol, stall_gtol)
             # a converged start beats one that is not; between two alike, the lower objective wins
             conv = st == FitStatus.CONVERGED
             best_conv = status_out[s] == FitStatus.CONVERGED
@@ -317,14 +356,16 @@ def _fit_batch_kernel(starts, lower, upper, logflag, tie, beta_fixed, times, off
             if logflag[u]:
                 x[u] = math.exp(x[u])
         grad = np.zeros(n_par)
-        loglik_out[s] = _series_loglik(x, tie, beta_fixed, times, offsets[s], horizons[s], 2, grad, hess_out[s])
+        loglik_out[s] = _series_loglik(x, tie, beta_fixed, times, offsets[s], stimes, smarks, merged, horizons[s], 2, grad,
+                                       hess_out[s])
 
 
-def fit_batch(starts, lower, upper, logflag, tie, beta_fixed, times, offsets, horizons, max_iter=200, gtol=1e-9,
-              stall_gtol=1e-6):
+def fit_batch(starts, lower, upper, logflag, tie, beta_fixed, events, offsets, horizons, merged, max_iter=200,
+              gtol=1e-9, stall_gtol=1e-6):
     """Fit every series from every start, keeping each series' best.
 
-    ``offsets`` (S, D + 1) index ``times`` (each series' events grouped by dimension).  Returns
+    ``events`` = (times grouped by series then dimension, the same times sorted by time within each
+    series, their marks); ``offsets`` (S, D + 1) index both.  Returns
     (z (S, P), status (S,), iterations (S,), log-likelihood (S,), Hessian (S, P, P)), the last two
     at the returned ``x(z)`` in the natural coordinates ``x``.
     """
@@ -336,6 +377,8 @@ def fit_batch(starts, lower, upper, logflag, tie, beta_fixed, times, offsets, ho
     iters = np.zeros(n_series, dtype=np.int64)
     loglik = np.zeros(n_series)
     hess = np.zeros((n_series, n_par, n_par))
-    _fit_batch_kernel(starts, lower, upper, logflag, tie, beta_fixed, times, offsets, horizons, scales, int(max_iter),
+    times, stimes, smarks = events
+    _fit_batch_kernel(starts, lower, upper, logflag, tie, beta_fixed, times, offsets, stimes, smarks, bool(merged),
+                      horizons, scales, int(max_iter),
                       float(gtol), float(stall_gtol), z, f, status, iters, loglik, hess)
     return z, status, iters, loglik, hess

@@ -100,3 +100,24 @@ def test_global_index_ties_shared_decays():
     assert core.global_index_scalar(1, 1 + 4 + 1, 2, 2, lay.tie) == 2 + 8 + 1
     fixed = FitLayout.make(2, 2, decays=[1.0, 2.0])
     assert core.global_index_scalar(0, 1 + 4, 2, 2, fixed.tie) == -1
+
+
+def test_one_pass_recursions_equal_the_direct_sums():
+    """intensity_merged and loglik_merged (decays shared by the targets), ties included, in plain Python."""
+    proc = PROCS["sumexp-3d"]
+    rng = np.random.default_rng(5)
+    t = np.round(np.sort(rng.uniform(0, 10, 40)), 1)
+    m = rng.integers(0, 3, 40)
+    code, alpha, s1, s2 = proc.kernel.components()
+    q = np.sort(np.concatenate([rng.uniform(0, 12, 20), t[::4]]))
+    lam, comp = np.empty((q.size, 3)), np.empty((q.size, 3))
+    core.intensity_merged(q, t, m, proc.baseline, alpha, s1, lam, comp)
+    want = ref.intensity(np, q, t, m, code, proc.baseline, alpha, s1, s2)
+    np.testing.assert_allclose(lam, want[0], rtol=1e-13)
+    np.testing.assert_allclose(comp, want[1], rtol=1e-13)
+    values, grad, hess = np.zeros(3), np.zeros((3, 13)), np.zeros((3, 13, 13))
+    assert core.loglik_merged(10.0, t, m, proc.baseline, alpha, s1, 2, values, grad, hess)
+    v, g, h = ref.log_likelihood(np, t, m, 10.0, code, proc.baseline, alpha, s1, s2, order=2)
+    assert np.isclose(values.sum(), v, rtol=1e-13)
+    np.testing.assert_allclose(grad, g, rtol=1e-11, atol=1e-12)
+    np.testing.assert_allclose(hess, h, rtol=1e-11, atol=1e-12)

@@ -13,7 +13,7 @@ from quantforge.kernels.hawkes import (
     HawkesProcess,
     PowerLawKernel,
     SumExponentialKernel,
-    group_events,
+    event_set,
     log_likelihood_derivatives,
     simulate,
 )
@@ -56,16 +56,20 @@ def test_thinning_paths_equal_the_reference():
     np.testing.assert_allclose(got[0], want[0], rtol=1e-13)
 
 
-def test_intensity_equals_the_direct_sums_serial_and_parallel(monkeypatch):
-    proc = PROCS["sumexp-3d"]
+@pytest.mark.parametrize("name", ["sumexp-3d", "exp-2d-pair"])
+def test_intensity_equals_the_direct_sums(name, monkeypatch):
+    """One pass for all targets (decays shared by the targets, sumexp-3d), else per target, serial and parallel."""
+    proc = PROCS[name]
     t, m = simulate(proc, 60.0, seed=5, backend="numpy").path(0)
-    q = np.linspace(0.0, 61.0, 97)
+    t = np.round(t, 1)  # ties between events, and queries on events
+    q = np.concatenate([np.linspace(0.0, 61.0, 97), t[::7]])
+    q.sort()
     code, alpha, s1, s2 = proc.kernel.components()
     want = ref.intensity(np, q, t, m, code, proc.baseline, alpha, s1, s2)
-    grouped, offsets = group_events(t, m, 3)
-    for threshold in (10**9, 0):  # serial, then the parallel loop over targets
+    ev = event_set(t, m, proc.dim)
+    for threshold in (10**9, 0):
         monkeypatch.setattr(hn, "_PARALLEL_EVENTS", threshold)
-        got = hn.intensity(q, grouped, offsets, proc.baseline, alpha, s1)
+        got = hn.intensity(q, (ev.by_dim, ev.offsets, ev.times, ev.marks), proc.baseline, alpha, s1)
         np.testing.assert_allclose(got[0], want[0], rtol=1e-12)
         np.testing.assert_allclose(got[1], want[1], rtol=1e-12)
 
@@ -77,12 +81,33 @@ def test_loglik_derivatives_equal_the_direct_sums(structure):
     lay = FitLayout.make(2, 2, structure)
     rng = np.random.default_rng(3)
     x = np.concatenate([proc.baseline, rng.uniform(0.02, 0.2, 8), rng.uniform(0.5, 4.0, lay.n_decays)])
-    grouped = group_events(t, m, 2)
+    grouped = event_set(t, m, 2)
     want = log_likelihood_derivatives(lay, x, grouped, 30.0, order=2, backend="numpy")
     got = log_likelihood_derivatives(lay, x, grouped, 30.0, order=2, backend="numba")
     assert np.isclose(got[0], want[0], rtol=1e-13)
     np.testing.assert_allclose(got[1], want[1], rtol=1e-11, atol=1e-11)
     np.testing.assert_allclose(got[2], want[2], rtol=1e-11, atol=1e-11)
+
+
+def test_one_pass_likelihood_equals_the_per_target_passes():
+    """Target-independent decays take the one-pass recursion; it must equal the per-target one, ties included."""
+    proc = PROCS["sumexp-3d"]
+    t, m = simulate(proc, 40.0, seed=3, backend="numpy").path(0)
+    t = np.round(t, 1)  # ties within and across dimensions, and an event at the horizon
+    t[-1] = 40.0
+    ev = event_set(t, m, 3)
+    lay = FitLayout.make(3, 2, "shared")
+    assert lay.merged and not FitLayout.make(3, 2, "target").merged
+    rng = np.random.default_rng(4)
+    x = np.concatenate([proc.baseline, rng.uniform(0.02, 0.1, 18), [0.6, 3.0]])
+    events = (ev.by_dim, ev.offsets, ev.times, ev.marks)
+    one = hn.log_likelihood(x, lay.tie, lay.beta_fixed, events, 40.0, 2, True)
+    per = hn.log_likelihood(x, lay.tie, lay.beta_fixed, events, 40.0, 2, False)
+    want = log_likelihood_derivatives(lay, x, ev, 40.0, order=2, backend="numpy")
+    for got in (one, per):
+        assert np.isclose(got[0], want[0], rtol=1e-13)
+        np.testing.assert_allclose(got[1], want[1], rtol=1e-10, atol=1e-10)
+        np.testing.assert_allclose(got[2], want[2], rtol=1e-10, atol=1e-10)
 
 
 def test_paths_do_not_depend_on_the_thread_count():
@@ -101,7 +126,7 @@ def test_paths_do_not_depend_on_the_thread_count():
 def _scipy_fit(t, horizon):
     """L-BFGS-B on (ln mu, alpha, ln beta) of one univariate series: the independent optimiser."""
     lay = FitLayout.make(1, 1, "shared")
-    grouped = group_events(t, np.zeros(t.size, dtype=np.int64), 1)
+    grouped = event_set(t, np.zeros(t.size, dtype=np.int64), 1)
 
     def fun(z):
         x = np.array([np.exp(z[0]), z[1], np.exp(z[2])])
@@ -127,13 +152,21 @@ def test_batched_newton_fits_equal_scipy_lbfgsb():
     starts = np.array([[[0.0, 0.25, np.log(b)] for b in (0.3, 3.0)]] * 6)
     lower = np.tile([-20.0, 0.0, -10.0], (6, 1))
     upper = np.tile([5.0, 50.0, 10.0], (6, 1))
-    z, status, _, loglik, hess = hn.fit_batch(starts, lower, upper, np.array([True, False, True]), lay.tie,
-                                              lay.beta_fixed, np.concatenate(series), offsets, np.full(6, 300.0))
-    assert np.all(status == FitStatus.CONVERGED)
+    flat = np.concatenate(series)
+    events = (flat, flat, np.zeros(flat.size, dtype=np.int64))
+    logflag = np.array([True, False, True])
+    # the one-pass likelihood (merged) and the per-target one reach the same fits
+    z, status, _, loglik, hess = hn.fit_batch(starts, lower, upper, logflag, lay.tie, lay.beta_fixed, events, offsets,
+                                              np.full(6, 300.0), True)
+    z2, status2, _, loglik2, _ = hn.fit_batch(starts, lower, upper, logflag, lay.tie, lay.beta_fixed, events, offsets,
+                                              np.full(6, 300.0), False)
+    assert np.all(status == FitStatus.CONVERGED) and np.all(status2 == FitStatus.CONVERGED)
+    np.testing.assert_allclose(z2, z, rtol=1e-5)  # both at the optimum to the optimiser's tolerance
+    np.testing.assert_allclose(loglik2, loglik, rtol=1e-12)
     for s, t in enumerate(series):
         x, ll = _scipy_fit(t, 300.0)
         np.testing.assert_allclose(np.array([np.exp(z[s, 0]), z[s, 1], np.exp(z[s, 2])]), x, rtol=2e-5)
         assert abs(loglik[s] - ll) < 1e-7 * abs(ll)
-        want_h = log_likelihood_derivatives(lay, x, group_events(t, np.zeros(t.size, dtype=np.int64), 1), 300.0,
+        want_h = log_likelihood_derivatives(lay, x, event_set(t, np.zeros(t.size, dtype=np.int64), 1), 300.0,
                                             order=2)[2]
         np.testing.assert_allclose(hess[s], want_h, rtol=1e-3)
