@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from quantforge.bench.harness import add_ratios, markdown_table, write_suite
-from quantforge.cli import main
+from quantforge.cli import build_parser, main
 
 
 def test_demo_end_to_end_through_python_m(tmp_path):
@@ -147,3 +147,21 @@ def test_bench_files_and_ratios(tmp_path):
     data = json.loads((tmp_path / "demo_suite.json").read_text())
     assert {"cpu", "gpu", "versions"} <= set(data["machine"]) and data["results"][0]["impl"] == "quantforge-numba"
     assert "| normals | quantforge-numba |" in markdown_table("demo_suite", payload)
+
+
+def test_serve_check_prints_the_surfaces_and_refuses_a_bad_config(tmp_path, capsys):
+    cfg = tmp_path / "serve.toml"
+    cfg.write_text('[grid]\nhorizon = 1.0\nn_t = 5\nq_min = -2\nq_max = 2\n\n[[instrument]]\nid = "AS"\nmodel = "as"\n'
+                   'params = { gamma = 0.1, sigma = 2.0, k = 1.5 }\n')
+    assert main(["serve", str(cfg), "--check"]) == 0
+    out = capsys.readouterr().out
+    assert "publisher 'quantforge', 1 surfaces" in out and "AS: avellaneda-stoikov, 5 times x 5 inventories" in out
+    cfg.write_text(cfg.read_text().replace("gamma = 0.1", "gamma = -1"))
+    assert main(["serve", str(cfg), "--check"]) == 2
+    err = capsys.readouterr().err
+    assert "quantforge serve:" in err and "params: gamma must be > 0, got -1" in err and len(err.strip().splitlines()) == 1
+    with pytest.raises(SystemExit) as exc:
+        main(["serve", str(cfg), "--port", "70000"])
+    assert exc.value.code == 2 and "a port lies in 0..65535" in capsys.readouterr().err
+    assert "/v1/quote?surface=&t=&q=" in _help(["serve", "--help"], capsys)
+    assert build_parser().parse_args(["bench", "--plot"]).plot is True
