@@ -22,7 +22,8 @@ and every lot accounted for (:class:`ExecutionResult`).
 (GBM, Merton or Kou of the sde family, plus the impact model); :func:`transaction_costs` splits the
 shortfall of executed orders into delay, timing, impact and opportunity (Perold 1988) with
 slippages against arrival, interval VWAP and TWAP, participation, fill rate and spread capture
-(:class:`TCAReport`: a table, ``to_frame()`` with pandas, a PNG).
+(:class:`TCAReport`: a table, ``to_frame()`` with pandas, a PNG).  :func:`run_parent_order` runs one
+order by algorithm name (``quantforge execute``) and :func:`write_report` records it.
 
 Names are imported on first use (PEP 562), so importing the package compiles nothing.
 """
@@ -47,6 +48,7 @@ _LAZY = {
     "executors": ("Tactics", "ScheduleExecutor", "POVExecutor", "AdaptiveExecutor"),
     "calibration": ("FillModel", "calibrate_fill_model"),
     "simulation": ("SyntheticMarket", "ExecutionResult", "simulate_execution"),
+    "parent_order": ("ALGOS", "build_executor", "run_parent_order", "write_report"),
 }
 _WHERE = {name: module for module, names in _LAZY.items() for name in names}
 

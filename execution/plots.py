@@ -42,7 +42,7 @@ def plot_tca(report: TCAReport, path: str | Path, *, order: int = 0) -> Path:
     rec = report.records[order]
     fig, (ax_s, ax_c) = plt.subplots(1, 2, figsize=(12, 4.5), constrained_layout=True)
     if rec.schedule_times_s is not None and rec.schedule_cum is not None:
-        ax_s.step(rec.schedule_times_s, rec.schedule_cum, where="post", color="0.4", label="schedule (target)")
+        ax_s.plot(rec.schedule_times_s, rec.schedule_cum, "s--", color="0.4", ms=3, label="target at slice ends")
     if rec.schedule_times_s is not None and rec.executed_cum is not None:
         ax_s.plot(rec.schedule_times_s, rec.executed_cum, "o-", color="C0", ms=3, label="executed at slice ends")
     if rec.fill_time_s is not None and rec.fill_qty.size:
