@@ -165,3 +165,20 @@ def test_serve_check_prints_the_surfaces_and_refuses_a_bad_config(tmp_path, caps
     assert exc.value.code == 2 and "a port lies in 0..65535" in capsys.readouterr().err
     assert "/v1/quote?surface=&t=&q=" in _help(["serve", "--help"], capsys)
     assert build_parser().parse_args(["bench", "--plot"]).plot is True
+
+
+def test_risk_demo_writes_the_sp500_backtest_and_refuses_bad_flags(tmp_path, capsys):
+    pytest.importorskip("arch")
+    assert main(["risk", "--demo", "--out", str(tmp_path), "--backend", "numba"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("exceptions in 4530 days") == 4 and "report written to" in out
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert [r["method"] for r in report["results"]] == ["historical", "filtered_historical", "parametric",
+                                                        "cornish_fisher"]
+    assert (tmp_path / "var_backtest.png").stat().st_size > 10_000
+    for argv, needle in ((["risk"], "required: --demo"), (["risk", "--demo", "--window", "0"], "positive integer"),
+                         (["risk", "--demo", "--bogus"], "unrecognized arguments")):
+        with pytest.raises(SystemExit) as exc:
+            main(argv)
+        err = capsys.readouterr().err
+        assert exc.value.code == 2 and needle in err and err.count("\n") == 1
