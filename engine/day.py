@@ -32,7 +32,15 @@ from typing import Any
 import numpy as np
 
 from .._typing import ArrayLike
-from ..errors import ExecutionError, InvalidParameters, check_array, check_int, check_positive
+from ..errors import (
+    ExecutionError,
+    InvalidParameters,
+    check_array,
+    check_in_range,
+    check_int,
+    check_memory,
+    check_positive,
+)
 from .book import REJECT_NAMES, new_book_state
 from .feed import COUNTERS, FeedDecoder, encode_itch
 from .loop import (
@@ -58,6 +66,10 @@ DAY_START_NS = 34_200 * 10**9
 _F = {name: i for i, name in enumerate(STATE_FIELDS)}
 _FIRST_OID = 1 << 40
 _NO_LIMIT = 1e300
+# ITCH timestamps are 6-byte nanoseconds since midnight: the session must end before 2^48 ns
+_MAX_SESSION_S = (2**48 - 1 - DAY_START_NS) / 1e9
+# memory per market event: its EVENT record, its ITCH message (at most 46 bytes) and the generator's scratch
+_BYTES_PER_EVENT = EVENT.itemsize + 46 + 24
 
 
 def run_trading_day(bid_depth: ArrayLike, ask_depth: ArrayLike, t_grid: ArrayLike, q_min: int, *, tick_size: float,
@@ -138,12 +150,31 @@ def run_trading_day(bid_depth: ArrayLike, ask_depth: ArrayLike, t_grid: ArrayLik
     """
     t = check_array("t_grid", t_grid, dtype=np.float64, ndim=1, cast=True)
     tick_size = check_positive("tick_size", tick_size)
-    session_s = check_positive("session_s", session_s)
+    session_s = check_in_range("session_s", session_s, 0.0, _MAX_SESSION_S, low_open=True)
     n_events = check_int("n_events", n_events, minimum=1)
+    check_memory("n_events", n_events, n_events * _BYTES_PER_EVENT, "the day's market events and their ITCH bytes")
+    for name, flag in (("linear", linear), ("producer_process", producer_process), ("keep_fills", keep_fills)):
+        if not isinstance(flag, (bool, np.bool_)):
+            raise TypeError(f"{name} must be a bool, got {type(flag).__name__} {flag!r}")
+    mid_ticks = check_int("mid_ticks", mid_ticks, minimum=200)
+    price_divisor = check_int("price_divisor", price_divisor, minimum=1)
+    if 2 * mid_ticks * price_divisor >= 2**32:  # the market wanders; ITCH prices are 4-byte 1e-4 units
+        raise InvalidParameters(f"mid_ticks * price_divisor must stay well below 2**32 (ITCH's price field), got "
+                                f"mid_ticks={mid_ticks}, price_divisor={price_divisor}")
     if t.size < 1 or not np.all(np.isfinite(t)) or t[-1] <= 0:
         raise InvalidParameters(f"t_grid must be finite with a positive horizon t_grid[-1], got {t!r}")
     scale = session_s / float(t[-1])
     tab = make_surface_table(bid_depth, ask_depth, t * scale, q_min, bid_size_lots, ask_size_lots)
+    # Own quotes must not cross each other: with bid depth + ask depth <= 0 the bid would sit at or above
+    # the ask (one side alone may quote through the mid, as Avellaneda-Stoikov's do at large inventory;
+    # the loop keeps it behind the touch).
+    with np.errstate(invalid="ignore"):
+        crossed = np.isfinite(tab.bid_depth) & np.isfinite(tab.ask_depth) & (tab.bid_depth + tab.ask_depth <= 0)
+    if crossed.any():
+        i, j = (int(x) for x in np.argwhere(crossed)[0])
+        raise InvalidParameters(
+            f"bid_depth + ask_depth must be > 0 (own quotes must not cross or lock); at t_grid[{i}], inventory "
+            f"{int(q_min) + j}: bid_depth = {tab.bid_depth[i, j]!r}, ask_depth = {tab.ask_depth[i, j]!r}")
     n_q = tab.bid_depth.shape[1]
     q_bound = max(abs(int(q_min)), abs(int(q_min) + n_q - 1))
     if max_position_lots is None:

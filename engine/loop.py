@@ -45,8 +45,9 @@ from collections import namedtuple
 from collections.abc import Sequence
 
 import numpy as np
+from numba.extending import overload
 
-from ..errors import InvalidParameters, check_finite, check_int, check_positive
+from ..errors import InvalidParameters, check_in_range, check_int, check_positive
 from ..kernels.jit import engine_jit
 from .atomics import borrowed, cycle_counter
 from .book import (
@@ -56,13 +57,15 @@ from .book import (
     NO_PRICE,
     OK,
     REJECT_NAMES,
+    BookState,
     book_apply_inline,
     book_level_qty,
     borrow_book,
+    check_book_state,
 )
-from .ring import ring_claim, ring_mask, ring_release
-from .surface import borrow_surface, surface_lookup
-from .types import EV_TRADE, FILL, MAKER, ORDER, ask_ticks, bid_ticks, depth_ticks
+from .ring import RING_CAPACITY, RING_HDR_WORDS, RING_ITEM_BYTES, ring_claim, ring_mask, ring_release
+from .surface import SurfaceTable, borrow_surface, check_surface_table, surface_lookup_inline
+from .types import EV_TRADE, EVENT, FILL, MAKER, ORDER, ask_ticks, bid_ticks, check_records, depth_ticks
 
 __all__ = ["LOOP_CONFIG", "LoopState", "new_loop_state", "make_config", "run_loop", "run_loop_ring",
            "latency_percentiles", "cycles_per_ns", "QUEUE_RISK_AVERSE", "QUEUE_NONE", "ACT_NEW", "ACT_REPLACE",
@@ -105,20 +108,56 @@ def make_config(*, tick_size: float, horizon_end_ns: int, max_position_lots: int
     """Validated ``LOOP_CONFIG`` record; ``loss_limit`` in tick·lots (> 0)."""
     cfg = np.zeros(1, LOOP_CONFIG)
     cfg["tick_size"] = check_positive("tick_size", tick_size)
-    cfg["horizon_end_ns"] = check_int("horizon_end_ns", horizon_end_ns)
+    cfg["horizon_end_ns"] = check_int("horizon_end_ns", horizon_end_ns, minimum=-(2**63), maximum=2**63 - 1)
     cfg["max_position_lots"] = check_int("max_position_lots", max_position_lots, minimum=0)
     cfg["max_order_lots"] = check_int("max_order_lots", max_order_lots, minimum=1)
     cfg["band_ticks"] = check_int("band_ticks", band_ticks, minimum=0)
     cfg["loss_limit"] = check_positive("loss_limit", loss_limit)
+    if not isinstance(linear, (bool, np.bool_)):
+        raise TypeError(f"linear must be a bool, got {type(linear).__name__} {linear!r}")
     cfg["linear"] = bool(linear)
-    if queue_model not in (QUEUE_RISK_AVERSE, QUEUE_NONE):
+    if check_int("queue_model", queue_model) not in (QUEUE_RISK_AVERSE, QUEUE_NONE):
         raise InvalidParameters(f"queue_model must be QUEUE_RISK_AVERSE (0) or QUEUE_NONE (1), got {queue_model!r}")
     cfg["queue_model"] = queue_model
-    cfg["first_order_id"] = check_int("first_order_id", first_order_id, minimum=0)
+    cfg["first_order_id"] = check_int("first_order_id", first_order_id, minimum=0, maximum=2**62)
     return cfg
 
 
+def check_config(cfg_arr: np.ndarray, name: str = "cfg_arr") -> np.ndarray:
+    """``cfg_arr`` after checking that it is a one-record ``LOOP_CONFIG`` array holding what
+    :func:`make_config` accepts (the compiled loop divides by the tick size and trusts the limits)."""
+    check_records(name, cfg_arr, LOOP_CONFIG, "LOOP_CONFIG (make_config)")
+    if cfg_arr.shape != (1,):
+        raise InvalidParameters(f"{name} must hold one LOOP_CONFIG record, got shape {cfg_arr.shape}")
+    c = cfg_arr[0]
+    make_config(tick_size=float(c["tick_size"]), horizon_end_ns=int(c["horizon_end_ns"]),
+                max_position_lots=int(c["max_position_lots"]), max_order_lots=int(c["max_order_lots"]),
+                band_ticks=int(c["band_ticks"]), loss_limit=float(c["loss_limit"]), linear=bool(c["linear"]),
+                queue_model=int(c["queue_model"]), first_order_id=int(c["first_order_id"]))
+    return cfg_arr
+
+
+def check_loop_state(st: LoopState, name: str = "st") -> LoopState:
+    """``st`` after checking that it is a :class:`LoopState` with the arrays the compiled loop writes."""
+    if not isinstance(st, LoopState):
+        raise TypeError(f"{name} must be a LoopState made by new_loop_state, got {type(st).__name__}")
+    for field, want in (("s", len(STATE_FIELDS)), ("hist", None)):
+        a = getattr(st, field)
+        if not isinstance(a, np.ndarray) or a.dtype != np.int64 or a.ndim != 1 or not a.flags.writeable:
+            raise TypeError(f"{name}.{field} must be a writable 1-D int64 array, got {type(a).__name__}")
+        if (want is not None and a.shape[0] != want) or a.shape[0] < 1:
+            raise InvalidParameters(f"{name}.{field} must have {want or 'at least 1'} words, got {a.shape[0]}")
+    for field, dtype, record in (("actions", ORDER, "ORDER"), ("fills", FILL, "FILL")):
+        a = check_records(f"{name}.{field}", getattr(st, field), dtype, record)
+        if a.shape[0] < 1:
+            raise InvalidParameters(f"{name}.{field} must hold at least one record")
+    return st
+
+
 def new_loop_state(cfg: np.ndarray, max_actions: int = 1 << 20, max_fills: int = 1 << 16) -> LoopState:
+    """Fresh loop state for the configuration ``cfg`` (of :func:`make_config`): no position, no own
+    order, action and own-fill buffers of ``max_actions`` and ``max_fills`` records."""
+    check_config(cfg, "cfg")
     s = np.zeros(len(STATE_FIELDS), np.int64)
     s[_NEXT] = cfg["first_order_id"][0]
     s[_BPX] = s[_APX] = NO_PRICE  # no own order yet (price 0 would read as a live order)
@@ -238,7 +277,7 @@ def _step(bk, ev, surf, cfg, st):
     # the inventory, and then it is read again.
     pos0 = s[_POS]
     tau = (cfg.horizon_end_ns - ts) * 1e-9
-    bd, ad, bsz, asz, _ = surface_lookup(surf, tau, pos0, cfg.linear != 0)
+    bd, ad, bsz, asz, _ = surface_lookup_inline(surf, tau, pos0, cfg.linear != 0)
     bdt = _depth_ticks(bd, cfg.tick_size)
     adt = _depth_ticks(ad, cfg.tick_size)
     if ev.kind == EV_TRADE:
@@ -278,7 +317,7 @@ def _step(bk, ev, surf, cfg, st):
         _set_side(st, bk, ts, -1, NO_PRICE, 0)
         return
     if s[_POS] != pos0:
-        bd, ad, bsz, asz, _ = surface_lookup(surf, tau, s[_POS], cfg.linear != 0)
+        bd, ad, bsz, asz, _ = surface_lookup_inline(surf, tau, s[_POS], cfg.linear != 0)
         bdt = _depth_ticks(bd, cfg.tick_size)
         adt = _depth_ticks(ad, cfg.tick_size)
     mid = 0.5 * mid2
@@ -310,26 +349,69 @@ def _step(bk, ev, surf, cfg, st):
     _set_side(st, bk, ts, -1, want_a, asz)
 
 
-@engine_jit
-def run_loop(bk, events, surf, cfg_arr, st):
+def run_loop(bk: BookState, events: np.ndarray, surf: SurfaceTable, cfg_arr: np.ndarray, st: LoopState) -> int:
     """Process ``events`` (``EVENT`` records) through book, surface, risk gate and queue model.
 
     ``bk`` is a ``BookState``, ``surf`` a ``SurfaceTable``, ``cfg_arr`` a one-record ``LOOP_CONFIG``
     array and ``st`` a ``LoopState``; all state persists in them.  Returns the events processed.
+    From Python each is checked first (the compiled loop has no bounds checks); compiled callers get
+    the loop itself.
     """
+    check_book_state(bk)
+    check_records("events", events, EVENT, "EVENT")
+    check_surface_table(surf, "surf")
+    check_config(cfg_arr)
+    check_loop_state(st)
+    return _run_loop(bk, events, surf, cfg_arr, st)
+
+
+@overload(run_loop)
+def _run_loop_compiled(bk, events, surf, cfg_arr, st):
+    return lambda bk, events, surf, cfg_arr, st: _run_loop(bk, events, surf, cfg_arr, st)
+
+
+@engine_jit
+def _run_loop(bk, events, surf, cfg_arr, st):
     ls = LoopState(borrowed(st.s), borrowed(st.actions), borrowed(st.fills), borrowed(st.hist))
     # int64 (not literal) start and mask: one compiled _run serves both entry points
     return _run(borrow_book(bk), events, np.int64(0), events.shape[0], np.int64(-1), borrow_surface(surf), cfg_arr, ls)
 
 
-@engine_jit
-def run_loop_ring(bk, hdr, data, surf, cfg_arr, st, max_events, spin_limit):
+def run_loop_ring(bk: BookState, hdr: np.ndarray, data: np.ndarray, surf: SurfaceTable, cfg_arr: np.ndarray,
+                  st: LoopState, max_events: int, spin_limit: int) -> int:
     """:func:`run_loop` on up to ``max_events`` records read in place from a ring's memory
     (``ring.hdr``, ``ring.data`` of an ``SpscRing`` of ``EVENT``; this process is its consumer).
 
     Waits at most ``spin_limit`` empty polls for the first record; the processed records' slots are
     handed back to the producer when the batch is done.  Returns the events processed (0: none came).
+    From Python the arguments are checked first (``hdr`` and ``data`` against each other: the slots
+    are indexed through the header's capacity); compiled callers get the loop itself.
     """
+    check_book_state(bk)
+    if not isinstance(hdr, np.ndarray) or hdr.dtype != np.int64 or hdr.shape != (RING_HDR_WORDS,):
+        raise TypeError(f"hdr must be a ring's int64 header (SpscRing.hdr, {RING_HDR_WORDS} words), got "
+                        f"{type(hdr).__name__} {getattr(hdr, 'dtype', '')} {getattr(hdr, 'shape', '')}")
+    check_records("data", data, EVENT, "EVENT")
+    cap = int(hdr[RING_CAPACITY])
+    if cap < 2 or cap & (cap - 1) or data.shape[0] != cap or hdr[RING_ITEM_BYTES] != EVENT.itemsize:
+        raise InvalidParameters(f"data ({data.shape[0]} records) and hdr (capacity {cap}) are not one ring of EVENT "
+                                "records (SpscRing.create(EVENT, capacity))")
+    check_surface_table(surf, "surf")
+    check_config(cfg_arr)
+    check_loop_state(st)
+    max_events = check_int("max_events", max_events, minimum=0, maximum=2**62)
+    spin_limit = check_int("spin_limit", spin_limit, minimum=0, maximum=2**62)
+    return _run_loop_ring(bk, hdr, data, surf, cfg_arr, st, max_events, spin_limit)
+
+
+@overload(run_loop_ring)
+def _run_loop_ring_compiled(bk, hdr, data, surf, cfg_arr, st, max_events, spin_limit):
+    return lambda bk, hdr, data, surf, cfg_arr, st, max_events, spin_limit: _run_loop_ring(
+        bk, hdr, data, surf, cfg_arr, st, max_events, spin_limit)
+
+
+@engine_jit
+def _run_loop_ring(bk, hdr, data, surf, cfg_arr, st, max_events, spin_limit):
     tail, k = ring_claim(hdr, max_events, spin_limit)
     if k > 0:
         ls = LoopState(borrowed(st.s), borrowed(st.actions), borrowed(st.fills), borrowed(st.hist))
@@ -366,8 +448,9 @@ def _cycles():
 
 
 def cycles_per_ns(duration_s: float = 0.05) -> float:
-    """Cycle-counter ticks per nanosecond, measured against ``time.perf_counter_ns`` over ``duration_s``."""
-    check_finite("duration_s", duration_s)
+    """Cycle-counter ticks per nanosecond, measured against ``time.perf_counter_ns`` over ``duration_s``
+    (> 0, at most 10 s: the measurement spins a core for that long)."""
+    duration_s = check_in_range("duration_s", duration_s, 0.0, 10.0, low_open=True)
     _cycles()
     t0, c0 = time.perf_counter_ns(), _cycles()
     while time.perf_counter_ns() - t0 < duration_s * 1e9:
@@ -381,7 +464,17 @@ def cycles_per_ns(duration_s: float = 0.05) -> float:
 def latency_percentiles(hist: np.ndarray, cycles_ns: float,
                         qs: Sequence[float] = (50.0, 99.0, 99.9)) -> dict[str, float]:
     """Percentiles (ns) of a loop latency histogram: the upper edge of the bucket holding each quantile,
-    so a reported value is never below the true one by more than one bucket (4 cycles)."""
+    so a reported value is never below the true one by more than one bucket (4 cycles).  ``hist`` holds
+    non-negative integer counts, ``cycles_ns`` > 0 and each of ``qs`` lies in (0, 100]."""
+    if not isinstance(hist, np.ndarray) or hist.dtype.kind not in "iu" or hist.ndim != 1 or hist.size < 1:
+        raise TypeError(f"hist must be a non-empty 1-D integer array (LoopState.hist), got {type(hist).__name__} "
+                        f"{getattr(hist, 'dtype', '')}")
+    if np.any(hist < 0):
+        raise InvalidParameters(f"hist must hold counts >= 0; hist[{int(np.argmax(hist < 0))}] < 0")
+    cycles_ns = check_positive("cycles_ns", cycles_ns)
+    if isinstance(qs, (str, bytes)) or np.ndim(qs) != 1:
+        raise TypeError(f"qs must be a sequence of percentiles, got {qs!r}")
+    qs = [check_in_range("qs[i]", q, 0.0, 100.0, low_open=True) for q in qs]
     total = int(hist.sum())
     if total == 0:
         return {f"p{q:g}": float("nan") for q in qs}

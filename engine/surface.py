@@ -21,11 +21,19 @@ import numpy as np
 from numba.extending import overload
 
 from .._typing import ArrayLike
-from ..errors import InvalidParameters, NumericalInstability, check_array, check_int
+from ..errors import (
+    InvalidParameters,
+    NumericalInstability,
+    check_array,
+    check_finite,
+    check_int,
+    check_integer_array,
+)
 from ..kernels.jit import engine_jit
 from .atomics import borrowed
 
-__all__ = ["SurfaceTable", "make_surface_table", "surface_lookup", "borrow_surface", "CLAMP_TIME", "CLAMP_INVENTORY", "MAX_BUCKETS"]
+__all__ = ["SurfaceTable", "make_surface_table", "surface_lookup", "surface_lookup_inline", "check_surface_table",
+           "borrow_surface", "CLAMP_TIME", "CLAMP_INVENTORY", "MAX_BUCKETS"]
 
 CLAMP_TIME = 1
 CLAMP_INVENTORY = 2
@@ -74,7 +82,8 @@ def make_surface_table(bid_depth: ArrayLike, ask_depth: ArrayLike, time_to_horiz
         raise InvalidParameters(f"bid_depth {arrs[0].shape} and ask_depth {arrs[1].shape} must have the same shape")
     sizes = []
     for name, s in (("bid_size_lots", bid_size_lots), ("ask_size_lots", ask_size_lots)):
-        s = np.ones(arrs[0].shape, np.int64) if s is None else np.array(check_array(name, s, dtype=np.int64, ndim=2, cast=True), order="C", copy=True)
+        # sizes are whole lots: a fractional size is refused, not truncated
+        s = np.ones(arrs[0].shape, np.int64) if s is None else np.array(check_integer_array(name, s), order="C", copy=True)
         if s.shape != arrs[0].shape or np.any(s < 0):
             raise InvalidParameters(f"{name} must be non-negative with shape {arrs[0].shape}")
         sizes.append(s)
@@ -90,6 +99,30 @@ def make_surface_table(bid_depth: ArrayLike, ask_depth: ArrayLike, time_to_horiz
         width, n_buckets, bucket = 1.0, 1, np.zeros(1, np.int64)
     return SurfaceTable(arrs[0], arrs[1], sizes[0], sizes[1], np.array(t, order="C", copy=True), bucket,
                         np.array([t[0], t[-1], 1.0 / width]), np.array([q_min, t.size, arrs[0].shape[1], n_buckets], np.int64))
+
+
+def check_surface_table(tab: SurfaceTable, name: str = "tab") -> SurfaceTable:
+    """``tab`` after checking that it is a :class:`SurfaceTable` whose arrays have the dtypes and
+    shapes its ``iparams`` announce, which the compiled lookup indexes without bounds checks (O(1))."""
+    if not isinstance(tab, SurfaceTable):
+        raise TypeError(f"{name} must be a SurfaceTable made by make_surface_table, got {type(tab).__name__}")
+    want = {"bid_depth": np.float64, "ask_depth": np.float64, "bid_size": np.int64, "ask_size": np.int64,
+            "t_grid": np.float64, "bucket": np.int64, "fparams": np.float64, "iparams": np.int64}
+    for field, dtype in want.items():
+        a = getattr(tab, field)
+        if not isinstance(a, np.ndarray) or a.dtype != dtype or not a.flags.c_contiguous:
+            raise TypeError(f"{name}.{field} must be a C-contiguous {np.dtype(dtype).name} array, got "
+                            f"{type(a).__name__} {getattr(a, 'dtype', '')}")
+    if tab.iparams.shape != (4,) or tab.fparams.shape != (3,):
+        raise InvalidParameters(f"{name}.iparams and {name}.fparams must have 4 and 3 words")
+    _, n_t, n_q, n_buckets = (int(v) for v in tab.iparams)
+    shapes = {"bid_depth": (n_t, n_q), "ask_depth": (n_t, n_q), "bid_size": (n_t, n_q), "ask_size": (n_t, n_q),
+              "t_grid": (n_t,), "bucket": (n_buckets,)}
+    for field, shape in shapes.items():
+        if getattr(tab, field).shape != shape or min(shape) < 1:
+            raise InvalidParameters(f"{name}.{field} has shape {getattr(tab, field).shape}, its iparams say {shape}: "
+                                    "the table is not one make_surface_table made")
+    return tab
 
 
 def borrow_surface(tab):
@@ -111,13 +144,39 @@ def _borrow_surface(tab):
     return impl
 
 
-@engine_jit(inline=True)
-def surface_lookup(tab, t, q, linear):
+def surface_lookup(tab: SurfaceTable, t: float, q: int, linear: bool) -> tuple[float, float, int, int, int]:
     """Depths and sizes at time to horizon ``t`` (s) and inventory ``q`` (lots).
 
     Returns ``(bid_depth, ask_depth, bid_size, ask_size, flags)``; ``linear`` selects interpolation in
     time (else nearest).  ``flags`` has ``CLAMP_TIME`` / ``CLAMP_INVENTORY`` set when clamped.
+
+    From Python the arguments are checked first: ``tab`` a table of :func:`make_surface_table`,
+    ``t`` a finite time (NaN or an infinity is refused, not clamped), ``q`` an integer (a fractional
+    inventory is refused, not truncated) and ``linear`` a bool.  Compiled callers get the lookup
+    itself (:func:`surface_lookup_inline`), which trusts its arguments.
     """
+    check_surface_table(tab)
+    t = check_finite("t", t)
+    q = check_int("q", q, minimum=-(2**63), maximum=2**63 - 1)
+    if not isinstance(linear, (bool, np.bool_)):
+        raise TypeError(f"linear must be a bool, got {type(linear).__name__} {linear!r}")
+    return _lookup(tab, t, q, bool(linear))
+
+
+@overload(surface_lookup)
+def _surface_lookup_compiled(tab, t, q, linear):
+    return lambda tab, t, q, linear: surface_lookup_inline(tab, t, q, linear)
+
+
+@engine_jit
+def _lookup(tab, t, q, linear):
+    return surface_lookup_inline(tab, t, q, linear)
+
+
+@engine_jit(inline=True)
+def surface_lookup_inline(tab, t, q, linear):
+    """:func:`surface_lookup` for compiled callers, inlined: no checks (the caller validated ``tab``
+    with :func:`make_surface_table` and passes an integer ``q``; a NaN ``t`` is clamped and flagged)."""
     flags = 0
     n_t = tab.iparams[I_N_T]
     n_q = tab.iparams[I_N_Q]
