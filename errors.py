@@ -186,12 +186,26 @@ def check_array(
 
     With ``cast=False`` (the default) an array of another dtype is refused with a ``TypeError``;
     with ``cast=True`` numeric input is converted to ``dtype`` (used for float parameters, where
-    an int or a list is an unambiguous request).
+    an int or a list is an unambiguous request).  Casting never parses or truncates: strings, bytes,
+    bools, complex numbers and other objects are a ``TypeError`` (numpy would read ``"1.5"`` as 1.5),
+    and a cast to an integer dtype refuses fractional values (``InvalidParameters``) rather than
+    dropping their fraction.
     """
     if cast:
+        want = np.dtype(dtype) if dtype is not None else None
+        raw = np.asarray(value)
+        if want is not None and want.kind in "iuf":
+            if raw.dtype == object:  # Python integers beyond 64 bits, or a mixture of types
+                items = raw.ravel().tolist()
+                if not all(isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_)) for v in items):
+                    raise TypeError(f"{name} must hold real numbers, got {_fmt(value)}")
+            elif raw.dtype.kind not in "iuf":
+                raise TypeError(f"{name} must hold real numbers, got an array of dtype {raw.dtype} ({_fmt(value)})")
+            if want.kind in "iu" and raw.dtype.kind != "i" and raw.dtype.kind != "u":
+                return check_integer_array(name, raw).astype(want)
         try:
             arr = np.asarray(value, dtype=dtype)
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, OverflowError) as exc:
             raise TypeError(f"{name} must be convertible to a {np.dtype(dtype).name} array: {exc}") from None
     else:
         if not isinstance(value, np.ndarray):
