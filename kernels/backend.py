@@ -144,6 +144,8 @@ def resolve_backend(backend: str | None = None, *, kernel: str | None = None) ->
     HardwareError
         For a known backend that is not usable on this machine; the message names the extra.
     """
+    if backend is not None and not isinstance(backend, str):
+        raise TypeError(f"backend must be a str (auto, {', '.join(BACKENDS)}) or None, got {type(backend).__name__}")
     name = backend
     if name is None or name == "auto":
         env = os.environ.get(_ENV, "").strip().lower()
