@@ -11,6 +11,7 @@ SUITES: dict[str, str] = {
     "sde": "quantforge.bench.suite_sde",
     "hjb": "quantforge.bench.suite_hjb",
     "engine": "quantforge.bench.suite_engine",
+    "execution": "quantforge.bench.suite_execution",
     "serve": "quantforge.bench.suite_serve",
     "dist": "quantforge.bench.suite_dist",
 }
@@ -21,6 +22,7 @@ SUITE_DESCRIPTIONS: dict[str, str] = {
     "sde": "Monte Carlo GBM and Merton paths (a European call) vs numpy, JAX, diffrax; fBM vs fbm",
     "hjb": "exact GLFT quote surfaces for many parameter sets vs scipy expm; the multi-asset grid HJB",
     "engine": "CPU hot path: L3 book vs hftbacktest, sortedcontainers; tick-to-quote; SPSC ring; seqlock",
+    "execution": "Almgren-Chriss frontier and shortfall Monte Carlo vs numpy; executor events/s in the engine loop",
     "serve": "quotes read in place from shared memory under a 1 kHz writer; snapshots; HTTP quote and surface loads",
     "dist": "Monte Carlo prices and surface batches over a Dask LocalCluster vs local; cost per task",
 }

@@ -29,7 +29,7 @@ from .layouts import (
 )
 from .orders import cancel_now, end_child, halt, pending_for, pop, push, queue_cancel, send
 
-__all__ = ["remaining_fraction", "plan", "pov_targets", "passive_price", "decide", "kill"]
+__all__ = ["remaining_fraction", "plan", "pov_targets", "passive_price", "decide", "kill", "needs_decision", "seen"]
 
 
 @engine_jit(inline=True)
@@ -138,8 +138,12 @@ def passive_price(bk, cfg, si, ch, dt_s, size):
         best = -1.0
         px = near
         ahead = 0
+        d0 = 1 - (ba - bb)
+        # the volume rate at each deeper tick is the last one times e^{-k}: one exp for the whole search
+        rate = cfg.fill_a * math.exp(-cfg.fill_k * side * (mid - (near - side * d0)))
+        step = math.exp(-cfg.fill_k)
         # from one tick inside the far touch to max_depth_ticks behind the near one
-        for d in range(1 - (ba - bb), cfg.max_depth_ticks + 1):
+        for d in range(d0, cfg.max_depth_ticks + 1):
             p = near - side * d
             level = book_level_qty(bk, side, p)
             if p == own_px:
@@ -147,12 +151,12 @@ def passive_price(bk, cfg, si, ch, dt_s, size):
                 a = ahead + own_ahead
             else:
                 a = ahead + level
-            rate = cfg.fill_a * math.exp(-cfg.fill_k * side * (mid - p))
             gain = side * (far - p) * -math.expm1(-rate * dt_s / (a + size))
             if gain > best:
                 best = gain
                 px = p
             ahead += level
+            rate *= step
     if cfg.limit_ticks != NO_LIMIT and side * (px - cfg.limit_ticks) > 0:
         px = cfg.limit_ticks
     return max(px, 1)
@@ -294,9 +298,48 @@ def decide(bk, cfg, si, sf, ch, pend, sched_ns, plan_cum, ts):
         push(pend, si, ts + cfg.latency_ns, ACT_REDUCE, pc, ch[pc].oid, 0, want, -1)
         return
     if ts - si[S.PASSIVE_LAST_NS] >= cfg.min_replace_ns:
+        si[S.PASSIVE_LAST_NS] = ts
         px = passive_price(bk, cfg, si, ch, dt_s, open_lots)
         if px != ch[pc].price_ticks:
             c = send(ch, si, pend, cfg, ts, ACT_REPLACE, ChildKind.LIMIT, Reason.SLICE, px, open_lots, k, pc)
             if c >= 0:
                 si[S.PASSIVE] = c
                 si[S.PASSIVE_LAST_NS] = ts
+
+
+@engine_jit(inline=True)
+def needs_decision(cfg, si, ts):
+    """True when the decision step could act differently from last time: something it reads changed
+    (the touch, filled or working lots, the in-flight queue, a statistics sample, and the market volume
+    for POV and a participation cap), or its wake-up time came (the next slice, the resting child's
+    price review, the kill time, the horizon end, the end of the finishing grace)."""
+    if ts >= si[S.WAKE_NS]:
+        return True
+    if si[S.BEST_BID] != si[S.SEEN_BID] or si[S.BEST_ASK] != si[S.SEEN_ASK] or si[S.FILLED] != si[S.SEEN_FILLED]:
+        return True
+    if si[S.WORKING] != si[S.SEEN_WORKING] or si[S.PEND_COUNT] != si[S.SEEN_PEND]:
+        return True
+    if si[S.LAST_SAMPLE_NS] != si[S.SEEN_SAMPLE]:
+        return True
+    return (cfg.algo == Algo.POV or cfg.participation_cap < 1.0) and si[S.MKT_VOL] != si[S.SEEN_VOL]
+
+
+@engine_jit(inline=True)
+def seen(cfg, si, sched_ns, ts):
+    """Record what a decision at ``ts`` saw and when the next one is due at the latest."""
+    si[S.SEEN_BID] = si[S.BEST_BID]
+    si[S.SEEN_ASK] = si[S.BEST_ASK]
+    si[S.SEEN_FILLED] = si[S.FILLED]
+    si[S.SEEN_WORKING] = si[S.WORKING]
+    si[S.SEEN_PEND] = si[S.PEND_COUNT]
+    si[S.SEEN_SAMPLE] = si[S.LAST_SAMPLE_NS]
+    si[S.SEEN_VOL] = si[S.MKT_VOL]
+    k = si[S.SLICE]
+    wake = cfg.end_ns if ts < cfg.end_ns else cfg.end_ns + cfg.finish_grace_ns
+    if k + 1 < sched_ns.shape[0] - 1:
+        wake = min(wake, cfg.start_ns + sched_ns[k + 1])
+    if si[S.PASSIVE] >= 0:
+        wake = min(wake, si[S.PASSIVE_LAST_NS] + cfg.min_replace_ns)
+    if cfg.kill_ns != NO_LIMIT:
+        wake = min(wake, cfg.kill_ns)
+    si[S.WAKE_NS] = max(wake, ts + 1)

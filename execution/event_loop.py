@@ -66,6 +66,7 @@ from ..engine.book import (
     ORD_PRICE,
     ORD_SIDE,
     ORD_SIZE,
+    ORD_TS,
     book_add,
     book_apply_range,
     book_cancel,
@@ -78,7 +79,7 @@ from ..engine.book import (
 )
 from ..engine.types import EV_EXECUTE, EV_TRADE
 from ..kernels.jit import engine_jit
-from .decision import decide, pov_targets
+from .decision import decide, needs_decision, pov_targets, seen
 from .layouts import ACT_CANCEL, ACT_IOC, ACT_REDUCE, ACT_REPLACE, Algo, F, Fate, Halt, S
 from .orders import drain, end_child, pop
 
@@ -167,6 +168,12 @@ def _ahead_of(bk, slot_own, slot_other):
         return True
     if p_own != p_other:
         return False
+    # A level's FIFO is in the order its orders rested (``ORD_TS``; a size reduction keeps the time, a
+    # re-entry takes a new one), so the times decide in O(1); only a tie needs the walk along the FIFO.
+    t_own = bk.ords[slot_own, ORD_TS]
+    t_other = bk.ords[slot_other, ORD_TS]
+    if t_own != t_other:
+        return t_own < t_other
     s = bk.ords[slot_own, ORD_NEXT]
     while s != NO_SLOT:
         if s == slot_other:
@@ -314,8 +321,9 @@ def _run(bk, events, start, stop, cfg_arr, sched_ns, plan_cum, si, sf, pend, ch,
                 bins[b, 2] = si[S.MKT_VOL]
                 bins[b, 3] = si[S.LAST_MID2]
                 si[S.NEXT_BIN] = b + 1
-            if si[S.HALT] == Halt.RUNNING:
+            if si[S.HALT] == Halt.RUNNING and needs_decision(cfg, si, ts):
                 decide(bk, cfg, si, sf, ch, pend, sched_ns, plan_cum, ts)
+                seen(cfg, si, sched_ns, ts)
         if si[S.FILLED] + si[S.WORKING] > cfg.parent_lots or si[S.WORKING] < 0 or si[S.IOC_OPEN] < 0:
             si[S.ACCOUNTING_BREAKS] += 1
     return stop, 0

@@ -87,7 +87,7 @@ class Tactics:
     finish : bool
         Cross what is left at the horizon end (for up to ``finish_grace_s``); False leaves it unfilled.
     min_replace_s : float
-        Least time between two re-pricings of the resting child (s).
+        Least time between two reviews of the resting child's price (s).
     halflife_s, sample_s : float
         Half-life of the market estimators and their sampling interval (s).
     """
@@ -95,7 +95,7 @@ class Tactics:
     latency_s: float = 0.001
     depth: str = "fill_model"
     depth_ticks: int = 0
-    max_depth_ticks: int = 10
+    max_depth_ticks: int = 5
     fill_a: float | None = None
     fill_k: float | None = None
     catchup_lots: int = 0
@@ -108,7 +108,7 @@ class Tactics:
     kill_band_ticks: int | None = None
     finish: bool = True
     finish_grace_s: float = 60.0
-    min_replace_s: float = 1.0
+    min_replace_s: float = 2.0
     halflife_s: float = 60.0
     sample_s: float = 1.0
 

@@ -97,7 +97,7 @@ class S(enum.IntEnum):
     N_CHILDREN = 2
     N_FILLS = 3
     PASSIVE = 4  # child index of the resting child, -1 none
-    PASSIVE_LAST_NS = 5  # when it was last (re)priced
+    PASSIVE_LAST_NS = 5  # when its price was last reviewed
     IOC_OPEN = 6  # open lots of IOCs in flight
     PEND_HEAD = 7
     PEND_COUNT = 8
@@ -127,7 +127,15 @@ class S(enum.IntEnum):
     DONE_TARGET = 32
     NEXT_TARGET = 33
     ALL_VOL = 34  # market volume since the first event (for the volume rate)
-    SIZE = 35
+    WAKE_NS = 35  # the decision runs again by this time even if nothing it reads changes
+    SEEN_BID = 36  # what the last decision saw: the touch, filled and working lots, the market volume,
+    SEEN_ASK = 37  # the in-flight queue and the last statistics sample; a change of any of them also
+    SEEN_FILLED = 38  # runs the decision
+    SEEN_WORKING = 39
+    SEEN_VOL = 40
+    SEEN_PEND = 41
+    SEEN_SAMPLE = 42
+    SIZE = 43
 
 
 class F(enum.IntEnum):

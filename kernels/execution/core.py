@@ -33,12 +33,14 @@ __all__ = [
     "bump_scalar",
     "trajectory_scalar",
     "moments_scalar",
+    "sums_scalar",
     "frontier_scalar",
     "kappa",
     "ratio_far",
     "bump",
     "trajectory",
     "moments",
+    "sums",
 ]
 
 BIG_KAPPA_T = 700.0  # sinh(kappa T) overflows a float64 a little above 710
@@ -172,15 +174,56 @@ def moments_scalar(row, prm, n_steps):
     return e, v
 
 
-def frontier_scalar(lam, prm, n_steps, row):
-    """One point of the efficient frontier: ``(kappa, E, V)`` at ``lam``, the holdings written into ``row``.
+def sums_scalar(kappa, prm, n_steps):
+    """(E, V) of the optimal trajectory without drift, summed while the recurrence runs (no row stored).
 
-    ``kappa``, ``trajectory`` and ``moments`` are resolved from the globals of the compiling target:
-    the CPU builds below, the device builds in :mod:`.cuda`.
+    The terms of :func:`moments_scalar` for ``x_j = X r_j``, ``r_j`` from the recurrence of the module
+    notes (the straight line at ``kappa = 0``, the exponential form beyond ``kappa T = 700``).
+    """
+    horizon = prm[Prm.HORIZON]
+    tau = prm[Prm.TAU]
+    x = prm[Prm.QUANTITY]
+    kt = kappa * horizon
+    c = math.cosh(kappa * tau)
+    s = math.sinh(kappa * tau)
+    r = 0.0
+    q = 1.0 / math.sinh(kt) if 0.0 < kt <= BIG_KAPPA_T else 0.0
+    sn = 0.0
+    sn2 = 0.0
+    sx2 = 0.0
+    for j in range(n_steps, 0, -1):
+        if j == 1:
+            r_prev = 1.0  # x_0 = X exactly
+        elif kappa == 0.0:
+            r_prev = (n_steps - j + 1) / n_steps
+        elif kt <= BIG_KAPPA_T:
+            r_prev = c * r + s * q
+            q = c * q + s * r
+        else:
+            r_prev = ratio_far(kappa, (j - 1) * tau, horizon)
+        n = x * (r_prev - r)
+        sn += abs(n)
+        sn2 += n * n
+        sx2 += x * x * r * r
+        r = r_prev
+    e = 0.5 * prm[Prm.GAMMA] * x * x + prm[Prm.EPSILON] * sn + prm[Prm.ETA_TILDE] / tau * sn2
+    return e, prm[Prm.SIGMA] * prm[Prm.SIGMA] * tau * sx2
+
+
+def frontier_scalar(lam, prm, n_steps, row, keep):
+    """One point of the efficient frontier: ``(kappa, E, V)`` at ``lam``.
+
+    With ``keep`` (or a drift, whose term pairs ``t`` with ``T - t``) the holdings are written into
+    ``row`` and summed from it; otherwise they are summed as the recurrence produces them.
+    ``kappa``, ``trajectory``, ``moments`` and ``sums`` are resolved from the globals of the compiling
+    target: the CPU builds below, the device builds in :mod:`.cuda`.
     """
     kap = kappa(lam, prm)
-    trajectory(lam, kap, prm, n_steps, row)
-    e, v = moments(row, prm, n_steps)
+    if keep or prm[Prm.DRIFT] != 0.0:
+        trajectory(lam, kap, prm, n_steps, row)
+        e, v = moments(row, prm, n_steps)
+    else:
+        e, v = sums(kap, prm, n_steps)
     return kap, e, v
 
 
@@ -190,3 +233,4 @@ ratio_far = jit(inline=True)(ratio_far_scalar)
 bump = jit(inline=True)(bump_scalar)
 trajectory = jit(inline=True)(trajectory_scalar)
 moments = jit(inline=True)(moments_scalar)
+sums = jit(inline=True)(sums_scalar)

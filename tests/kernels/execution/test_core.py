@@ -15,6 +15,7 @@ from quantforge.kernels.execution.core import (
     frontier_scalar,
     kappa_scalar,
     moments_scalar,
+    sums_scalar,
     trajectory_scalar,
 )
 
@@ -91,9 +92,21 @@ def test_moments_are_the_sums_of_the_paper():
     assert v == pytest.approx(prm[Prm.SIGMA] ** 2 * tau * (row[1:] ** 2).sum(), rel=1e-13)
 
 
-def test_frontier_point_combines_the_three():
+@pytest.mark.parametrize("lam", [0.0, 1e-9, 1e-5, 1.0, 1e60])
+def test_sums_on_the_fly_are_the_sums_of_the_trajectory(lam):
     prm = _prm()
     row = np.empty(N + 1)
-    kappa, e, v = frontier_scalar(1e-5, prm, N, row)
-    assert kappa == kappa_scalar(1e-5, prm)
-    assert (e, v) == moments_scalar(row, prm, N)
+    kappa = kappa_scalar(lam, prm)
+    trajectory_scalar(lam, kappa, prm, N, row)
+    e, v = sums_scalar(kappa, prm, N)
+    want_e, want_v = moments_scalar(row, prm, N)
+    assert e == pytest.approx(want_e, rel=1e-13) and v == pytest.approx(want_v, rel=1e-12, abs=1e-300)
+
+
+def test_frontier_point_combines_them():
+    row = np.full(N + 1, np.nan)
+    kappa, e, v = frontier_scalar(1e-5, _prm(), N, row, False)  # no drift, no row wanted: summed on the fly
+    assert kappa == kappa_scalar(1e-5, _prm()) and (e, v) == sums_scalar(kappa, _prm(), N) and np.isnan(row).all()
+    prm = _prm(drift=1e-3)
+    kappa, e, v = frontier_scalar(1e-5, prm, N, row, False)  # a drift needs the row
+    assert (e, v) == moments_scalar(row, prm, N) and row[0] == prm[Prm.QUANTITY]
