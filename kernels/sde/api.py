@@ -15,10 +15,11 @@ from ...errors import (
     check_choice,
     check_finite,
     check_int,
+    check_memory,
     check_positive,
 )
 from ..backend import Backend, fast_path, fast_paths, get_backend, register_fast_path
-from .core import MAX_LAM_DT, SCHEMES, ModelCode, Prm
+from .core import CHUNK, MAX_LAM_DT, SCHEMES, ModelCode, Prm
 from .models import GBM, ItoProcess, Kou, Merton, MonteCarloPrice, SimulationResult, model_code, parameter_vector
 from .reference import gbm_step_xp, ito_step_xp
 
@@ -151,8 +152,16 @@ def simulate(model: SDEModel, x0: float, horizon: float, n_steps: int, n_paths: 
     if not isinstance(correction, (bool, np.bool_)):
         raise TypeError(f"correction must be a bool, got {type(correction).__name__}")
     horizon = check_positive("horizon", horizon)
-    n_steps = check_int("n_steps", n_steps, minimum=1)
+    # step j draws Philox counter j of its path: 2**32 steps exhaust a path's stream
+    n_steps = check_int("n_steps", n_steps, minimum=1, maximum=2**32 - 1)
     n_paths = check_int("n_paths", n_paths, minimum=1)
+    for name, flag in (("return_paths", return_paths), ("to_host", to_host)):
+        if not isinstance(flag, (bool, np.bool_)):
+            raise TypeError(f"{name} must be a bool, got {type(flag).__name__}")
+    # per path: five summaries, a chunk of normals, uniforms and jump sizes, and the stored path if asked
+    per_path = 8 * (6 + 3 * CHUNK + ((n_steps + 1) if return_paths else 0))
+    check_memory("n_paths", n_paths, n_paths * per_path, f"{n_paths} paths" + (f" of {n_steps + 1} stored values"
+                                                                              if return_paths else ""))
     seed = check_int("seed", seed, minimum=0, maximum=2**64 - 1)
     path_offset = check_int("path_offset", path_offset, minimum=0)
     if path_offset + n_paths > 2**32:
@@ -230,7 +239,7 @@ def european_price(model: SDEModel, spot: float, strike: float, horizon: float, 
     n_steps : int
         Time steps per path, >= 1 (1 suffices with ``scheme="exact"``, whose step is exact in law).
     n_paths : int
-        Simulated paths, >= 1 (>= 2 for a standard error).
+        Simulated paths, >= 2 (the standard error needs two).
     call : bool, default True
         A call ``max(X_T - strike, 0)``, else a put ``max(strike - X_T, 0)``.
     scheme : {"exact", "euler", "milstein"}, default "exact"
@@ -272,10 +281,23 @@ def european_price(model: SDEModel, spot: float, strike: float, horizon: float, 
     spot = check_finite("spot", spot) if model_code(model) == ModelCode.ITO else check_positive("spot", spot)
     strike = check_positive("strike", strike)
     rate = check_finite("rate", rate)
+    horizon = check_positive("horizon", horizon)
+    # a truthy string such as "put" must not price a call
+    if not isinstance(call, (bool, np.bool_)):
+        raise TypeError(f"call must be a bool (True: call, False: put), got {type(call).__name__} {call!r}")
+    n_paths = check_int("n_paths", n_paths, minimum=2)
+    if -rate * horizon > 700.0:  # e^700 is near the float64 limit: the discount factor would overflow
+        raise InvalidParameters(f"rate must keep the discount factor exp(-rate * horizon) finite, got rate={rate!r} "
+                                f"with horizon={horizon!r}")
     res = simulate(model, spot, horizon, n_steps, n_paths, scheme=scheme, seed=seed, stream=stream, backend=backend)
     payoff = np.maximum(res.terminal - strike, 0.0) if call else np.maximum(strike - res.terminal, 0.0)
     disc = math.exp(-rate * horizon)
-    return MonteCarloPrice(disc * float(payoff.mean()), disc * float(payoff.std(ddof=1)) / math.sqrt(n_paths), n_paths)
+    with np.errstate(over="ignore", invalid="ignore"):
+        price, stderr = disc * float(payoff.mean()), disc * float(payoff.std(ddof=1)) / math.sqrt(n_paths)
+    if not (math.isfinite(price) and math.isfinite(stderr)):
+        raise NumericalInstability(f"the Monte Carlo price or its standard error overflowed (price {price!r}, stderr "
+                                   f"{stderr!r}): spot={spot!r} and strike={strike!r} are too large for float64")
+    return MonteCarloPrice(price, stderr, n_paths)
 
 
 def solve_step(model: SDEModel, x: ArrayLike, t: float, dt: float, dw: ArrayLike, *, scheme: str = "euler",
@@ -293,11 +315,13 @@ def solve_step(model: SDEModel, x: ArrayLike, t: float, dt: float, dw: ArrayLike
     102.0
     """
     scheme = check_choice("scheme", scheme, SCHEMES)
+    if not isinstance(correction, (bool, np.bool_)):
+        raise TypeError(f"correction must be a bool, got {type(correction).__name__}")
     dt = check_positive("dt", dt)
     t = check_finite("t", t)
-    x = np.asarray(x, dtype=np.float64)
-    dw = np.asarray(dw, dtype=np.float64)
-    jump = np.asarray(jump, dtype=np.float64)
+    x = check_array("x", x, dtype=np.float64, cast=True)
+    dw = check_array("dw", dw, dtype=np.float64, cast=True)
+    jump = check_array("jump", jump, dtype=np.float64, cast=True)
     for name, arr in (("x", x), ("dw", dw), ("jump", jump)):
         if not np.all(np.isfinite(arr)):
             raise InvalidParameters(f"{name} must be finite, got {arr!r}")
@@ -309,7 +333,7 @@ def solve_step(model: SDEModel, x: ArrayLike, t: float, dt: float, dw: ArrayLike
             raise InvalidParameters("scheme 'milstein' needs diffusion_dx (d diffusion / dx) on the ItoProcess")
         if np.any(jump != 0.0):
             raise InvalidParameters("jump must be 0 for an ItoProcess (it has no jumps)")
-        return np.asarray(ito_step_xp(model, milstein, t, dt, x, dw), dtype=np.float64)
+        return _finite_step(np.asarray(ito_step_xp(model, milstein, t, dt, x, dw), dtype=np.float64))
     code = model_code(model)
     if code == ModelCode.GBM and np.any(jump != 0.0):
         raise InvalidParameters("jump must be 0 for GBM (it has no jumps)")
@@ -317,7 +341,17 @@ def solve_step(model: SDEModel, x: ArrayLike, t: float, dt: float, dw: ArrayLike
     prm = np.zeros(Prm.SIZE)
     prm[Prm.MU_C], prm[Prm.SIGMA], prm[Prm.DT], prm[Prm.SQRT_DT] = mu_c, model.sigma, dt, math.sqrt(dt)
     prm[Prm.EXACT_DRIFT] = (mu_c - 0.5 * model.sigma**2) * dt
-    return gbm_step_xp(np, code, SCHEMES.index(scheme), bool(correction), prm, x, dw, jump)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _finite_step(gbm_step_xp(np, code, SCHEMES.index(scheme), bool(correction), prm, x, dw, jump))
+
+
+def _finite_step(x: np.ndarray) -> np.ndarray:
+    """``x`` if every entry is finite: a step that overflows is refused, not returned."""
+    flat = np.asarray(x).ravel()
+    if not np.all(np.isfinite(flat)):
+        raise NumericalInstability(f"the step produced {flat[~np.isfinite(flat)][0]!r}: x, dw or dt is too large for "
+                                   "the model")
+    return x
 
 
 def solve_path(model: SDEModel, x0: float, horizon: float, n_steps: int, *, scheme: str = "euler", correction: bool = True,
