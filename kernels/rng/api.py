@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..._typing import ArrayLike, BackendName, DeviceArray, UInt32Array
-from ...errors import InvalidParameters, NumericalError, check_array, check_int
+from ...errors import InvalidParameters, NumericalError, check_array, check_int, check_memory
 from ..backend import fast_path, get_backend, register_fast_path
 from .core import LAM_MAX, MAX_U32, PHILOX_M0, PHILOX_M1, PHILOX_W0, PHILOX_W1, DrawKind
 from .reference import pairs_xp, philox_xp, poisson_xp
@@ -129,6 +129,8 @@ class Philox:
             raise InvalidParameters(f"path_offset + n_paths must be <= 2**32, got {path_offset + n_paths}")
         if (draw_offset + n_draws) > (MAX_U32 + 1) * draws_per_block:
             raise InvalidParameters(f"draw_offset + n_draws must be <= {(MAX_U32 + 1) * draws_per_block}")
+        # the output and the Philox words behind it (two per float64 draw)
+        check_memory("n_draws", n_draws, 16.0 * n_paths * n_draws, f"{n_paths} x {n_draws} draws")
         return n_paths, n_draws, path_offset, draw_offset
 
     def _draw(self, kind, n_paths, n_draws, path_offset, draw_offset, backend, to_host):
