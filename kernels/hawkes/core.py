@@ -24,7 +24,7 @@ import numpy as np
 from ..jit import jit
 from ..rng.core import philox10, u01
 
-__all__ = ["KernelCode", "Status", "Draw", "FitStatus", "kernel_value_scalar", "kernel_value", "dz_path", "ogata_path", "intensity_target",
+__all__ = ["KernelCode", "Status", "Draw", "FitStatus", "TWO_M32", "kernel_value_scalar", "kernel_value", "dz_path", "ogata_path", "intensity_target",
            "advance_sums_scalar", "advance_sums", "loglik_target", "loglik_merged", "intensity_merged", "n_params_target", "global_index_scalar", "global_index", "assemble_target", "unpack"]
 
 
@@ -54,18 +54,24 @@ class FitStatus(enum.IntEnum):
 class Draw(enum.IntEnum):
     """The Philox layout of the simulations (a path depends only on (seed, stream, path)).
 
-    Uniform ``r`` of event ``n`` (Dassios–Zhao) or of candidate ``n`` (Ogata) of path ``p`` is
+    Time uniform ``r`` of event ``n`` (Dassios–Zhao) or of candidate ``n`` (Ogata) of path ``p`` is
     ``u01`` of the words ``(w0, w1)`` (``r`` even) or ``(w2, w3)`` (``r`` odd) of the Philox block with
-    counter ``(n, r // 2, p, stream)``.  Dassios–Zhao uses ``r = POISSON`` for the baseline candidate,
-    ``r = FIRST_GROUP + g`` for the candidate of decay group ``g`` and ``r = G + 1`` (after the groups)
-    for the choice of dimension; Ogata uses ``r = OGATA_GAP`` for the exponential gap and
-    ``r = OGATA_ACCEPT`` for the acceptance test, whose threshold also picks the dimension.
+    counter ``(n, r // 2, p, stream)``: Dassios–Zhao uses ``r = POISSON`` for the baseline candidate and
+    ``r = FIRST_GROUP + g`` for the candidate of decay group ``g``, so one block serves an event with one
+    decay; Ogata uses ``r = OGATA_GAP`` for the exponential gap and ``r = OGATA_ACCEPT`` for the
+    acceptance test, whose threshold also picks the dimension.  Dassios–Zhao picks the dimension of
+    event ``n`` with the 32-bit uniform ``(w + 1/2) 2^-32`` of word ``n % 4`` of the block
+    ``(n // 4, CHOICE, p, stream)``: one block serves four events (the choice needs no 52 bits).
     """
 
     POISSON = 0
     FIRST_GROUP = 1
     OGATA_GAP = 0
     OGATA_ACCEPT = 1
+    CHOICE = 2**31  # the second counter word of the dimension choices: beyond any event's time blocks
+
+
+TWO_M32 = 2.0**-32
 
 
 def kernel_value_scalar(code, alpha, shape1, shape2, i, j, dt):
@@ -105,11 +111,14 @@ def dz_path(p, horizon, mu, mu_total, decays, gidx, jump, k0, k1, stream, state,
     s = np.uint64(stream)
     t = 0.0
     n = 0
+    choice_block = -1
+    c0 = c1 = c2 = c3 = np.uint64(0)
     while True:
         w0, w1, w2, w3 = philox10(np.uint64(n), np.uint64(0), pp, s, k0, k1)
         block = 0
         best = math.inf
         src = -1
+        d_src = 0.0
         if mu_total > 0.0:
             best = -math.log(u01(w0, w1)) / mu_total
         for g in range(n_groups):
@@ -128,22 +137,23 @@ def dz_path(p, horizon, mu, mu_total, decays, gidx, jump, k0, k1, stream, state,
                     if cand < best:
                         best = cand
                         src = g
+                        d_src = d  # = exp(-b best): the winner's decay factor, without an exponential
         if best == math.inf or t + best > horizon:
             return n, Status.OK
         if n == cap:
             return n, Status.CAPACITY
         t += best
         for g in range(n_groups):
-            f = math.exp(-decays[g] * best)
+            f = d_src if g == src else math.exp(-decays[g] * best)
             for i in range(n_dim):
                 state[g * n_dim + i] *= f
         dim = 0
         if n_dim > 1:
-            r = n_groups + 1
-            if r // 2 != block:
-                block = r // 2
-                w0, w1, w2, w3 = philox10(np.uint64(n), np.uint64(block), pp, s, k0, k1)
-            u = u01(w0, w1) if r % 2 == 0 else u01(w2, w3)
+            if n // 4 != choice_block:
+                choice_block = n // 4
+                c0, c1, c2, c3 = philox10(np.uint64(choice_block), np.uint64(Draw.CHOICE), pp, s, k0, k1)
+            h = n % 4
+            u = (np.float64(c0 if h == 0 else (c1 if h == 1 else (c2 if h == 2 else c3))) + 0.5) * TWO_M32
             total = 0.0
             for i in range(n_dim):
                 total += mu[i] if src < 0 else state[src * n_dim + i]

@@ -1,8 +1,10 @@
 """The numba (CPU) fast path of :mod:`quantforge.kernels.hawkes`.
 
 The scalar core (:mod:`.core`) compiled for the CPU: simulations one path per iteration of a
-parallel loop (so a path's numbers do not depend on the thread that runs it), intensities and
-log-likelihoods one target dimension per iteration, and the batched fits one series per iteration.
+parallel loop (so a path's numbers do not depend on the thread that runs it) and batched fits one
+series per iteration; intensities and log-likelihoods in one pass over the events where no decay
+depends on the target, else one pass per target (serially: a parallel region costs a wake-up of the
+thread pool, milliseconds on a loaded machine, and most fits are of one or two dimensions).
 The batched fit is a projected Newton method (Bertsekas 1982) on ``z = (ln mu, alpha, ln beta)``
 with the analytic Hessian of :func:`.core.loglik_target`: a Cholesky solve on the free variables
 (Levenberg-damped until positive definite), steepest descent where Newton does not descend, an
@@ -88,32 +90,19 @@ def simulate_ogata(path_ids, horizon, code, mu, alpha, shape1, shape2, k0, k1, s
     return times, marks, counts, status
 
 
-def _over_targets(parallel: bool):
-    """The per-target loops of :func:`intensity` and :func:`log_likelihood`, parallel or serial.
-
-    A parallel region costs a wake-up of the thread pool (milliseconds on a loaded machine), so small
-    problems run serially (:data:`_PARALLEL_EVENTS`).
-    """
-    loop = numba.prange if parallel else range
-
-    @jit(parallel=parallel, error_model="numpy")
-    def intensity_kernel(queries, times, offsets, mu, alpha, beta, lam, comp):
-        for i in loop(mu.shape[0]):
-            _intensity_target(i, queries, times, offsets, mu, alpha, beta, lam[i], comp[i])
-
-    @jit(parallel=parallel, error_model="numpy")
-    def loglik_kernel(x, tie, beta_fixed, times, offsets, horizon, n_dim, n_comp, order, values, lgrad, lhess):
-        alpha = np.empty((n_dim, n_dim, n_comp))
-        beta = np.empty((n_dim, n_dim, n_comp))
-        _unpack(x, tie, beta_fixed, n_dim, n_comp, alpha, beta)
-        for i in loop(n_dim):
-            values[i] = _loglik_target(i, horizon, times, offsets, x[i], alpha, beta, order, lgrad[i], lhess[i])
-
-    return intensity_kernel, loglik_kernel
+@jit(error_model="numpy")
+def _intensity_targets(queries, times, offsets, mu, alpha, beta, lam, comp):
+    for i in range(mu.shape[0]):
+        _intensity_target(i, queries, times, offsets, mu, alpha, beta, lam[i], comp[i])
 
 
-_PARALLEL_EVENTS = 50_000  # below this many events (times dimensions) the targets run on one thread
-_TARGET_LOOPS = {parallel: _over_targets(parallel) for parallel in (False, True)}
+@jit(error_model="numpy")
+def _loglik_targets(x, tie, beta_fixed, times, offsets, horizon, n_dim, n_comp, order, values, lgrad, lhess):
+    alpha = np.empty((n_dim, n_dim, n_comp))
+    beta = np.empty((n_dim, n_dim, n_comp))
+    _unpack(x, tie, beta_fixed, n_dim, n_comp, alpha, beta)
+    for i in range(n_dim):
+        values[i] = _loglik_target(i, horizon, times, offsets, x[i], alpha, beta, order, lgrad[i], lhess[i])
 
 
 def intensity(queries, events, mu, alpha, beta):
@@ -131,8 +120,7 @@ def intensity(queries, events, mu, alpha, beta):
         return lam, comp
     lam = np.empty((n_dim, queries.shape[0]))
     comp = np.empty((n_dim, queries.shape[0]))
-    parallel = n_dim > 1 and (times.shape[0] + queries.shape[0]) * n_dim >= _PARALLEL_EVENTS
-    _TARGET_LOOPS[parallel][0](queries, by_dim, offsets, mu, alpha, beta, lam, comp)
+    _intensity_targets(queries, by_dim, offsets, mu, alpha, beta, lam, comp)
     return lam.T.copy(), comp.T.copy()
 
 
@@ -149,7 +137,7 @@ def log_likelihood(x, tie, beta_fixed, events, horizon, order, merged):
 
     ``events`` = (times by dimension, offsets, time-sorted times, their marks); ``merged``: the decays
     do not depend on the target, so one pass over the sorted events serves every target
-    (:func:`.core.loglik_merged`), else one pass per target, in parallel for large problems.
+    (:func:`.core.loglik_merged`), else one pass per target.
     """
     by_dim, offsets, stimes, smarks = events
     n_dim, n_comp = tie.shape[0], tie.shape[2]
@@ -160,9 +148,7 @@ def log_likelihood(x, tie, beta_fixed, events, horizon, order, merged):
     if merged:
         _merged_kernel(x, tie, beta_fixed, stimes, smarks, float(horizon), n_dim, n_comp, order, values, lgrad, lhess)
     else:
-        parallel = n_dim > 1 and by_dim.shape[0] * n_dim >= _PARALLEL_EVENTS
-        _TARGET_LOOPS[parallel][1](x, tie, beta_fixed, by_dim, offsets, float(horizon), n_dim, n_comp, order, values,
-                                   lgrad, lhess)
+        _loglik_targets(x, tie, beta_fixed, by_dim, offsets, float(horizon), n_dim, n_comp, order, values, lgrad, lhess)
     grad = np.zeros(x.shape[0])
     hess = np.zeros((x.shape[0], x.shape[0]))
     for i in range(n_dim):

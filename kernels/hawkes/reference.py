@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..rng.reference import philox_xp, u01_xp
-from .core import Draw, KernelCode, Status
+from .core import TWO_M32, Draw, KernelCode, Status
 
 __all__ = ["simulate_dz", "simulate_ogata", "kernel_value_xp", "kernel_integral_xp", "intensity", "log_likelihood"]
 
@@ -71,6 +71,7 @@ def simulate_dz(xp: Any, path_ids, horizon, mu, mu_total, decays, gidx, jump, k0
         u = _uniform(xp, cache, Draw.POISSON, n, paths, stream, k0, k1)
         best = -xp.log(u) / mu_total if mu_total > 0.0 else inf
         src = xp.full(n_paths, -1, dtype=i64)
+        d_src = xp.zeros(n_paths, dtype=f64)
         for g in range(n_groups):
             total = state[g][0]
             for i in range(1, n_dim):
@@ -83,6 +84,7 @@ def simulate_dz(xp: Any, path_ids, horizon, mu, mu_total, decays, gidx, jump, k0
             better = cand < best
             best = xp.where(better, cand, best)
             src = xp.where(better, g, src)
+            d_src = xp.where(better, d, d_src)
         done = (best == inf) | (t + best > horizon)
         if n == cap:
             status = xp.where(active & ~done, int(Status.CAPACITY), status)
@@ -91,11 +93,12 @@ def simulate_dz(xp: Any, path_ids, horizon, mu, mu_total, decays, gidx, jump, k0
         step = xp.where(go, best, 0.0)
         t = xp.where(go, t + step, t)
         for g in range(n_groups):
-            f = xp.exp(-float(decays[g]) * step)
+            f = xp.where(src == g, d_src, xp.exp(-float(decays[g]) * step))
             state[g] = [xp.where(go, s * f, s) for s in state[g]]
         dim = xp.zeros(n_paths, dtype=i64)
         if n_dim > 1:
-            u = _uniform(xp, cache, n_groups + 1, n, paths, stream, k0, k1)
+            words = _words(xp, n // 4, int(Draw.CHOICE), paths, stream, k0, k1)
+            u = (xp.astype(words[n % 4], f64) + 0.5) * TWO_M32
             parts = []
             for i in range(n_dim):
                 v = xp.where(src < 0, xp.full(n_paths, float(mu[i]), dtype=f64), 0.0)

@@ -57,8 +57,8 @@ def test_thinning_paths_equal_the_reference():
 
 
 @pytest.mark.parametrize("name", ["sumexp-3d", "exp-2d-pair"])
-def test_intensity_equals_the_direct_sums(name, monkeypatch):
-    """One pass for all targets (decays shared by the targets, sumexp-3d), else per target, serial and parallel."""
+def test_intensity_equals_the_direct_sums(name):
+    """One pass for all targets (decays shared by the targets, sumexp-3d), else one pass per target."""
     proc = PROCS[name]
     t, m = simulate(proc, 60.0, seed=5, backend="numpy").path(0)
     t = np.round(t, 1)  # ties between events, and queries on events
@@ -67,11 +67,9 @@ def test_intensity_equals_the_direct_sums(name, monkeypatch):
     code, alpha, s1, s2 = proc.kernel.components()
     want = ref.intensity(np, q, t, m, code, proc.baseline, alpha, s1, s2)
     ev = event_set(t, m, proc.dim)
-    for threshold in (10**9, 0):
-        monkeypatch.setattr(hn, "_PARALLEL_EVENTS", threshold)
-        got = hn.intensity(q, (ev.by_dim, ev.offsets, ev.times, ev.marks), proc.baseline, alpha, s1)
-        np.testing.assert_allclose(got[0], want[0], rtol=1e-12)
-        np.testing.assert_allclose(got[1], want[1], rtol=1e-12)
+    got = hn.intensity(q, (ev.by_dim, ev.offsets, ev.times, ev.marks), proc.baseline, alpha, s1)
+    np.testing.assert_allclose(got[0], want[0], rtol=1e-12)
+    np.testing.assert_allclose(got[1], want[1], rtol=1e-12)
 
 
 @pytest.mark.parametrize("structure", ["shared", "target", "pair"])
