@@ -267,6 +267,7 @@ def loop_rate(events: np.ndarray, executor, start_ns: int | None) -> tuple[float
         "children": int(si[S.N_CHILDREN]),
         "fills": int(si[S.N_FILLS]),
         "filled": int(si[S.FILLED]),
+        "decisions": int(si[S.DECISIONS]),
         "accounting_breaks": int(si[S.ACCOUNTING_BREAKS]),
     }
 
@@ -308,7 +309,10 @@ def executor_rows(n_events: int, repeat: int) -> list[dict]:
     base = runs["quantforge-numba-no-order"][0]
     rows = []
     for impl, (rate, counters) in runs.items():
-        note = f"{impl}: run_execution over the day, one thread; {counters['children']} child orders, {counters['fills']} fills"
+        note = (
+            f"{impl}: run_execution over the day, one thread; {counters['decisions']} decision steps, "
+            f"{counters['children']} child orders, {counters['fills']} fills"
+        )
         if impl != "quantforge-numba-no-order":
             share = 1.0 - rate / base
             note += (

@@ -136,6 +136,7 @@ def passive_price(bk, cfg, si, ch, dt_s, size):
             own_ahead = book_queue_ahead(bk, ch[pc].oid)
             own_open = ch[pc].size_lots - ch[pc].filled_lots
         best = -1.0
+        own_gain = -1.0
         px = near
         ahead = 0
         d0 = 1 - (ba - bb)
@@ -152,11 +153,16 @@ def passive_price(bk, cfg, si, ch, dt_s, size):
             else:
                 a = ahead + level
             gain = side * (far - p) * -math.expm1(-rate * dt_s / (a + size))
+            if p == own_px:
+                own_gain = gain
             if gain > best:
                 best = gain
                 px = p
             ahead += level
             rate *= step
+        # a live child moves only for a clearly better price: a replacement loses its place in the queue
+        if own_gain >= 0.0 and best <= own_gain * (1.0 + cfg.reprice_margin):
+            px = own_px
     if cfg.limit_ticks != NO_LIMIT and side * (px - cfg.limit_ticks) > 0:
         px = cfg.limit_ticks
     return max(px, 1)

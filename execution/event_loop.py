@@ -324,6 +324,7 @@ def _run(bk, events, start, stop, cfg_arr, sched_ns, plan_cum, si, sf, pend, ch,
             if si[S.HALT] == Halt.RUNNING and needs_decision(cfg, si, ts):
                 decide(bk, cfg, si, sf, ch, pend, sched_ns, plan_cum, ts)
                 seen(cfg, si, sched_ns, ts)
+                si[S.DECISIONS] += 1
         if si[S.FILLED] + si[S.WORKING] > cfg.parent_lots or si[S.WORKING] < 0 or si[S.IOC_OPEN] < 0:
             si[S.ACCOUNTING_BREAKS] += 1
     return stop, 0

@@ -88,6 +88,9 @@ class Tactics:
         Cross what is left at the horizon end (for up to ``finish_grace_s``); False leaves it unfilled.
     min_replace_s : float
         Least time between two reviews of the resting child's price (s).
+    reprice_margin : float
+        The fill model moves a live child only to a price whose expected saving beats its own by this
+        fraction (>= 0): a replacement goes to the back of its new queue.
     halflife_s, sample_s : float
         Half-life of the market estimators and their sampling interval (s).
     """
@@ -109,6 +112,7 @@ class Tactics:
     finish: bool = True
     finish_grace_s: float = 60.0
     min_replace_s: float = 2.0
+    reprice_margin: float = 0.1
     halflife_s: float = 60.0
     sample_s: float = 1.0
 
@@ -138,6 +142,7 @@ class Tactics:
             raise TypeError(f"finish must be a bool, got {type(self.finish).__name__}")
         check_nonnegative("finish_grace_s", self.finish_grace_s)
         check_nonnegative("min_replace_s", self.min_replace_s)
+        check_nonnegative("reprice_margin", self.reprice_margin)
         check_positive("halflife_s", self.halflife_s)
         check_positive("sample_s", self.sample_s)
 
@@ -318,6 +323,7 @@ def executor_config(
     c["finish"] = int(t.finish)
     c["finish_grace_ns"] = _ns(t.finish_grace_s)
     c["min_replace_ns"] = _ns(t.min_replace_s)
+    c["reprice_margin"] = t.reprice_margin
     c["urgency"] = executor.urgency if isinstance(executor, AdaptiveExecutor) else 0.0
     c["aim"] = executor.aim if isinstance(executor, AdaptiveExecutor) else 0.0
     c["halflife_ns"] = max(1, _ns(t.halflife_s))

@@ -135,7 +135,8 @@ class S(enum.IntEnum):
     SEEN_VOL = 40
     SEEN_PEND = 41
     SEEN_SAMPLE = 42
-    SIZE = 43
+    DECISIONS = 43  # decision steps run
+    SIZE = 44
 
 
 class F(enum.IntEnum):
@@ -184,6 +185,7 @@ EXEC_CONFIG = np.dtype(
         ("halflife_ns", "i8"),
         ("sample_ns", "i8"),
         ("lookahead_ns", "i8"),
+        ("reprice_margin", "f8"),
     ],
     align=True,
 )

@@ -55,11 +55,12 @@ def _cfg(side="buy", **tactics):
     )[0]
 
 
-def _brute_force(levels, side, bb, ba, a, k, max_depth, dt, size, own=None):
-    """max over prices of |far - p| (1 - exp(-a e^{-k delta} dt / (ahead + size))), the model of the docs."""
+def _brute_force(levels, side, bb, ba, a, k, max_depth, dt, size, own=None, margin=0.1):
+    """max over prices of |far - p| (1 - exp(-a e^{-k delta} dt / (ahead + size))), the model of the docs;
+    a live child (``own``: price, lots ahead, open lots) stays unless the best beats it by ``margin``."""
     near, far = (bb, ba) if side > 0 else (ba, bb)
     mid = 0.5 * (bb + ba)
-    best, px, ahead = -1.0, near, 0
+    best, px, ahead, own_gain = -1.0, near, 0, None
     for d in range(1 - (ba - bb), max_depth + 1):
         p = near - side * d
         level = levels.get(p, 0)
@@ -69,9 +70,13 @@ def _brute_force(levels, side, bb, ba, a, k, max_depth, dt, size, own=None):
         else:
             a_here = ahead + level
         gain = side * (far - p) * (1 - math.exp(-a * math.exp(-k * side * (mid - p)) * dt / (a_here + size)))
+        if own is not None and p == own[0]:
+            own_gain = gain
         if gain > best:
             best, px = gain, p
         ahead += level
+    if own_gain is not None and best <= own_gain * (1 + margin):
+        return own[0]
     return px
 
 
@@ -149,3 +154,20 @@ def test_pov_targets_are_the_rate_of_the_others_volume():
     assert D.pov_targets(cfg, si, sf, 10.0) == (40, 47)  # 0.25 x 160 and 0.25 x (160 + 30)
     si[S.MKT_VOL] = 10_000
     assert D.pov_targets(cfg, si, sf, 10.0) == (100, 100)
+
+
+@pytest.mark.parametrize("margin", [0.0, 0.1, 10.0])
+def test_a_live_child_moves_only_for_a_clearly_better_price(margin):
+    bk = _book()
+    book_add(bk, FIRST, 1, 98, 4, 0)
+    cfg = _cfg(reprice_margin=margin)
+    si, _, _ = new_state()
+    si[S.BEST_BID], si[S.BEST_ASK] = 99, 101
+    ch = np.zeros(1, CHILD)
+    ch[0]["oid"], ch[0]["price_ticks"], ch[0]["size_lots"], ch[0]["fate"] = FIRST, 98, 4, Fate.LIVE
+    si[S.PASSIVE] = 0
+    got = D.passive_price(bk, cfg, si, ch, 200.0, 4)
+    assert got == _brute_force(
+        {99: 5, 98: 12, 97: 20}, 1, 99, 101, 4.0, 0.7, 3, 200.0, 4, own=(98, 8, 4), margin=margin
+    )
+    assert (got == 98) == (margin == 10.0)  # 97 gains a little more: only a wide margin keeps the child

@@ -26,6 +26,7 @@ def test_the_record_carries_the_settings_in_the_loops_units():
         kill_band_ticks=25,
         finish=False,
         min_replace_s=0.25,
+        reprice_margin=0.3,
     )
     ex = ScheduleExecutor(twap_schedule(40, 120.0, 4, side="sell"), t)
     c = executor_config(ex, start_ns=10**12, decision_ns=10**12 - 5, first_oid=1 << 40, fill_a=9.0, fill_k=9.0)[0]
@@ -34,7 +35,7 @@ def test_the_record_carries_the_settings_in_the_loops_units():
     assert c["depth_mode"] == Depth.FIXED and c["depth_ticks"] == 3 and (c["fill_a"], c["fill_k"]) == (2.0, 0.5)
     assert c["max_child_lots"] == 7 and c["participation_cap"] == 0.2 and c["limit_ticks"] == 10_050
     assert c["kill_ns"] == 10**12 + 30 * 10**9 and c["kill_band_ticks"] == 25 and c["finish"] == 0
-    assert c["min_replace_ns"] == 250_000_000
+    assert c["min_replace_ns"] == 250_000_000 and c["reprice_margin"] == 0.3
     d = executor_config(
         AdaptiveExecutor("buy", 10, 60.0, urgency=3.0, aim=0.7),
         start_ns=0,
