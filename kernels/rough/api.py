@@ -57,9 +57,13 @@ from ..._typing import ArrayLike, DeviceArray
 from ...errors import (
     InvalidParameters,
     NumericalInstability,
+    check_all_finite,
+    check_array,
     check_choice,
+    check_finite,
     check_in_range,
     check_int,
+    check_memory,
     check_nonnegative,
     check_positive,
 )
@@ -87,10 +91,19 @@ def _normals(be, seed, stream, n_paths, n_draws, path_offset):
     return be.asarray(Philox(seed, stream).normals(n_paths, n_draws, path_offset=path_offset, backend=be, to_host=False))
 
 
+# float64 words held per path and grid step at the peak of a simulation: the normals, the FFT's complex
+# buffers of twice the grid, and the outputs (fGn: one array; rough Bergomi: Y, V, S and dW)
+_FGN_WORDS_PER_STEP = 12
+_RBERGOMI_WORDS_PER_STEP = 24
+# paths simulated at once by RoughVolatilitySolver.smile, which keeps only their terminal prices
+_SMILE_CHUNK_BYTES = 1 << 28
+
+
 def _check_common(hurst, n_steps, n_paths, seed, stream, path_offset):
     hurst = check_in_range("hurst", hurst, 0.0, 1.0, low_open=True, high_open=True)
-    n_steps = check_int("n_steps", n_steps, minimum=1)
-    n_paths = check_int("n_paths", n_paths, minimum=1)
+    # a path draws up to 4 n_steps normals from its Philox stream, which holds 2**33
+    n_steps = check_int("n_steps", n_steps, minimum=1, maximum=2**30)
+    n_paths = check_int("n_paths", n_paths, minimum=1, maximum=2**32)
     check_int("seed", seed, minimum=0, maximum=2**64 - 1)
     check_int("stream", stream, minimum=0, maximum=2**32 - 2)
     check_int("path_offset", path_offset, minimum=0, maximum=2**32 - n_paths)
@@ -132,6 +145,8 @@ def fgn(hurst: float, n_steps: int, n_paths: int, *, horizon: float = 1.0, metho
     hurst, n_steps, n_paths = _check_common(hurst, n_steps, n_paths, seed, stream, path_offset)
     horizon = check_positive("horizon", horizon)
     method = check_choice("method", method, FGN_METHODS)
+    check_memory("n_paths", n_paths, 8.0 * _FGN_WORDS_PER_STEP * n_paths * (n_steps + 1),
+                 f"{n_paths} fractional Gaussian noise paths of {n_steps} steps")
     # rough has no fast paths of its own: auto picks the fastest backend for the normals and the FFTs
     be = get_backend(backend)
     scale = (horizon / n_steps) ** hurst
@@ -233,6 +248,8 @@ def rough_bergomi(hurst: float, eta: float, rho: float, xi0: float, spot: float,
     lognormal process ``xi0 exp(eta W_t - eta^2 t / 2)``.
     """
     hurst, n_steps, n_paths = _check_common(hurst, n_steps, n_paths, seed, stream, path_offset)
+    check_memory("n_paths", n_paths, 8.0 * _RBERGOMI_WORDS_PER_STEP * n_paths * (n_steps + 1),
+                 f"{n_paths} rough Bergomi paths of {n_steps} steps")
     eta = check_nonnegative("eta", eta)
     rho = check_in_range("rho", rho, -1.0, 1.0)
     xi0 = check_positive("xi0", xi0)
@@ -289,14 +306,33 @@ def implied_vol_smile(terminal: np.ndarray, strikes: ArrayLike, spot: float, hor
     Raises
     ------
     InvalidParameters
-        If a Monte Carlo price falls outside the no-arbitrage bounds (too few paths in a far wing).
+        If a Monte Carlo price falls outside the no-arbitrage bounds (too few paths in a far wing), or
+        for non-finite or negative terminal prices, strikes that are not finite and > 0, a spot or
+        horizon that is not > 0, or a rate whose growth factor ``e^{rT}`` overflows.
     """
-    x = np.asarray(terminal, dtype=np.float64).ravel()
-    k = np.atleast_1d(np.asarray(strikes, dtype=np.float64))
+    x = check_all_finite("terminal", check_array("terminal", terminal, dtype=np.float64, cast=True)).ravel()
+    if x.size == 0 or np.any(x < 0):
+        raise InvalidParameters(f"terminal must hold at least one price, all >= 0; got {x.size} values, min "
+                                f"{x.min() if x.size else None!r}")
+    k = check_all_finite("strikes", np.atleast_1d(check_array("strikes", strikes, dtype=np.float64, cast=True)))
+    if k.size == 0 or np.any(k <= 0):
+        raise InvalidParameters(f"strikes must be non-empty and > 0, got {strikes!r}")
+    spot = check_positive("spot", spot)
+    horizon = check_positive("horizon", horizon)
+    rate = check_finite("rate", rate)
+    if abs(rate * horizon) > 700.0:  # e^{rT} and e^{-rT} must both stay finite
+        raise InvalidParameters(f"rate * horizon must lie within +-700 (e^{{rT}} overflows), got rate={rate!r}, "
+                                f"horizon={horizon!r}")
     fwd = spot * math.exp(rate * horizon)
     call = k >= fwd
-    payoff = np.where(call[:, None], np.maximum(x[None, :] - k[:, None], 0.0), np.maximum(k[:, None] - x[None, :], 0.0))
-    prices = math.exp(-rate * horizon) * payoff.mean(axis=1)
+    if k.size * x.size * 8 <= _SMILE_CHUNK_BYTES:
+        payoff = np.where(call[:, None], np.maximum(x[None, :] - k[:, None], 0.0),
+                          np.maximum(k[:, None] - x[None, :], 0.0))
+        mean_payoff = payoff.mean(axis=1)
+    else:  # one strike at a time: the strikes x paths payoff matrix would not fit
+        mean_payoff = np.array([(np.maximum(x - kk, 0.0) if c else np.maximum(kk - x, 0.0)).mean()
+                                for kk, c in zip(k, call)])
+    prices = math.exp(-rate * horizon) * mean_payoff
     return implied_vol(prices, spot, k, horizon, rate, 0.0, call, backend="numpy").reshape(np.shape(strikes))
 
 
@@ -342,9 +378,29 @@ class RoughVolatilitySolver:
 
     def smile(self, strikes: ArrayLike, spot: float, horizon: float, n_steps: int, n_paths: int, *, seed: int = 0,
               backend: str | None = None) -> np.ndarray:
-        """Implied volatilities at ``strikes`` for expiry ``horizon`` from simulated prices."""
-        paths = self.simulate(spot, horizon, n_steps, n_paths, seed=seed, backend=backend)
-        return implied_vol_smile(paths.spot[:, -1], strikes, spot, horizon)
+        """Implied volatilities at ``strikes`` for expiry ``horizon`` from simulated prices.
+
+        Only the terminal prices are kept: the paths are simulated in chunks of at most 256 MiB (the
+        same numbers as one batch, path by path; see :func:`rough_bergomi`'s ``path_offset``), so the
+        memory does not grow with ``n_paths`` beyond 8 bytes per path, and a request whose terminal
+        prices cannot fit is refused before it starts.
+        """
+        n_steps = check_int("n_steps", n_steps, minimum=1, maximum=2**30)
+        n_paths = check_int("n_paths", n_paths, minimum=1, maximum=2**32)
+        check_memory("n_paths", n_paths, 8.0 * n_paths, f"the terminal prices of {n_paths} paths")
+        chunk = max(1, _SMILE_CHUNK_BYTES // (8 * _RBERGOMI_WORDS_PER_STEP * (n_steps + 1)))
+        if n_paths <= chunk:
+            paths = self.simulate(spot, horizon, n_steps, n_paths, seed=seed, backend=backend)
+            return implied_vol_smile(paths.spot[:, -1], strikes, spot, horizon)
+        # validate the strikes before the long simulation, not after it
+        check_all_finite("strikes", check_array("strikes", strikes, dtype=np.float64, cast=True))
+        terminal = np.empty(n_paths)
+        for lo in range(0, n_paths, chunk):
+            n = min(chunk, n_paths - lo)
+            paths = rough_bergomi(self.hurst, self.eta, self.rho, self.xi0, spot, horizon, n_steps, n,
+                                  max_history=self.max_history, seed=seed, path_offset=lo, backend=backend)
+            terminal[lo:lo + n] = paths.spot[:, -1]
+        return implied_vol_smile(terminal, strikes, spot, horizon)
 
     def fbm(self, n_steps: int, n_paths: int, *, horizon: float = 1.0, seed: int = 0,
             backend: str | None = None) -> np.ndarray:

@@ -13,7 +13,15 @@ import math
 import numpy as np
 from scipy.special import hyp2f1
 
-from ...errors import MatrixError, check_in_range
+from ...errors import (
+    InvalidParameters,
+    MatrixError,
+    check_all_finite,
+    check_array,
+    check_in_range,
+    check_int,
+    check_memory,
+)
 
 __all__ = [
     "FGN_METHODS", "RBERGOMI_METHODS", "MAX_CHOLESKY", "fgn_autocovariance", "davies_harte_sqrt_eigenvalues",
@@ -28,6 +36,8 @@ MAX_CHOLESKY = 2048  # largest covariance the O(n^3) exact methods factor
 def fgn_autocovariance(hurst: float, n: int) -> np.ndarray:
     """``gamma(k)`` for k = 0..n-1: the autocovariance of unit-step fractional Gaussian noise."""
     hurst = check_in_range("hurst", hurst, 0.0, 1.0, low_open=True, high_open=True)
+    n = check_int("n", n, minimum=0)
+    check_memory("n", n, 32.0 * n, f"{n} autocovariances")
     k = np.arange(n, dtype=np.float64)
     h2 = 2.0 * hurst
     return 0.5 * (np.abs(k + 1) ** h2 - 2.0 * k**h2 + np.abs(k - 1) ** h2)
@@ -55,7 +65,11 @@ def volterra_covariance(hurst: float, times: np.ndarray) -> np.ndarray:
     ``Cov(Y_s, Y_t) = 2H/(H+1/2) s^{H+1/2} t^{H-1/2} 2F1(1, 1/2-H; 3/2+H; s/t)`` for s <= t,
     ``Cov(Y_t, W_s) = sqrt(2H)/(H+1/2) (t^{H+1/2} - (t - min(s, t))^{H+1/2})``, ``Cov(W_s, W_t) = min(s, t)``.
     """
-    t = np.asarray(times, dtype=np.float64)
+    hurst = check_in_range("hurst", hurst, 0.0, 1.0, low_open=True, high_open=True)
+    t = check_all_finite("times", check_array("times", times, dtype=np.float64, ndim=1, cast=True))
+    if t.size == 0 or np.any(t <= 0):
+        raise InvalidParameters(f"times must be a non-empty 1-D array of times > 0 (years), got {times!r}")
+    check_memory("times", f"{t.size} times", 8.0 * 12 * t.size**2, "the (2n, 2n) covariance")
     hp = hurst + 0.5
     s_, t_ = np.minimum.outer(t, t), np.maximum.outer(t, t)
     cyy = 2 * hurst / hp * s_**hp * t_ ** (hurst - 0.5) * hyp2f1(1.0, 0.5 - hurst, 1.0 + hp, s_ / t_)
