@@ -49,8 +49,8 @@ from ...errors import (
     InvalidParameters,
     NumericalInstability,
     check_array,
+    check_in_range,
     check_int,
-    check_positive,
 )
 from ..backend import fast_path, get_backend, register_fast_path
 from . import reference
@@ -189,9 +189,9 @@ def implied_vol(price: ArrayLike, spot: ArrayLike, strike: ArrayLike, expiry: Ar
     spot, strike, expiry, rate, dividend, call
         As in :func:`bs_price`.
     tol : float, default 1e-12
-        Relative price tolerance at which the iteration stops.
+        Relative price tolerance at which the iteration stops, in (0, 0.01].
     max_iter : int, default 100
-        Iteration cap.
+        Iteration cap, 1 to 10**6.
     backend : str, optional
         ``numpy`` (reference), ``numba``, ``jax``, ``cupy`` or ``auto``.
 
@@ -206,8 +206,9 @@ def implied_vol(price: ArrayLike, spot: ArrayLike, strike: ArrayLike, expiry: Ar
     ConvergenceFailure
         If some price has not converged after ``max_iter`` iterations.
     """
-    tol = check_positive("tol", tol)
-    max_iter = check_int("max_iter", max_iter, minimum=1)
+    # a tolerance near the prices themselves would stop at the first guess and return it as the answer
+    tol = check_in_range("tol", tol, 0.0, 1e-2, low_open=True)
+    max_iter = check_int("max_iter", max_iter, minimum=1, maximum=10**6)
     be = get_backend(backend, kernel=IMPLIED_VOL)
     shape, flat = _broadcast_inputs(
         {"price": price, "spot": spot, "strike": strike, "expiry": expiry, "rate": rate, "dividend": dividend,
