@@ -219,13 +219,13 @@ def _layout(kernel, dim, n_decays, decays, decay_structure) -> FitLayout:
     return FitLayout.make(dim, n_comp, decay_structure, decays)
 
 
-def _coordinates(layout: FitLayout, n_events: int, horizon: float, dim: int):
+def _coordinates(layout: FitLayout, n_events: int, horizon: float, dim: int, adjacency_max: float = _ALPHA_MAX):
     """(logflag, lower, upper) of the optimiser's z = (ln mu, alpha, ln beta)."""
     d, k, g = layout.n_dim, layout.n_comp, layout.n_decays
     rate = n_events / horizon / dim
     logflag = np.concatenate([np.ones(d, bool), np.zeros(d * d * k, bool), np.ones(g, bool)])
     lower = np.concatenate([np.full(d, math.log(1e-10 * rate)), np.zeros(d * d * k), np.full(g, math.log(1e-2 / horizon))])
-    upper = np.concatenate([np.full(d, math.log(1e3 * rate)), np.full(d * d * k, _ALPHA_MAX),
+    upper = np.concatenate([np.full(d, math.log(1e3 * rate)), np.full(d * d * k, adjacency_max),
                             np.full(g, math.log(1e6 * n_events / horizon))])
     return logflag, lower, upper
 
@@ -274,7 +274,8 @@ def _projected_gradient(res, lower, upper) -> float:
 
 def fit_hawkes(times, marks=None, *, horizon: float, dim: int | None = None, kernel: str = "exponential",
                n_decays: int = 1, decays=None, decay_structure: str = "shared", n_starts: int = 3,
-               screen_events: int = 20_000, backend: str | None = None) -> HawkesFit:
+               screen_events: int = 20_000, adjacency_max: float = _ALPHA_MAX,
+               backend: str | None = None) -> HawkesFit:
     """Maximum-likelihood fit of a Hawkes process with exponential (or sum-of-exponential) kernels.
 
     Parameters
@@ -299,6 +300,9 @@ def fit_hawkes(times, marks=None, *, horizon: float, dim: int | None = None, ker
     screen_events : int
         Series longer than this run every start on their first ``screen_events`` events and
         continue the best start on all of them.
+    adjacency_max : float, default 50
+        Upper bound of every adjacency entry (``alpha_ijk``): below 1 a univariate fit stays
+        stationary; the default only keeps the optimiser in a sane box.
     backend : str, optional
         The likelihood's backend (``numba`` recursion by default; ``numpy`` direct sums).
 
@@ -329,8 +333,9 @@ def fit_hawkes(times, marks=None, *, horizon: float, dim: int | None = None, ker
     screen_events = check_int("screen_events", screen_events, minimum=100)
     layout = _layout(kernel, dim, n_decays, decays, decay_structure)
     counts = np.bincount(m, minlength=dim)
-    logflag, lower, upper = _coordinates(layout, t.size, horizon, dim)
-    starts = _starts(layout, counts, horizon, n_starts)
+    adjacency_max = check_positive("adjacency_max", adjacency_max)
+    logflag, lower, upper = _coordinates(layout, t.size, horizon, dim, adjacency_max)
+    starts = np.minimum(_starts(layout, counts, horizon, n_starts), upper)
     n_eval = 0
     events = event_set(t, m, dim)
     if t.size > screen_events and n_starts > 1:
@@ -457,7 +462,8 @@ class HawkesBatchFit:
 
 def fit_hawkes_batch(series, horizons, *, dim: int = 1, kernel: str = "exponential", n_decays: int = 1, decays=None,
                      decay_structure: str = "shared", n_starts: int = 2, max_iter: int = 200,
-                     allow_failures: bool = False, backend: str | None = None) -> HawkesBatchFit:
+                     adjacency_max: float = _ALPHA_MAX, allow_failures: bool = False,
+                     backend: str | None = None) -> HawkesBatchFit:
     """Fit many independent series at once (one projected-Newton fit per series, in parallel).
 
     Parameters
@@ -466,7 +472,7 @@ def fit_hawkes_batch(series, horizons, *, dim: int = 1, kernel: str = "exponenti
         Each item the times of a univariate series, or a ``(times, marks)`` pair.
     horizons : float or array (S,)
         Each series' window ``[0, T_s]``.
-    dim, kernel, n_decays, decays, decay_structure, n_starts :
+    dim, kernel, n_decays, decays, decay_structure, n_starts, adjacency_max :
         As in :func:`fit_hawkes` (the same model for every series).
     allow_failures : bool, default False
         False raises ``ConvergenceFailure`` naming the series that did not converge; True returns
@@ -483,6 +489,7 @@ def fit_hawkes_batch(series, horizons, *, dim: int = 1, kernel: str = "exponenti
     """
     dim = check_int("dim", dim, minimum=1)
     n_starts = check_int("n_starts", n_starts, minimum=1)
+    adjacency_max = check_positive("adjacency_max", adjacency_max)
     items = list(series)
     if not items:
         raise InvalidParameters("series must hold at least one series")
@@ -503,8 +510,8 @@ def fit_hawkes_batch(series, horizons, *, dim: int = 1, kernel: str = "exponenti
     upper = np.empty((len(items), n_par))
     logflag = None
     for s, (t, m, h) in enumerate(validated):
-        logflag, lower[s], upper[s] = _coordinates(layout, t.size, h, dim)
-        starts[s] = _starts(layout, np.bincount(m, minlength=dim), h, n_starts)
+        logflag, lower[s], upper[s] = _coordinates(layout, t.size, h, dim, adjacency_max)
+        starts[s] = np.minimum(_starts(layout, np.bincount(m, minlength=dim), h, n_starts), upper[s])
     z, status, iters, loglik, hess = fit_newton_batch(layout, starts, lower, upper, logflag, events, hz,
                                                       max_iter=max_iter, backend=backend)
     converged = status == FitStatus.CONVERGED
