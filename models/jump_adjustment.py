@@ -31,6 +31,8 @@ branching ratio ``n < 1`` arrive at the stationary mean rate ``lambda / (1 - n)`
 stationary intensity) — and *regimes* — one surface per regime with the regime's rate multiplier,
 stacked on the surface's regime axis; each regime is treated as persistent over the horizon (no
 switching inside the HJB), which is exact when regimes last longer than the horizon.
+:meth:`JumpParams.from_hawkes` takes the rate and the branching ratio from a Hawkes process fitted
+to the jump times (:func:`quantforge.models.hawkes.fit_hawkes`).
 
 The jump process is a :class:`JumpParams` (one set or a batch, :mod:`quantforge.models.parameters`);
 the market maker's own parameters are the base model's, a :class:`~quantforge.models.glft.GLFTParams`
@@ -105,6 +107,37 @@ class JumpParams(ModelParams):
     eta_up: float | np.ndarray
     eta_down: float | np.ndarray
     branching_ratio: float | np.ndarray = 0.0
+
+    @classmethod
+    def from_hawkes(cls, fit, *, p_up, eta_up, eta_down) -> JumpParams:
+        """The jumps of a univariate Hawkes process fitted to the jump times, with Kou jump sizes.
+
+        ``jump_rate`` is the fitted baseline ``mu`` and ``branching_ratio`` the kernel's L1 norm, so
+        :func:`effective_jump_rate` is the fitted process's stationary intensity ``mu / (1 - n)``.
+
+        Parameters
+        ----------
+        fit : HawkesFit or HawkesProcess
+            Of one dimension (:func:`quantforge.models.hawkes.fit_hawkes` on the jump times).
+        p_up, eta_up, eta_down :
+            The jump sizes, as in the class.
+
+        Raises
+        ------
+        TypeError
+            ``fit`` is neither a fit nor a process.
+        InvalidParameters
+            A process of more than one dimension, or one whose branching ratio is >= 1.
+        """
+        from ..kernels.hawkes import HawkesProcess
+
+        process = getattr(fit, "process", fit)
+        if not isinstance(process, HawkesProcess):
+            raise TypeError(f"fit must be a HawkesFit or a HawkesProcess, got {type(fit).__name__}")
+        if process.dim != 1:
+            raise InvalidParameters(f"fit must be of one dimension (the jump times), got {process.dim} dimensions")
+        return cls(jump_rate=float(process.baseline[0]), p_up=p_up, eta_up=eta_up, eta_down=eta_down,
+                   branching_ratio=float(process.branching_matrix[0, 0]))
 
 
 def _check_jumps(jumps) -> JumpParams:

@@ -214,3 +214,28 @@ def test_bad_depth_arguments_are_named():
         depths(TAUS, 10, base=GLFTParams(**AS, xi=0.0))
     with pytest.raises(TypeError, match="jumps must be a JumpParams"):
         jump_adjusted_depths(BASE, TAUS, 10, jumps=JUMPS)
+
+
+def test_jumps_from_a_fitted_hawkes_process():
+    """A fit of simulated clustered jump times: the effective rate is the fitted process's stationary intensity,
+    (I - n)^-1 mu solved here, and within 4 standard errors of the simulated count rate."""
+    from quantforge.kernels.hawkes import ExponentialKernel, HawkesProcess, simulate
+    from quantforge.models.hawkes import fit_hawkes
+
+    truth = HawkesProcess([0.4], ExponentialKernel([[0.5]], 3.0))
+    t, _ = simulate(truth, 4000.0, seed=3).path(0)
+    fit = fit_hawkes(t, horizon=4000.0)
+    jumps = JumpParams.from_hawkes(fit, p_up=0.5, eta_up=4.0, eta_down=4.0)
+    mu, n = fit.params[0], fit.params[1]
+    assert jumps.jump_rate == pytest.approx(mu) and jumps.branching_ratio == pytest.approx(n)
+    rate = effective_jump_rate(jumps)
+    assert rate == pytest.approx(float(np.linalg.solve(np.eye(1) - [[n]], [mu])[0]), rel=1e-12)
+    # counts of a stationary Hawkes process: variance T mu / (1 - n)^3 (Hawkes 1971)
+    se = math.sqrt(0.4 / 0.5**3 / 4000.0)
+    assert abs(rate - t.size / 4000.0) < 4 * se
+    with pytest.raises(InvalidParameters, match="branching_ratio"):
+        JumpParams.from_hawkes(HawkesProcess([0.4], ExponentialKernel([[1.2]], 3.0)), p_up=0.5, eta_up=4.0,
+                               eta_down=4.0)
+    with pytest.raises(InvalidParameters, match="one dimension"):
+        JumpParams.from_hawkes(HawkesProcess([0.4, 0.1], ExponentialKernel(np.eye(2) * 0.1, 3.0)), p_up=0.5,
+                               eta_up=4.0, eta_down=4.0)
