@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import check_in_range, check_int
+from ..errors import InvalidParameters, check_in_range, check_int
 from ..kernels.jit import engine_jit
 from .book import (
     HDR_BASE,
@@ -214,7 +214,8 @@ def _generate_into(bk, out, seed, mid0, t0_ns, dt_ns, max_live, move_ppm):
 
 
 def synthetic_events(n: int, seed: int = 0, mid_ticks: int = 10_000, start_ns: int = 34_200 * 10**9,
-                     mean_gap_ns: int = 20_000, max_live: int = 4096, move_prob: float = 0.0) -> np.ndarray:
+                     mean_gap_ns: int = 20_000, max_live: int = 4096, move_prob: float = 0.0,
+                     arrivals_ns: np.ndarray | None = None) -> np.ndarray:
     """A reproducible stream of ``n`` valid L3 events that applies cleanly to an empty book.
 
     The mix (per mille): passive adds around a wandering mid 440 (one in eight attributed, ITCH
@@ -244,6 +245,11 @@ def synthetic_events(n: int, seed: int = 0, mid_ticks: int = 10_000, start_ns: i
         Cap on live orders.
     move_prob : float
         Probability per event of a fair-price step (0 to 1).
+    arrivals_ns : int64 array (n,), optional
+        The events' timestamps instead of the regular clock (sorted, ns since midnight): arrivals
+        drawn elsewhere, for example the ``ts_ns`` of a simulated Hawkes process
+        (``quantforge.kernels.hawkes.HawkesPaths.to_records``), which the caller passes in because
+        the engine imports no kernel family.  The events themselves are the same stream.
     """
     n = check_int("n", n, minimum=1)
     seed = check_int("seed", seed, minimum=0)
@@ -253,4 +259,11 @@ def synthetic_events(n: int, seed: int = 0, mid_ticks: int = 10_000, start_ns: i
     _generate(bk, out, seed, mid_ticks, check_int("start_ns", start_ns, minimum=0),
               check_int("mean_gap_ns", mean_gap_ns, minimum=1), check_int("max_live", max_live, minimum=32),
               int(round(check_in_range("move_prob", move_prob, 0.0, 1.0) * 1e6)))
+    if arrivals_ns is not None:
+        ts = np.asarray(arrivals_ns)
+        if ts.dtype.kind not in "iu" or ts.shape != (n,):
+            raise InvalidParameters(f"arrivals_ns must be an integer array of shape ({n},), got {ts.dtype} {ts.shape}")
+        if ts.size and (ts[0] < 0 or np.any(np.diff(ts) < 0)):
+            raise InvalidParameters("arrivals_ns must be sorted and >= 0 (ns since midnight)")
+        out["ts_ns"] = ts
     return out

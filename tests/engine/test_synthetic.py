@@ -96,3 +96,23 @@ def test_synthetic_stream_with_a_moving_fair_price():
     assert np.ptp(moving) > 20 and np.ptp(moving) > 3 * np.ptp(still)
     with pytest.raises(InvalidParameters, match="move_prob"):
         synthetic_events(10, move_prob=-0.1)
+
+
+def test_synthetic_stream_on_hawkes_arrivals():
+    """Arrival times from a simulated 2-D Hawkes process (passed in: the engine imports no kernel family)
+    stamp the same event stream."""
+    from quantforge.kernels.hawkes import ExponentialKernel, HawkesProcess, simulate
+
+    proc = HawkesProcess([50.0, 50.0], ExponentialKernel([[0.3, 0.2], [0.2, 0.3]], 200.0))
+    rec = simulate(proc, 5.0, seed=1).to_records(start_ns=34_200 * 10**9)
+    n = min(rec.size, 2000)
+    plain = synthetic_events(n, seed=3)
+    stamped = synthetic_events(n, seed=3, arrivals_ns=rec["ts_ns"][:n])
+    np.testing.assert_array_equal(stamped["ts_ns"], rec["ts_ns"][:n])
+    for field in plain.dtype.names:
+        if field != "ts_ns":
+            np.testing.assert_array_equal(stamped[field], plain[field])
+    with pytest.raises(InvalidParameters, match="arrivals_ns must be sorted"):
+        synthetic_events(3, arrivals_ns=np.array([3, 2, 1]))
+    with pytest.raises(InvalidParameters, match="arrivals_ns must be an integer array"):
+        synthetic_events(3, arrivals_ns=np.array([1.0, 2.0, 3.0]))
