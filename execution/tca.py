@@ -197,6 +197,7 @@ def _row(r: ExecutionRecord) -> dict[str, float]:
         # computed on its own from the definition, not as the sum of the parts
         "shortfall": s * math.fsum([paid, unfilled * p_end, -x * p_d]) + r.fees,
     }
+    out = {k: v + 0.0 for k, v in out.items()}  # a sell's zero is -0.0: print it as 0.00
     avg = paid / filled if filled > 0 else math.nan
     value = x * p_d
     out.update({f"{c}_bps": 1e4 * out[c] / value for c in COMPONENTS})
