@@ -6,7 +6,9 @@ Every quoting model follows one convention: a validated, batched parameter datac
 built by :func:`build_surfaces`.  The models' ``quote_surfaces`` are exported here under the
 model's prefix (``as_quote_surfaces`` is :func:`quantforge.models.avellaneda_stoikov.quote_surfaces`).
 Estimators (quadratic variation, jump tests, Kou MLE, regimes, jump clustering, cointegration, pairs,
-fill intensities) live in the subpackage :mod:`quantforge.models.estimation`.
+fill intensities) live in the subpackage :mod:`quantforge.models.estimation`; the multivariate Hawkes
+process of order arrivals and jumps (joint maximum likelihood, EM, batched fits, goodness of fit) is
+:mod:`quantforge.models.hawkes`.
 
 Names are imported on first use (PEP 562), so importing one model does not import the others
 nor the estimators.
@@ -63,6 +65,12 @@ _EXPORTS = {
     "jump_risk_premium": ("jump_adjustment", "jump_risk_premium"),
     "jump_adjusted_depths": ("jump_adjustment", "jump_adjusted_depths"),
     "cj_jump_adjusted_depths": ("jump_adjustment", "cj_jump_adjusted_depths"),
+    # multivariate Hawkes processes: maximum likelihood (decays included), EM, batches, goodness of fit
+    "fit_hawkes": ("hawkes", "fit_hawkes"),
+    "fit_hawkes_em": ("hawkes", "fit_hawkes_em"),
+    "fit_hawkes_batch": ("hawkes", "fit_hawkes_batch"),
+    "HawkesFit": ("hawkes", "HawkesFit"),
+    "HawkesBatchFit": ("hawkes", "HawkesBatchFit"),
 }
 
 _SUBPACKAGES = ("estimation",)
