@@ -184,15 +184,15 @@ class HawkesFit:
 
 
 def _covariance(hess: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(covariance, std errors) from the log-likelihood's Hessian; ``inf`` errors if it is not negative definite."""
-    info = -0.5 * (hess + hess.T)
-    try:
-        np.linalg.cholesky(info)
-    except np.linalg.LinAlgError:
-        cov = np.full(info.shape, np.inf)
-        return cov, np.full(info.shape[0], np.inf)
-    cov = np.linalg.inv(info)
-    return cov, np.sqrt(np.maximum(np.diag(cov), 0.0))
+    """(covariance, std errors) from the log-likelihood's Hessian (P, P) or a stack (S, P, P); ``inf``
+    where it is not negative definite (no Wald interval there)."""
+    info = -0.5 * (hess + np.swapaxes(hess, -1, -2))
+    definite = np.all(np.linalg.eigvalsh(info) > 0.0, axis=-1)
+    cov = np.full(info.shape, np.inf)
+    if np.any(definite):
+        cov[definite] = np.linalg.inv(info[definite])
+    se = np.sqrt(np.maximum(np.diagonal(cov, axis1=-2, axis2=-1), 0.0))
+    return cov, se
 
 
 def _prepare(times, marks, horizon, dim):
@@ -219,31 +219,36 @@ def _layout(kernel, dim, n_decays, decays, decay_structure) -> FitLayout:
     return FitLayout.make(dim, n_comp, decay_structure, decays)
 
 
-def _coordinates(layout: FitLayout, n_events: int, horizon: float, dim: int, adjacency_max: float = _ALPHA_MAX):
-    """(logflag, lower, upper) of the optimiser's z = (ln mu, alpha, ln beta)."""
+def _coordinates(layout: FitLayout, n_events, horizon, dim: int, adjacency_max: float = _ALPHA_MAX):
+    """(logflag (P,), lower, upper) of the optimiser's z = (ln mu, alpha, ln beta): bounds (P,) for one
+    series, (S, P) for arrays of ``n_events`` and ``horizon`` (S,)."""
     d, k, g = layout.n_dim, layout.n_comp, layout.n_decays
-    rate = n_events / horizon / dim
+    n = np.asarray(n_events, dtype=np.float64)[..., None]
+    h = np.asarray(horizon, dtype=np.float64)[..., None]
+    rate = n / h / dim
+    ones = np.ones(n.shape[:-1] + (1,))
     logflag = np.concatenate([np.ones(d, bool), np.zeros(d * d * k, bool), np.ones(g, bool)])
-    lower = np.concatenate([np.full(d, math.log(1e-10 * rate)), np.zeros(d * d * k), np.full(g, math.log(1e-2 / horizon))])
-    upper = np.concatenate([np.full(d, math.log(1e3 * rate)), np.full(d * d * k, adjacency_max),
-                            np.full(g, math.log(1e6 * n_events / horizon))])
+    lower = np.concatenate([np.log(1e-10 * rate) * np.ones(d), 0.0 * ones * np.ones(d * d * k),
+                            np.log(1e-2 / h) * np.ones(g)], axis=-1)
+    upper = np.concatenate([np.log(1e3 * rate) * np.ones(d), adjacency_max * ones * np.ones(d * d * k),
+                            np.log(1e6 * n / h) * np.ones(g)], axis=-1)
     return logflag, lower, upper
 
 
-def _starts(layout: FitLayout, counts: np.ndarray, horizon: float, n_starts: int) -> np.ndarray:
-    """Starting points (R, P) in z: half of each rate as baseline, branching 0.5 per row, decays spread
-    over two decades around the mean event rate."""
+def _starts(layout: FitLayout, counts: np.ndarray, horizon, n_starts: int) -> np.ndarray:
+    """Starting points in z, (R, P) for counts (D,), (S, R, P) for counts (S, D) and horizons (S,): half of
+    each rate as baseline, branching 0.5 per row, decays spread over two decades around the mean rate."""
     d, k, g = layout.n_dim, layout.n_comp, layout.n_decays
-    rate = counts.sum() / horizon
-    mu = np.log(np.maximum(0.5 * counts / horizon, 1e-300))
-    alpha = np.full(d * d * k, 0.5 / (d * k))
-    centres = rate * np.geomspace(0.1, 10.0, n_starts) if n_starts > 1 else np.array([rate])
-    rows = []
-    for c in centres:
-        spread = np.geomspace(0.1, 10.0, k) if k > 1 else np.ones(1)
-        beta = np.log(c * spread)[np.arange(g) % k]
-        rows.append(np.concatenate([mu, alpha, beta]))
-    return np.array(rows)
+    counts = np.asarray(counts, dtype=np.float64)
+    h = np.asarray(horizon, dtype=np.float64)[..., None]
+    lead = counts.shape[:-1]
+    mu = np.log(np.maximum(0.5 * counts / h, 1e-300))
+    alpha = np.full(lead + (d * d * k,), 0.5 / (d * k))
+    rate = counts.sum(axis=-1, keepdims=True) / h
+    centres = np.geomspace(0.1, 10.0, n_starts) if n_starts > 1 else np.ones(1)
+    spread = (np.geomspace(0.1, 10.0, k) if k > 1 else np.ones(1))[np.arange(g) % k]
+    rows = [np.concatenate([mu, alpha, np.log(rate * c * spread)], axis=-1) for c in centres]
+    return np.stack(rows, axis=-2)
 
 
 def _lbfgsb(layout, events, horizon, n_events, z0, logflag, lower, upper, backend):
@@ -369,7 +374,7 @@ def _newton_polish(layout, events, horizon, z0, logflag, lower, upper, backend):
     ``None`` where the backend has no batched fit or Newton did not converge (L-BFGS-B then continues)."""
     if not batched_fit_available(backend):
         return None
-    z, status, iters, loglik, hess = fit_newton_batch(layout, z0[None, None, :], lower[None], upper[None], logflag,
+    z, status, iters, loglik, hess, _ = fit_newton_batch(layout, z0[None, None, :], lower[None], upper[None], logflag,
                                                       [events], np.array([horizon]))
     if status[0] != FitStatus.CONVERGED or not np.all(np.isfinite(z[0])):
         return None
@@ -504,16 +509,12 @@ def fit_hawkes_batch(series, horizons, *, dim: int = 1, kernel: str = "exponenti
             raise InvalidParameters(f"series {s}: {exc}") from None
         events.append(event_set(t, m, dim))
         validated.append((t, m, h))
-    n_par = layout.size
-    starts = np.empty((len(items), n_starts, n_par))
-    lower = np.empty((len(items), n_par))
-    upper = np.empty((len(items), n_par))
-    logflag = None
-    for s, (t, m, h) in enumerate(validated):
-        logflag, lower[s], upper[s] = _coordinates(layout, t.size, h, dim, adjacency_max)
-        starts[s] = np.minimum(_starts(layout, np.bincount(m, minlength=dim), h, n_starts), upper[s])
-    z, status, iters, loglik, hess = fit_newton_batch(layout, starts, lower, upper, logflag, events, hz,
-                                                      max_iter=max_iter, backend=backend)
+    n_events = np.array([t.size for t, _, _ in validated])
+    counts = np.stack([np.bincount(m, minlength=dim) for _, m, _ in validated])
+    logflag, lower, upper = _coordinates(layout, n_events, hz, dim, adjacency_max)
+    starts = np.minimum(_starts(layout, counts, hz, n_starts), upper[:, None, :])
+    z, status, iters, loglik, hess, ks = fit_newton_batch(layout, starts, lower, upper, logflag, events, hz,
+                                                          max_iter=max_iter, backend=backend)
     converged = status == FitStatus.CONVERGED
     if not allow_failures and not converged.all():
         bad = np.flatnonzero(~converged)
@@ -521,9 +522,6 @@ def fit_hawkes_batch(series, horizons, *, dim: int = 1, kernel: str = "exponenti
         raise ConvergenceFailure(f"{bad.size} of {len(items)} series did not converge (series {bad[:5].tolist()}: "
                                  f"{names}); pass allow_failures=True to keep them flagged")
     params = np.where(logflag, np.exp(z), z)
-    se = np.empty_like(params)
-    ks = np.empty((len(items), dim))
-    for s, (t, m, h) in enumerate(validated):
-        se[s] = _covariance(hess[s])[1]
-        ks[s] = goodness_of_fit(layout.process(params[s]), t, m, horizon=h).ks_pvalues
-    return HawkesBatchFit(params, tuple(layout.names()), se, loglik, ks, converged, iters, layout)
+    se = _covariance(hess)[1]
+    ks_p = stats.kstwo.sf(ks, np.maximum(counts, 1))  # the exact KS law (scipy's kstwo), as _ks_exponential
+    return HawkesBatchFit(params, tuple(layout.names()), se, loglik, ks_p, converged, iters, layout)

@@ -380,7 +380,8 @@ def fit_newton_batch(layout: FitLayout, starts: np.ndarray, lower: np.ndarray, u
     ``starts`` (S, R, P) in the optimiser's coordinates ``z`` (``x = e^z`` where ``logflag``),
     ``lower``/``upper`` (S, P) bounds on ``z``, ``events`` one :class:`EventSet` per series,
     ``horizons`` (S,).  Returns (z (S, P), status (S,) of :class:`.core.FitStatus`, iterations (S,),
-    log-likelihood (S,), Hessian (S, P, P)), the last two in the natural coordinates ``x``.
+    log-likelihood (S,), Hessian (S, P, P), the Kolmogorov–Smirnov distance of each dimension's
+    time-rescaled residuals from Exp(1) (S, D)), the last three in the natural coordinates ``x``.
     """
     be = get_backend(backend, kernel="hawkes.fit_batch")
     impl = fast_path("hawkes.fit_batch", be)

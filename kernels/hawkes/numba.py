@@ -316,9 +316,51 @@ def _newton(z, lower, upper, logflag, tie, beta_fixed, times, offsets, stimes, s
     return f, max_iter, FitStatus.MAX_ITER
 
 
+@jit(error_model="numpy")
+def _ks_residuals(x, tie, beta_fixed, times, offsets, stimes, smarks, merged, ks_out):
+    """Per dimension, the Kolmogorov–Smirnov distance of the time-rescaled residuals from Exp(1).
+
+    The compensator at each event (:func:`.core.intensity_merged` or :func:`.core.intensity_target`),
+    its increments between the events of a dimension (from 0), sorted, against ``1 - e^{-r}``.
+    """
+    n_dim, n_comp = tie.shape[0], tie.shape[2]
+    alpha = np.empty((n_dim, n_dim, n_comp))
+    beta = np.empty((n_dim, n_dim, n_comp))
+    _unpack(x, tie, beta_fixed, n_dim, n_comp, alpha, beta)
+    q = stimes[offsets[0]:offsets[n_dim]]
+    m = smarks[offsets[0]:offsets[n_dim]]
+    comp = np.empty((q.shape[0], n_dim))
+    lam = np.empty((q.shape[0], n_dim))
+    if merged:
+        _intensity_merged(q, q, m, x[:n_dim], alpha, beta, lam, comp)
+    else:
+        lam_i = np.empty(q.shape[0])
+        comp_i = np.empty(q.shape[0])
+        for i in range(n_dim):
+            _intensity_target(i, q, times, offsets, x[:n_dim], alpha, beta, lam_i, comp_i)
+            comp[:, i] = comp_i
+    for i in range(n_dim):
+        count = offsets[i + 1] - offsets[i]
+        res = np.empty(count)
+        prev = 0.0
+        k = 0
+        for r in range(q.shape[0]):
+            if m[r] == i:
+                res[k] = comp[r, i] - prev
+                prev = comp[r, i]
+                k += 1
+        res.sort()
+        d = 0.0
+        for k in range(count):
+            cdf = -math.expm1(-res[k])
+            d = max(d, (k + 1) / count - cdf, cdf - k / count)
+        ks_out[i] = d if count > 0 else math.nan
+
+
 @jit(parallel=True, error_model="numpy")
 def _fit_batch_kernel(starts, lower, upper, logflag, tie, beta_fixed, times, offsets, stimes, smarks, merged, horizons,
-                      scales, max_iter, gtol, stall_gtol, z_out, f_out, status_out, iter_out, loglik_out, hess_out):
+                      scales, max_iter, gtol, stall_gtol, z_out, f_out, status_out, iter_out, loglik_out, hess_out,
+                      ks_out):
     n_series, n_starts, n_par = starts.shape
     for s in numba.prange(n_series):
         best = math.inf
@@ -344,6 +386,7 @@ def _fit_batch_kernel(starts, lower, upper, logflag, tie, beta_fixed, times, off
         grad = np.zeros(n_par)
         loglik_out[s] = _series_loglik(x, tie, beta_fixed, times, offsets[s], stimes, smarks, merged, horizons[s], 2, grad,
                                        hess_out[s])
+        _ks_residuals(x, tie, beta_fixed, times, offsets[s], stimes, smarks, merged, ks_out[s])
 
 
 def fit_batch(starts, lower, upper, logflag, tie, beta_fixed, events, offsets, horizons, merged, max_iter=200,
@@ -351,9 +394,10 @@ def fit_batch(starts, lower, upper, logflag, tie, beta_fixed, events, offsets, h
     """Fit every series from every start, keeping each series' best.
 
     ``events`` = (times grouped by series then dimension, the same times sorted by time within each
-    series, their marks); ``offsets`` (S, D + 1) index both.  Returns
-    (z (S, P), status (S,), iterations (S,), log-likelihood (S,), Hessian (S, P, P)), the last two
-    at the returned ``x(z)`` in the natural coordinates ``x``.
+    series, their marks); ``offsets`` (S, D + 1) index both.  Returns (z (S, P), status (S,),
+    iterations (S,), log-likelihood (S,), Hessian (S, P, P), KS distance of each dimension's
+    time-rescaled residuals from Exp(1) (S, D)), the last three at ``x(z)`` in the natural
+    coordinates ``x``.
     """
     n_series, _, n_par = starts.shape
     scales = np.maximum(offsets[:, -1] - offsets[:, 0], 1).astype(np.float64)
@@ -363,8 +407,9 @@ def fit_batch(starts, lower, upper, logflag, tie, beta_fixed, events, offsets, h
     iters = np.zeros(n_series, dtype=np.int64)
     loglik = np.zeros(n_series)
     hess = np.zeros((n_series, n_par, n_par))
+    ks = np.zeros((n_series, tie.shape[0]))
     times, stimes, smarks = events
     _fit_batch_kernel(starts, lower, upper, logflag, tie, beta_fixed, times, offsets, stimes, smarks, bool(merged),
-                      horizons, scales, int(max_iter),
-                      float(gtol), float(stall_gtol), z, f, status, iters, loglik, hess)
-    return z, status, iters, loglik, hess
+                      horizons, scales, int(max_iter), float(gtol), float(stall_gtol), z, f, status, iters, loglik, hess,
+                      ks)
+    return z, status, iters, loglik, hess, ks

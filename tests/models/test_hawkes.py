@@ -83,6 +83,8 @@ def test_batch_equals_single_fits():
         np.testing.assert_allclose(batch.params[s], single.params, rtol=1e-4)
         assert batch.log_likelihood[s] == pytest.approx(single.log_likelihood, rel=1e-9)
         np.testing.assert_allclose(batch.std_errors[s], single.std_errors, rtol=1e-3)
+        # the KS test of the residuals, computed in the batch kernel, against the fit's own goodness of fit
+        np.testing.assert_allclose(batch.ks_pvalues[s], single.goodness.ks_pvalues, rtol=1e-3)
     assert "5 series, 5 converged" in batch.summary()
     assert batch.process(0).dim == 1
 
@@ -90,9 +92,15 @@ def test_batch_equals_single_fits():
 def test_batch_of_bivariate_series_with_fixed_decays():
     paths = simulate(BIV, 300.0, 3, seed=31)
     batch = fit_hawkes_batch([paths.path(p) for p in range(3)], [300.0] * 3, dim=2, decays=1.5)
+    pair = fit_hawkes_batch([paths.path(p) for p in range(3)], [300.0] * 3, dim=2, decays=[[1.5, 1.0], [2.0, 1.5]])
     for s in range(3):
         em = fit_hawkes_em(*paths.path(s), horizon=300.0, decays=1.5)
         np.testing.assert_allclose(batch.params[s], em.params, rtol=1e-4, atol=1e-6)
+        np.testing.assert_allclose(batch.ks_pvalues[s], em.goodness.ks_pvalues, rtol=1e-3)
+        # decays that depend on the target: the per-target recursions
+        em_pair = fit_hawkes_em(*paths.path(s), horizon=300.0, decays=[[1.5, 1.0], [2.0, 1.5]])
+        np.testing.assert_allclose(pair.params[s], em_pair.params, rtol=1e-4, atol=1e-6)
+        np.testing.assert_allclose(pair.ks_pvalues[s], em_pair.goodness.ks_pvalues, rtol=1e-3)
 
 
 def test_poisson_data_give_finite_estimates_never_nan():
