@@ -37,6 +37,7 @@ analysis", Neural Comput. 14(2):325–346.  D. P. Bertsekas (1982), SIAM J. Cont
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -45,6 +46,7 @@ import numpy as np
 from scipy import optimize, stats
 from threadpoolctl import threadpool_limits
 
+from .._typing import ArrayLike
 from ..errors import ConvergenceFailure, InvalidParameters, check_choice, check_int, check_positive
 from ..kernels.hawkes import (
     DECAY_STRUCTURES,
@@ -117,7 +119,7 @@ def _ks_exponential(r: np.ndarray) -> tuple[float, float]:
     return d, float(stats.kstwo.sf(d, n))
 
 
-def goodness_of_fit(process: HawkesProcess, times, marks=None, *, horizon: float,
+def goodness_of_fit(process: HawkesProcess, times: ArrayLike, marks: ArrayLike | None = None, *, horizon: float,
                     backend: str | None = None) -> GoodnessOfFit:
     """Residuals of ``process`` on the events and their KS test against Exp(1), per dimension."""
     res = tuple(residuals(process, times, marks, horizon=horizon, backend=backend))
@@ -170,7 +172,7 @@ class HawkesFit:
         return np.stack([np.maximum(self.params - z * self.std_errors, 0.0), self.params + z * self.std_errors],
                         axis=1)
 
-    def score(self, times, marks=None, *, horizon: float) -> float:
+    def score(self, times: ArrayLike, marks: ArrayLike | None = None, *, horizon: float) -> float:
         """The log-likelihood of other events under the fitted process (the true value, not per event)."""
         return log_likelihood(self.process, times, marks, horizon=horizon)
 
@@ -277,8 +279,8 @@ def _projected_gradient(res, lower, upper) -> float:
     return float(np.max(np.abs(pg)))
 
 
-def fit_hawkes(times, marks=None, *, horizon: float, dim: int | None = None, kernel: str = "exponential",
-               n_decays: int = 1, decays=None, decay_structure: str = "shared", n_starts: int = 3,
+def fit_hawkes(times: ArrayLike, marks: ArrayLike | None = None, *, horizon: float, dim: int | None = None,
+               kernel: str = "exponential", n_decays: int = 1, decays: ArrayLike | None = None, decay_structure: str = "shared", n_starts: int = 3,
                screen_events: int = 20_000, adjacency_max: float = _ALPHA_MAX,
                backend: str | None = None) -> HawkesFit:
     """Maximum-likelihood fit of a Hawkes process with exponential (or sum-of-exponential) kernels.
@@ -388,7 +390,8 @@ def _result(layout, x, value, hess, t, m, horizon, method, message, n_eval, back
                      layout, goodness_of_fit(process, t, m, horizon=horizon, backend=backend))
 
 
-def fit_hawkes_em(times, marks=None, *, horizon: float, decays, dim: int | None = None, max_iter: int = 5000,
+def fit_hawkes_em(times: ArrayLike, marks: ArrayLike | None = None, *, horizon: float, decays: ArrayLike,
+                  dim: int | None = None, max_iter: int = 5000,
                   tol: float = 1e-10, backend: str | None = None) -> HawkesFit:
     """The EM estimate of ``mu`` and ``alpha`` for fixed ``decays`` (see the module notes).
 
@@ -465,7 +468,8 @@ class HawkesBatchFit:
         return "\n".join(lines)
 
 
-def fit_hawkes_batch(series, horizons, *, dim: int = 1, kernel: str = "exponential", n_decays: int = 1, decays=None,
+def fit_hawkes_batch(series: Sequence, horizons: ArrayLike, *, dim: int = 1, kernel: str = "exponential",
+                     n_decays: int = 1, decays: ArrayLike | None = None,
                      decay_structure: str = "shared", n_starts: int = 2, max_iter: int = 200,
                      adjacency_max: float = _ALPHA_MAX, allow_failures: bool = False,
                      backend: str | None = None) -> HawkesBatchFit:

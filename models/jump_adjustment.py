@@ -50,9 +50,11 @@ A. G. Hawkes (1971), "Spectra of some self-exciting and mutually exciting point 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
+from .._typing import ArrayLike
 from ..errors import InvalidParameters, check_all_finite, check_array, check_int, check_nonnegative
 from ..kernels.hjb import log_v_gaps, solve_linear_hjb
 from .cartea_jaimungal import CJParams, cj_exact_depths
@@ -109,7 +111,7 @@ class JumpParams(ModelParams):
     branching_ratio: float | np.ndarray = 0.0
 
     @classmethod
-    def from_hawkes(cls, fit, *, p_up, eta_up, eta_down) -> JumpParams:
+    def from_hawkes(cls, fit: Any, *, p_up: ArrayLike, eta_up: ArrayLike, eta_down: ArrayLike) -> JumpParams:
         """The jumps of a univariate Hawkes process fitted to the jump times, with Kou jump sizes.
 
         ``jump_rate`` is the fitted baseline ``mu`` and ``branching_ratio`` the kernel's L1 norm, so

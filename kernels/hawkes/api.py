@@ -6,6 +6,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..._typing import ArrayLike, Float64Array
 from ...errors import InvalidParameters, NumericalInstability, check_array, check_choice, check_int, check_positive
 from ..backend import fast_path, fast_paths, get_backend, register_fast_path
 from ..rng import Philox
@@ -264,7 +265,8 @@ def _evaluate(process, times, marks, at, backend):
     return out_lam, out_comp
 
 
-def intensity(process: HawkesProcess, times, marks=None, at=None, *, backend: str | None = None) -> np.ndarray:
+def intensity(process: HawkesProcess, times: ArrayLike, marks: ArrayLike | None = None, at: ArrayLike | None = None, *,
+              backend: str | None = None) -> Float64Array:
     """The intensities ``lambda_i(t) = mu_i + sum_{t_n < t} phi_{i d_n}(t - t_n)`` at times ``at``, (M, D).
 
     ``at`` defaults to the event times (the left limits used by the likelihood).  Exponential
@@ -282,13 +284,14 @@ def intensity(process: HawkesProcess, times, marks=None, at=None, *, backend: st
     return _evaluate(process, times, marks, at, backend)[0]
 
 
-def compensator(process: HawkesProcess, times, marks=None, at=None, *, backend: str | None = None) -> np.ndarray:
+def compensator(process: HawkesProcess, times: ArrayLike, marks: ArrayLike | None = None, at: ArrayLike | None = None,
+                *, backend: str | None = None) -> Float64Array:
     """The compensators ``Lambda_i(t) = int_0^t lambda_i`` at times ``at``, (M, D) (see :func:`intensity`)."""
     return _evaluate(process, times, marks, at, backend)[1]
 
 
-def residuals(process: HawkesProcess, times, marks=None, *, horizon: float,
-              backend: str | None = None) -> list[np.ndarray]:
+def residuals(process: HawkesProcess, times: ArrayLike, marks: ArrayLike | None = None, *, horizon: float,
+              backend: str | None = None) -> list[Float64Array]:
     """Time-rescaled residuals: per dimension ``i``, ``Lambda_i(t_m^i) - Lambda_i(t_{m-1}^i)`` (from 0).
 
     Under the model they are independent Exp(1) (the time-rescaling theorem; Brown et al. 2002); a
@@ -304,7 +307,8 @@ def residuals(process: HawkesProcess, times, marks=None, *, horizon: float,
     return out
 
 
-def log_likelihood(process: HawkesProcess, times, marks=None, *, horizon: float, backend: str | None = None) -> float:
+def log_likelihood(process: HawkesProcess, times: ArrayLike, marks: ArrayLike | None = None, *, horizon: float,
+                   backend: str | None = None) -> float:
     """``sum_i [sum_{t_m in i} ln lambda_i(t_m) - int_0^T lambda_i]`` on ``[0, horizon]`` (the true value).
 
     Exponential kernels by Ozaki's O(N D K) recursion on the numba backend; the numpy backend and the
@@ -334,8 +338,8 @@ def log_likelihood(process: HawkesProcess, times, marks=None, *, horizon: float,
                                               alpha, s1, s2)[0])
 
 
-def log_likelihood_derivatives(layout: FitLayout, x: np.ndarray, events: EventSet, horizon: float, *, order: int = 1,
-                               backend: str | None = None):
+def log_likelihood_derivatives(layout: FitLayout, x: Float64Array, events: EventSet, horizon: float, *, order: int = 1,
+                               backend: str | None = None) -> tuple[float, Float64Array, Float64Array]:
     """(value, gradient, Hessian) of the log-likelihood in the fitted vector ``x`` of ``layout``.
 
     ``events`` is the :func:`event_set` of validated events.  ``order`` 0, 1 or 2 says which
@@ -374,7 +378,7 @@ def batched_fit_available(backend: str | None = None) -> bool:
 
 def fit_newton_batch(layout: FitLayout, starts: np.ndarray, lower: np.ndarray, upper: np.ndarray,
                      logflag: np.ndarray, events: list[EventSet], horizons: np.ndarray, *, max_iter: int = 200,
-                     gtol: float = 1e-9, backend: str | None = None):
+                     gtol: float = 1e-9, backend: str | None = None) -> tuple[np.ndarray, ...]:
     """Projected-Newton fits of many series at once (see :mod:`.numba`); the fitting layer's entry point.
 
     ``starts`` (S, R, P) in the optimiser's coordinates ``z`` (``x = e^z`` where ``logflag``),

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..._typing import ArrayLike, Float64Array, Int64Array
 from ...errors import InvalidParameters, check_array, check_int, check_positive
 from .core import KernelCode
 
@@ -103,15 +104,15 @@ class ExponentialKernel:
     def dim(self) -> int:
         return self.adjacency.shape[0]
 
-    def components(self):
+    def components(self) -> tuple[KernelCode, Float64Array, Float64Array, Float64Array]:
         """(code, alpha, shape1, shape2), each (D, D, K): the core's form of the kernel."""
         return KernelCode.EXPONENTIAL, self.adjacency[:, :, None], self.decays[:, :, None], np.zeros((self.dim,) * 2 + (1,))
 
-    def values(self, t) -> np.ndarray:
+    def values(self, t: ArrayLike) -> Float64Array:
         """``phi_ij(t)`` at times ``t >= 0`` (any shape): array of shape ``t.shape + (D, D)``."""
         return _values(self, t)
 
-    def integral(self, t) -> np.ndarray:
+    def integral(self, t: ArrayLike) -> Float64Array:
         """``int_0^t phi_ij``: shape ``t.shape + (D, D)``."""
         return _integral(self, t)
 
@@ -143,13 +144,13 @@ class SumExponentialKernel:
     def dim(self) -> int:
         return self.adjacency.shape[0]
 
-    def components(self):
+    def components(self) -> tuple[KernelCode, Float64Array, Float64Array, Float64Array]:
         return KernelCode.EXPONENTIAL, self.adjacency, self.decays, np.zeros(self.adjacency.shape)
 
-    def values(self, t) -> np.ndarray:
+    def values(self, t: ArrayLike) -> Float64Array:
         return _values(self, t)
 
-    def integral(self, t) -> np.ndarray:
+    def integral(self, t: ArrayLike) -> Float64Array:
         return _integral(self, t)
 
 
@@ -186,13 +187,13 @@ class PowerLawKernel:
     def dim(self) -> int:
         return self.adjacency.shape[0]
 
-    def components(self):
+    def components(self) -> tuple[KernelCode, Float64Array, Float64Array, Float64Array]:
         return (KernelCode.POWER_LAW, self.adjacency[:, :, None], self.exponent[:, :, None], self.cutoff[:, :, None])
 
-    def values(self, t) -> np.ndarray:
+    def values(self, t: ArrayLike) -> Float64Array:
         return _values(self, t)
 
-    def integral(self, t) -> np.ndarray:
+    def integral(self, t: ArrayLike) -> Float64Array:
         return _integral(self, t)
 
     def to_sum_exponential(self, n_terms: int = 32, horizon: float = 1e3) -> tuple[SumExponentialKernel, float]:
@@ -319,7 +320,7 @@ class HawkesProcess:
         return np.linalg.solve(np.eye(self.dim) - self.branching_matrix, self.baseline)
 
 
-def check_events(times, marks, horizon: float, dim: int) -> tuple[np.ndarray, np.ndarray, float]:
+def check_events(times: ArrayLike, marks: ArrayLike | None, horizon: float, dim: int) -> tuple[Float64Array, Int64Array, float]:
     """Validated (times float64 (N,), marks int64 (N,), horizon) of one event sequence.
 
     ``times`` sorted (non-decreasing), finite, in ``[0, horizon]``; ``marks`` integers in ``[0, dim)``
@@ -446,7 +447,7 @@ class FitLayout:
     beta_fixed: np.ndarray
 
     @classmethod
-    def make(cls, n_dim: int, n_comp: int, structure: str = "shared", decays=None) -> FitLayout:
+    def make(cls, n_dim: int, n_comp: int, structure: str = "shared", decays: ArrayLike | None = None) -> FitLayout:
         """``structure``: one decay per component shared by every pair (``shared``), one per target
         dimension and component (``target``) or one per pair and component (``pair``); ``decays``
         (broadcast to (D, D, K)) holds them all fixed instead."""
@@ -491,7 +492,7 @@ class FitLayout:
         beta = np.where(self.tie >= 0, free[np.maximum(self.tie, 0)] if free.size else 0.0, self.beta_fixed)
         return mu, alpha, beta
 
-    def pack(self, mu, alpha, beta) -> np.ndarray:
+    def pack(self, mu: ArrayLike, alpha: ArrayLike, beta: ArrayLike) -> Float64Array:
         """The fitted vector of component arrays (each free decay read at its first tied component)."""
         free = np.zeros(self.n_decays)
         for g in range(self.n_decays):

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import chi2
 
+from ..._typing import ArrayLike
 from ...errors import InvalidParameters, check_all_finite, check_array, check_in_range, check_int, check_positive
 from ...kernels.hawkes import ExponentialKernel, HawkesProcess, log_likelihood
 from ...kernels.rng import Philox
@@ -48,7 +49,7 @@ __all__ = ["ClusteringTest", "hawkes_log_likelihood", "jump_clustering_test"]
 _BRANCHING_MAX = 1.0 - 1e-9  # the test's alternative is a stationary Hawkes process: alpha < 1
 
 
-def hawkes_log_likelihood(times, horizon: float, mu: float, alpha: float, beta: float) -> float:
+def hawkes_log_likelihood(times: ArrayLike, horizon: float, mu: float, alpha: float, beta: float) -> float:
     """The exponential Hawkes log-likelihood above for sorted event times in ``[0, horizon]``."""
     t = check_all_finite("times", check_array("times", times, dtype=np.float64, cast=True)).ravel()
     process = HawkesProcess([check_positive("mu", mu)],
