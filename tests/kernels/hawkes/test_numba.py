@@ -154,9 +154,9 @@ def test_batched_newton_fits_equal_scipy_lbfgsb():
     events = (flat, flat, np.zeros(flat.size, dtype=np.int64))
     logflag = np.array([True, False, True])
     # the one-pass likelihood (merged) and the per-target one reach the same fits
-    z, status, _, loglik, hess = hn.fit_batch(starts, lower, upper, logflag, lay.tie, lay.beta_fixed, events, offsets,
+    z, status, _, loglik, hess, _ = hn.fit_batch(starts, lower, upper, logflag, lay.tie, lay.beta_fixed, events, offsets,
                                               np.full(6, 300.0), True)
-    z2, status2, _, loglik2, _ = hn.fit_batch(starts, lower, upper, logflag, lay.tie, lay.beta_fixed, events, offsets,
+    z2, status2, _, loglik2, _, _ = hn.fit_batch(starts, lower, upper, logflag, lay.tie, lay.beta_fixed, events, offsets,
                                               np.full(6, 300.0), False)
     assert np.all(status == FitStatus.CONVERGED) and np.all(status2 == FitStatus.CONVERGED)
     np.testing.assert_allclose(z2, z, rtol=1e-5)  # both at the optimum to the optimiser's tolerance
