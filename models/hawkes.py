@@ -69,6 +69,12 @@ KERNELS = ("exponential", "sum_exponential")
 _ALPHA_MAX = 50.0  # an adjacency entry beyond this is no Hawkes fit but a failure to be reported
 
 
+def _read_only(*arrays: np.ndarray) -> None:
+    """Results are immutable: their arrays too (a caller's edit must not change a reported fit)."""
+    for a in arrays:
+        a.setflags(write=False)
+
+
 @dataclass(frozen=True, eq=False)
 class GoodnessOfFit:
     """Time-rescaling diagnostics: residuals per dimension and their KS test against Exp(1)."""
@@ -76,6 +82,9 @@ class GoodnessOfFit:
     residuals: tuple[np.ndarray, ...]
     ks_statistics: np.ndarray
     ks_pvalues: np.ndarray
+
+    def __post_init__(self):
+        _read_only(*self.residuals, self.ks_statistics, self.ks_pvalues)
 
     def summary(self) -> str:
         rows = [f"  dim {i}: {r.size} residuals, mean {r.mean() if r.size else float('nan'):.4f}, KS D = {d:.4f}, "
@@ -149,6 +158,9 @@ class HawkesFit:
     n_evaluations: int
     layout: FitLayout = field(repr=False)
     goodness: GoodnessOfFit = field(repr=False)
+
+    def __post_init__(self):
+        _read_only(self.params, self.std_errors, self.covariance)
 
     @property
     def baseline(self) -> np.ndarray:
@@ -449,6 +461,9 @@ class HawkesBatchFit:
     converged: np.ndarray
     iterations: np.ndarray
     layout: FitLayout = field(repr=False)
+
+    def __post_init__(self):
+        _read_only(self.params, self.std_errors, self.log_likelihood, self.ks_pvalues, self.converged, self.iterations)
 
     @property
     def n_series(self) -> int:

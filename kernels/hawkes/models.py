@@ -379,6 +379,10 @@ class HawkesPaths:
     dim: int
     path_offset: int = 0
 
+    def __post_init__(self):
+        for a in (self.times, self.marks, self.offsets):
+            a.setflags(write=False)  # paths are results: immutable
+
     @property
     def n_paths(self) -> int:
         return self.offsets.shape[0] - 1
