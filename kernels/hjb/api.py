@@ -53,6 +53,7 @@ multi-asset market making", Appl. Math. Finance 28(2):101–142.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -66,6 +67,7 @@ from ...errors import (
     check_all_finite,
     check_array,
     check_int,
+    check_memory,
     check_positive,
 )
 from ..backend import fast_path, get_backend, register_fast_path
@@ -80,6 +82,11 @@ register_fast_path(LINEAR, "numba", f"{__package__}.numba:solve_linear")
 
 _DEFAULT_STEPS_PER_UNIT = 1000.0
 _MAX_DIM = 3
+# RK4 steps that steps_per_unit may ask for (about 15 s on a small grid): more is refused up front
+_MAX_RK4_STEPS = 50_000
+# RK4 steps beyond those that steps_per_unit asks for, taken when the stability bound forces them (a stiff
+# equation), before the rest is handed to the implicit scheme (about a second on a two-asset grid)
+_STIFF_RK4_STEPS = 2_000
 
 
 # ---------------------------------------------------------------------------------------------
@@ -113,6 +120,17 @@ def _validate_linear(diag, lower, upper, log_v_terminal, taus):
     check_all_finite("taus", t)
     if t[0] < 0 or (t.size > 1 and np.any(np.diff(t) <= 0)):
         raise InvalidParameters("taus must be non-negative and strictly increasing")
+    n_sets, n = shape
+    # the propagator is a dense (n, n) matrix per parameter set, with a few of its kind alive at once
+    check_memory("diag", f"shape {shape}", 8.0 * 6 * n_sets * n * n + 8.0 * n_sets * n * t.size,
+                 f"{n_sets} dense ({n}, {n}) propagators")
+    # the norm of M tau (the propagator's plan counts its series terms in floats, exactly below 2^53): rates
+    # times times beyond 1e15 (a billion fills per unit time over a million units) have no meaning here
+    with np.errstate(over="ignore", invalid="ignore"):
+        theta = float(np.max(np.max(d, axis=1) - np.min(d, axis=1) + np.max(lo + up, axis=1))) * float(t[-1])
+    if not theta <= 1e15:
+        raise InvalidParameters(f"the rates (diag, lower, upper) times taus[-1]={float(t[-1])!r} reach {theta:.3g}, "
+                                "beyond 1e15: exp(-M tau) is out of the solver's range")
     lo = lo.copy()
     up = up.copy()
     lo[:, 0] = 0.0  # no state below the lower bound
@@ -297,9 +315,14 @@ def solve_hjb_grid(
     terminal_penalty : float array (d, d) or (n_sets, d, d)
         ``P`` in ``theta(0, q) = -q' P q``, symmetric.
     steps_per_unit : float, optional
-        Minimum RK4 steps per unit of time (default 1000).
+        Minimum RK4 steps per unit of time (default 1000); ``steps_per_unit * taus[-1]`` is at most
+        50 000.  RK4's step is also bounded by the stiffness ``2 sum decay H`` (large rates); when those
+        steps exceed the minimum ones by 2 000 (or are projected to exceed them 50 000-fold), the rest
+        of the integration is done by an implicit scheme (Radau IIA, error control at 1e-10) whose cost
+        does not grow with the rates.
     backend : {"auto", "numpy", "numba", "jax", "cupy"}, optional
-        Whose arrays the reference runs on (``auto``: numpy; there is no fast path).
+        Whose arrays the reference runs on (``auto``: numpy; there is no fast path; the implicit
+        scheme runs on the host).
 
     Returns
     -------
@@ -323,8 +346,12 @@ def solve_hjb_grid(
     >>> theta.shape
     (2, 2, 5)
     """
-    lows = [check_int("lower_bounds[i]", v) for v in lower_bounds]
-    highs = [check_int("upper_bounds[i]", v) for v in upper_bounds]
+    for name, seq in (("lower_bounds", lower_bounds), ("upper_bounds", upper_bounds), ("bid_sides", bid_sides),
+                      ("ask_sides", ask_sides)):
+        if not isinstance(seq, Sequence) or isinstance(seq, (str, bytes)):
+            raise TypeError(f"{name} must be a sequence (one entry per asset), got {type(seq).__name__}")
+    lows = [check_int(f"lower_bounds[{i}]", v) for i, v in enumerate(lower_bounds)]
+    highs = [check_int(f"upper_bounds[{i}]", v) for i, v in enumerate(upper_bounds)]
     d = len(lows)
     if not 1 <= d <= _MAX_DIM or len(highs) != d or len(bid_sides) != d or len(ask_sides) != d:
         raise InvalidParameters(f"need 1 to {_MAX_DIM} assets with matching bounds and sides, got {d} lower bounds")
@@ -344,7 +371,16 @@ def solve_hjb_grid(
     mu, gam, term = (np.broadcast_to(a, (b,) + a.shape[-k:]) for a, k in ((mu, 1), (gam, 2), (term, 2)))
     _check_penalties(gam, term)
     t = _check_taus(taus)
+    n_grid = b * math.prod(hi - lo + 1 for lo, hi in zip(lows, highs))
+    check_memory("upper_bounds", highs, 8.0 * n_grid * (t.size + 12),
+                 f"the value on {n_grid} grid points and {t.size} times")
     min_steps = _DEFAULT_STEPS_PER_UNIT if steps_per_unit is None else check_positive("steps_per_unit", steps_per_unit)
+    if steps_per_unit is not None and min_steps * float(t[-1]) > _MAX_RK4_STEPS:
+        raise InvalidParameters(
+            f"steps_per_unit={steps_per_unit!r} over taus[-1]={float(t[-1])!r} asks for {min_steps * float(t[-1]):.3g} RK4 "
+            f"steps, more than {_MAX_RK4_STEPS} (minutes of work); pass fewer or None (stiff equations are switched "
+            "to an implicit scheme with error control)")
+    budget = min(min_steps * float(t[-1]), _MAX_RK4_STEPS) + _STIFF_RK4_STEPS
     be = get_backend(backend, kernel=GRID)
 
     axes = [np.arange(lo, hi + 1, dtype=np.float64) for lo, hi in zip(lows, highs)]
@@ -362,7 +398,7 @@ def solve_hjb_grid(
 
     with be.x64():
         out = reference.solve_grid(be.asarray(theta), be.asarray(running), coeffs(bid_sides), coeffs(ask_sides), t, min_steps,
-                                   xp=be.xp)
+                                   xp=be.xp, max_explicit_steps=budget)
     out = be.to_host(out)
     return out if batch else out[0]
 

@@ -25,7 +25,14 @@ accurate as well.
 Grid HJB (:func:`quantforge.kernels.hjb.solve_hjb_grid`): the classical fourth-order Runge–Kutta
 scheme on the exact spatial operator, with a step bounded by the inverse of the Gershgorin bound
 ``2 sum decay H`` of the Jacobian (stability) and by ``1 / steps_per_unit`` (accuracy), re-evaluated
-each step; the sets of a batch share each step, the smallest that any of them needs.
+each step; the sets of a batch share each step, the smallest that any of them needs.  The stability
+bound makes the explicit cost grow with the rates (large fill rates ``H`` make the equation stiff: a
+step of ``1 / (2 decay H)``, ten minutes of RK4 at ``lambda = 10^6``).  Once the RK4 steps exceed a
+budget, the rest of the integration is handed to an L-stable implicit scheme (Radau IIA of order 5,
+``scipy.integrate.solve_ivp`` with the exact sparse Jacobian and error control), whose step follows
+the smoothness of the solution and not the stiffness: its cost grows like the logarithm of the rates.
+The Jacobian of (2) is a Metzler matrix with zero row sums (a generator), so the implicit steps are
+well posed for any step length.
 
 Riccati (:func:`quantforge.kernels.hjb.solve_quadratic_riccati`): Radon's lemma, ``A = Y X^{-1}`` with
 ``d/dtau [X; Y] = H [X; Y]`` for the Hamiltonian matrix ``H``, restarted from ``[I; A]`` after every
@@ -49,11 +56,17 @@ from typing import Any
 
 import numpy as np
 import scipy.linalg as sl
+import scipy.sparse as sp
+from scipy.integrate import solve_ivp
 
 from ...errors import NumericalInstability
 from .core import propagator_plan
 
-__all__ = ["solve_linear", "propagator", "solve_grid", "solve_riccati"]
+__all__ = ["solve_linear", "propagator", "solve_grid", "solve_grid_implicit", "solve_riccati", "IMPLICIT_RTOL",
+           "IMPLICIT_ATOL"]
+
+IMPLICIT_RTOL = 1e-10  # relative and absolute (price units) tolerances of the implicit scheme's error control
+IMPLICIT_ATOL = 1e-12
 
 
 def _from_below(a, xp):
@@ -190,7 +203,7 @@ def _rhs(theta, running, bid, ask, xp):
 
 
 def solve_grid(theta0: Any, running: Any, bid: Sequence[tuple[Any, Any]], ask: Sequence[tuple[Any, Any]],
-               taus: Sequence[float], min_steps: float, *, xp: Any) -> Any:
+               taus: Sequence[float], min_steps: float, *, xp: Any, max_explicit_steps: float | None = None) -> Any:
     """Integrate the grid HJB by RK4 from ``theta0`` and return ``theta`` at ``taus``.
 
     Parameters
@@ -204,6 +217,10 @@ def solve_grid(theta0: Any, running: Any, bid: Sequence[tuple[Any, Any]], ask: S
     min_steps : float
         Minimum RK4 steps per unit of time.
     xp : array namespace of the arrays.
+    max_explicit_steps : float, optional
+        RK4 steps after which the rest is integrated by :func:`solve_grid_implicit`, which also takes
+        over at once when the stability bound projects more than 50 000 times as many (None: RK4
+        throughout).
 
     Returns
     -------
@@ -217,10 +234,17 @@ def solve_grid(theta0: Any, running: Any, bid: Sequence[tuple[Any, Any]], ask: S
     theta = theta0
     rows = []
     now = 0.0
-    for target in taus:
+    steps = 0
+    horizon = float(taus[-1])
+    for i, target in enumerate(taus):
         target = float(target)
         while now < target:
             k1, rate = _rhs(theta, running, bid, ask, xp)
+            if max_explicit_steps is not None and (
+                    steps >= max_explicit_steps or (horizon - now) * rate > 50_000.0 * max_explicit_steps):
+                rest = solve_grid_implicit(theta, running, bid, ask, now, taus[i:], xp=xp)
+                return xp.concat([xp.stack(rows, axis=1), rest], axis=1) if rows else rest
+            steps += 1
             step = min(target - now, 1.0 / max(rate, 1e-300), 1.0 / min_steps)
             k2, _ = _rhs(theta + 0.5 * step * k1, running, bid, ask, xp)
             k3, _ = _rhs(theta + 0.5 * step * k2, running, bid, ask, xp)
@@ -231,6 +255,79 @@ def solve_grid(theta0: Any, running: Any, bid: Sequence[tuple[Any, Any]], ask: S
                 raise NumericalInstability(f"the grid HJB went non-finite at tau = {now!r}")
         rows.append(theta)
     return xp.stack(rows, axis=1)
+
+
+def _host(a: Any) -> np.ndarray:
+    """A host numpy copy of an array of any namespace (cupy's ``get``, else the array protocol)."""
+    return a.get() if hasattr(a, "get") and callable(a.get) else np.asarray(a)
+
+
+def _jacobian(theta: np.ndarray, bid, ask) -> sp.csc_matrix:
+    """The sparse Jacobian of the grid HJB's right-hand side at ``theta`` (n_sets, *grid), flattened.
+
+    Along axis ``i`` the bid term at ``q`` is ``H^b(theta(q) - theta(q + e_i))`` and the ask term at
+    ``q + e_i`` is ``H^a(theta(q + e_i) - theta(q))``; with ``H(p) = s e^{-k p}``, ``dH/dp = -k H``.
+    """
+    idx = np.arange(theta.size).reshape(theta.shape)
+    rows, cols, vals = [], [], []
+    for axis, ((b_s, b_k), (a_s, a_k)) in enumerate(zip(bid, ask), start=1):
+        head = tuple(slice(None, -1) if i == axis else slice(None) for i in range(theta.ndim))
+        tail = tuple(slice(1, None) if i == axis else slice(None) for i in range(theta.ndim))
+        lo, hi = idx[head].ravel(), idx[tail].ravel()
+        with np.errstate(over="ignore"):
+            gb = np.broadcast_to(b_k * b_s * np.exp(-b_k * (theta[head] - theta[tail])), theta[head].shape).ravel()
+            ga = np.broadcast_to(a_k * a_s * np.exp(-a_k * (theta[tail] - theta[head])), theta[head].shape).ravel()
+        rows += [lo, lo, hi, hi]
+        cols += [lo, hi, hi, lo]
+        vals += [-gb, gb, -ga, ga]
+    n = theta.size
+    return sp.csc_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(n, n))
+
+
+def solve_grid_implicit(theta: Any, running: Any, bid: Sequence[tuple[Any, Any]], ask: Sequence[tuple[Any, Any]],
+                        now: float, taus: Sequence[float], *, xp: Any) -> Any:
+    """Integrate the grid HJB from ``theta`` at ``now`` to each of ``taus`` (all > ``now``) by an
+    L-stable implicit scheme: Radau IIA of order 5 with error control (``IMPLICIT_RTOL``,
+    ``IMPLICIT_ATOL``) and the exact sparse Jacobian, on the host (numpy and scipy).
+
+    Its steps follow the solution's smoothness, not the stiffness ``2 decay H`` that bounds RK4's: the
+    cost grows like the logarithm of the rates.  Returns ``theta`` at ``taus`` in ``xp``, shape
+    ``(n_sets, len(taus), *grid)``.
+
+    Raises
+    ------
+    NumericalInstability
+        If the integration fails or produces non-finite values.
+    """
+    shape = tuple(theta.shape)
+    y0 = _host(theta).astype(np.float64).ravel()
+    run = np.broadcast_to(_host(running), shape)
+    sides_b = [(_host(s), _host(k)) for s, k in bid]
+    sides_a = [(_host(s), _host(k)) for s, k in ask]
+
+    def fun(_t, y):
+        with np.errstate(over="ignore", invalid="ignore"):
+            out, _ = _rhs(y.reshape(shape), run, sides_b, sides_a, np)
+        return out.ravel()
+
+    def jac(_t, y):
+        return _jacobian(y.reshape(shape), sides_b, sides_a)
+
+    ahead = np.asarray([float(t) for t in taus])
+    try:
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            sol = solve_ivp(fun, (now, float(ahead[-1])), y0, method="Radau", t_eval=ahead, jac=jac, rtol=IMPLICIT_RTOL,
+                            atol=IMPLICIT_ATOL)
+    except (RuntimeError, ValueError, np.linalg.LinAlgError) as exc:  # a singular Newton matrix: the step collapsed
+        raise NumericalInstability(f"the implicit grid HJB integration failed after tau = {now!r} ({exc}): the rates "
+                                   "are too large for float64") from None
+    if sol.status != 0 or sol.y.shape[1] != ahead.size:
+        raise NumericalInstability(f"the implicit grid HJB integration failed before tau = {float(ahead[-1])!r}: "
+                                   f"{sol.message}")
+    out = np.stack([r.reshape(shape) for r in sol.y.T], axis=1)
+    if not np.all(np.isfinite(out)):
+        raise NumericalInstability("the implicit grid HJB integration went non-finite")
+    return xp.asarray(out)
 
 
 def solve_riccati(curvature: np.ndarray, penalty: np.ndarray, drift: np.ndarray, terminal_penalty: np.ndarray,
