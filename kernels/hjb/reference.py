@@ -291,8 +291,11 @@ def solve_grid_implicit(theta: Any, running: Any, bid: Sequence[tuple[Any, Any]]
     ``IMPLICIT_ATOL``) and the exact sparse Jacobian, on the host (numpy and scipy).
 
     Its steps follow the solution's smoothness, not the stiffness ``2 decay H`` that bounds RK4's: the
-    cost grows like the logarithm of the rates.  Returns ``theta`` at ``taus`` in ``xp``, shape
-    ``(n_sets, len(taus), *grid)``.
+    cost grows like the logarithm of the rates.  The right-hand side depends on ``theta`` only through
+    its differences, so the scheme integrates ``psi = theta - theta(q_0)`` (each set's first grid
+    point) and ``c = theta(q_0)`` separately: under large rates ``theta`` grows like the rates while the
+    quotes are its differences, and error control on ``theta`` itself would leave them to rounding.
+    Returns ``theta = psi + c`` at ``taus`` in ``xp``, shape ``(n_sets, len(taus), *grid)``.
 
     Raises
     ------
@@ -300,19 +303,41 @@ def solve_grid_implicit(theta: Any, running: Any, bid: Sequence[tuple[Any, Any]]
         If the integration fails or produces non-finite values.
     """
     shape = tuple(theta.shape)
-    y0 = _host(theta).astype(np.float64).ravel()
+    n_sets, size = shape[0], int(np.prod(shape[1:]))
+    th0 = _host(theta).astype(np.float64).reshape(n_sets, size)
     run = np.broadcast_to(_host(running), shape)
     sides_b = [(_host(s), _host(k)) for s, k in bid]
     sides_a = [(_host(s), _host(k)) for s, k in ask]
+    n_psi = n_sets * size
+    ref = np.arange(n_sets) * size  # flat index of each set's reference point
 
     def fun(_t, y):
         with np.errstate(over="ignore", invalid="ignore"):
-            out, _ = _rhs(y.reshape(shape), run, sides_b, sides_a, np)
-        return out.ravel()
+            f, _ = _rhs(y[:n_psi].reshape(shape), run, sides_b, sides_a, np)
+        f = f.reshape(n_sets, size)
+        return np.concatenate([(f - f[:, :1]).ravel(), f[:, 0]])
 
     def jac(_t, y):
-        return _jacobian(y.reshape(shape), sides_b, sides_a)
+        jf = _jacobian(y[:n_psi].reshape(shape), sides_b, sides_a).tocsr()
+        rows, cols, vals = [], [], []
+        coo = jf.tocoo()
+        rows.append(coo.row)
+        cols.append(coo.col)
+        vals.append(coo.data)
+        for s in range(n_sets):
+            r = jf.getrow(ref[s]).tocoo()
+            members = np.arange(s * size, (s + 1) * size)
+            # every row of the set loses the reference row; c gains it
+            rows.append(np.repeat(members, r.nnz))
+            cols.append(np.tile(r.col, size))
+            vals.append(np.tile(-r.data, size))
+            rows.append(np.full(r.nnz, n_psi + s))
+            cols.append(r.col)
+            vals.append(r.data)
+        n = n_psi + n_sets
+        return sp.csc_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(n, n))
 
+    y0 = np.concatenate([(th0 - th0[:, :1]).ravel(), th0[:, 0]])
     ahead = np.asarray([float(t) for t in taus])
     try:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -324,7 +349,9 @@ def solve_grid_implicit(theta: Any, running: Any, bid: Sequence[tuple[Any, Any]]
     if sol.status != 0 or sol.y.shape[1] != ahead.size:
         raise NumericalInstability(f"the implicit grid HJB integration failed before tau = {float(ahead[-1])!r}: "
                                    f"{sol.message}")
-    out = np.stack([r.reshape(shape) for r in sol.y.T], axis=1)
+    psi = sol.y[:n_psi].T.reshape((ahead.size, n_sets, size))
+    c = sol.y[n_psi:].T.reshape((ahead.size, n_sets, 1))
+    out = np.moveaxis(psi + c, 0, 1).reshape((n_sets, ahead.size) + shape[1:])
     if not np.all(np.isfinite(out)):
         raise NumericalInstability("the implicit grid HJB integration went non-finite")
     return xp.asarray(out)
