@@ -11,8 +11,20 @@ import enum
 import math
 
 __all__ = [
-    "Greek", "GREEKS", "SQRT2", "INV_SQRT_2PI", "IV_LOW", "IV_HIGH", "IV_START_MIN", "IV_START_MAX",
-    "IV_MAX_ITER", "SIGMA_RESOLUTION", "TINY", "black_scholes_scalar",
+    "Greek",
+    "GREEKS",
+    "SQRT2",
+    "INV_SQRT_2PI",
+    "IV_LOW",
+    "IV_HIGH",
+    "IV_START_MIN",
+    "IV_START_MAX",
+    "IV_MAX_ITER",
+    "SIGMA_RESOLUTION",
+    "TINY",
+    "black_scholes_scalar",
+    "spot_constants",
+    "spot_price_scalar",
 ]
 
 
@@ -58,3 +70,19 @@ def black_scholes_scalar(s, k, t, r, q, sigma, call):
     theta = -s * dq * pdf1 * sigma / (2.0 * sqrt_t) + sign * (q * s * dq * nd1 - r * k * dr * nd2)
     rho = sign * k * t * dr * nd2
     return price, delta, gamma, vega, theta, rho
+
+
+def spot_constants(k, t, r, q, sigma):
+    """The parts of the price that do not depend on the spot, for repricing one option at many spots:
+    ``(ln K - (r - q + sigma^2/2) t, sigma sqrt t, e^{-qt}, K e^{-rt})``."""
+    vs = sigma * math.sqrt(t)
+    return math.log(k) - (r - q + 0.5 * sigma * sigma) * t, vs, math.exp(-q * t), k * math.exp(-r * t)
+
+
+def spot_price_scalar(s, shift, vs, s_disc, k_disc, call):
+    """The Black–Scholes–Merton price at spot ``s`` from :func:`spot_constants`: the formula of
+    :func:`black_scholes_scalar` with ``d1 = (ln s - shift) / vs`` (one logarithm and two ``erfc`` a spot)."""
+    sign = 1.0 if call else -1.0
+    d1 = (math.log(s) - shift) / vs
+    d2 = d1 - vs
+    return sign * (s * s_disc * 0.5 * math.erfc(-(sign * d1) / SQRT2) - k_disc * 0.5 * math.erfc(-(sign * d2) / SQRT2))

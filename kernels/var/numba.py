@@ -16,7 +16,7 @@ import numpy as np
 from numba import prange
 
 from ..jit import jit
-from ..options.core import black_scholes_scalar
+from ..options.core import black_scholes_scalar, spot_constants, spot_price_scalar
 from .core import Inst, Kind, linear_pnl, option_pnl, select_kth, tail_ranks
 
 __all__ = ["revalue", "scenario_pnl", "tail_statistics"]
@@ -30,6 +30,8 @@ _option_pnl = jit(inline=True, error_model="numpy")(
     )
 )
 _linear_pnl = jit(linear_pnl, inline=True)
+_spot_price = jit(spot_price_scalar, inline=True)
+_MULT, _VALUE0, _CALL = int(Inst.MULTIPLIER), int(Inst.VALUE0), int(Inst.CALL)
 _select = jit(select_kth)
 
 
@@ -43,6 +45,7 @@ def _scenario(
     opt,
     opt_factor,
     opt_rows,
+    opt_consts,
     spots,
     returns,
     horizon,
@@ -52,20 +55,39 @@ def _scenario(
     dv,
 ):
     """Instrument P&L of scenario ``s`` into ``dv`` (n_instr): the factors' growths ``e^r`` once, then each
-    linear instrument from its factor's growth and each option by one repricing."""
+    linear instrument from its factor's growth and each option by one repricing (from its spot-free
+    constants, one logarithm and two ``erfc``, unless the scenario shifts volatilities)."""
     for f in range(spots.shape[0]):
         growth[f] = np.exp(returns[s, f])
     for j in range(lin.shape[0]):
         dv[lin[j]] = _linear_pnl(lin_mult[j], lin_spot[j], growth[lin_factor[j]])
     for j in range(opt.shape[0]):
         f = opt_factor[j]
-        shift = vol_shift[s, f] if shifted else 0.0
-        dv[opt[j]] = _option_pnl(opt_rows[j], spots[f] * growth[f], horizon, shift)
+        row = opt_rows[j]
+        if shifted:
+            dv[opt[j]] = _option_pnl(row, spots[f] * growth[f], horizon, vol_shift[s, f])
+        else:
+            c = opt_consts[j]
+            price = _spot_price(spots[f] * growth[f], c[0], c[1], c[2], c[3], row[_CALL] != 0.0)
+            dv[opt[j]] = row[_MULT] * (price - row[_VALUE0])
 
 
 @jit(parallel=True, error_model="numpy")
 def _revalue_kernel(
-    lin, lin_factor, lin_mult, lin_spot, opt, opt_factor, opt_rows, spots, returns, horizon, vol_shift, shifted, out
+    lin,
+    lin_factor,
+    lin_mult,
+    lin_spot,
+    opt,
+    opt_factor,
+    opt_rows,
+    opt_consts,
+    spots,
+    returns,
+    horizon,
+    vol_shift,
+    shifted,
+    out,
 ):
     for s in prange(out.shape[0]):
         growth = np.empty(spots.shape[0])
@@ -78,6 +100,7 @@ def _revalue_kernel(
             opt,
             opt_factor,
             opt_rows,
+            opt_consts,
             spots,
             returns,
             horizon,
@@ -97,6 +120,7 @@ def _pnl_kernel(
     opt,
     opt_factor,
     opt_rows,
+    opt_consts,
     spots,
     returns,
     horizon,
@@ -120,6 +144,7 @@ def _pnl_kernel(
             opt,
             opt_factor,
             opt_rows,
+            opt_consts,
             spots,
             returns,
             horizon,
@@ -135,12 +160,19 @@ def _pnl_kernel(
             out[s, p] = acc
 
 
-def _layout(table: np.ndarray, spots: np.ndarray) -> tuple[np.ndarray, ...]:
+def _layout(table: np.ndarray, spots: np.ndarray, horizon: float) -> tuple[np.ndarray, ...]:
     """The kernels' per-instrument arrays: linear (indices, factors, multipliers, spots), options (indices,
-    factors, table rows)."""
+    factors, table rows, the spot-free constants of their price at the horizon), the factor spots."""
     option = table[:, Inst.KIND] == Kind.OPTION
     factor = table[:, Inst.FACTOR].astype(np.int64)
     lin, opt = np.flatnonzero(~option), np.flatnonzero(option)
+    rows = np.ascontiguousarray(table[opt])
+    consts = np.array(
+        [
+            spot_constants(r[Inst.STRIKE], r[Inst.EXPIRY] - horizon, r[Inst.RATE], r[Inst.DIVIDEND], r[Inst.VOL])
+            for r in rows
+        ]
+    ).reshape(-1, 4)
     return (
         lin,
         factor[lin],
@@ -148,7 +180,8 @@ def _layout(table: np.ndarray, spots: np.ndarray) -> tuple[np.ndarray, ...]:
         spots[factor[lin]],
         opt,
         factor[opt],
-        np.ascontiguousarray(table[opt]),
+        rows,
+        consts,
         spots,
     )
 
@@ -160,7 +193,12 @@ def revalue(
     out = np.empty((returns.shape[0], table.shape[0]))
     shift = np.zeros((1, 1)) if vol_shift is None else np.ascontiguousarray(vol_shift)
     _revalue_kernel(
-        *_layout(table, spots), np.ascontiguousarray(returns), float(horizon), shift, vol_shift is not None, out
+        *_layout(table, spots, horizon),
+        np.ascontiguousarray(returns),
+        float(horizon),
+        shift,
+        vol_shift is not None,
+        out,
     )
     return out
 
@@ -175,7 +213,7 @@ def scenario_pnl(table: np.ndarray, spots: np.ndarray, returns: np.ndarray, hori
     out = np.empty((returns.shape[0], positions_t.shape[1]))
     shift = np.zeros((1, 1)) if vol_shift is None else np.ascontiguousarray(vol_shift)
     _pnl_kernel(
-        *_layout(table, spots),
+        *_layout(table, spots, horizon),
         np.ascontiguousarray(returns),
         float(horizon),
         shift,
