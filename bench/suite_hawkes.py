@@ -271,14 +271,14 @@ def gpu_rows(n_events: int, repeat: int) -> list[dict]:
 
 
 def run(quick: bool = False) -> list[dict]:
-    n_events = 2**17 if quick else 1_000_000
+    n_events = 2**16 if quick else 1_000_000
     repeat = 2 if quick else 5
     python, why = tick_python(create=True)
     with tempfile.TemporaryDirectory(prefix="qf-hawkes-") as d:
         tmp = Path(d)
         rows = simulation_rows(n_events, repeat, python, why, tmp)
         rows += fit_rows(n_events, 1 if quick else 3, python, why, tmp)
-    rows += batch_rows(1_000 if quick else 10_000, 100 if quick else 1_000, python, why)
-    rows += recovery_rows(40 if quick else 200)
+    rows += batch_rows(500 if quick else 10_000, 50 if quick else 1_000, python, why)
+    rows += recovery_rows(30 if quick else 200)
     rows += gpu_rows(n_events, repeat)
     return rows
