@@ -202,10 +202,9 @@ def simulate(process: HawkesProcess, horizon: float, n_paths: int = 1, *, seed: 
 
     ids = np.arange(path_offset, path_offset + n_paths, dtype=np.uint64)
     times, marks, counts, status = run(ids, cap)
-    rows_t = list(times)
-    rows_m = list(marks)
     counts = np.asarray(counts, dtype=np.int64).copy()
     pending = np.flatnonzero(np.asarray(status) == Status.CAPACITY)
+    redone: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # paths simulated again with more room
     while pending.size:
         if max_events is not None or cap >= _MAX_CAPACITY:
             p = int(pending[0]) + path_offset
@@ -214,12 +213,17 @@ def simulate(process: HawkesProcess, horizon: float, n_paths: int = 1, *, seed: 
         cap = min(2 * cap, _MAX_CAPACITY)
         t2, m2, c2, s2_ = run(ids[pending], cap)
         for r, p in enumerate(pending):
-            rows_t[p], rows_m[p], counts[p] = t2[r], m2[r], c2[r]
+            redone[int(p)] = (t2[r], m2[r])
+            counts[p] = c2[r]
         pending = pending[np.asarray(s2_) == Status.CAPACITY]
     offsets = np.zeros(n_paths + 1, dtype=np.int64)
     offsets[1:] = np.cumsum(counts)
-    flat_t = np.concatenate([rows_t[p][: counts[p]] for p in range(n_paths)])
-    flat_m = np.concatenate([rows_m[p][: counts[p]] for p in range(n_paths)]).astype(np.int64)
+    if not redone:  # the padded rows, path by path: a mask in row-major order
+        filled = np.arange(times.shape[1]) < counts[:, None]
+        return HawkesPaths(times[filled], marks[filled].astype(np.int64), offsets, horizon, process.dim, path_offset)
+    rows = [redone.get(p, (times[p], marks[p])) for p in range(n_paths)]
+    flat_t = np.concatenate([t[: counts[p]] for p, (t, _) in enumerate(rows)])
+    flat_m = np.concatenate([m[: counts[p]] for p, (_, m) in enumerate(rows)]).astype(np.int64)
     return HawkesPaths(flat_t, flat_m, offsets, horizon, process.dim, path_offset)
 
 

@@ -24,6 +24,7 @@ from quantforge.kernels.hawkes import (
     residuals,
     simulate,
 )
+from quantforge.kernels.hawkes import api as hawkes_api
 
 BIV = HawkesProcess([0.6, 0.3], ExponentialKernel([[0.3, 0.2], [0.25, 0.1]], [[2.0, 1.0], [1.0, 3.0]]))
 
@@ -41,10 +42,17 @@ def test_a_path_depends_only_on_seed_and_number(backend):
     assert other.times.size != alone.times.size or not np.array_equal(other.times, alone.times)
 
 
-def test_rerun_with_more_room_gives_the_same_paths():
-    small = simulate(BIV, 200.0, 3, seed=1, max_events=10_000)
+def test_rerun_with_more_room_gives_the_same_paths(monkeypatch):
+    roomy = simulate(BIV, 200.0, 3, seed=1, max_events=10_000)
     auto = simulate(BIV, 200.0, 3, seed=1)
-    np.testing.assert_array_equal(small.times, auto.times)
+    np.testing.assert_array_equal(roomy.times, auto.times)
+    # a budget far too small: every path fills its row and is simulated again with more room
+    monkeypatch.setattr(hawkes_api, "stationary_budget", lambda process, horizon: (1.0, 0.0))
+    rerun = simulate(BIV, 200.0, 3, seed=1)
+    assert roomy.counts.sum() > 3 * 65
+    np.testing.assert_array_equal(rerun.times, roomy.times)
+    np.testing.assert_array_equal(rerun.marks, roomy.marks)
+    monkeypatch.undo()
     with pytest.raises(NumericalInstability, match="max_events"):
         simulate(BIV, 200.0, 3, seed=1, max_events=20)
 
