@@ -28,8 +28,8 @@ from .models import (
 
 __all__ = ["ExponentialKernel", "SumExponentialKernel", "PowerLawKernel", "HawkesProcess", "HawkesPaths",
            "HAWKES_EVENT_DTYPE", "ExplosiveProcess", "FitLayout", "DECAY_STRUCTURES", "METHODS", "simulate",
-           "intensity", "compensator", "residuals", "log_likelihood", "log_likelihood_derivatives", "group_events", "EventSet", "event_set", "batched_fit_available",
-           "fit_newton_batch", "FitStatus"]
+           "intensity", "compensator", "residuals", "log_likelihood", "log_likelihood_derivatives", "group_events",
+           "EventSet", "event_set", "batched_fit_available", "fit_newton_batch", "FitStatus"]
 
 METHODS = ("auto", "exact", "thinning")
 

@@ -9,9 +9,11 @@ Kernels reach the core in *component form*: the baseline ``mu`` (D,), and for th
 the amplitudes ``alpha`` (D, D, K) and decays ``beta`` (D, D, K) of
 ``phi_ij(t) = sum_k alpha_ijk beta_ijk exp(-beta_ijk t)``; for the power law ``alpha`` (D, D, 1), the
 exponent ``p`` and the cutoff ``c`` (D, D, 1) of ``phi_ij(t) = alpha (p - 1) c^(p-1) (t + c)^(-p)``.
-Core functions call each other through CPU builds made at the bottom of this module (as
-:mod:`quantforge.kernels.rng.core` does), which the GPU build rebinds to device builds.  Both kernels have L1 norm ``sum_k alpha_ijk``: ``alpha`` is tick's ``adjacency``.  Intensities are
+Both have L1 norm ``sum_k alpha_ijk``: ``alpha`` is tick's ``adjacency``.  Intensities are
 left-continuous, ``lambda_i(t) = mu_i + sum_{t_n < t} phi_{i d_n}(t - t_n)``.
+
+Core functions call each other through CPU builds made at the bottom of this module (as
+:mod:`quantforge.kernels.rng.core` does), which the GPU build rebinds to device builds.
 """
 
 from __future__ import annotations
@@ -24,8 +26,9 @@ import numpy as np
 from ..jit import jit
 from ..rng.core import philox10, u01
 
-__all__ = ["KernelCode", "Status", "Draw", "FitStatus", "TWO_M32", "kernel_value_scalar", "kernel_value", "dz_path", "ogata_path", "intensity_target",
-           "advance_sums_scalar", "advance_sums", "loglik_target", "loglik_merged", "intensity_merged", "n_params_target", "global_index_scalar", "global_index", "assemble_target", "unpack"]
+__all__ = ["KernelCode", "Status", "Draw", "FitStatus", "TWO_M32", "kernel_value_scalar", "kernel_value", "dz_path",
+           "ogata_path", "intensity_target", "intensity_merged", "advance_sums_scalar", "advance_sums", "loglik_target",
+           "loglik_merged", "n_params_target", "global_index_scalar", "global_index", "assemble_target", "unpack"]
 
 
 class KernelCode(enum.IntEnum):
