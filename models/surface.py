@@ -24,7 +24,14 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InvalidParameters, NumericalInstability
+from ..errors import (
+    InvalidParameters,
+    NumericalInstability,
+    check_array,
+    check_finite,
+    check_int,
+    check_integer_array,
+)
 
 __all__ = ["QuoteSurface", "build_surfaces", "load_surface", "SCHEMA_VERSION"]
 
@@ -67,7 +74,13 @@ class QuoteSurface:
     version: int = SCHEMA_VERSION
 
     def __post_init__(self):
-        t = np.ascontiguousarray(self.time_to_horizon_s, dtype=np.float64)
+        if not isinstance(self.model, str):
+            raise TypeError(f"model must be a str (the model's name), got {type(self.model).__name__}")
+        for name in ("params", "units"):
+            if not isinstance(getattr(self, name), Mapping):
+                raise TypeError(f"{name} must be a dict, got {type(getattr(self, name)).__name__}")
+        check_int("version", self.version)
+        t = np.ascontiguousarray(check_array("time_to_horizon_s", self.time_to_horizon_s, dtype=np.float64, cast=True))
         q = np.asarray(self.inventory_lots)
         if q.dtype.kind not in "iu":
             raise InvalidParameters(f"inventory_lots must be integers, got dtype {q.dtype}")
@@ -79,7 +92,7 @@ class QuoteSurface:
         shape_tail = (t.size, q.size)
         arrays = {}
         for name in ("bid_depth", "ask_depth"):
-            a = np.ascontiguousarray(getattr(self, name), dtype=np.float64)
+            a = np.ascontiguousarray(check_array(name, getattr(self, name), dtype=np.float64, cast=True))
             if a.ndim not in (2, 3) or a.shape[-2:] != shape_tail:
                 raise InvalidParameters(f"{name} must have shape ([n_regimes,] {t.size}, {q.size}), got {a.shape}")
             if np.isnan(a).any() or np.isneginf(a).any():
@@ -89,7 +102,9 @@ class QuoteSurface:
             raise InvalidParameters("bid_depth and ask_depth must have the same shape")
         for name in ("bid_size_lots", "ask_size_lots"):
             a = getattr(self, name)
-            a = np.ones(arrays["bid_depth"].shape, np.int64) if a is None else np.ascontiguousarray(a, dtype=np.int64)
+            # sizes are whole lots: a fractional size is refused, not truncated
+            a = np.ones(arrays["bid_depth"].shape, np.int64) if a is None else np.ascontiguousarray(
+                check_integer_array(name, a))
             if a.shape != arrays["bid_depth"].shape or np.any(a < 0):
                 raise InvalidParameters(f"{name} must be non-negative with the depths' shape {arrays['bid_depth'].shape}")
             arrays[name] = a
@@ -98,7 +113,10 @@ class QuoteSurface:
         for name, a in arrays.items():
             a.setflags(write=False)
             object.__setattr__(self, name, a)
-        json.dumps(self.params)  # fails early for parameters that cannot be stored
+        try:
+            json.dumps(self.params)  # fails early for parameters that cannot be stored
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"params must be JSON-serialisable (numbers, strings, lists, dicts): {exc}") from None
 
     @property
     def q_min(self) -> int:
@@ -112,15 +130,44 @@ class QuoteSurface:
     def n_regimes(self) -> int:
         return 1 if self.bid_depth.ndim == 2 else self.bid_depth.shape[0]
 
-    def quotes(self, time_to_horizon_s: float, inventory_lots: int, mid: float, regime: int = 0) -> tuple[float, float]:
+    def quotes(self, time_to_horizon_s: float, inventory_lots: int, mid: float, regime: int = 0, *,
+               clamp: bool = False) -> tuple[float, float]:
         """Bid and ask price at the nearest grid time (not interpolated; the engine does that),
-        for inspection and tests.  ``nan`` marks a side not quoted."""
-        i = int(np.argmin(np.abs(self.time_to_horizon_s - time_to_horizon_s)))
-        j = int(np.clip(inventory_lots, self.q_min, self.q_max)) - self.q_min
+        for inspection and tests.  ``nan`` marks a side not quoted.
+
+        ``time_to_horizon_s`` must be finite and lie on the grid's span and ``inventory_lots`` be an
+        integer in ``q_min..q_max``; ``clamp=True`` takes the nearest grid point instead, as the
+        engine's ``surface_lookup`` does (which flags it).  A bid at or below 0, or at or above the
+        ask, is a ``NumericalInstability``: the surface does not fit this mid.
+        """
+        if not isinstance(clamp, (bool, np.bool_)):
+            raise TypeError(f"clamp must be a bool, got {type(clamp).__name__}")
+        t = check_finite("time_to_horizon_s", time_to_horizon_s)
+        q = check_int("inventory_lots", inventory_lots)
+        mid = check_finite("mid", mid)
+        regime = check_int("regime", regime, minimum=0, maximum=self.n_regimes - 1)
+        grid = self.time_to_horizon_s
+        slack = 1e-9 * max(1.0, float(grid[-1]))  # rounding of a time computed from the grid's own
+        if not clamp:
+            if not grid[0] - slack <= t <= grid[-1] + slack:
+                raise InvalidParameters(f"time_to_horizon_s must lie on the surface's grid [{float(grid[0])!r}, "
+                                        f"{float(grid[-1])!r}], got {t!r} (clamp=True takes the nearest end)")
+            if not self.q_min <= q <= self.q_max:
+                raise InvalidParameters(f"inventory_lots must lie in [{self.q_min}, {self.q_max}], got {q} "
+                                        "(clamp=True takes the nearest bound)")
+        i = int(np.argmin(np.abs(grid - t)))
+        j = min(max(q, self.q_min), self.q_max) - self.q_min
         bd = self.bid_depth if self.bid_depth.ndim == 2 else self.bid_depth[regime]
         ad = self.ask_depth if self.ask_depth.ndim == 2 else self.ask_depth[regime]
         b, a = bd[i, j], ad[i, j]
-        return (mid - b if np.isfinite(b) else float("nan"), mid + a if np.isfinite(a) else float("nan"))
+        bid, ask = (mid - b if np.isfinite(b) else float("nan"), mid + a if np.isfinite(a) else float("nan"))
+        with np.errstate(invalid="ignore"):
+            bad = bid >= ask or (np.isfinite(b) and not (np.isfinite(bid) and bid > 0)) or (
+                np.isfinite(a) and not np.isfinite(ask))
+        if bad:
+            raise NumericalInstability(f"the surface quotes bid {bid!r} and ask {ask!r} at mid {mid!r} (time "
+                                       f"{float(grid[i])!r}, inventory {q}): a bid must be > 0 and below the ask")
+        return bid, ask
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON-serialisable description (arrays as lists; ``inf`` as ``null``)."""
@@ -142,6 +189,8 @@ class QuoteSurface:
 
     def save(self, path: str | Path) -> Path:
         """Write the surface as ``.npz`` with a JSON schema entry; returns the path written."""
+        if not isinstance(path, (str, Path)):
+            raise TypeError(f"path must be a str or a Path, got {type(path).__name__}")
         path = Path(path)
         meta = {"schema_version": self.version, "model": self.model, "params": self.params, "units": self.units}
         np.savez(
@@ -207,13 +256,19 @@ def build_surfaces(
     >>> len(surfs), surfs[1].bid_depth.shape, surfs[0].q_min
     (2, (3, 5), -2)
     """
-    bid, ask = np.asarray(bid_depth), np.asarray(ask_depth)
+    if not isinstance(params, Sequence) or isinstance(params, (str, bytes)) or not all(
+            isinstance(p, Mapping) for p in params):
+        raise TypeError(f"params must be a sequence of dicts (one per surface), got {type(params).__name__}")
+    bid = check_array("bid_depth", bid_depth, dtype=np.float64, cast=True)
+    ask = check_array("ask_depth", ask_depth, dtype=np.float64, cast=True)
     if bid.ndim < 1 or bid.shape[0] != len(params) or ask.shape != bid.shape:
         raise InvalidParameters(
             f"bid_depth and ask_depth must both have shape ({len(params)}, [n_regimes,] n_t, n_q), one surface per "
             f"parameter dict; got {bid.shape} and {ask.shape}"
         )
-    t = np.asarray(time_to_horizon_s, dtype=np.float64)
+    t = check_array("time_to_horizon_s", time_to_horizon_s, dtype=np.float64, cast=True)
+    if units is not None and not isinstance(units, Mapping):
+        raise TypeError(f"units must be a dict, got {type(units).__name__}")
     extra = {} if units is None else {"units": dict(units)}
     return [
         QuoteSurface(model=model, params=dict(p), time_to_horizon_s=t, inventory_lots=inventory_lots,
@@ -223,11 +278,30 @@ def build_surfaces(
 
 
 def load_surface(path: str | Path) -> QuoteSurface:
-    """Read a surface written by :meth:`QuoteSurface.save`; refuses files of another schema version."""
-    with np.load(Path(path), allow_pickle=False) as z:
+    """Read a surface written by :meth:`QuoteSurface.save`; refuses files of another schema version,
+    a missing file and one that is not a saved surface (``InvalidParameters`` naming the path)."""
+    if not isinstance(path, (str, Path)):
+        raise TypeError(f"path must be a str or a Path, got {type(path).__name__}")
+    try:
+        z = np.load(Path(path), allow_pickle=False)
+    except FileNotFoundError:
+        raise InvalidParameters(f"path {str(path)!r}: no such file") from None
+    except (OSError, ValueError, EOFError) as exc:  # not an .npz (numpy reads pickles only when allowed)
+        raise InvalidParameters(f"path {str(path)!r} is not a saved quote surface: {exc}") from None
+    if not hasattr(z, "files"):  # a plain .npy array
+        raise InvalidParameters(f"path {str(path)!r} is not a saved quote surface (an .npy array, not an .npz)")
+    with z:
         if "__schema__" not in z:
             raise InvalidParameters(f"{path} is not a quantforge quote surface (no schema entry)")
-        meta = json.loads(bytes(z["__schema__"]).decode())
+        try:
+            meta = json.loads(bytes(z["__schema__"]).decode())
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise InvalidParameters(f"{path}: the schema entry is not JSON; the file is damaged") from None
+        missing = {"model", "params", "units"} - set(meta) if isinstance(meta, dict) else {"a dict"}
+        missing |= {"time_to_horizon_s", "inventory_lots", "bid_depth", "ask_depth", "bid_size_lots",
+                    "ask_size_lots"} - set(z.files)
+        if missing:
+            raise InvalidParameters(f"{path} is not a complete quote surface: missing {sorted(missing)}")
         if meta.get("schema_version") != SCHEMA_VERSION:
             raise InvalidParameters(
                 f"{path} has surface schema version {meta.get('schema_version')!r}; this quantforge reads {SCHEMA_VERSION}"

@@ -134,7 +134,7 @@ class ReferenceLoop:
             self._want(ts, -1, None, 0)
             return
         tau = (self.end - ts) * 1e-9
-        bid_price, ask_price = self.surface.quotes(tau, self.pos, mid * self.tick)
+        bid_price, ask_price = self.surface.quotes(tau, self.pos, mid * self.tick, clamp=True)
         bsz, asz = self._sizes(tau)
         want_b = want_a = None
         if not math.isnan(bid_price) and bsz > 0:
