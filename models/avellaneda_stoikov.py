@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._typing import ArrayLike
-from ..errors import InvalidParameters, NumericalInstability, check_int
+from ..errors import InvalidParameters, NumericalInstability, check_all_finite, check_array, check_int, check_memory
 from ..kernels.backend import get_backend
 from .parameters import ModelParams
 from .surface import QuoteSurface, build_surfaces
@@ -96,11 +96,25 @@ class ASParams(ModelParams):
 PAPER_SECTION4 = {"s0": 100.0, "T": 1.0, "sigma": 2.0, "dt": 0.005, "q0": 0, "k": 1.5, "A": 140.0, "gammas": (0.1, 0.01, 1.0)}
 
 
+def _check(params) -> ASParams:
+    if not isinstance(params, ASParams):
+        raise TypeError(f"params must be an ASParams, got {type(params).__name__}")
+    return params
+
+
 def _time_left(p: ASParams, t) -> np.ndarray:
-    t = np.asarray(t, dtype=np.float64)
+    t = check_array("t", t, dtype=np.float64, cast=True)
     if not np.all(np.isfinite(t)) or np.any(t < 0) or np.any(t > p.T):
         raise InvalidParameters(f"t must lie in [0, T={p.T}], got {t!r}")
     return p.T - t
+
+
+def _finite(what: str, *arrays):
+    """The arrays if every entry is finite; a closed form that overflows is refused, not returned."""
+    for a in arrays:
+        if not np.all(np.isfinite(a)):
+            raise NumericalInstability(f"the Avellaneda–Stoikov {what} overflowed float64 for these parameters and inputs")
+    return arrays if len(arrays) > 1 else arrays[0]
 
 
 def reservation_price(s, q, t, params: ASParams):
@@ -118,17 +132,28 @@ def reservation_price(s, q, t, params: ASParams):
         A batch ``(n_sets,)`` broadcasts against the trailing axis of ``s``, ``q`` and ``t``
         (numpy's rules), as do the other closed forms.
     """
-    s = np.asarray(s, dtype=np.float64)
-    q = np.asarray(q, dtype=np.float64)
+    _check(params)
+    s = check_array("s", s, dtype=np.float64, cast=True)
+    q = check_array("q", q, dtype=np.float64, cast=True)
     if not (np.all(np.isfinite(s)) and np.all(np.isfinite(q))):
-        raise InvalidParameters("s and q must be finite")
-    return s - q * params.gamma * params.sigma**2 * _time_left(params, t)
+        raise InvalidParameters(f"s and q must be finite, got s={s!r}, q={q!r}")
+    with np.errstate(over="ignore", invalid="ignore"):
+        r = s - q * params.gamma * params.sigma**2 * _time_left(params, t)
+    return _finite("reservation price", r)
 
 
 def optimal_spread(t, params: ASParams):
-    """Total optimal spread ``gamma sigma^2 (T - t) + (2/gamma) ln(1 + gamma/k)``, eq. (30)."""
-    g = params.gamma
-    return g * params.sigma**2 * _time_left(params, t) + (2.0 / g) * np.log1p(g / params.k)
+    """Total optimal spread ``gamma sigma^2 (T - t) + (2/gamma) ln(1 + gamma/k)``, eq. (30).
+
+    Raises ``NumericalInstability`` where the spread overflows or rounds to zero (an extreme
+    ``gamma``): a zero spread is no quote."""
+    g = _check(params).gamma
+    with np.errstate(over="ignore", invalid="ignore"):
+        spread = g * params.sigma**2 * _time_left(params, t) + (2.0 / g) * np.log1p(g / params.k)
+    if not np.all(spread > 0):
+        raise NumericalInstability(f"the Avellaneda–Stoikov spread rounds to zero for gamma={params.gamma!r}, "
+                                   f"k={params.k!r}: no quote has a positive spread")
+    return _finite("spread", spread)
 
 
 def optimal_quotes(s: ArrayLike, q: ArrayLike, t: ArrayLike, params: ASParams) -> tuple[np.ndarray, np.ndarray]:
@@ -154,12 +179,17 @@ def optimal_quotes(s: ArrayLike, q: ArrayLike, t: ArrayLike, params: ASParams) -
     -------
     bid, ask : float64 arrays
         Prices (currency), of the broadcast shape of ``s``, ``q``, ``t`` and the batch (0-d for
-        scalars).  A large inventory can put a quote on the far side of the mid.
+        scalars).  A large inventory can put a quote on the far side of the mid, and, the mid being
+        an arithmetic Brownian motion in the paper, below zero: ``s`` must be > 0, the quotes are
+        the model's.
 
     Raises
     ------
     InvalidParameters
         ``s`` or ``q`` not finite, or ``t`` outside ``[0, T]`` (or not finite).
+    NumericalInstability
+        A bid not below the ask in float64 (a spread lost to the price's rounding at an extreme
+        ``gamma`` or inventory), or an overflow.
 
     Examples
     --------
@@ -173,29 +203,45 @@ def optimal_quotes(s: ArrayLike, q: ArrayLike, t: ArrayLike, params: ASParams) -
     >>> round(float(ask - bid), 4) == round(float(optimal_spread(0.25, p)), 4)
     True
     """
+    s_arr = check_array("s", s, dtype=np.float64, cast=True)
+    if not np.all(s_arr > 0):
+        raise InvalidParameters(f"s (the mid price) must be > 0, got {s!r}")
     r = reservation_price(s, q, t, params)
     half = 0.5 * optimal_spread(t, params)
-    return r - half, r + half
+    with np.errstate(over="ignore", invalid="ignore"):
+        bid, ask = _finite("quotes", r - half, r + half)
+    if not np.all(bid < ask):
+        raise NumericalInstability(f"the Avellaneda–Stoikov bid and ask coincide in float64 (s={s!r}, q={q!r}, "
+                                   f"gamma={params.gamma!r}): the spread is below the price's rounding")
+    return bid, ask
 
 
 def optimal_depths(q, t, params: ASParams):
-    """Bid and ask depths from the mid, ``(delta_b, delta_a)``, for inventory ``q`` at time ``t``."""
-    q = np.asarray(q, dtype=np.float64)
-    if not np.all(np.isfinite(q)):
-        raise InvalidParameters("q must be finite")
-    tau = _time_left(params, t)
+    """Bid and ask depths from the mid, ``(delta_b, delta_a)``, for inventory ``q`` at time ``t``.
+
+    Either may be negative (a quote through the mid at a large inventory); their sum, the spread,
+    is positive or the call raises ``NumericalInstability``."""
+    q = check_all_finite("q", check_array("q", q, dtype=np.float64, cast=True))
+    tau = _time_left(_check(params), t)
     g = params.gamma
-    risk = 0.5 * g * params.sigma**2 * tau
-    base = np.log1p(g / params.k) / g
-    return (1.0 + 2.0 * q) * risk + base, (1.0 - 2.0 * q) * risk + base
+    with np.errstate(over="ignore", invalid="ignore"):
+        risk = 0.5 * g * params.sigma**2 * tau
+        base = np.log1p(g / params.k) / g
+        bid, ask = _finite("depths", (1.0 + 2.0 * q) * risk + base, (1.0 - 2.0 * q) * risk + base)
+    if not np.all(bid + ask > 0):
+        raise NumericalInstability(f"the Avellaneda–Stoikov depths cross (bid + ask depth <= 0) for q={q!r}, "
+                                   f"gamma={params.gamma!r}: the spread is lost to rounding")
+    return bid, ask
 
 
 def arrival_intensity(delta, params: ASParams):
-    """Poisson intensity ``A exp(-k delta)`` of market orders reaching a quote at depth ``delta``."""
-    d = np.asarray(delta, dtype=np.float64)
-    if np.any(np.isnan(d)):
-        raise InvalidParameters("delta must not be NaN")
-    return params.A * np.exp(-params.k * d)
+    """Poisson intensity ``A exp(-k delta)`` of market orders reaching a quote at depth ``delta``
+    (``+inf``: no quote, intensity 0; a depth so negative that the intensity overflows is refused)."""
+    d = check_array("delta", delta, dtype=np.float64, cast=True)
+    if np.any(np.isnan(d)) or np.any(np.isneginf(d)):
+        raise InvalidParameters(f"delta must not be NaN or -inf, got {delta!r}")
+    with np.errstate(over="ignore"):
+        return _finite("arrival intensity", _check(params).A * np.exp(-params.k * d))
 
 
 def _depth_grid(xp, gammas, sig2, ks, tau, q):
@@ -266,7 +312,9 @@ def quote_surfaces(
     q_max = check_int("q_max", q_max)
     if q_max < q_min:
         raise InvalidParameters(f"q_max must be >= q_min, got q_min={q_min}, q_max={q_max}")
-    tau = np.ascontiguousarray(taus, dtype=np.float64)
+    n_q = q_max - q_min + 1
+    check_memory("q_max", q_max, 8.0 * 4 * params.n_sets * np.size(taus) * n_q, f"{n_q} inventories")
+    tau = np.ascontiguousarray(check_array("taus", taus, dtype=np.float64, cast=True))
     t_max = float(np.min(params.T))
     if tau.ndim != 1 or tau.size == 0 or not np.all(np.isfinite(tau)) or tau.min() < 0 or tau.max() > t_max:
         raise InvalidParameters(f"taus must be a finite 1-D array within [0, {t_max}]")
@@ -283,6 +331,9 @@ def quote_surfaces(
         bid, ask = (be.to_host(a) for a in _depth_grid(be.xp, *args))
     if not (np.all(np.isfinite(bid)) and np.all(np.isfinite(ask))):
         raise NumericalInstability("Avellaneda–Stoikov depths overflowed for these parameters")
+    if not np.all(bid + ask > 0):
+        raise NumericalInstability("Avellaneda–Stoikov depths cross (bid + ask depth <= 0): the spread of an extreme "
+                                   "gamma is lost to rounding")
     return build_surfaces(
         model="avellaneda-stoikov",
         params=params.sets(),
