@@ -9,7 +9,8 @@ current time to horizon and inventory, turns depths into prices ``bid = floor(mi
 ``ask = ceil(mid + delta_a / tick)`` (the conversions of ``engine/types.py``; never crossing the
 touch; a size of 0 or a depth of ``+inf`` means that side is not quoted), (5) passes each side through
 the risk gate (order size, position limit, price band around the mid, loss limit; breaching the loss
-limit trips a kill switch that cancels everything and stops quoting for good) and (6) emits NEW /
+limit trips a kill switch that cancels everything and stops quoting for good; a ``killed`` word set
+from outside, by a risk monitor, cancels the own orders at the start of the next event) and (6) emits NEW /
 REPLACE / CANCEL actions when the wanted quote differs from the live one.  Own orders are
 simulated: they never enter the market book.  The default queue model is hftbacktest's risk-averse
 one: an own order joins behind the whole level, the quantity ahead shrinks only by trades at its price
@@ -272,6 +273,11 @@ def _set_side(st, bk, ts, side, want_px, want_qty):
 def _step(bk, ev, surf, cfg, st):
     s = st.s
     ts = ev.ts_ns
+    if s[_KILLED] != 0 and (s[_BPX] != NO_PRICE or s[_APX] != NO_PRICE):
+        # the kill word was set from outside the loop (a risk monitor's halt): the own orders go before
+        # this event's trades can fill them
+        _set_side(st, bk, ts, 1, NO_PRICE, 0)
+        _set_side(st, bk, ts, -1, NO_PRICE, 0)
     # The surface is read before the book update: it depends only on time and inventory, so its chain
     # of float operations runs while the book's branches resolve.  An own fill in this event changes
     # the inventory, and then it is read again.

@@ -46,6 +46,7 @@ from .limits import (
     Limit,
     LimitKind,
     breach_table,
+    engine_config,
     engine_limits,
     limit_records,
 )
@@ -84,6 +85,7 @@ __all__ = [
     "Limit",
     "limit_records",
     "engine_limits",
+    "engine_config",
     "breach_table",
     "RiskMonitor",
     "GarchFit",

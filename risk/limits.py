@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..engine.loop import make_config
 from ..engine.types import Instrument
 from ..errors import RiskError, check_choice
 from ..kernels.var.models import risk_array
@@ -169,6 +170,49 @@ def engine_limits(
         "max_position_lots": int(min(x.threshold for x in stops)) if stops else None,
         "loss_limit": float(min(x.threshold for x in halts)) if halts else None,
     }
+
+
+_UNBOUNDED_LOTS = 2**62  # no position limit: beyond any position an int64 book can reach
+_UNBOUNDED_LOSS = 1e300  # no loss limit (the engine's day uses the same sentinel)
+
+
+def engine_config(
+    limits: Sequence[Limit],
+    instrument: Instrument,
+    *,
+    horizon_end_ns: int,
+    max_order_lots: int,
+    band_ticks: int,
+    instrument_id: int = 0,
+    **loop_options,
+) -> np.ndarray:
+    """The engine loop's ``LOOP_CONFIG`` record with its pre-trade gate read from the risk limits.
+
+    The position bound and the kill switch's loss limit are :func:`engine_limits`'s (the loss
+    converted from currency to the engine's tick·lots once, with the instrument's tick and lot
+    sizes); the other arguments go to :func:`quantforge.engine.loop.make_config` as they are.
+
+    Examples
+    --------
+    >>> from quantforge.engine.types import Instrument
+    >>> from quantforge.risk import Limit, engine_config
+    >>> cfg = engine_config([Limit("position", 5, "reduce_only"), Limit("loss", 250.0, "halt")],
+    ...                     Instrument("XYZ", 0.01, 100), horizon_end_ns=10**12, max_order_lots=2, band_ticks=50)
+    >>> int(cfg["max_position_lots"][0]), float(cfg["loss_limit"][0])  # 250 / (0.01 x 100) tick-lots
+    (5, 250.0)
+    """
+    gate = engine_limits(limits, instrument, instrument_id)
+    lots = _UNBOUNDED_LOTS if gate["max_position_lots"] is None else gate["max_position_lots"]
+    loss = _UNBOUNDED_LOSS if gate["loss_limit"] is None else instrument.value_to_tick_lots(gate["loss_limit"])
+    return make_config(
+        tick_size=instrument.tick_size,
+        horizon_end_ns=horizon_end_ns,
+        max_position_lots=lots,
+        max_order_lots=max_order_lots,
+        band_ticks=band_ticks,
+        loss_limit=loss,
+        **loop_options,
+    )
 
 
 def breach_table(breaches: np.ndarray) -> list[dict]:

@@ -5,9 +5,13 @@ the call that breaches it; the full measures run on a schedule."""
 import numpy as np
 import pytest
 
-from quantforge.engine.types import FILL, Instrument
+from quantforge.engine import book as B
+from quantforge.engine import loop as L
+from quantforge.engine.book import new_book_state
+from quantforge.engine.surface import make_surface_table
+from quantforge.engine.types import BUY, EV_ADD, EV_TRADE, EVENT, FILL, SELL, Instrument
 from quantforge.errors import MatrixError, RiskError
-from quantforge.risk import Limit, PositionBook, RiskMonitor, StressScenario, drawdown
+from quantforge.risk import Limit, PositionBook, RiskMonitor, StressScenario, drawdown, engine_config
 
 Z99 = 2.3263478740408408
 INST = [Instrument("A", 0.01, 100), Instrument("B", 0.05, 10), Instrument("C", 0.25, 1)]
@@ -108,3 +112,50 @@ def test_bad_arguments_are_refused():
     mon = RiskMonitor(INST, _cov())
     with pytest.raises(RiskError, match="fills carry instrument_id 7..7"):
         mon.on_fills(_fill(1, 7, 1, 100, 1))
+
+
+def test_a_monitor_halt_stops_the_engine_within_one_event():
+    """The engine runs one event at a time; its fills and mid go to the monitor after each.  The fill that
+    takes the position beyond the halt limit sets the loop's kill word in the monitor's call; at the next
+    event the engine cancels its live quotes before the event's trade, which would have filled the ask."""
+    tick, t0 = 0.25, 34_200 * 10**9
+    inst = Instrument("XYZ", tick, 1.0)
+    cfg = engine_config([], inst, horizon_end_ns=t0 + 10**12, max_order_lots=10, band_ticks=100, linear=False)
+    t, q = np.array([0.0, 1e4]), np.arange(-5, 6)
+    depth, size = np.full((2, q.size), 2 * tick), np.full((2, q.size), 2)
+    tab = make_surface_table(depth, depth, t, -5, size, size)
+    bk = new_book_state(1 << 12, 1 << 12)
+    st = L.new_loop_state(cfg, max_actions=1 << 12, max_fills=1 << 12)
+    f = {name: i for i, name in enumerate(L.STATE_FIELDS)}
+    mon = RiskMonitor([inst], [[1e-4]], [Limit("position", 1, "halt")])
+    mon.attach_kill_switch(st.s, f["killed"])
+    rows = [
+        (EV_ADD, 1, BUY, 98, 5),
+        (EV_ADD, 2, SELL, 102, 5),  # mid 100: own quotes 2 @ 98 / 2 @ 102
+        (EV_TRADE, 0, BUY, 97, 1),  # through the own bid: long 2 lots > 1, the monitor halts
+        (EV_TRADE, 0, SELL, 103, 4),  # through the own ask, which would fill if it were still live
+        (EV_ADD, 3, BUY, 99, 5),
+    ]
+    ev = np.zeros(len(rows), EVENT)
+    for i, (kind, oid, side, px, qty) in enumerate(rows):
+        for name, value in zip(
+            ("ts_ns", "kind", "order_id", "side", "price_ticks", "size_lots"), (t0 + 1000 * i, kind, oid, side, px, qty)
+        ):
+            ev[name][i] = value
+    seen = 0
+    for i in range(ev.size):
+        actions_before = int(st.s[f["n_actions"]])
+        L.run_loop(bk, ev[i : i + 1], tab, cfg, st)
+        n = int(st.s[f["n_fills"]])
+        mon.on_fills(st.fills[seen:n])
+        seen = n
+        if st.s[f["last_mid2"]]:
+            mon.on_marks(0, int(st.s[f["last_mid2"]]) // 2, int(ev[i]["ts_ns"]))
+        if i == 2:
+            assert mon.mode == "halt" and st.s[f["killed"]] == 1 and st.s[f["ask_px"]] == 102  # set, not yet seen
+        if i == 3:
+            acts = st.actions[actions_before : int(st.s[f["n_actions"]])]
+            assert acts["status"].tolist() == [L.ACT_CANCEL] * len(acts) and len(acts) >= 1
+            assert st.s[f["bid_px"]] == st.s[f["ask_px"]] == B.NO_PRICE
+    assert int(st.s[f["n_fills"]]) == 1 and int(st.s[f["position"]]) == 2  # the ask was never filled
+    assert mon.book.position_lots.tolist() == [2]
