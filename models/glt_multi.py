@@ -35,7 +35,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import (
-    ConvergenceFailure,
     InvalidParameters,
     MatrixError,
     check_all_finite,
@@ -45,6 +44,7 @@ from ..errors import (
     check_positive,
 )
 from ..kernels.backend import get_backend
+from ..kernels.covariance import nearest_correlation
 from ..kernels.hjb import ExponentialSide, solve_hjb_grid, solve_quadratic_riccati
 from .glft import GLFTParams, glft_intensity_constants
 from .parameters import DOMAINS, ModelParams, squeeze_sets
@@ -69,32 +69,6 @@ _SYM_TOL = 1e-10
 _PSD_TOL = 1e-10
 
 
-def nearest_correlation(matrix, *, tol: float = 1e-10, max_iter: int = 10_000) -> np.ndarray:
-    """The nearest correlation matrix in the Frobenius norm (Higham 2002, alternating projections).
-
-    Raises
-    ------
-    ConvergenceFailure
-        If the projections have not settled to ``tol`` after ``max_iter`` rounds.
-    """
-    a = check_all_finite("matrix", check_array("matrix", matrix, dtype=np.float64, cast=True))
-    if a.ndim != 2 or a.shape[0] != a.shape[1]:
-        raise InvalidParameters(f"matrix must be square, got shape {a.shape}")
-    y = 0.5 * (a + a.T)
-    ds = np.zeros_like(y)
-    for _ in range(max_iter):
-        r = y - ds
-        w, v = np.linalg.eigh(r)
-        x = (v * np.maximum(w, 0.0)) @ v.T
-        ds = x - r
-        y_new = x.copy()
-        np.fill_diagonal(y_new, 1.0)
-        if np.linalg.norm(y_new - y, "fro") <= tol * max(1.0, np.linalg.norm(y, "fro")):
-            return 0.5 * (y_new + y_new.T)
-        y = y_new
-    raise ConvergenceFailure(f"nearest_correlation did not converge in {max_iter} iterations")
-
-
 def validate_correlation(correlation, *, repair: bool = False) -> np.ndarray:
     """Check a correlation matrix (symmetric, unit diagonal, entries in [-1, 1], PSD); optionally repair.
 
@@ -117,7 +91,7 @@ def validate_correlation(correlation, *, repair: bool = False) -> np.ndarray:
     if not problems:
         return 0.5 * (c + c.T)
     if repair:
-        return nearest_correlation(c)
+        return nearest_correlation(c, method="higham")
     raise MatrixError("correlation is " + "; ".join(problems) + " (pass repair=True for the nearest correlation matrix)")
 
 
