@@ -2,7 +2,8 @@
 
 This package knows nothing of orders, strategies or risk; it turns arrays into arrays on the
 numpy (reference), numba, jax or cupy backend.  Each kernel family is a subpackage
-(``rng``, ``sde``, ``rough``, ``options``, ``hjb``, ``market_making``, ``hawkes``) holding one reference
+(``rng``, ``sde``, ``rough``, ``options``, ``hjb``, ``market_making``, ``hawkes``, ``covariance``, ``var``)
+holding one reference
 implementation, a core of shared scalar code and parameter layouts, and one module per fast path;
 :mod:`.backend` resolves backend names and holds the fast-path registry, :mod:`.jit` the compile
 options.  Names are imported on first use, so ``import quantforge.kernels`` is cheap.
@@ -25,6 +26,10 @@ _EXPORTS = {
     "simulate_market_making": "market_making", "MarketMakingPaths": "market_making",
     "HawkesProcess": "hawkes", "ExponentialKernel": "hawkes", "SumExponentialKernel": "hawkes",
     "PowerLawKernel": "hawkes", "HawkesPaths": "hawkes",
+    "sample_covariance": "covariance", "sample_correlation": "covariance", "ewma_covariance": "covariance",
+    "ledoit_wolf": "covariance", "nearest_correlation": "covariance", "cholesky": "covariance",
+    "Instruments": "var", "RiskEstimate": "var", "portfolio_pnl": "var", "historical_var": "var",
+    "filtered_historical_var": "var", "parametric_var": "var", "monte_carlo_var": "var",
 }
 
 __all__ = sorted(_EXPORTS)
