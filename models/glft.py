@@ -55,7 +55,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import InvalidParameters, NumericalInstability, check_array, check_int
+from ..errors import InvalidParameters, NumericalInstability, check_array, check_int, check_memory
 from ..kernels.hjb import log_v_gaps, solve_linear_hjb
 from .parameters import ModelParams, squeeze_sets
 from .surface import QuoteSurface, build_surfaces
@@ -144,9 +144,20 @@ def _constants(p: dict) -> tuple[np.ndarray, np.ndarray]:
 
 def _half_spread_skew(p: dict) -> tuple[np.ndarray, np.ndarray]:
     c, big_c = _constants(p)
-    eff = big_c * np.exp(-p["k"] * p["adverse_selection"] / 2.0)
-    omega = np.sqrt(p["gamma"] * p["sigma"] ** 2 / (2.0 * p["A"] * p["delta"] * p["k"] * eff))
-    return c + p["adverse_selection"] / 2.0 + omega * p["delta"] / 2.0, omega
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        eff = big_c * np.exp(-p["k"] * p["adverse_selection"] / 2.0)
+        omega = np.sqrt(p["gamma"] * p["sigma"] ** 2 / (2.0 * p["A"] * p["delta"] * p["k"] * eff))
+        half = c + p["adverse_selection"] / 2.0 + omega * p["delta"] / 2.0
+    # a large adverse-selection term drives the effective fill rate A C e^{-k xi_a / 2} to zero and the
+    # skew to infinity: no finite quote, as the exact solver finds (its value function underflows)
+    bad = ~(np.isfinite(half) & np.isfinite(omega) & (eff > 0))
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise NumericalInstability(
+            f"the GLFT closed form has no finite quotes for parameter set {i}: the effective fill rate "
+            f"A C e^(-k adverse_selection / 2) = {float(p['A'][i] * eff[i]) if np.isfinite(eff[i]) else eff[i]!r} "
+            f"(A={float(p['A'][i])!r}, k={float(p['k'][i])!r}, adverse_selection={float(p['adverse_selection'][i])!r})")
+    return half, omega
 
 
 def glft_intensity_constants(params: GLFTParams) -> tuple:
@@ -275,6 +286,8 @@ def glft_exact_depths(params: GLFTParams, taus, q_max: int, *, backend: str | No
     """
     p = _check(params).columns()
     n_max = check_int("q_max", q_max, minimum=1)
+    # the solver propagates with dense (2 q_max + 1)^2 matrices, a few per parameter set
+    check_memory("q_max", q_max, 48.0 * params.n_sets * (2 * n_max + 1) ** 2, f"{2 * n_max + 1} inventories")
     c, big_c = _constants(p)
     n = np.arange(-n_max, n_max + 1, dtype=np.float64)
     kk = p["k"][:, None]
