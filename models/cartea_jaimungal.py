@@ -47,7 +47,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import InvalidParameters, NumericalInstability, check_int
+from ..errors import InvalidParameters, NumericalInstability, check_array, check_int, check_memory
 from ..kernels.hjb import ExponentialSide, log_v_gaps, solve_hjb_grid, solve_linear_hjb
 from .parameters import ModelParams, squeeze_sets
 from .surface import QuoteSurface, build_surfaces
@@ -158,6 +158,9 @@ def cj_exact_depths(
     if not isinstance(params, CJParams):
         raise TypeError(f"params must be a CJParams, got {type(params).__name__}")
     lo, hi = _inventory_grid(q_min, q_max)
+    # the common-kappa sets propagate with dense (n, n) matrices, a few per parameter set
+    check_memory("q_max", q_max, 48.0 * params.n_sets * (hi - lo + 1) ** 2, f"{hi - lo + 1} inventories")
+    taus = check_array("taus", taus, dtype=np.float64, ndim=1, cast=True)
     p = params.columns()
     q = np.arange(lo, hi + 1, dtype=np.float64)
     kp, km = p["kappa_plus"], p["kappa_minus"]
