@@ -55,7 +55,15 @@ from typing import Any
 import numpy as np
 
 from .._typing import ArrayLike
-from ..errors import InvalidParameters, check_all_finite, check_array, check_int, check_nonnegative
+from ..errors import (
+    InvalidParameters,
+    NumericalInstability,
+    check_all_finite,
+    check_array,
+    check_int,
+    check_memory,
+    check_nonnegative,
+)
 from ..kernels.hjb import log_v_gaps, solve_linear_hjb
 from .cartea_jaimungal import CJParams, cj_exact_depths
 from .glft import GLFTParams, glft_intensity_constants
@@ -181,7 +189,12 @@ def _moments(j: dict) -> tuple[np.ndarray, np.ndarray]:
 
 def _rates(j: dict, multipliers) -> np.ndarray:
     """Effective jump rates ``lambda m / (1 - n)``; broadcasts ``multipliers`` against the columns ``j``."""
-    return j["jump_rate"] * multipliers / (1.0 - j["branching_ratio"])
+    with np.errstate(over="ignore", invalid="ignore"):
+        rates = j["jump_rate"] * multipliers / (1.0 - j["branching_ratio"])
+    if not np.all(np.isfinite(rates)):
+        raise NumericalInstability(f"the effective jump rate overflows: jump_rate {np.unique(j['jump_rate'])} times the "
+                                   f"regime multipliers {np.unique(multipliers)} over 1 - branching_ratio")
+    return rates
 
 
 def kou_moments(jumps: JumpParams) -> tuple:
@@ -221,7 +234,7 @@ def effective_jump_rate(jumps: JumpParams, *, regime_multiplier: float = 1.0):
     4.0
     """
     m = check_nonnegative("regime_multiplier", regime_multiplier)
-    return squeeze_sets(jumps.batched, _rates(_check_jumps(jumps).columns(), m))
+    return squeeze_sets(_check_jumps(jumps).batched, _rates(jumps.columns(), m))
 
 
 def _premium(q, gamma, rate, j) -> np.ndarray:
@@ -342,6 +355,9 @@ def jump_adjusted_depths(
     n_sets = _sets(params, _check_jumps(jumps))
     n_max = check_int("q_max", q_max, minimum=1)
     mults = _multipliers(regime_multipliers)
+    # one dense (2 q_max + 1)^2 propagator (a few alive at once) per parameter set and regime
+    check_memory("q_max", q_max, 48.0 * n_sets * mults.size * (2 * n_max + 1) ** 2,
+                 f"{2 * n_max + 1} inventories in {n_sets * mults.size} sets x regimes")
     p = _columns(params, n_sets)
     j = _columns(jumps, n_sets)
     rates = _rates(j, mults)  # (n_sets, n_regimes)
