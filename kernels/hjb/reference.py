@@ -67,6 +67,8 @@ __all__ = ["solve_linear", "propagator", "solve_grid", "solve_grid_implicit", "s
 
 IMPLICIT_RTOL = 1e-10  # relative and absolute (price units) tolerances of the implicit scheme's error control
 IMPLICIT_ATOL = 1e-12
+_LONG_INTERVAL = 10_000  # Riccati restarts per interval beyond which the interval stops at the stationary solution
+_MAX_RESTARTS = 1_000_000  # restarts of 1 / rho allowed for the stationary solution to settle
 
 
 def _from_below(a, xp):
@@ -405,18 +407,31 @@ def solve_riccati(curvature: np.ndarray, penalty: np.ndarray, drift: np.ndarray,
         step = tau - prev
         prev = tau
         if step > 0:
-            n_sub = max(1, int(np.ceil(step * rho)))
-            sub = step / n_sub
+            # An interval of more than _LONG_INTERVAL restarts (a horizon asked for the stationary quotes)
+            # is walked in restarts of 1 / rho until A stops changing: the solution has converged and
+            # the rest of the interval would only repeat it (a count of step * rho restarts hung on a
+            # horizon of 1e300).
+            long_interval = not step * rho <= _LONG_INTERVAL
+            n_sub = _MAX_RESTARTS if long_interval else max(1, int(np.ceil(step * rho)))
+            sub = 1.0 / rho if long_interval else step / n_sub
             if prop is None or abs(sub - prop_len) > 1e-12 * sub:
                 prop = sl.expm(sub * ham)
                 prop_len = sub
-            for _ in range(n_sub):
+            for k in range(n_sub):
                 xy = prop @ np.concatenate([eye, a_bar], axis=1)
                 try:
-                    a_bar = np.swapaxes(np.linalg.solve(np.swapaxes(xy[:, :m], -1, -2), np.swapaxes(xy[:, m:], -1, -2)), -1, -2)
+                    new = np.swapaxes(np.linalg.solve(np.swapaxes(xy[:, :m], -1, -2), np.swapaxes(xy[:, m:], -1, -2)), -1, -2)
                 except np.linalg.LinAlgError:
                     raise NumericalInstability(f"Riccati restart matrix singular before tau = {tau!r}") from None
-                a_bar = 0.5 * (a_bar + np.swapaxes(a_bar, -1, -2))
+                new = 0.5 * (new + np.swapaxes(new, -1, -2))
+                settled = long_interval and bool(
+                    np.all(np.abs(new - a_bar) <= 8 * np.finfo(float).eps * np.maximum(1.0, np.abs(new))))
+                a_bar = new
+                if settled:
+                    break
+                if long_interval and k == n_sub - 1:
+                    raise NumericalInstability(f"the Riccati solution did not settle within {_MAX_RESTARTS} restarts of "
+                                               f"1 / rho on the interval ending at tau = {tau!r}")
         out_a[:, j] = a_bar[:, :d, :d]
         out_b[:, j] = 2.0 * a_bar[:, :d, d]
     if not (np.isfinite(out_a).all() and np.isfinite(out_b).all()):
