@@ -37,10 +37,12 @@ import numpy as np
 from ..errors import (
     InvalidParameters,
     MatrixError,
+    NumericalInstability,
     check_all_finite,
     check_array,
     check_finite,
     check_int,
+    check_integer_array,
     check_positive,
 )
 from ..kernels.backend import get_backend
@@ -88,6 +90,8 @@ def validate_correlation(correlation, *, repair: bool = False) -> np.ndarray:
     eig_min = float(np.linalg.eigvalsh(0.5 * (c + c.T)).min())
     if eig_min < -_PSD_TOL:
         problems.append(f"not positive semi-definite (smallest eigenvalue {eig_min:.3g})")
+    if not isinstance(repair, (bool, np.bool_)):
+        raise TypeError(f"repair must be a bool, got {type(repair).__name__}")
     if not problems:
         return 0.5 * (c + c.T)
     if repair:
@@ -118,7 +122,7 @@ def minimum_variance_hedge(inventories, covariance, hedge_assets) -> tuple[np.nd
     cov = check_all_finite("covariance", check_array("covariance", covariance, dtype=np.float64, cast=True))
     if cov.shape != (q.size, q.size):
         raise InvalidParameters(f"covariance must be ({q.size}, {q.size}), got {cov.shape}")
-    idx = np.asarray(hedge_assets, dtype=np.int64).ravel()
+    idx = check_integer_array("hedge_assets", hedge_assets).ravel()  # indices: a fraction is refused, not truncated
     if idx.size == 0 or idx.min() < 0 or idx.max() >= q.size or np.unique(idx).size != idx.size:
         raise InvalidParameters(f"hedge_assets must be distinct indices in 0..{q.size - 1}, got {hedge_assets!r}")
     sub = cov[np.ix_(idx, idx)]
@@ -333,6 +337,8 @@ def multi_asset_grid_depths(params: MultiAssetParams, taus, q_max: int, *, backe
     >>> bid.shape, bool(np.isinf(bid[0, 0, -1, 0]))
     ((2, 2, 5, 5), True)
     """
+    _check(params)
+    check_int("q_max", q_max, minimum=1)
     cov, g, kk, c_xi, scale, mu = _market(params)
     d = params.n_assets
     if params.batched:
@@ -417,7 +423,10 @@ def calculate_multi_asset_quotes(
         )
     bounds = None
     if q_max is not None:
-        bounds = np.broadcast_to(np.asarray(q_max), q.shape)
+        bounds = np.asarray(q_max)
+        if bounds.ndim > 1 or bounds.size not in (1, q.size):
+            raise InvalidParameters(f"q_max must be one integer or one per asset ({q.size}), got shape {bounds.shape}")
+        bounds = np.broadcast_to(bounds, q.shape)
         if bounds.dtype.kind not in "iu" or np.any(bounds < 1):
             raise InvalidParameters(f"q_max must be integers >= 1 (one or one per asset), got {q_max!r}")
         if np.any(np.abs(q) > bounds):
@@ -535,7 +544,13 @@ def multi_asset_cross_shift(surface: QuoteSurface, time_to_horizon_s: float, inv
     q = check_all_finite("inventories", check_array("inventories", inventories, dtype=np.float64, cast=True))
     if q.shape != (coupling.shape[1],):
         raise InvalidParameters(f"inventories must hold one inventory per asset, shape ({coupling.shape[1]},), got {q.shape}")
-    j = int(np.argmin(np.abs(surface.time_to_horizon_s - time_to_horizon_s)))
+    t = check_finite("time_to_horizon_s", time_to_horizon_s)
+    grid = surface.time_to_horizon_s
+    slack = 1e-9 * max(1.0, float(grid[-1]))
+    if not grid[0] - slack <= t <= grid[-1] + slack:
+        raise InvalidParameters(f"time_to_horizon_s must lie on the surface's grid [{float(grid[0])!r}, "
+                                f"{float(grid[-1])!r}], got {t!r}")
+    j = int(np.argmin(np.abs(grid - t)))
     others = q.copy()
     others[i] = 0.0
     return float(2.0 * coupling[j] @ others)
@@ -566,4 +581,8 @@ def multi_asset_surface_quotes(surface: QuoteSurface, time_to_horizon_s: float, 
     if own != round(own) or not surface.q_min <= own <= surface.q_max:
         raise InvalidParameters(f"asset {surface.params['asset']}'s inventory must be an integer in [{surface.q_min}, {surface.q_max}], got {own}")
     bid, ask = surface.quotes(time_to_horizon_s, int(own), m)
-    return bid - shift, ask - shift
+    bid, ask = bid - shift, ask - shift
+    if (np.isfinite(bid) and bid <= 0) or not all(np.isfinite(x) or np.isnan(x) for x in (bid, ask)):
+        raise NumericalInstability(f"asset {surface.params['asset']}'s quotes shifted by the other inventories "
+                                   f"({shift!r}) are bid {bid!r}, ask {ask!r}: a bid must be > 0")
+    return bid, ask
