@@ -43,6 +43,7 @@ from ..errors import (
     check_finite,
     check_int,
     check_integer_array,
+    check_memory,
     check_positive,
 )
 from ..kernels.backend import get_backend
@@ -497,6 +498,8 @@ def quote_surfaces(params: MultiAssetParams, taus, q_max: int, *, backend: str |
     d = _check(params).n_assets
     n_max = check_int("q_max", q_max, minimum=1)
     t = check_array("taus", taus, dtype=np.float64, cast=True)
+    check_memory("q_max", q_max, 8.0 * 6 * params.n_sets * d * t.size * (2 * n_max + 1),
+                 f"{params.n_sets * d} surfaces of {t.size} x {2 * n_max + 1}")
     a_mat, b_vec, c_xi = _riccati(params, t)
     q = np.arange(-n_max, n_max + 1, dtype=np.float64)
     a_ii = np.diagonal(a_mat, axis1=-2, axis2=-1).transpose(0, 2, 1)[..., None]  # (n, d, n_t, 1)
