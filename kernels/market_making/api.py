@@ -34,7 +34,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ...errors import InvalidParameters, NumericalInstability, check_int, check_nonnegative, check_positive
+from ...errors import (
+    InvalidParameters,
+    NumericalInstability,
+    check_array,
+    check_int,
+    check_memory,
+    check_nonnegative,
+    check_positive,
+)
 from ..backend import fast_path, get_backend, register_fast_path
 from ..rng import Philox
 from . import reference
@@ -143,13 +151,21 @@ def simulate_market_making(
         Bad parameters, tables of different shapes, NaN or -inf depths, or a table on which an
         inventory could leave the grid.
     """
-    bid = np.ascontiguousarray(bid_depth, dtype=np.float64)
-    ask = np.ascontiguousarray(ask_depth, dtype=np.float64)
-    if bid.ndim != 2 or bid.shape != ask.shape or bid.shape[0] < 1:
+    bid = np.ascontiguousarray(check_array("bid_depth", bid_depth, dtype=np.float64, cast=True))
+    ask = np.ascontiguousarray(check_array("ask_depth", ask_depth, dtype=np.float64, cast=True))
+    if bid.ndim != 2 or bid.shape != ask.shape or bid.shape[0] < 1 or bid.shape[1] < 1:
         raise InvalidParameters(f"bid_depth and ask_depth must be 2-D of one shape (n_steps, n_q); got {bid.shape} and {ask.shape}")
     for name, a in (("bid_depth", bid), ("ask_depth", ask)):
         if np.isnan(a).any() or np.isneginf(a).any():
             raise InvalidParameters(f"{name} must hold finite depths or +inf (no quote); found NaN or -inf")
+    with np.errstate(invalid="ignore"):
+        crossed = np.isfinite(bid) & np.isfinite(ask) & (bid + ask <= 0)
+    if crossed.any():
+        i, j = (int(x) for x in np.argwhere(crossed)[0])
+        raise InvalidParameters(f"bid_depth + ask_depth must be > 0 where both sides quote (a crossed quote trades "
+                                f"with itself); at step {i}, column {j}: {bid[i, j]!r} + {ask[i, j]!r}")
+    if not isinstance(record_path, (bool, np.bool_)):
+        raise TypeError(f"record_path must be a bool, got {type(record_path).__name__}")
     q_min = check_int("q_min", q_min)
     q0 = check_int("q0", q0)
     n_steps, n_q = bid.shape
@@ -172,6 +188,8 @@ def simulate_market_making(
     k = check_positive("k", k)
     dt = check_positive("dt", dt)
     n_paths = check_int("n_paths", n_paths, minimum=1)
+    # per path: the state and the outputs (about a dozen words) and the draws of a step
+    check_memory("n_paths", n_paths, 8.0 * 32 * n_paths, f"{n_paths} market-making paths")
     path_offset = check_int("path_offset", path_offset, minimum=0)
     gen = Philox(seed, stream)  # validates seed and stream
     if path_offset + n_paths > 2**32:
