@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ...errors import ConvergenceFailure, InvalidParameters, check_all_finite, check_array, check_positive
+from ...errors import ConvergenceFailure, InvalidParameters, check_all_finite, check_array, check_int, check_positive
 
 __all__ = ["IntensityFit", "calibrate_from_fills", "calibrate_from_trade_depths"]
 
@@ -59,6 +59,7 @@ def calibrate_from_fills(depths, fill_counts, exposure, *, max_iter: int = 100) 
     exposure : float array (n,)
         Time each quote was exposed (> 0, unit of the rate ``A``).
     """
+    max_iter = check_int("max_iter", max_iter, minimum=1, maximum=100_000)
     d = check_all_finite("depths", check_array("depths", depths, dtype=np.float64, cast=True)).ravel()
     n = check_all_finite("fill_counts", check_array("fill_counts", fill_counts, dtype=np.float64, cast=True)).ravel()
     t = check_all_finite("exposure", check_array("exposure", exposure, dtype=np.float64, cast=True)).ravel()
@@ -92,6 +93,7 @@ def calibrate_from_trade_depths(trade_depths, duration: float, *, n_grid: int = 
     """
     x = check_all_finite("trade_depths", check_array("trade_depths", trade_depths, dtype=np.float64, cast=True)).ravel()
     dur = check_positive("duration", duration)
+    n_grid = check_int("n_grid", n_grid, minimum=2, maximum=100_000)
     if x.size < 10:
         raise InvalidParameters(f"trade_depths needs at least 10 depths, got {x.size}")
     if np.any(x < 0):

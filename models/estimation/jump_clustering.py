@@ -110,7 +110,8 @@ def jump_clustering_test(
     """
     lvl = check_in_range("level", level, 0.0, 1.0, low_open=True, high_open=True)
     big_t = check_positive("horizon", horizon)
-    n_boot = check_int("n_bootstrap", n_bootstrap, minimum=0)
+    # each bootstrap sample is a likelihood fit: 10 000 of them take minutes already
+    n_boot = check_int("n_bootstrap", n_bootstrap, minimum=0, maximum=10_000)
     t = np.sort(check_all_finite("times", check_array("times", times, dtype=np.float64, cast=True)).ravel())
     if t.size < 10:
         raise InvalidParameters(f"times needs at least 10 events, got {t.size}")

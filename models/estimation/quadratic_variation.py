@@ -29,6 +29,8 @@ def returns_from_prices(prices, *, log: bool = True) -> np.ndarray:
     p = check_all_finite("prices", check_array("prices", prices, dtype=np.float64, cast=True))
     if p.ndim < 1 or p.shape[-1] < 3:
         raise InvalidParameters(f"prices needs at least 3 observations along the last axis, got shape {p.shape}")
+    if not isinstance(log, (bool, np.bool_)):
+        raise TypeError(f"log must be a bool, got {type(log).__name__}")
     if log:
         if np.any(p <= 0):
             raise InvalidParameters("prices must be > 0 for log returns (pass log=False for price differences)")
@@ -67,6 +69,8 @@ def realized_volatility(returns, dt: float, *, robust: bool = False) -> np.ndarr
         Interval length in the time unit of the answer (e.g. seconds, or years for annualised volatility).
     """
     step = check_positive("dt", dt)
+    if not isinstance(robust, (bool, np.bool_)):
+        raise TypeError(f"robust must be a bool, got {type(robust).__name__}")
     r = _returns(returns)
     total = bipower_variation(r) if robust else realized_variance(r)
     return np.sqrt(total / (r.shape[-1] * step))
