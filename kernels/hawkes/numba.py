@@ -44,6 +44,10 @@ _loglik_merged = jit(loglik_merged, error_model="numpy")
 _assemble = jit(assemble_target)
 _unpack = jit(unpack)
 _n_local = jit(n_params_target, inline=True)
+# derivative orders passed to compiled callees as typed globals: an integer literal argument makes numba
+# compile the callee (and everything it calls) once more for that literal value
+_VALUE = np.int64(0)
+_HESSIAN = np.int64(2)
 
 
 @jit(parallel=True, error_model="numpy")
@@ -259,7 +263,7 @@ def _newton(z, lower, upper, logflag, tie, beta_fixed, times, offsets, stimes, s
     free = np.ones(n_par, dtype=np.bool_)
     for u in range(n_par):
         z[u] = min(max(z[u], lower[u]), upper[u])
-    f = _objective(z, logflag, tie, beta_fixed, times, offsets, stimes, smarks, merged, horizon, scale, 2, g, h)
+    f = _objective(z, logflag, tie, beta_fixed, times, offsets, stimes, smarks, merged, horizon, scale, _HESSIAN, g, h)
     if not math.isfinite(f):
         return f, 0, FitStatus.NON_FINITE
     for it in range(max_iter):
@@ -301,7 +305,7 @@ def _newton(z, lower, upper, logflag, tie, beta_fixed, times, offsets, stimes, s
                 trial[u] = min(max(z[u] + t * step[u], lower[u]), upper[u])
                 decrease += g[u] * (trial[u] - z[u])
                 moved = moved or trial[u] != z[u]
-            f_new = _objective(trial, logflag, tie, beta_fixed, times, offsets, stimes, smarks, merged, horizon, scale, 0,
+            f_new = _objective(trial, logflag, tie, beta_fixed, times, offsets, stimes, smarks, merged, horizon, scale, _VALUE,
                                dummy_g, dummy_h)
             if moved and math.isfinite(f_new) and f_new <= f + 1e-4 * decrease:
                 accepted = True
@@ -312,7 +316,7 @@ def _newton(z, lower, upper, logflag, tie, beta_fixed, times, offsets, stimes, s
             # gradient agrees
             return f, it, FitStatus.CONVERGED if pg < stall_gtol else FitStatus.LINE_SEARCH
         z[:] = trial
-        f = _objective(z, logflag, tie, beta_fixed, times, offsets, stimes, smarks, merged, horizon, scale, 2, g, h)
+        f = _objective(z, logflag, tie, beta_fixed, times, offsets, stimes, smarks, merged, horizon, scale, _HESSIAN, g, h)
     return f, max_iter, FitStatus.MAX_ITER
 
 
@@ -384,8 +388,8 @@ def _fit_batch_kernel(starts, lower, upper, logflag, tie, beta_fixed, times, off
             if logflag[u]:
                 x[u] = math.exp(x[u])
         grad = np.zeros(n_par)
-        loglik_out[s] = _series_loglik(x, tie, beta_fixed, times, offsets[s], stimes, smarks, merged, horizons[s], 2, grad,
-                                       hess_out[s])
+        loglik_out[s] = _series_loglik(x, tie, beta_fixed, times, offsets[s], stimes, smarks, merged, horizons[s], _HESSIAN,
+                                       grad, hess_out[s])
         _ks_residuals(x, tie, beta_fixed, times, offsets[s], stimes, smarks, merged, ks_out[s])
 
 
