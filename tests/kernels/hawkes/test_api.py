@@ -195,3 +195,24 @@ def test_bad_arguments_name_the_parameter():
         log_likelihood(BIV, [0.5, 1.0], [0.0, 1.0], horizon=2.0)
     with pytest.raises(InvalidParameters, match="at must be finite"):
         intensity(BIV, [0.5], [0], at=[np.inf])
+
+
+def test_bivariate_log_likelihood_by_hand(backend):
+    """Events (0.5, dim 0), (1.0, dim 1), (1.2, dim 0), (1.2, dim 1) on [0, 2], decays per pair; the two events
+    at 1.2 do not excite each other (t_n < t).  Every term written out."""
+    a, b, mu = BIV.kernel.adjacency, BIV.kernel.decays, BIV.baseline
+    e = np.exp
+
+    def phi(i, j, d):
+        return a[i, j] * b[i, j] * e(-b[i, j] * d)
+
+    lam_1 = mu[0]                                          # (0.5, 0): nothing before
+    lam_2 = mu[1] + phi(1, 0, 0.5)                         # (1.0, 1)
+    lam_3 = mu[0] + phi(0, 0, 0.7) + phi(0, 1, 0.2)        # (1.2, 0)
+    lam_4 = mu[1] + phi(1, 0, 0.7) + phi(1, 1, 0.2)        # (1.2, 1): not excited by (1.2, 0)
+    comp = (mu.sum() * 2.0
+            + sum(a[i, 0] * (1 - e(-b[i, 0] * 1.5)) + a[i, 1] * (1 - e(-b[i, 1] * 1.0))
+                  + a[i, 0] * (1 - e(-b[i, 0] * 0.8)) + a[i, 1] * (1 - e(-b[i, 1] * 0.8)) for i in range(2)))
+    by_hand = np.log(lam_1) + np.log(lam_2) + np.log(lam_3) + np.log(lam_4) - comp
+    got = log_likelihood(BIV, [0.5, 1.0, 1.2, 1.2], [0, 1, 0, 1], horizon=2.0, backend=backend)
+    assert got == pytest.approx(by_hand, rel=1e-13)
