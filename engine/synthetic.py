@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import InvalidParameters, check_in_range, check_int
+from ..errors import InvalidParameters, check_in_range, check_int, check_memory
 from ..kernels.jit import engine_jit
 from .book import (
     HDR_BASE,
@@ -252,12 +252,19 @@ def synthetic_events(n: int, seed: int = 0, mid_ticks: int = 10_000, start_ns: i
         the engine imports no kernel family.  The events themselves are the same stream.
     """
     n = check_int("n", n, minimum=1)
-    seed = check_int("seed", seed, minimum=0)
-    mid_ticks = check_int("mid_ticks", mid_ticks, minimum=200)
+    # the records, and the generator's id table and status words (one each per event)
+    check_memory("n", n, n * (EVENT.itemsize + 16), f"{n} events")
+    seed = check_int("seed", seed, minimum=0, maximum=2**63 - 1)
+    mid_ticks = check_int("mid_ticks", mid_ticks, minimum=200, maximum=2**62)
+    start_ns = check_int("start_ns", start_ns, minimum=0, maximum=2**62)
+    mean_gap_ns = check_int("mean_gap_ns", mean_gap_ns, minimum=1, maximum=2**62)
+    if start_ns + (n + 1) * mean_gap_ns >= 2**63:  # the clock is int64 nanoseconds
+        raise InvalidParameters(f"start_ns + n * mean_gap_ns must stay below 2**63 ns, got start_ns={start_ns}, n={n}, "
+                                f"mean_gap_ns={mean_gap_ns}")
+    max_live = check_int("max_live", max_live, minimum=32, maximum=1 << 24)
     out = np.zeros(n, EVENT)
     bk = new_book_state(capacity=max_live + 16, window=1 << 14)
-    _generate(bk, out, seed, mid_ticks, check_int("start_ns", start_ns, minimum=0),
-              check_int("mean_gap_ns", mean_gap_ns, minimum=1), check_int("max_live", max_live, minimum=32),
+    _generate(bk, out, seed, mid_ticks, start_ns, mean_gap_ns, max_live,
               int(round(check_in_range("move_prob", move_prob, 0.0, 1.0) * 1e6)))
     if arrivals_ns is not None:
         ts = np.asarray(arrivals_ns)
