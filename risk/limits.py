@@ -184,7 +184,7 @@ def engine_config(
     max_order_lots: int,
     band_ticks: int,
     instrument_id: int = 0,
-    **loop_options,
+    **loop_options: bool | int,
 ) -> np.ndarray:
     """The engine loop's ``LOOP_CONFIG`` record with its pre-trade gate read from the risk limits.
 
