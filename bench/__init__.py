@@ -23,8 +23,7 @@ SUITE_DESCRIPTIONS: dict[str, str] = {
     "rng": "normals per second: Philox4x32-10 per backend vs numpy PCG64, numpy Philox, JAX threefry",
     "sde": "Monte Carlo GBM and Merton paths (a European call) vs numpy, JAX, diffrax; fBM vs fbm",
     "hjb": "exact GLFT quote surfaces for many parameter sets vs scipy expm; the multi-asset grid HJB",
-    "risk": "Monte Carlo VaR/ES full revaluation vs numpy; Ledoit-Wolf vs scikit-learn; nearest correlation vs "
-            "statsmodels; EWMA covariance vs pandas",
+    "risk": "MC VaR/ES full revaluation vs numpy; Ledoit-Wolf vs sklearn; nearest correlation; EWMA vs pandas",
     "engine": "CPU hot path: L3 book vs hftbacktest, sortedcontainers; tick-to-quote; SPSC ring; seqlock",
     "execution": "Almgren-Chriss frontier and shortfall Monte Carlo vs numpy; executor events/s in the engine loop",
     "serve": "quotes read in place from shared memory under a 1 kHz writer; snapshots; HTTP quote and surface loads",
