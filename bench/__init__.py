@@ -26,7 +26,7 @@ SUITE_DESCRIPTIONS: dict[str, str] = {
     "risk": "MC VaR/ES full revaluation vs numpy; Ledoit-Wolf vs sklearn; nearest correlation; EWMA vs pandas",
     "engine": "CPU hot path: L3 book vs hftbacktest, sortedcontainers; tick-to-quote; SPSC ring; seqlock",
     "execution": "Almgren-Chriss frontier and shortfall Monte Carlo vs numpy; executor events/s in the engine loop",
-    "serve": "quotes read in place from shared memory under a 1 kHz writer; snapshots; HTTP quote and surface loads",
+    "serve": "quotes read in place from shared memory under a 1 kHz writer; snapshots; HTTP quotes and surfaces",
     "dist": "Monte Carlo prices and surface batches over a Dask LocalCluster vs local; cost per task",
     "hawkes": "multivariate Hawkes: exact simulation, joint likelihood fits, batched fits, coverage vs tick",
 }
