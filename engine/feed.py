@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 from numba.extending import overload
 
-from ..errors import InvalidParameters, check_int
+from ..errors import InvalidParameters, check_int, check_memory
 from ..kernels.jit import engine_jit
 from .types import EV_ADD, EV_CANCEL, EV_EXECUTE, EV_REDUCE, EV_REPLACE, EV_TRADE, EVENT, check_records
 
@@ -303,8 +303,10 @@ class FeedDecoder:
     next chunk and the reason counters (:attr:`counters`, a dict)."""
 
     def __init__(self, price_divisor: int = 100, max_events: int = 1 << 16):
-        self.price_divisor = check_int("price_divisor", price_divisor, minimum=1)
-        self._out = np.zeros(check_int("max_events", max_events, minimum=1), EVENT)
+        self.price_divisor = check_int("price_divisor", price_divisor, minimum=1, maximum=2**32 - 1)
+        max_events = check_int("max_events", max_events, minimum=1)
+        check_memory("max_events", max_events, float(max_events) * EVENT.itemsize, "the decoded events buffer")
+        self._out = np.zeros(max_events, EVENT)
         self._counts = np.zeros(len(COUNTERS), np.int64)
         self._tail = np.zeros(0, np.uint8)
 

@@ -48,7 +48,7 @@ from collections.abc import Sequence
 import numpy as np
 from numba.extending import overload
 
-from ..errors import InvalidParameters, check_in_range, check_int, check_positive
+from ..errors import InvalidParameters, check_in_range, check_int, check_memory, check_positive
 from ..kernels.jit import engine_jit
 from .atomics import borrowed, cycle_counter
 from .book import (
@@ -159,6 +159,10 @@ def new_loop_state(cfg: np.ndarray, max_actions: int = 1 << 20, max_fills: int =
     """Fresh loop state for the configuration ``cfg`` (of :func:`make_config`): no position, no own
     order, action and own-fill buffers of ``max_actions`` and ``max_fills`` records."""
     check_config(cfg, "cfg")
+    max_actions = check_int("max_actions", max_actions, minimum=1)
+    max_fills = check_int("max_fills", max_fills, minimum=1)
+    check_memory("max_actions", max_actions, float(max_actions) * ORDER.itemsize, "the action buffer")
+    check_memory("max_fills", max_fills, float(max_fills) * FILL.itemsize, "the own-fill buffer")
     s = np.zeros(len(STATE_FIELDS), np.int64)
     s[_NEXT] = cfg["first_order_id"][0]
     s[_BPX] = s[_APX] = NO_PRICE  # no own order yet (price 0 would read as a live order)

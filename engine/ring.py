@@ -52,7 +52,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..errors import InvalidParameters, QuantForgeError, check_int
+from ..errors import InvalidParameters, QuantForgeError, check_int, check_memory, check_nonnegative
 from ..kernels.jit import engine_jit
 from .atomics import fence_acquire, fence_release, load_acquire, store_release
 from .shm import SharedBlock
@@ -79,6 +79,17 @@ RING_HDR_WORDS = 48  #: header length
 _MAILBOX_OFFSET = (RING_STAMP + 1) * 8
 _MAILBOX_BYTES = 56
 _HDR_BYTES = RING_HDR_WORDS * 8  # 384, a multiple of 128, so records start 128-byte aligned
+
+
+def _record_dtype(dtype) -> np.dtype:
+    """``dtype`` as a numpy dtype of fixed-size records (what the ring copies slot by slot)."""
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"dtype must be a numpy dtype (e.g. engine.types.EVENT), got {dtype!r}") from None
+    if dt.itemsize == 0 or dt.hasobject:
+        raise InvalidParameters(f"dtype must be a fixed-size record without Python objects, got {dt}")
+    return dt
 
 
 class RingTimeout(QuantForgeError, TimeoutError):
@@ -267,7 +278,8 @@ class SpscRing:
         capacity = check_int("capacity", capacity, minimum=2)
         if capacity & (capacity - 1):
             raise InvalidParameters(f"capacity must be a power of two, got {capacity}")
-        dtype = np.dtype(dtype)
+        dtype = _record_dtype(dtype)
+        check_memory("capacity", capacity, float(capacity) * dtype.itemsize, f"{capacity} records of {dtype.itemsize} bytes")
         shm = SharedBlock(name, _HDR_BYTES + capacity * dtype.itemsize, create=True)
         hdr = np.ndarray((RING_HDR_WORDS,), np.int64, buffer=shm.buf)
         hdr[:] = 0
@@ -282,7 +294,7 @@ class SpscRing:
     @classmethod
     def attach(cls, name: str, dtype) -> SpscRing:
         """Open a ring created by another process."""
-        return cls(SharedBlock(name), dtype)
+        return cls(SharedBlock(name), _record_dtype(dtype))
 
     def __len__(self) -> int:
         return max(0, int(self.hdr[RING_HEAD] - self.hdr[RING_TAIL]))  # tail may run one ahead (module docstring)
@@ -298,8 +310,12 @@ class SpscRing:
     def send(self, records: np.ndarray, timeout_s: float = 5.0, peer_alive: Callable[[], bool] | None = None) -> None:
         """Push every record, raising :class:`RingTimeout` if the consumer makes no room for ``timeout_s``
         or ``peer_alive()`` turns false."""
-        if records.dtype != self.dtype:
-            raise TypeError(f"records must have dtype {self.dtype}, got {records.dtype}")
+        if not isinstance(records, np.ndarray) or records.dtype != self.dtype or records.ndim != 1:
+            raise TypeError(f"records must be a 1-D array of dtype {self.dtype}, got {type(records).__name__} "
+                            f"{getattr(records, 'dtype', '')}")
+        timeout_s = check_nonnegative("timeout_s", timeout_s)
+        if peer_alive is not None and not callable(peer_alive):
+            raise TypeError(f"peer_alive must be callable or None, got {type(peer_alive).__name__}")
         i = 0
         last = time.monotonic()
         while i < records.shape[0]:
@@ -320,6 +336,9 @@ class SpscRing:
         if not isinstance(out, np.ndarray) or out.dtype != self.dtype or out.ndim != 1 or out.shape[0] < 1:
             raise TypeError(f"out must be a non-empty 1-D array of {self.dtype}, got "
                             f"{getattr(out, 'dtype', type(out))} {getattr(out, 'shape', '')}")
+        timeout_s = check_nonnegative("timeout_s", timeout_s)
+        if peer_alive is not None and not callable(peer_alive):
+            raise TypeError(f"peer_alive must be callable or None, got {type(peer_alive).__name__}")
         last = time.monotonic()
         while True:
             k = ring_pop_batch(self.hdr, self.data, out, 1 << 16)
@@ -335,7 +354,9 @@ class SpscRing:
              peer_alive: Callable[[], bool] | None = None) -> np.ndarray:
         """:meth:`recv_into` a new array of up to ``max_records`` records; returns the records (empty
         once the writer is done and the ring drained)."""
-        out = np.empty(check_int("max_records", max_records, minimum=1), self.dtype)
+        max_records = check_int("max_records", max_records, minimum=1)
+        check_memory("max_records", max_records, float(max_records) * self.dtype.itemsize, "the received records")
+        out = np.empty(max_records, self.dtype)
         return out[:self.recv_into(out, timeout_s, peer_alive)]
 
     def close(self) -> None:

@@ -34,11 +34,19 @@ import time
 import numpy as np
 
 from .._typing import ArrayLike, Float64Array
-from ..errors import InvalidParameters, QuantForgeError, check_array, check_finite, check_int
+from ..errors import (
+    InvalidParameters,
+    QuantForgeError,
+    check_array,
+    check_finite,
+    check_int,
+    check_integer_array,
+    check_memory,
+)
 from ..kernels.jit import engine_jit
 from .atomics import fence_acquire, fence_release, load_acquire, store_release
 from .shm import SharedBlock
-from .surface import CLAMP_INVENTORY, CLAMP_TIME
+from .surface import CLAMP_INVENTORY, CLAMP_TIME, make_surface_table
 
 __all__ = ["SeqlockTable", "SeqlockTimeout", "seqlock_begin", "seqlock_end", "seqlock_publish", "seqlock_read",
            "seqlock_stamp", "seqlock_quote", "surface_size", "pack_surface", "unpack_surface",
@@ -240,6 +248,7 @@ class SeqlockTable:
     def create(cls, n_values: int, name: str | None = None) -> SeqlockTable:
         """A new table of ``n_values`` float64 owned by this process (:meth:`close` removes the name)."""
         n_values = check_int("n_values", n_values, minimum=1)
+        check_memory("n_values", n_values, 16.0 * n_values, "the table's two slots")
         stride = -(-n_values // 8) * 8
         block = SharedBlock(name, SEQLOCK_HDR_WORDS * 8 + 2 * stride * 8, create=True)
         hdr = np.ndarray((SEQLOCK_HDR_WORDS,), np.int64, buffer=block.buf)
@@ -289,8 +298,9 @@ class SeqlockTable:
         values = check_array("values", values, dtype=np.float64, ndim=1, cast=True)
         if values.shape[0] != self.n_values:
             raise InvalidParameters(f"values must have length {self.n_values}, got {values.shape[0]}")
-        stamp = time.time_ns() if stamp_ns is None else check_int("stamp_ns", stamp_ns, minimum=0)
-        seqlock_publish(self.hdr, self.slots, np.ascontiguousarray(values), check_int("version", version, minimum=1), stamp)
+        stamp = time.time_ns() if stamp_ns is None else check_int("stamp_ns", stamp_ns, minimum=0, maximum=2**63 - 1)
+        version = check_int("version", version, minimum=1, maximum=2**62)
+        seqlock_publish(self.hdr, self.slots, np.ascontiguousarray(values), version, stamp)
 
     def _retry(self, attempt, timeout_s: float):
         deadline = time.monotonic() + timeout_s
@@ -366,30 +376,38 @@ class SeqlockTable:
 
 def surface_size(n_t: int, n_q: int) -> int:
     """Values in a published surface: time grid, q_min, bid and ask depth, bid and ask size."""
+    n_t = check_int("n_t", n_t, minimum=1)
+    n_q = check_int("n_q", n_q, minimum=1)
     return n_t + 1 + 4 * n_t * n_q
 
 
 def pack_surface(bid_depth: ArrayLike, ask_depth: ArrayLike, time_to_horizon_s: ArrayLike, q_min: int,
                  bid_size_lots: ArrayLike | None = None, ask_size_lots: ArrayLike | None = None) -> Float64Array:
-    """Flatten a surface's arrays into one float64 vector for :meth:`SeqlockTable.publish`."""
-    bd = np.asarray(bid_depth, np.float64)
-    t = np.asarray(time_to_horizon_s, np.float64)
-    ones = np.ones(bd.shape)
-    parts = [t, [float(q_min)], bd, np.asarray(ask_depth, np.float64),
-             ones if bid_size_lots is None else np.asarray(bid_size_lots, np.float64),
-             ones if ask_size_lots is None else np.asarray(ask_size_lots, np.float64)]
+    """Flatten a surface's arrays into one float64 vector for :meth:`SeqlockTable.publish`.
+
+    The arrays are checked as :func:`~quantforge.engine.surface.make_surface_table` checks them (shapes,
+    a strictly increasing time grid, finite or ``+inf`` depths, whole non-negative sizes), so that what a
+    reader unpacks is a surface."""
+    tab = make_surface_table(bid_depth, ask_depth, time_to_horizon_s, q_min, bid_size_lots, ask_size_lots)
+    parts = [tab.t_grid, [float(tab.iparams[0])], tab.bid_depth, tab.ask_depth, tab.bid_size.astype(np.float64),
+             tab.ask_size.astype(np.float64)]
     return np.concatenate([np.ravel(p) for p in parts])
 
 
 def unpack_surface(values: Float64Array, n_t: int, n_q: int) -> dict:
     """Inverse of :func:`pack_surface`: ``{time_to_horizon_s, q_min, bid_depth, ask_depth, bid_size_lots, ask_size_lots}``."""
+    want = surface_size(n_t, n_q)
+    values = check_array("values", values, dtype=np.float64, ndim=1, cast=True)
+    if values.shape[0] != want:
+        raise InvalidParameters(f"values must hold surface_size(n_t={n_t}, n_q={n_q}) = {want} numbers, got "
+                                f"{values.shape[0]}")
     m = n_t * n_q
     o = n_t + 1
     return {
         "time_to_horizon_s": values[:n_t].copy(),
-        "q_min": int(values[n_t]),
+        "q_min": int(check_integer_array("values[n_t] (q_min)", values[n_t:n_t + 1])[0]),
         "bid_depth": values[o:o + m].reshape(n_t, n_q).copy(),
         "ask_depth": values[o + m:o + 2 * m].reshape(n_t, n_q).copy(),
-        "bid_size_lots": values[o + 2 * m:o + 3 * m].reshape(n_t, n_q).astype(np.int64),
-        "ask_size_lots": values[o + 3 * m:o + 4 * m].reshape(n_t, n_q).astype(np.int64),
+        "bid_size_lots": check_integer_array("bid_size_lots", values[o + 2 * m:o + 3 * m].reshape(n_t, n_q)),
+        "ask_size_lots": check_integer_array("ask_size_lots", values[o + 3 * m:o + 4 * m].reshape(n_t, n_q)),
     }

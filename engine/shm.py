@@ -14,7 +14,7 @@ import re
 import secrets
 import tempfile
 
-from ..errors import InvalidParameters, check_int
+from ..errors import InvalidParameters, check_int, check_memory
 
 __all__ = ["SharedBlock", "SHM_DIR"]
 
@@ -40,6 +40,8 @@ class SharedBlock:
             if not create:
                 raise InvalidParameters("name is required to attach to a shared block")
             name = "qf_" + secrets.token_hex(8)
+        if not isinstance(name, str):
+            raise TypeError(f"name must be a str, got {type(name).__name__}")
         if not re.fullmatch(r"[A-Za-z0-9_.\-]{1,200}", name):
             raise InvalidParameters(f"name must be letters, digits or _.- (at most 200), got {name!r}")
         self.name = name
@@ -47,7 +49,11 @@ class SharedBlock:
         path = os.path.join(SHM_DIR, name)
         if create:
             size = check_int("size", size, minimum=1)
-            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+            check_memory("size", size, size, "the shared block")
+            try:
+                fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                raise InvalidParameters(f"a shared block named {name!r} exists already; pick another name") from None
             try:
                 os.ftruncate(fd, size)
             except OSError:

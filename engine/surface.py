@@ -15,6 +15,7 @@ The engine takes the surface as plain arrays (it does not import ``models``):
 
 from __future__ import annotations
 
+import numbers
 from collections import namedtuple
 
 import numpy as np
@@ -25,7 +26,6 @@ from ..errors import (
     InvalidParameters,
     NumericalInstability,
     check_array,
-    check_finite,
     check_int,
     check_integer_array,
 )
@@ -151,12 +151,15 @@ def surface_lookup(tab: SurfaceTable, t: float, q: int, linear: bool) -> tuple[f
     time (else nearest).  ``flags`` has ``CLAMP_TIME`` / ``CLAMP_INVENTORY`` set when clamped.
 
     From Python the arguments are checked first: ``tab`` a table of :func:`make_surface_table`,
-    ``t`` a finite time (NaN or an infinity is refused, not clamped), ``q`` an integer (a fractional
-    inventory is refused, not truncated) and ``linear`` a bool.  Compiled callers get the lookup
-    itself (:func:`surface_lookup_inline`), which trusts its arguments.
+    ``t`` a real number (NaN and infinities are clamped and flagged ``CLAMP_TIME``, as in compiled
+    code), ``q`` an integer (a fractional inventory is refused, not truncated) and ``linear`` a
+    bool.  Compiled callers get the lookup itself (:func:`surface_lookup_inline`), which trusts
+    its arguments.
     """
     check_surface_table(tab)
-    t = check_finite("t", t)
+    if isinstance(t, (bool, np.bool_)) or not isinstance(t, numbers.Real):
+        raise TypeError(f"t must be a real number (seconds), got {type(t).__name__}")
+    t = float(t)
     q = check_int("q", q, minimum=-(2**63), maximum=2**63 - 1)
     if not isinstance(linear, (bool, np.bool_)):
         raise TypeError(f"linear must be a bool, got {type(linear).__name__} {linear!r}")
