@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from pathlib import Path
 
@@ -46,6 +47,33 @@ def _seed(text: str) -> int:
     if not 0 <= n < 2**64:
         raise argparse.ArgumentTypeError(f"seed must satisfy 0 <= seed < 2**64 (the Philox key), got {n}")
     return n
+
+
+def _out_dir(text: str) -> str:
+    """An output folder: refused here, in one line, when it names a file or cannot be created (the demo
+    would otherwise stop with a traceback from inside mkdir)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a folder, got an empty name")
+    path = Path(text)
+    if path.exists() and not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r} is a file, not a folder")
+    parent = path
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r} cannot be created: {str(parent)!r} is a file")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise argparse.ArgumentTypeError(f"{text!r} cannot be written: no write permission in {str(parent)!r}")
+    return text
+
+
+def _backend_name(text: str) -> str:
+    """A backend name (whether it works here is checked when the command runs)."""
+    from .kernels.backend import BACKENDS
+
+    if text not in ("auto", *BACKENDS):
+        raise argparse.ArgumentTypeError(f"backend must be one of auto, {', '.join(BACKENDS)}; got {text!r}")
+    return text
 
 
 def _gammas(text: str) -> list[float]:
@@ -298,9 +326,9 @@ def build_parser() -> argparse.ArgumentParser:
                        epilog=_DEMO_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     d.add_argument("--paths", type=_positive_int, default=1000, help="simulated paths per gamma (default 1000)")
     d.add_argument("--gammas", type=_gammas, default=[0.1, 0.01, 1.0], help="comma-separated risk aversions (default 0.1,0.01,1)")
-    d.add_argument("--backend", default="auto", help="numpy, numba, jax, cupy or auto")
+    d.add_argument("--backend", type=_backend_name, default="auto", help="numpy, numba, jax, cupy or auto")
     d.add_argument("--seed", type=_seed, default=2008, help="Philox seed (default 2008)")
-    d.add_argument("--out", default="demo-report", help="folder for report.json and demo.png (default demo-report/)")
+    d.add_argument("--out", type=_out_dir, default="demo-report", help="folder for report.json and demo.png (default demo-report/)")
     d.add_argument("--model", default="as", choices=["as", "glft", "cj"], help="market-making model whose quotes are simulated (listed below)")
     d.add_argument("--events", type=_nonnegative_int, default=1_000_000,
                    help="market events in the simulated engine day (default 1000000; 0 skips it)")
@@ -310,7 +338,7 @@ def build_parser() -> argparse.ArgumentParser:
                        epilog=_bench_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter)
     b.add_argument("suites", nargs="*", help="suite names, listed below (default: all)")
     b.add_argument("--quick", action="store_true", help="small sizes: each suite well under 30 s")
-    b.add_argument("--out", default="bench-results", help="output folder (default bench-results/)")
+    b.add_argument("--out", type=_out_dir, default="bench-results", help="output folder (default bench-results/)")
     b.add_argument("--plot", action="store_true", help="also write OUT/<suite>.png: medians, ratios against peers, goals")
     b.set_defaults(func=_cmd_bench)
 
@@ -333,17 +361,17 @@ def build_parser() -> argparse.ArgumentParser:
     x.add_argument("--rate", type=_rate, default=0.1, help="participation of pov (default 0.1)")
     x.add_argument("--events", type=_events, default=200_000, help="market events in the day (default 200000)")
     x.add_argument("--seed", type=_seed, default=0, help="seed of the synthetic order flow (default 0)")
-    x.add_argument("--out", default=None, help="folder for tca.json, children.csv and tca.png (default: none)")
+    x.add_argument("--out", type=_out_dir, default=None, help="folder for tca.json, children.csv and tca.png (default: none)")
     x.set_defaults(func=_cmd_execute)
 
     r = sub.add_parser("risk", help="VaR backtests on real data (S&P 500): Kupiec, Christoffersen, traffic light",
                        description=_RISK_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
     r.add_argument("--demo", action="store_true", required=True,
                    help="run the S&P 500 backtest of historical, filtered historical, parametric and Cornish-Fisher VaR")
-    r.add_argument("--out", default="risk-report", help="folder for report.json, report.md and var_backtest.png "
+    r.add_argument("--out", type=_out_dir, default="risk-report", help="folder for report.json, report.md and var_backtest.png "
                    "(default risk-report/)")
     r.add_argument("--window", type=_positive_int, default=500, help="rolling window of the forecasts, days (default 500)")
-    r.add_argument("--backend", default="auto", help="numpy, numba, jax, cupy or auto (tail statistics and EWMA)")
+    r.add_argument("--backend", type=_backend_name, default="auto", help="numpy, numba, jax, cupy or auto (tail statistics and EWMA)")
     r.set_defaults(func=_cmd_risk)
 
     i = sub.add_parser("info", help="backends, devices and CPU facts")
@@ -357,6 +385,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except QuantForgeError as exc:
+        print(f"quantforge {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # an output folder or input file the system refused (permissions, a full disk)
         print(f"quantforge {args.command}: {exc}", file=sys.stderr)
         return 2
 

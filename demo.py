@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import InvalidParameters, check_int, check_positive
+from .errors import InvalidParameters, check_int, check_memory, check_positive
 from .kernels.backend import BACKENDS, backend_version, cpu_info, gpu_devices, resolve_backend
 from .kernels.market_making import MarketMakingPaths, simulate_market_making
 from .models import avellaneda_stoikov as AS
@@ -107,7 +107,10 @@ def section4_experiment(
     ``gamma sigma^2 (T - t)`` of eq. (30) included; the symmetric strategy quotes half of it on each
     side of the mid at every step.
     """
-    m = dict(AS.PAPER_SECTION4 if market is None else market)
+    gamma = check_positive("gamma", gamma)
+    paths = check_int("paths", paths, minimum=1)
+    _check_model(model)
+    m = _check_market(AS.PAPER_SECTION4 if market is None else market)
     n_steps = int(round(m["T"] / m["dt"]))
     bid, ask, q_min, _ = _surface_tables(model, gamma, m, n_steps)
     common = dict(s0=m["s0"], sigma=m["sigma"], A=m["A"], k=m["k"], dt=m["dt"], n_paths=paths, seed=seed, q0=m["q0"], backend=backend)
@@ -241,7 +244,31 @@ def engine_day(model: str, gamma: float, *, seed: int, n_events: int) -> dict:
     """One simulated trading day through the engine (feed -> ring -> book -> surface -> risk gate ->
     orders -> fills) quoting from ``model``'s surface for ``gamma``; the report's ``engine`` entry,
     with the quotes' rounding to the instrument's ticks under ``rounding`` (:func:`quote_rounding`)."""
+    _check_model(model)
+    gamma = check_positive("gamma", gamma)
+    seed = check_int("seed", seed, minimum=0, maximum=2**63 - 1)
+    n_events = check_int("n_events", n_events, minimum=1)
     return _engine_run(model, gamma, seed, n_events)[0]
+
+
+def _check_model(model) -> None:
+    if not isinstance(model, str) or model not in MODELS:
+        raise InvalidParameters(f"model must be one of {', '.join(MODELS)}; got {model!r}")
+
+
+def _check_market(market) -> dict:
+    """The experiment's market as a dict after checking its keys and the grid it implies (the
+    simulation checks the values themselves)."""
+    if not isinstance(market, dict):
+        raise TypeError(f"market must be a dict like PAPER_SECTION4, got {type(market).__name__}")
+    missing = {"s0", "T", "sigma", "dt", "q0", "k", "A"} - set(market)
+    if missing:
+        raise InvalidParameters(f"market is missing {sorted(missing)} (see avellaneda_stoikov.PAPER_SECTION4)")
+    m = dict(market)
+    n_steps = check_positive("market['T']", m["T"]) / check_positive("market['dt']", m["dt"])
+    if not 1 <= round(n_steps) <= 10**7:
+        raise InvalidParameters(f"market['T'] / market['dt'] must give 1 to 10**7 steps, got {n_steps:.3g}")
+    return m
 
 
 def _day_path(fills: np.ndarray, *, seed: int, n_events: int, points: int = 400) -> dict[str, np.ndarray]:
@@ -450,10 +477,19 @@ def run_demo(
 
     paths = check_int("paths", paths, minimum=1)
     events = check_int("events", events, minimum=0)
+    # the day's events and their ITCH bytes, checked before the simulations rather than after them
+    check_memory("events", events, events * 134.0, "the engine day's market events")
     seed = check_int("seed", seed, minimum=0, maximum=2**64 - 1)
+    if isinstance(gammas, (str, bytes)) or not hasattr(gammas, "__iter__"):
+        raise TypeError(f"gammas must be a sequence of risk aversions, got {type(gammas).__name__}")
     gammas = [check_positive("gamma", g) for g in gammas]
-    if model not in MODELS:
-        raise InvalidParameters(f"model must be one of {', '.join(MODELS)}; got {model!r}")
+    if not gammas:
+        raise InvalidParameters("gammas must hold at least one risk aversion")
+    _check_model(model)
+    if not isinstance(out, (str, Path)):
+        raise TypeError(f"out must be a folder path (str or Path), got {type(out).__name__}")
+    if Path(out).exists() and not Path(out).is_dir():
+        raise InvalidParameters(f"out={str(out)!r} is a file; the demo writes report.json and demo.png into a folder")
     name = resolve_backend(backend)
     if interactive is None:
         interactive = _interactive(sys.stdout)
