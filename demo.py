@@ -27,9 +27,11 @@ import json
 import platform
 import sys
 import time
+from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -39,6 +41,11 @@ from .kernels.market_making import MarketMakingPaths, simulate_market_making
 from .models import avellaneda_stoikov as AS
 from .models import cartea_jaimungal as CJ
 from .models import glft as GLFT
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from .models.surface import QuoteSurface
 
 __all__ = ["run_demo", "section4_experiment", "engine_day", "quote_rounding", "demo_figure", "MODELS", "MODEL_NAMES"]
 
@@ -345,7 +352,9 @@ def _finite_range(*arrays: np.ndarray) -> tuple[float, float]:
     return (float(values.min()), float(values.max())) if values.size else (0.0, 1.0)
 
 
-def demo_figure(results: dict, gammas: list[float], model: str, surface=None, path: dict | None = None):
+def demo_figure(
+    results: dict, gammas: list[float], model: str, surface: QuoteSurface | None = None, path: dict | None = None
+) -> Figure:
     """The demo's figure (a ``matplotlib.figure.Figure``, not attached to pyplot).
 
     Rows: a sample path of the inventory strategy with its quotes (first gamma); its inventory; the
@@ -462,7 +471,7 @@ def _versions() -> dict[str, str | None]:
 
 
 def run_demo(
-    *, paths: int = 1000, gammas=(0.1, 0.01, 1.0), backend: str | None = "auto", seed: int = 2008,
+    *, paths: int = 1000, gammas: Sequence[float] = (0.1, 0.01, 1.0), backend: str | None = "auto", seed: int = 2008,
     out: Path = Path("demo-report"), model: str = "as", events: int = 1_000_000, interactive: bool | None = None,
 ) -> dict:
     """Run the experiment for every gamma, print the tables, write report.json and demo.png into ``out``.

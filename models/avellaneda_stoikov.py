@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._typing import ArrayLike
+from .._typing import ArrayLike, Float64Array
 from ..errors import InvalidParameters, NumericalInstability, check_all_finite, check_array, check_int, check_memory
 from ..kernels.backend import get_backend
 from .parameters import ModelParams
@@ -117,7 +117,7 @@ def _finite(what: str, *arrays):
     return arrays if len(arrays) > 1 else arrays[0]
 
 
-def reservation_price(s, q, t, params: ASParams):
+def reservation_price(s: ArrayLike, q: ArrayLike, t: ArrayLike, params: ASParams) -> Float64Array | np.float64:
     """Indifference (reservation) price ``s - q gamma sigma^2 (T - t)``, eq. (29).
 
     Parameters
@@ -142,7 +142,7 @@ def reservation_price(s, q, t, params: ASParams):
     return _finite("reservation price", r)
 
 
-def optimal_spread(t, params: ASParams):
+def optimal_spread(t: ArrayLike, params: ASParams) -> Float64Array | np.float64:
     """Total optimal spread ``gamma sigma^2 (T - t) + (2/gamma) ln(1 + gamma/k)``, eq. (30).
 
     Raises ``NumericalInstability`` where the spread overflows or rounds to zero (an extreme
@@ -216,7 +216,7 @@ def optimal_quotes(s: ArrayLike, q: ArrayLike, t: ArrayLike, params: ASParams) -
     return bid, ask
 
 
-def optimal_depths(q, t, params: ASParams):
+def optimal_depths(q: ArrayLike, t: ArrayLike, params: ASParams) -> tuple[Float64Array | np.float64, Float64Array | np.float64]:
     """Bid and ask depths from the mid, ``(delta_b, delta_a)``, for inventory ``q`` at time ``t``.
 
     Either may be negative (a quote through the mid at a large inventory); their sum, the spread,
@@ -234,7 +234,7 @@ def optimal_depths(q, t, params: ASParams):
     return bid, ask
 
 
-def arrival_intensity(delta, params: ASParams):
+def arrival_intensity(delta: ArrayLike, params: ASParams) -> Float64Array | np.float64:
     """Poisson intensity ``A exp(-k delta)`` of market orders reaching a quote at depth ``delta``
     (``+inf``: no quote, intensity 0; a depth so negative that the intensity overflows is refused)."""
     d = check_array("delta", delta, dtype=np.float64, cast=True)

@@ -47,6 +47,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._typing import ArrayLike
 from ..errors import InvalidParameters, NumericalInstability, check_array, check_int, check_memory
 from ..kernels.hjb import ExponentialSide, log_v_gaps, solve_hjb_grid, solve_linear_hjb
 from .parameters import ModelParams, squeeze_sets
@@ -108,7 +109,7 @@ def _inventory_grid(q_min, q_max):
 
 def cj_exact_depths(
     params: CJParams,
-    taus,
+    taus: ArrayLike,
     q_min: int,
     q_max: int,
     *,
@@ -201,7 +202,7 @@ def cj_exact_depths(
     return squeeze_sets(params.batched, bid, ask)
 
 
-def quote_surfaces(params: CJParams, taus, q_min: int, q_max: int, *, backend: str | None = None) -> list[QuoteSurface]:
+def quote_surfaces(params: CJParams, taus: ArrayLike, q_min: int, q_max: int, *, backend: str | None = None) -> list[QuoteSurface]:
     """One Cartea–Jaimungal :class:`QuoteSurface` per parameter set from one batched solve (:func:`cj_exact_depths`).
 
     Parameters

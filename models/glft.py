@@ -55,6 +55,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._typing import ArrayLike, Float64Array
 from ..errors import InvalidParameters, NumericalInstability, check_array, check_int, check_memory
 from ..kernels.hjb import log_v_gaps, solve_linear_hjb
 from .parameters import ModelParams, squeeze_sets
@@ -205,7 +206,7 @@ def glft_half_spread_skew(params: GLFTParams) -> tuple:
     return squeeze_sets(_check(params).batched, *_half_spread_skew(params.columns()))
 
 
-def glft_asymptotic_depths(inventory, params: GLFTParams):
+def glft_asymptotic_depths(inventory: ArrayLike, params: GLFTParams) -> tuple[Float64Array | np.float64, Float64Array | np.float64]:
     """Closed-form asymptotic bid and ask depths (3) at inventories ``inventory`` (shares).
 
     Parameters
@@ -248,7 +249,7 @@ def glft_asymptotic_depths(inventory, params: GLFTParams):
     return half + shift, half - shift
 
 
-def glft_exact_depths(params: GLFTParams, taus, q_max: int, *, backend: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+def glft_exact_depths(params: GLFTParams, taus: ArrayLike, q_max: int, *, backend: str | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Exact optimal depths (2) on a time × inventory grid, batched over parameter sets.
 
     Parameters
@@ -304,7 +305,7 @@ def glft_exact_depths(params: GLFTParams, taus, q_max: int, *, backend: str | No
     return squeeze_sets(params.batched, bid, ask)
 
 
-def quote_surfaces(params: GLFTParams, taus, q_max: int, *, backend: str | None = None) -> list[QuoteSurface]:
+def quote_surfaces(params: GLFTParams, taus: ArrayLike, q_max: int, *, backend: str | None = None) -> list[QuoteSurface]:
     """One exact GLFT :class:`QuoteSurface` per parameter set from one batched solve (:func:`glft_exact_depths`).
 
     Parameters

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._typing import ArrayLike, Float64Array
 from ..errors import (
     InvalidParameters,
     MatrixError,
@@ -72,7 +73,7 @@ _SYM_TOL = 1e-10
 _PSD_TOL = 1e-10
 
 
-def validate_correlation(correlation, *, repair: bool = False) -> np.ndarray:
+def validate_correlation(correlation: ArrayLike, *, repair: bool = False) -> np.ndarray:
     """Check a correlation matrix (symmetric, unit diagonal, entries in [-1, 1], PSD); optionally repair.
 
     Raises
@@ -100,7 +101,7 @@ def validate_correlation(correlation, *, repair: bool = False) -> np.ndarray:
     raise MatrixError("correlation is " + "; ".join(problems) + " (pass repair=True for the nearest correlation matrix)")
 
 
-def portfolio_risk(inventories, covariance) -> float:
+def portfolio_risk(inventories: ArrayLike, covariance: ArrayLike) -> float:
     """``q' Sigma q``: the variance per unit time of the inventory's mark-to-market value (price^2)."""
     q = check_all_finite("inventories", check_array("inventories", inventories, dtype=np.float64, cast=True))
     cov = check_all_finite("covariance", check_array("covariance", covariance, dtype=np.float64, cast=True))
@@ -109,7 +110,7 @@ def portfolio_risk(inventories, covariance) -> float:
     return float(q @ cov @ q)
 
 
-def minimum_variance_hedge(inventories, covariance, hedge_assets) -> tuple[np.ndarray, float]:
+def minimum_variance_hedge(inventories: ArrayLike, covariance: ArrayLike, hedge_assets: ArrayLike) -> tuple[np.ndarray, float]:
     """Positions in ``hedge_assets`` minimising the variance of ``inventories + hedge``.
 
     Returns
@@ -256,7 +257,9 @@ def _riccati(params: MultiAssetParams, taus):
     return a_mat, b_vec, c_xi
 
 
-def multi_asset_depths(inventories, time_to_horizon, params: MultiAssetParams):
+def multi_asset_depths(
+    inventories: ArrayLike, time_to_horizon: float, params: MultiAssetParams
+) -> tuple[Float64Array, Float64Array, Float64Array]:
     """Quadratic-approximation depths (1) at inventory vectors, one time to horizon.
 
     Parameters
@@ -304,7 +307,9 @@ def multi_asset_depths(inventories, time_to_horizon, params: MultiAssetParams):
     return squeeze_sets(params.batched, *(np.stack(x) for x in zip(*out)))
 
 
-def multi_asset_grid_depths(params: MultiAssetParams, taus, q_max: int, *, backend: str | None = None):
+def multi_asset_grid_depths(
+    params: MultiAssetParams, taus: ArrayLike, q_max: int, *, backend: str | None = None
+) -> tuple[Float64Array, Float64Array]:
     """Depths from the grid HJB on ``[-q_max, q_max]^d`` (d = 1..3), by :func:`quantforge.kernels.hjb.solve_hjb_grid`.
 
     Parameters
@@ -365,7 +370,8 @@ def multi_asset_grid_depths(params: MultiAssetParams, taus, q_max: int, *, backe
 
 
 def calculate_multi_asset_quotes(
-    market_states, inventories, params: MultiAssetParams, *, tick_sizes, time_to_horizon, q_max=None,
+    market_states: ArrayLike, inventories: ArrayLike, params: MultiAssetParams, *, tick_sizes: ArrayLike,
+    time_to_horizon: float, q_max: ArrayLike | None = None,
 ) -> MultiAssetQuotes:
     """Per-asset bid and ask prices around each asset's mid from the quadratic approximation (1).
 
@@ -454,7 +460,7 @@ def _surface_depths(c_xi, a_ii, b, q):
     return c_xi + 2.0 * a_ii * q + a_ii + b, c_xi - 2.0 * a_ii * q + a_ii - b
 
 
-def quote_surfaces(params: MultiAssetParams, taus, q_max: int, *, backend: str | None = None) -> list[QuoteSurface]:
+def quote_surfaces(params: MultiAssetParams, taus: ArrayLike, q_max: int, *, backend: str | None = None) -> list[QuoteSurface]:
     """One :class:`QuoteSurface` per asset and parameter set from one Riccati solve over the time grid.
 
     Asset ``i``'s surface holds its depths (1) over time × its own inventory ``-q_max..q_max`` with the
@@ -522,7 +528,7 @@ def quote_surfaces(params: MultiAssetParams, taus, q_max: int, *, backend: str |
                           bid_depth=bid.reshape((-1,) + bid.shape[2:]), ask_depth=ask.reshape((-1,) + ask.shape[2:]))
 
 
-def multi_asset_cross_shift(surface: QuoteSurface, time_to_horizon_s: float, inventories) -> float:
+def multi_asset_cross_shift(surface: QuoteSurface, time_to_horizon_s: float, inventories: ArrayLike) -> float:
     """``2 sum_{j != i} A_ij(tau) q_j`` for asset ``i``'s surface, at the grid time nearest ``time_to_horizon_s``
     (as :meth:`QuoteSurface.quotes` picks it): add it to the surface's bid depth, subtract it from the ask depth.
 
@@ -559,7 +565,7 @@ def multi_asset_cross_shift(surface: QuoteSurface, time_to_horizon_s: float, inv
     return float(2.0 * coupling[j] @ others)
 
 
-def multi_asset_surface_quotes(surface: QuoteSurface, time_to_horizon_s: float, inventories, mid: float) -> tuple[float, float]:
+def multi_asset_surface_quotes(surface: QuoteSurface, time_to_horizon_s: float, inventories: ArrayLike, mid: float) -> tuple[float, float]:
     """Asset ``i``'s bid and ask prices from its surface at the whole inventory vector: the surface's
     depths at its own inventory, shifted by :func:`multi_asset_cross_shift`; ``nan`` marks a side not
     quoted (own inventory at a bound).

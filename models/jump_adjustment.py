@@ -54,7 +54,7 @@ from typing import Any
 
 import numpy as np
 
-from .._typing import ArrayLike
+from .._typing import ArrayLike, Float64Array
 from ..errors import (
     InvalidParameters,
     NumericalInstability,
@@ -213,7 +213,7 @@ def kou_moments(jumps: JumpParams) -> tuple:
     return squeeze_sets(jumps.batched, *_moments(j))
 
 
-def effective_jump_rate(jumps: JumpParams, *, regime_multiplier: float = 1.0):
+def effective_jump_rate(jumps: JumpParams, *, regime_multiplier: float = 1.0) -> float | Float64Array:
     """Mean jump rate ``jump_rate * regime_multiplier / (1 - branching_ratio)`` (per unit time).
 
     ``branching_ratio`` is the Hawkes kernel's L1 norm (mean number of jumps each jump triggers), so
@@ -250,7 +250,7 @@ def _premium(q, gamma, rate, j) -> np.ndarray:
     return rate / gamma * (mgf - 1.0)
 
 
-def jump_risk_premium(inventory, params: GLFTParams, jumps: JumpParams, *, regime_multiplier: float = 1.0) -> np.ndarray:
+def jump_risk_premium(inventory: ArrayLike, params: GLFTParams, jumps: JumpParams, *, regime_multiplier: float = 1.0) -> np.ndarray:
     """The jump term of the running penalty, ``(lambda / gamma)(E[exp(-gamma q J)] - 1)`` of (1), per unit time.
 
     ``lambda`` is :func:`effective_jump_rate` and ``gamma`` the CARA risk aversion of ``params``.  Its
@@ -301,11 +301,11 @@ def _glft_base(params) -> GLFTParams:
 
 def jump_adjusted_depths(
     params: GLFTParams,
-    taus,
+    taus: ArrayLike,
     q_max: int,
     *,
     jumps: JumpParams,
-    regime_multipliers=(1.0,),
+    regime_multipliers: ArrayLike = (1.0,),
     backend: str | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Exact GLFT depths with the jump risk premium (1), one row per regime, in one batched solve.
@@ -377,12 +377,12 @@ def jump_adjusted_depths(
 
 def cj_jump_adjusted_depths(
     params: CJParams,
-    taus,
+    taus: ArrayLike,
     q_min: int,
     q_max: int,
     *,
     jumps: JumpParams,
-    regime_multipliers=(1.0,),
+    regime_multipliers: ArrayLike = (1.0,),
     backend: str | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Cartea–Jaimungal depths with Kou jumps in the mid: the drift ``mu + lambda_r E[J]`` per regime
@@ -439,11 +439,11 @@ def cj_jump_adjusted_depths(
 
 def quote_surfaces(
     params: GLFTParams,
-    taus,
+    taus: ArrayLike,
     q_max: int,
     *,
     jumps: JumpParams,
-    regime_multipliers=(1.0,),
+    regime_multipliers: ArrayLike = (1.0,),
     backend: str | None = None,
 ) -> list[QuoteSurface]:
     """One jump-adjusted GLFT :class:`QuoteSurface` per parameter set (:func:`jump_adjusted_depths`),

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from .._typing import ArrayLike
 from ..errors import (
     InvalidParameters,
     NumericalInstability,
@@ -210,10 +211,10 @@ def build_surfaces(
     *,
     model: str,
     params: Sequence[Mapping[str, Any]],
-    time_to_horizon_s,
-    inventory_lots,
-    bid_depth,
-    ask_depth,
+    time_to_horizon_s: ArrayLike,
+    inventory_lots: ArrayLike,
+    bid_depth: ArrayLike,
+    ask_depth: ArrayLike,
     units: Mapping[str, str] | None = None,
 ) -> list[QuoteSurface]:
     """One :class:`QuoteSurface` per entry of ``params`` from a model's batched depth arrays.

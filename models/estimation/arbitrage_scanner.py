@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..._typing import ArrayLike
 from ...errors import InvalidParameters, check_all_finite, check_array, check_in_range, check_positive
 from .cointegration import engle_granger
 
@@ -48,7 +49,7 @@ class PairSignal:
         )
 
 
-def scan_pairs(prices, *, level: float = 0.05, entry_z: float = 2.0) -> list[PairSignal]:
+def scan_pairs(prices: ArrayLike, *, level: float = 0.05, entry_z: float = 2.0) -> list[PairSignal]:
     """Scan the columns of ``prices`` (shape (n_obs, m)) for cointegrated pairs; strongest first.
 
     Returns the pairs whose Holm-adjusted Engle–Granger p-value is below ``level``.

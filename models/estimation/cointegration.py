@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..._typing import ArrayLike
 from ...errors import InvalidParameters, check_all_finite, check_array, check_choice, check_in_range
 from ...kernels.backend import require
 
@@ -52,7 +53,7 @@ class CointegrationResult:
         )
 
 
-def half_life(spread) -> float:
+def half_life(spread: ArrayLike) -> float:
     """Half-life (observations) of an AR(1)/OU spread: ``-ln 2 / ln(1 + b)`` from ``du = a + b u_{-1}``; ``inf`` if ``b >= 0``."""
     u = check_all_finite("spread", check_array("spread", spread, dtype=np.float64, cast=True)).ravel()
     if u.size < 10:
@@ -67,7 +68,7 @@ def half_life(spread) -> float:
     return -math.log(2.0) / math.log1p(b)
 
 
-def engle_granger(y, x, *, level: float = 0.05, trend: str = "c") -> CointegrationResult:
+def engle_granger(y: ArrayLike, x: ArrayLike, *, level: float = 0.05, trend: str = "c") -> CointegrationResult:
     """Engle–Granger two-step test of cointegration of ``y`` on ``x`` (prices, equal length).
 
     Parameters

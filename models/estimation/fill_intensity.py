@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..._typing import ArrayLike
 from ...errors import ConvergenceFailure, InvalidParameters, check_all_finite, check_array, check_int, check_positive
 
 __all__ = ["IntensityFit", "calibrate_from_fills", "calibrate_from_trade_depths"]
@@ -47,7 +48,7 @@ class IntensityFit:
         return text
 
 
-def calibrate_from_fills(depths, fill_counts, exposure, *, max_iter: int = 100) -> IntensityFit:
+def calibrate_from_fills(depths: ArrayLike, fill_counts: ArrayLike, exposure: ArrayLike, *, max_iter: int = 100) -> IntensityFit:
     """Poisson MLE of ``(A, k)`` from fills of quotes at known depths and exposure times.
 
     Parameters
@@ -85,7 +86,7 @@ def calibrate_from_fills(depths, fill_counts, exposure, *, max_iter: int = 100) 
     return IntensityFit(a, float(beta[1]), a * math.sqrt(cov[0, 0]), math.sqrt(cov[1, 1]), "poisson-mle")
 
 
-def calibrate_from_trade_depths(trade_depths, duration: float, *, n_grid: int = 20) -> IntensityFit:
+def calibrate_from_trade_depths(trade_depths: ArrayLike, duration: float, *, n_grid: int = 20) -> IntensityFit:
     """MLE of ``(A, k)`` from the depths reached by market orders over ``duration``, plus the log-linear fit.
 
     The log-linear fit regresses ``ln(#{delta_i >= g} / duration)`` on ``g`` over ``n_grid`` depths

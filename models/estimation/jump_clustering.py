@@ -86,7 +86,7 @@ def _fit(samples: list[np.ndarray], horizons: list[float]) -> tuple[np.ndarray, 
 
 
 def jump_clustering_test(
-    times, horizon: float, *, level: float = 0.05, n_bootstrap: int = 0, seed: int = 0, stream: int = 0
+    times: ArrayLike, horizon: float, *, level: float = 0.05, n_bootstrap: int = 0, seed: int = 0, stream: int = 0
 ) -> ClusteringTest:
     """Fit the exponential Hawkes process to jump times and test ``alpha = 0``.
 

@@ -34,6 +34,7 @@ import numpy as np
 from scipy.special import gamma as gamma_fn
 from scipy.stats import norm
 
+from ..._typing import ArrayLike
 from ...errors import InvalidParameters, check_all_finite, check_array, check_in_range, check_int
 from .quadratic_variation import bipower_variation, realized_variance
 
@@ -57,7 +58,7 @@ class BNSJumpTest:
         return f"BNS ratio test: {int(np.sum(self.reject))} of {self.reject.size} windows reject 'no jump'"
 
 
-def bns_jump_test(returns, *, alpha: float = 0.05) -> BNSJumpTest:
+def bns_jump_test(returns: ArrayLike, *, alpha: float = 0.05) -> BNSJumpTest:
     """Barndorff-Nielsen–Shephard test of 'no jump in the window', per window along the last axis."""
     a = check_in_range("alpha", alpha, 0.0, 1.0, low_open=True, high_open=True)
     r = check_all_finite("returns", check_array("returns", returns, dtype=np.float64, cast=True))
@@ -87,7 +88,7 @@ class LeeMyklandResult:
         return f"Lee–Mykland: {int(self.jumps.sum())} jumps flagged (|L| > {self.threshold:.3f})"
 
 
-def lee_mykland_jumps(returns, *, window: int | None = None, alpha: float = 0.05) -> LeeMyklandResult:
+def lee_mykland_jumps(returns: ArrayLike, *, window: int | None = None, alpha: float = 0.05) -> LeeMyklandResult:
     """Flag jump returns along the last axis with the Lee–Mykland test at path-wise level ``alpha``.
 
     Parameters

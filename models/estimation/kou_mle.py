@@ -31,6 +31,7 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.special import expit, log_ndtr, logit
 
+from ..._typing import ArrayLike
 from ...errors import ConvergenceFailure, InvalidParameters, check_all_finite, check_array, check_int, check_positive
 
 __all__ = ["KouFit", "fit_kou"]
@@ -93,7 +94,7 @@ def _hessian(f, x0, rel=1e-4):
     return out
 
 
-def fit_kou(increments, dt: float, *, max_iter: int = 15_000) -> KouFit:
+def fit_kou(increments: ArrayLike, dt: float, *, max_iter: int = 15_000) -> KouFit:
     """Fit (1) to increments observed every ``dt``.
 
     Parameters

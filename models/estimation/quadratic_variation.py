@@ -19,12 +19,13 @@ import math
 
 import numpy as np
 
+from ..._typing import ArrayLike
 from ...errors import InvalidParameters, check_all_finite, check_array, check_positive
 
 __all__ = ["returns_from_prices", "realized_variance", "bipower_variation", "realized_volatility"]
 
 
-def returns_from_prices(prices, *, log: bool = True) -> np.ndarray:
+def returns_from_prices(prices: ArrayLike, *, log: bool = True) -> np.ndarray:
     """Returns along the last axis: log returns (``log=True``, prices > 0) or price differences."""
     p = check_all_finite("prices", check_array("prices", prices, dtype=np.float64, cast=True))
     if p.ndim < 1 or p.shape[-1] < 3:
@@ -45,20 +46,20 @@ def _returns(returns):
     return r
 
 
-def realized_variance(returns) -> np.ndarray:
+def realized_variance(returns: ArrayLike) -> np.ndarray:
     """``sum r_i^2`` along the last axis."""
     r = _returns(returns)
     return np.sum(r * r, axis=-1)
 
 
-def bipower_variation(returns) -> np.ndarray:
+def bipower_variation(returns: ArrayLike) -> np.ndarray:
     """``(pi/2) n/(n-1) sum_{i>=2} |r_i| |r_{i-1}|`` along the last axis (robust to finitely many jumps)."""
     r = np.abs(_returns(returns))
     n = r.shape[-1]
     return (math.pi / 2.0) * n / (n - 1) * np.sum(r[..., 1:] * r[..., :-1], axis=-1)
 
 
-def realized_volatility(returns, dt: float, *, robust: bool = False) -> np.ndarray:
+def realized_volatility(returns: ArrayLike, dt: float, *, robust: bool = False) -> np.ndarray:
     """Volatility per square-root unit time: ``sqrt(RV / (n dt))``, or ``sqrt(BV / (n dt))`` with ``robust=True``.
 
     Parameters

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
+from ..._typing import ArrayLike
 from ...errors import ConvergenceFailure, InvalidParameters, check_all_finite, check_array, check_int, check_positive
 
 __all__ = ["RegimeFit", "fit_two_state_hmm"]
@@ -92,7 +93,7 @@ class RegimeFit:
         )
 
 
-def fit_two_state_hmm(returns, *, max_iter: int = 500, tol: float = 1e-8) -> RegimeFit:
+def fit_two_state_hmm(returns: ArrayLike, *, max_iter: int = 500, tol: float = 1e-8) -> RegimeFit:
     """Fit the two-state Gaussian HMM to ``returns`` by EM.
 
     Raises
