@@ -199,11 +199,11 @@ def quote_rounding(model: str, gamma: float, tick_size: float = ENGINE_TICK,
     >>> r["opening_ticks_behind_touch"]["bid"][3], r["same_quotes_as"]["cj"] > 0.9
     (0, True)
     """
-    if model not in MODELS:
-        raise InvalidParameters(f"model must be one of {', '.join(MODELS)}; got {model!r}")
+    _check_model(model)
     gamma = check_positive("gamma", gamma)
     tick_size = check_positive("tick_size", tick_size)
-    max_position_lots = check_int("max_position_lots", max_position_lots, minimum=0)
+    # the bounded models' surfaces hold inventories -Q_BOUND..Q_BOUND
+    max_position_lots = check_int("max_position_lots", max_position_lots, minimum=0, maximum=Q_BOUND)
     m = dict(AS.PAPER_SECTION4)
     n_steps = int(round(m["T"] / m["dt"]))
     ladders = {}
@@ -364,6 +364,21 @@ def demo_figure(
     """
     from matplotlib.figure import Figure
 
+    from .models.surface import QuoteSurface as Surface
+
+    _check_model(model)
+    if isinstance(gammas, (str, bytes)) or not hasattr(gammas, "__len__") or len(gammas) == 0:
+        raise InvalidParameters(f"gammas must be a non-empty sequence, got {gammas!r}")
+    if not isinstance(results, dict) or any(
+            not isinstance(results.get(g), dict) or not all(
+                isinstance(results[g].get(s), MarketMakingPaths) for s in ("inventory", "symmetric")) for g in gammas):
+        raise InvalidParameters("results must map every gamma to section4_experiment's {'inventory', 'symmetric'} paths")
+    if results[gammas[0]]["inventory"].record is None:
+        raise InvalidParameters("results[gammas[0]]['inventory'] must have a recorded path (record_path=True)")
+    if surface is not None and not isinstance(surface, Surface):
+        raise TypeError(f"surface must be a QuoteSurface or None, got {type(surface).__name__}")
+    if path is not None and not isinstance(path, dict):
+        raise TypeError(f"path must be a dict (the engine day's inventory and PnL) or None, got {type(path).__name__}")
     n = len(gammas)
     heights = [2, 1, 1.6] + [1.8] * (surface is not None) + [1.6] * (path is not None)
     fig = Figure(figsize=(max(10, 4 * n), 3 * sum(heights) / 1.5), layout="constrained")
