@@ -110,9 +110,10 @@ def make_config(*, tick_size: float, horizon_end_ns: int, max_position_lots: int
     cfg = np.zeros(1, LOOP_CONFIG)
     cfg["tick_size"] = check_positive("tick_size", tick_size)
     cfg["horizon_end_ns"] = check_int("horizon_end_ns", horizon_end_ns, minimum=-(2**63), maximum=2**63 - 1)
-    cfg["max_position_lots"] = check_int("max_position_lots", max_position_lots, minimum=0)
-    cfg["max_order_lots"] = check_int("max_order_lots", max_order_lots, minimum=1)
-    cfg["band_ticks"] = check_int("band_ticks", band_ticks, minimum=0)
+    # the limits are int64 words of the record
+    cfg["max_position_lots"] = check_int("max_position_lots", max_position_lots, minimum=0, maximum=2**62)
+    cfg["max_order_lots"] = check_int("max_order_lots", max_order_lots, minimum=1, maximum=2**62)
+    cfg["band_ticks"] = check_int("band_ticks", band_ticks, minimum=0, maximum=2**62)
     cfg["loss_limit"] = check_positive("loss_limit", loss_limit)
     if not isinstance(linear, (bool, np.bool_)):
         raise TypeError(f"linear must be a bool, got {type(linear).__name__} {linear!r}")

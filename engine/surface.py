@@ -68,7 +68,8 @@ def make_surface_table(bid_depth: ArrayLike, ask_depth: ArrayLike, time_to_horiz
     t = check_array("time_to_horizon_s", time_to_horizon_s, dtype=np.float64, ndim=1, cast=True)
     if t.size < 1 or not np.all(np.isfinite(t)) or np.any(np.diff(t) <= 0):
         raise InvalidParameters(f"time_to_horizon_s must be finite and strictly increasing, got {t!r}")
-    q_min = check_int("q_min", q_min)
+    # inventories q_min .. q_min + n_q - 1 are int64 lots; the table stores q_min in an int64 word
+    q_min = check_int("q_min", q_min, minimum=-(2**62), maximum=2**62)
     arrs = []
     for name, a in (("bid_depth", bid_depth), ("ask_depth", ask_depth)):
         # Private writable copies: one compiled signature whatever the caller's arrays (read-only ones too).

@@ -212,7 +212,9 @@ def log_v_gaps(log_v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     NumericalInstability
         If a difference is not finite inside the grid (a component of ``v`` underflowed).
     """
-    lv = np.asarray(log_v, dtype=np.float64)
+    lv = check_array("log_v", log_v, dtype=np.float64, cast=True)
+    if lv.ndim < 1 or lv.shape[-1] < 1:
+        raise InvalidParameters(f"log_v must have an inventory axis last, (..., n), got shape {lv.shape}")
     down = np.full(lv.shape, np.inf)
     up = np.full(lv.shape, np.inf)
     with np.errstate(invalid="ignore"):

@@ -314,7 +314,7 @@ def implied_vol_smile(terminal: np.ndarray, strikes: ArrayLike, spot: float, hor
     if x.size == 0 or np.any(x < 0):
         raise InvalidParameters(f"terminal must hold at least one price, all >= 0; got {x.size} values, min "
                                 f"{x.min() if x.size else None!r}")
-    k = check_all_finite("strikes", np.atleast_1d(check_array("strikes", strikes, dtype=np.float64, cast=True)))
+    k = check_all_finite("strikes", check_array("strikes", strikes, dtype=np.float64, cast=True)).ravel()
     if k.size == 0 or np.any(k <= 0):
         raise InvalidParameters(f"strikes must be non-empty and > 0, got {strikes!r}")
     spot = check_positive("spot", spot)
