@@ -144,6 +144,7 @@ def check_in_range(
 ) -> float:
     """Return ``value`` as a float after checking ``low <=(<) value <=(<) high``."""
     x = check_finite(name, value)
+    low, high = _as_real("low", low), _as_real("high", high)
     below = x <= low if low_open else x < low
     above = x >= high if high_open else x > high
     if below or above:
@@ -168,6 +169,8 @@ def check_int(name: str, value: Any, *, minimum: int | None = None, maximum: int
 def check_choice(name: str, value: Any, choices: Iterable[str]) -> str:
     """Return ``value`` after checking that it is one of ``choices`` (a message lists them)."""
     options = tuple(choices)
+    if not all(isinstance(o, str) for o in options):
+        raise TypeError(f"choices must be strings, got {_fmt(options)}")
     if not isinstance(value, str) or value not in options:
         raise InvalidParameters(f"{name} must be one of {', '.join(map(repr, options))}; got {_fmt(value)}")
     return value
