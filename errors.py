@@ -283,6 +283,7 @@ def check_memory(name: str, value: Any, n_bytes: float, what: str) -> None:
     :func:`available_memory_bytes` raises ``InvalidParameters`` naming both (numpy would fail later,
     with a ``MemoryError`` from inside an array constructor, or the machine would start to swap).
     """
+    n_bytes = _as_real("n_bytes", n_bytes)
     limit = available_memory_bytes()
     if not n_bytes <= limit:  # also refuses NaN
         raise InvalidParameters(

@@ -245,8 +245,14 @@ def glft_asymptotic_depths(inventory: ArrayLike, params: GLFTParams) -> tuple[Fl
     else:
         extra = (1,) * q.ndim
         half, omega, centre = (a.reshape(a.shape + extra) for a in (half, omega, centre))
-    shift = omega * (q - centre)
-    return half + shift, half - shift
+    with np.errstate(over="ignore", invalid="ignore"):
+        shift = omega * (q - centre)
+        bid, ask = half + shift, half - shift
+    # the spread bid + ask = 2 half is lost to rounding when the skew dwarfs it: no meaningful quote
+    if not (np.all(np.isfinite(bid)) and np.all(np.isfinite(ask)) and np.all(bid + ask > 0)):
+        raise NumericalInstability(f"the GLFT asymptotic depths at inventory {inventory!r} lose their spread to "
+                                   "rounding (the inventory skew overwhelms the half spread)")
+    return bid, ask
 
 
 def glft_exact_depths(params: GLFTParams, taus: ArrayLike, q_max: int, *, backend: str | None = None) -> tuple[np.ndarray, np.ndarray]:
