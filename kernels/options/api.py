@@ -166,7 +166,8 @@ def _black_scholes(spot, strike, expiry, rate, vol, dividend, call, backend, *, 
     )
     args = [flat[n] for n in ("spot", "strike", "expiry", "rate", "dividend", "vol", "call")]
     impl = fast_path(BLACK_SCHOLES, be)
-    with be.x64():
+    # extreme inputs overflow inside the formulas; the non-finite results are refused just below
+    with be.x64(), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         if impl is not None:
             out = impl(*args, greeks)
         else:
@@ -216,7 +217,8 @@ def implied_vol(price: ArrayLike, spot: ArrayLike, strike: ArrayLike, expiry: Ar
         positive=("price", "spot", "strike", "expiry"),
     )
     s, k, t, r, q, c, p = (flat[n] for n in ("spot", "strike", "expiry", "rate", "dividend", "call", "price"))
-    fwd_s, fwd_k = s * np.exp(-q * t), k * np.exp(-r * t)
+    with np.errstate(over="ignore"):  # an overflowing forward puts every price inside the bounds' refusal
+        fwd_s, fwd_k = s * np.exp(-q * t), k * np.exp(-r * t)
     lower = np.where(c, np.maximum(fwd_s - fwd_k, 0.0), np.maximum(fwd_k - fwd_s, 0.0))
     upper = np.where(c, fwd_s, fwd_k)
     bad = (p <= lower) | (p >= upper)
@@ -227,7 +229,7 @@ def implied_vol(price: ArrayLike, spot: ArrayLike, strike: ArrayLike, expiry: Ar
             "no volatility reproduces it"
         )
     impl = fast_path(IMPLIED_VOL, be)
-    with be.x64():
+    with be.x64(), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         if impl is not None:
             out, pending = impl(p, s, k, t, r, q, c, tol, max_iter)
         else:
