@@ -174,34 +174,35 @@ def solve_linear(d: Any, lo: Any, up: Any, lvt: Any, taus: Sequence[float], *, x
     return xp.stack(rows, axis=1)
 
 
-def _pad_after(a, axis, xp):
-    """``a`` with a zero slab appended along ``axis``."""
-    slab = tuple(slice(0, 1) if i == axis else slice(None) for i in range(a.ndim))
-    return xp.concat([a, xp.zeros_like(a[slab])], axis=axis)
-
-
-def _pad_before(a, axis, xp):
-    """``a`` with a zero slab prepended along ``axis``."""
-    slab = tuple(slice(0, 1) if i == axis else slice(None) for i in range(a.ndim))
-    return xp.concat([xp.zeros_like(a[slab]), a], axis=axis)
-
-
-def _rhs(theta, running, bid, ask, xp):
-    """Right-hand side of the grid HJB on ``theta (n_sets, *grid)`` and the Gershgorin bound of its Jacobian."""
-    out = running
-    rate = xp.zeros_like(theta)
-    for axis, ((b_s, b_k), (a_s, a_k)) in enumerate(zip(bid, ask), start=1):
+def _stencil(theta: Any, xp: Any) -> list[tuple[tuple, tuple, Any]]:
+    """Per grid axis: the slices of the cells with a neighbour above (``head``) and below (``tail``),
+    and a zero slab one cell thick; built once per integration, as the grid's shape is fixed."""
+    out = []
+    for axis in range(1, theta.ndim):
         head = tuple(slice(None, -1) if i == axis else slice(None) for i in range(theta.ndim))
         tail = tuple(slice(1, None) if i == axis else slice(None) for i in range(theta.ndim))
-        # numpy warns when exp overflows; the overflow is caught as a non-finite theta by the caller
-        with np.errstate(over="ignore"):
-            hb = b_s * xp.exp(-b_k * (theta[head] - theta[tail]))
-            ha = a_s * xp.exp(-a_k * (theta[tail] - theta[head]))
-        out = out + _pad_after(hb, axis, xp)
-        out = out + _pad_before(ha, axis, xp)
-        rate = rate + _pad_after(b_k * hb, axis, xp)
-        rate = rate + _pad_before(a_k * ha, axis, xp)
-    return out, 2.0 * float(xp.max(rate))
+        slab = tuple(slice(0, 1) if i == axis else slice(None) for i in range(theta.ndim))
+        out.append((head, tail, xp.zeros_like(theta[slab])))
+    return out
+
+
+def _rhs(theta, running, bid, ask, xp, stencil, with_rate=True):
+    """Right-hand side of the grid HJB on ``theta (n_sets, *grid)`` and the Gershgorin bound of its Jacobian
+    (``None`` unless ``with_rate``: RK4 needs the bound only at the start of a step).
+
+    A side's Hamiltonian feeds the cells that have a neighbour on that side: the bid's is padded with
+    a zero slab after, the ask's before (array-API arrays take no slice assignment)."""
+    out = running
+    rate = xp.zeros_like(theta) if with_rate else None
+    for axis, ((b_s, b_k), (a_s, a_k), (head, tail, zero)) in enumerate(zip(bid, ask, stencil), start=1):
+        hb = b_s * xp.exp(-b_k * (theta[head] - theta[tail]))
+        ha = a_s * xp.exp(-a_k * (theta[tail] - theta[head]))
+        out = out + xp.concat([hb, zero], axis=axis)
+        out = out + xp.concat([zero, ha], axis=axis)
+        if with_rate:
+            rate = rate + xp.concat([b_k * hb, zero], axis=axis)
+            rate = rate + xp.concat([zero, a_k * ha], axis=axis)
+    return out, (2.0 * float(xp.max(rate)) if with_rate else None)
 
 
 def solve_grid(theta0: Any, running: Any, bid: Sequence[tuple[Any, Any]], ask: Sequence[tuple[Any, Any]],
@@ -233,7 +234,14 @@ def solve_grid(theta0: Any, running: Any, bid: Sequence[tuple[Any, Any]], ask: S
     NumericalInstability
         If the integration produces non-finite values.
     """
-    theta = theta0
+    # numpy warns when exp overflows; the overflow is caught below as a non-finite theta (one errstate
+    # for the whole integration: entering it per right-hand side costs more than a small grid's step)
+    with np.errstate(over="ignore"):
+        return _rk4(theta0, running, bid, ask, taus, min_steps, xp, max_explicit_steps)
+
+
+def _rk4(theta, running, bid, ask, taus, min_steps, xp, max_explicit_steps):
+    stencil = _stencil(theta, xp)
     rows = []
     now = 0.0
     steps = 0
@@ -241,16 +249,16 @@ def solve_grid(theta0: Any, running: Any, bid: Sequence[tuple[Any, Any]], ask: S
     for i, target in enumerate(taus):
         target = float(target)
         while now < target:
-            k1, rate = _rhs(theta, running, bid, ask, xp)
+            k1, rate = _rhs(theta, running, bid, ask, xp, stencil)
             if max_explicit_steps is not None and (
                     steps >= max_explicit_steps or (horizon - now) * rate > 50_000.0 * max_explicit_steps):
                 rest = solve_grid_implicit(theta, running, bid, ask, now, taus[i:], xp=xp)
                 return xp.concat([xp.stack(rows, axis=1), rest], axis=1) if rows else rest
             steps += 1
             step = min(target - now, 1.0 / max(rate, 1e-300), 1.0 / min_steps)
-            k2, _ = _rhs(theta + 0.5 * step * k1, running, bid, ask, xp)
-            k3, _ = _rhs(theta + 0.5 * step * k2, running, bid, ask, xp)
-            k4, _ = _rhs(theta + step * k3, running, bid, ask, xp)
+            k2, _ = _rhs(theta + 0.5 * step * k1, running, bid, ask, xp, stencil, with_rate=False)
+            k3, _ = _rhs(theta + 0.5 * step * k2, running, bid, ask, xp, stencil, with_rate=False)
+            k4, _ = _rhs(theta + step * k3, running, bid, ask, xp, stencil, with_rate=False)
             theta = theta + (step / 6.0) * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
             now = target if target - now <= step else now + step
             if not bool(xp.all(xp.isfinite(theta))):
@@ -313,9 +321,11 @@ def solve_grid_implicit(theta: Any, running: Any, bid: Sequence[tuple[Any, Any]]
     n_psi = n_sets * size
     ref = np.arange(n_sets) * size  # flat index of each set's reference point
 
+    stencil = _stencil(np.empty(shape), np)
+
     def fun(_t, y):
         with np.errstate(over="ignore", invalid="ignore"):
-            f, _ = _rhs(y[:n_psi].reshape(shape), run, sides_b, sides_a, np)
+            f, _ = _rhs(y[:n_psi].reshape(shape), run, sides_b, sides_a, np, stencil, with_rate=False)
         f = f.reshape(n_sets, size)
         return np.concatenate([(f - f[:, :1]).ravel(), f[:, 0]])
 
@@ -424,8 +434,10 @@ def solve_riccati(curvature: np.ndarray, penalty: np.ndarray, drift: np.ndarray,
                 except np.linalg.LinAlgError:
                     raise NumericalInstability(f"Riccati restart matrix singular before tau = {tau!r}") from None
                 new = 0.5 * (new + np.swapaxes(new, -1, -2))
-                settled = long_interval and bool(
-                    np.all(np.abs(new - a_bar) <= 8 * np.finfo(float).eps * np.maximum(1.0, np.abs(new))))
+                # A and B (the rows :d) settle; the corner C grows like tau, but nothing reads it and it
+                # does not feed back into A or B
+                settled = long_interval and bool(np.all(
+                    np.abs(new[:, :d] - a_bar[:, :d]) <= 8 * np.finfo(float).eps * np.maximum(1.0, np.abs(new[:, :d]))))
                 a_bar = new
                 if settled:
                     break
