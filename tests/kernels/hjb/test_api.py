@@ -332,3 +332,66 @@ def test_riccati_validation():
     with pytest.raises(MatrixError):
         solve_quadratic_riccati(np.array([1.0]), curvature=[1.0, 1.0], penalty=[[1.0, 2.0], [2.0, 1.0]], drift=[0.0, 0.0],
                                 terminal_penalty=np.zeros((2, 2)))
+
+
+def test_stiff_grid_hjb_is_handed_to_the_implicit_scheme_without_changing_the_quotes(monkeypatch):
+    """The implicit scheme that takes over stiff equations (large rates) agrees with RK4 where both
+    run: forced from the first step, Cartea-Jaimungal's kappa+ != kappa- depths match the RK4 ones to
+    1e-9, for one set and for a batch."""
+    import quantforge.kernels.hjb.api as api
+    from quantforge.models.cartea_jaimungal import CJParams, cj_exact_depths
+
+    params = CJParams(kappa_plus=[15.0, 10.0], kappa_minus=[20.0, 12.0], lambda_plus=[50.0, 2.0],
+                      lambda_minus=[40.0, 1.5], phi=[0.01, 0.02], alpha=0.05, mu=[0.0, 0.1])
+    taus = np.array([0.0, 0.3, 1.0])
+    rk4 = cj_exact_depths(params, taus, -6, 6, backend="numpy")
+    monkeypatch.setattr(api, "_STIFF_RK4_STEPS", -10**9)  # no explicit step at all
+    implicit = cj_exact_depths(params, taus, -6, 6, backend="numpy")
+    for a, b in zip(rk4, implicit):
+        np.testing.assert_allclose(b, a, rtol=0, atol=1e-9)
+
+
+def test_the_propagator_plan_is_found_in_logarithmic_time_and_unchanged():
+    """The series order r* is found by doubling and bisection: the same plans as counting from 0 (the
+    old rule, copied here) on norms from 1e-8 to 3e4, and a plan at all for a norm of 1e15."""
+    from quantforge.kernels.hjb.core import MAX_TERMS, SERIES_TOL, propagator_plan
+
+    def counted(theta, n):
+        log_tol = math.log(SERIES_TOL / 2.0)
+        x, r = 3.0 * theta, 0
+        while not (r + 2 > x and (r + 1) * math.log(x) - math.lgamma(r + 2.0) - math.log(1.0 - x / (r + 2)) < log_tol):
+            r += 1
+        p = n - 1 + r
+        if p <= MAX_TERMS:
+            return 0, p
+        a = 1
+        while True:
+            lr = math.log(p) - a * math.log(2.0)
+            for k in range(1, MAX_TERMS + 1):
+                if a * math.log(2.0) + (k + 1) * lr - math.lgamma(k + 2.0) < log_tol:
+                    return a, k
+            a += 1
+
+    rng = np.random.default_rng(0)
+    for theta in np.concatenate([10.0 ** rng.uniform(-8, 4.5, 400), [1 / 3, 2 / 3, 1.0, 3e4]]):
+        for n in (1, 5, 41):
+            assert propagator_plan(float(theta), n) == counted(float(theta), n), (theta, n)
+    a, k = propagator_plan(1e15, 7)
+    assert 40 < a < 60 and 1 <= k <= MAX_TERMS
+
+
+def test_rates_times_horizon_beyond_the_solvers_range_are_refused():
+    with pytest.raises(InvalidParameters, match="beyond 1e15"):
+        solve_linear_hjb([[0.0, 0.0]], [[0.0, 1e300]], [[1e300, 0.0]], np.zeros((1, 2)), np.array([0.0, 1.0]))
+    with pytest.raises(InvalidParameters, match="steps_per_unit=1000000.0 over taus.* asks for 1e\\+06 RK4 steps"):
+        solve_hjb_grid(np.array([1.0]), lower_bounds=(-1,), upper_bounds=(1,), bid_sides=(SIDE,), ask_sides=(SIDE,),
+                       drift=np.zeros(1), penalty=np.zeros((1, 1)), terminal_penalty=np.zeros((1, 1)),
+                       steps_per_unit=1e6)
+
+
+def test_a_horizon_of_any_length_reaches_the_stationary_riccati_solution():
+    """An interval of more than 10 000 restarts stops at the stationary solution (1e300 hung)."""
+    a_long, b_long = solve_quadratic_riccati(np.array([1e3, 1e300]), curvature=[50.0], penalty=[[0.4]], drift=[0.1],
+                                             terminal_penalty=[[0.0]])
+    np.testing.assert_allclose(a_long[1], a_long[0], rtol=1e-12)
+    np.testing.assert_allclose(b_long[1], b_long[0], rtol=1e-9, atol=1e-15)

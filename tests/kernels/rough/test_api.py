@@ -212,3 +212,16 @@ def test_rough_bergomi_overflow_raises_numerical_instability(kwargs):
 def test_bad_inputs(call, match):
     with pytest.raises(InvalidParameters, match=match):
         call()
+
+
+def test_smile_in_chunks_equals_the_smile_of_one_batch(monkeypatch):
+    """RoughVolatilitySolver.smile keeps only terminal prices and simulates in chunks of paths (path
+    offsets): the same implied volatilities, bit for bit, as one batch."""
+    import quantforge.kernels.rough.api as api
+
+    solver = RoughVolatilitySolver(0.1)
+    strikes = [90.0, 100.0, 110.0]
+    whole = solver.smile(strikes, 100.0, 0.5, 32, 3000, seed=3, backend="numpy")
+    monkeypatch.setattr(api, "_SMILE_CHUNK_BYTES", 8 * api._RBERGOMI_WORDS_PER_STEP * 33 * 700)  # chunks of 700 paths
+    chunked = solver.smile(strikes, 100.0, 0.5, 32, 3000, seed=3, backend="numpy")
+    np.testing.assert_array_equal(chunked, whole)
