@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 
-.PHONY: demo test bench clean
+.PHONY: demo test lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,12 @@ demo: $(VENV)/.core
 # would otherwise collect it as a test package under the checkout's directory name.
 test: $(VENV)/.test
 	$(BIN)/python -m pytest --rootdir=tests $(PYTEST_ARGS)
+
+# ruff (lint and format) and the import-layer contracts of pyproject.toml
+lint: $(VENV)/.test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 bench: $(VENV)/.bench
 	$(BIN)/quantforge bench --out bench/results

@@ -107,9 +107,13 @@ def _cmd_info(args) -> int:
     gpus = gpu_devices()
     print("GPUs:" if gpus else "GPUs: none found (NVML absent or no device)")
     for g in gpus:
-        print(f"  [{g.index}] {g.name}, {g.memory_total_bytes / 2**30:.1f} GiB, driver {g.driver}, cc {g.compute_capability}")
+        print(
+            f"  [{g.index}] {g.name}, {g.memory_total_bytes / 2**30:.1f} GiB, driver {g.driver}, cc {g.compute_capability}"
+        )
     c = cpu_info()
-    print(f"CPU: {c['model']} ({c['usable_cores']}/{c['logical_cores']} cores usable), {c['machine']}, Python {c['python']}")
+    print(
+        f"CPU: {c['model']} ({c['usable_cores']}/{c['logical_cores']} cores usable), {c['machine']}, Python {c['python']}"
+    )
     try:
         from .engine import affinity
     except ImportError:
@@ -159,7 +163,9 @@ def _cmd_serve(args) -> int:
     surfaces = compute_surfaces(config)
     print(f"{args.config}: publisher {config.name!r}, {len(surfaces)} surfaces, refresh every {config.refresh_s:g} s")
     for sid, surface in surfaces.items():
-        print(f"  {sid}: {surface.model}, {surface.bid_depth.shape[0]} times x {surface.bid_depth.shape[1]} inventories")
+        print(
+            f"  {sid}: {surface.model}, {surface.bid_depth.shape[0]} times x {surface.bid_depth.shape[1]} inventories"
+        )
     return 0
 
 
@@ -178,7 +184,12 @@ def _cmd_demo(args) -> int:
     from .demo import run_demo
 
     report = run_demo(
-        paths=args.paths, gammas=args.gammas, backend=args.backend, seed=args.seed, out=Path(args.out), model=args.model,
+        paths=args.paths,
+        gammas=args.gammas,
+        backend=args.backend,
+        seed=args.seed,
+        out=Path(args.out),
+        model=args.model,
         events=args.events,
     )
     print(f"report written to {Path(args.out).resolve() / 'report.json'}")
@@ -258,11 +269,21 @@ def _events(text: str) -> int:
 def _cmd_execute(args) -> int:
     from .execution import run_parent_order, write_report
 
-    res = run_parent_order(args.algo, args.side, args.quantity, args.horizon, urgency=args.urgency, rate=args.rate,
-                           n_events=args.events, seed=args.seed)
+    res = run_parent_order(
+        args.algo,
+        args.side,
+        args.quantity,
+        args.horizon,
+        urgency=args.urgency,
+        rate=args.rate,
+        n_events=args.events,
+        seed=args.seed,
+    )
     print(res.summary())
-    print(f"fill model: {res.fill_model[0]:.4g} lots/s x exp(-{res.fill_model[1]:.4g} delta); day of "
-          f"{res.market.n_events} events over {res.market.session_s:.0f} s, seed {res.market.seed}")
+    print(
+        f"fill model: {res.fill_model[0]:.4g} lots/s x exp(-{res.fill_model[1]:.4g} delta); day of "
+        f"{res.market.n_events} events over {res.market.session_s:.0f} s, seed {res.market.seed}"
+    )
     print(res.tca().summary())
     if args.out is not None:
         paths = write_report(res, args.out)
@@ -321,57 +342,112 @@ def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="quantforge", description="Market making and optimal execution engine.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    d = sub.add_parser("demo", help="simulate a market-making model's quotes (Avellaneda–Stoikov section 4) and one "
-                       "engine day; writes report.json and demo.png", description=_DEMO_DESCRIPTION,
-                       epilog=_DEMO_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    d = sub.add_parser(
+        "demo",
+        help="simulate a market-making model's quotes (Avellaneda–Stoikov section 4) and one "
+        "engine day; writes report.json and demo.png",
+        description=_DEMO_DESCRIPTION,
+        epilog=_DEMO_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     d.add_argument("--paths", type=_positive_int, default=1000, help="simulated paths per gamma (default 1000)")
-    d.add_argument("--gammas", type=_gammas, default=[0.1, 0.01, 1.0], help="comma-separated risk aversions (default 0.1,0.01,1)")
+    d.add_argument(
+        "--gammas", type=_gammas, default=[0.1, 0.01, 1.0], help="comma-separated risk aversions (default 0.1,0.01,1)"
+    )
     d.add_argument("--backend", type=_backend_name, default="auto", help="numpy, numba, jax, cupy or auto")
     d.add_argument("--seed", type=_seed, default=2008, help="Philox seed (default 2008)")
-    d.add_argument("--out", type=_out_dir, default="demo-report", help="folder for report.json and demo.png (default demo-report/)")
-    d.add_argument("--model", default="as", choices=["as", "glft", "cj"], help="market-making model whose quotes are simulated (listed below)")
-    d.add_argument("--events", type=_nonnegative_int, default=1_000_000,
-                   help="market events in the simulated engine day (default 1000000; 0 skips it)")
+    d.add_argument(
+        "--out", type=_out_dir, default="demo-report", help="folder for report.json and demo.png (default demo-report/)"
+    )
+    d.add_argument(
+        "--model",
+        default="as",
+        choices=["as", "glft", "cj"],
+        help="market-making model whose quotes are simulated (listed below)",
+    )
+    d.add_argument(
+        "--events",
+        type=_nonnegative_int,
+        default=1_000_000,
+        help="market events in the simulated engine day (default 1000000; 0 skips it)",
+    )
     d.set_defaults(func=_cmd_demo)
 
-    b = sub.add_parser("bench", help="run benchmark suites against their peers", description=_BENCH_DESCRIPTION,
-                       epilog=_bench_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter)
+    b = sub.add_parser(
+        "bench",
+        help="run benchmark suites against their peers",
+        description=_BENCH_DESCRIPTION,
+        epilog=_bench_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     b.add_argument("suites", nargs="*", help="suite names, listed below (default: all)")
     b.add_argument("--quick", action="store_true", help="small sizes: each suite well under 30 s")
     b.add_argument("--out", type=_out_dir, default="bench-results", help="output folder (default bench-results/)")
-    b.add_argument("--plot", action="store_true", help="also write OUT/<suite>.png: medians, ratios against peers, goals")
+    b.add_argument(
+        "--plot", action="store_true", help="also write OUT/<suite>.png: medians, ratios against peers, goals"
+    )
     b.set_defaults(func=_cmd_bench)
 
-    s = sub.add_parser("serve", help="publish quote surfaces from a TOML config: shared memory, Arrow files, HTTP",
-                       description=_SERVE_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    s = sub.add_parser(
+        "serve",
+        help="publish quote surfaces from a TOML config: shared memory, Arrow files, HTTP",
+        description=_SERVE_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     s.add_argument("config", help="the TOML configuration (instruments, models, parameters, grids, refresh, backend)")
     s.add_argument("--port", type=_port, default=None, help="HTTP port, overriding the config's (0: a free port)")
     s.add_argument("--check", action="store_true", help="validate the config and compute its surfaces once, then exit")
     s.set_defaults(func=_cmd_serve)
 
-    x = sub.add_parser("execute", help="work one parent order through the engine on a synthetic day and print its TCA",
-                       description=_EXECUTE_DESCRIPTION, epilog=_EXECUTE_EPILOG,
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    x = sub.add_parser(
+        "execute",
+        help="work one parent order through the engine on a synthetic day and print its TCA",
+        description=_EXECUTE_DESCRIPTION,
+        epilog=_EXECUTE_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     x.add_argument("--algo", required=True, choices=["twap", "vwap", "pov", "ac", "adaptive"], help="algorithm (below)")
     x.add_argument("--side", required=True, choices=["buy", "sell"], help="buy or sell")
     x.add_argument("--quantity", type=_positive_int, required=True, help="parent order size (lots of 100 shares)")
     x.add_argument("--horizon", type=_positive_float, required=True, help="horizon (seconds)")
-    x.add_argument("--urgency", type=_nonnegative_float, default=1.0,
-                   help="kappa T of ac and adaptive (0: TWAP-like; default 1)")
+    x.add_argument(
+        "--urgency", type=_nonnegative_float, default=1.0, help="kappa T of ac and adaptive (0: TWAP-like; default 1)"
+    )
     x.add_argument("--rate", type=_rate, default=0.1, help="participation of pov (default 0.1)")
     x.add_argument("--events", type=_events, default=200_000, help="market events in the day (default 200000)")
     x.add_argument("--seed", type=_seed, default=0, help="seed of the synthetic order flow (default 0)")
-    x.add_argument("--out", type=_out_dir, default=None, help="folder for tca.json, children.csv and tca.png (default: none)")
+    x.add_argument(
+        "--out", type=_out_dir, default=None, help="folder for tca.json, children.csv and tca.png (default: none)"
+    )
     x.set_defaults(func=_cmd_execute)
 
-    r = sub.add_parser("risk", help="VaR backtests on real data (S&P 500): Kupiec, Christoffersen, traffic light",
-                       description=_RISK_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
-    r.add_argument("--demo", action="store_true", required=True,
-                   help="run the S&P 500 backtest of historical, filtered historical, parametric and Cornish-Fisher VaR")
-    r.add_argument("--out", type=_out_dir, default="risk-report", help="folder for report.json, report.md and var_backtest.png "
-                   "(default risk-report/)")
-    r.add_argument("--window", type=_positive_int, default=500, help="rolling window of the forecasts, days (default 500)")
-    r.add_argument("--backend", type=_backend_name, default="auto", help="numpy, numba, jax, cupy or auto (tail statistics and EWMA)")
+    r = sub.add_parser(
+        "risk",
+        help="VaR backtests on real data (S&P 500): Kupiec, Christoffersen, traffic light",
+        description=_RISK_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    r.add_argument(
+        "--demo",
+        action="store_true",
+        required=True,
+        help="run the S&P 500 backtest of historical, filtered historical, parametric and Cornish-Fisher VaR",
+    )
+    r.add_argument(
+        "--out",
+        type=_out_dir,
+        default="risk-report",
+        help="folder for report.json, report.md and var_backtest.png (default risk-report/)",
+    )
+    r.add_argument(
+        "--window", type=_positive_int, default=500, help="rolling window of the forecasts, days (default 500)"
+    )
+    r.add_argument(
+        "--backend",
+        type=_backend_name,
+        default="auto",
+        help="numpy, numba, jax, cupy or auto (tail statistics and EWMA)",
+    )
     r.set_defaults(func=_cmd_risk)
 
     i = sub.add_parser("info", help="backends, devices and CPU facts")

@@ -77,8 +77,9 @@ def _model_params(model: str, gamma: float, market: dict):
     if model == "glft":
         return GLFT.GLFTParams(gamma=gamma, sigma=sigma, A=A, k=k)
     if model == "cj":
-        return CJ.CJParams(kappa_plus=k, kappa_minus=k, lambda_plus=A, lambda_minus=A, phi=0.5 * gamma * sigma**2,
-                           alpha=0.0)
+        return CJ.CJParams(
+            kappa_plus=k, kappa_minus=k, lambda_plus=A, lambda_minus=A, phi=0.5 * gamma * sigma**2, alpha=0.0
+        )
     raise InvalidParameters(f"model must be one of {', '.join(MODELS)}; got {model!r}")
 
 
@@ -120,7 +121,17 @@ def section4_experiment(
     m = _check_market(AS.PAPER_SECTION4 if market is None else market)
     n_steps = int(round(m["T"] / m["dt"]))
     bid, ask, q_min, _ = _surface_tables(model, gamma, m, n_steps)
-    common = dict(s0=m["s0"], sigma=m["sigma"], A=m["A"], k=m["k"], dt=m["dt"], n_paths=paths, seed=seed, q0=m["q0"], backend=backend)
+    common = dict(
+        s0=m["s0"],
+        sigma=m["sigma"],
+        A=m["A"],
+        k=m["k"],
+        dt=m["dt"],
+        n_paths=paths,
+        seed=seed,
+        q0=m["q0"],
+        backend=backend,
+    )
     inventory = simulate_market_making(bid, ask, q_min=q_min, record_path=True, **common)
     half = 0.5 * float(np.nanmean(inventory.mean_spread))
     # the symmetric strategy keeps the model's inventory bounds: no quote where the model posts none
@@ -160,8 +171,9 @@ def _ticks_behind_touch(depth: np.ndarray, tick_size: float) -> np.ndarray:
     return np.maximum(np.ceil(d - 0.5), 0.0)
 
 
-def quote_rounding(model: str, gamma: float, tick_size: float = ENGINE_TICK,
-                   max_position_lots: int = ENGINE_MAX_POSITION) -> dict:
+def quote_rounding(
+    model: str, gamma: float, tick_size: float = ENGINE_TICK, max_position_lots: int = ENGINE_MAX_POSITION
+) -> dict:
     """How ``model``'s quotes for ``gamma`` land on an instrument of tick ``tick_size``.
 
     In the engine's one-tick market a depth becomes a number of ticks behind the touch (a depth under
@@ -225,10 +237,12 @@ def quote_rounding(model: str, gamma: float, tick_size: float = ENGINE_TICK,
         "tick_size": tick_size,
         "opening_ticks_behind_touch": {
             "inventory": list(range(-ENGINE_ROUNDING_INVENTORY, ENGINE_ROUNDING_INVENTORY + 1)),
-            "bid": as_list(bid[0]), "ask": as_list(ask[0]),
+            "bid": as_list(bid[0]),
+            "ask": as_list(ask[0]),
         },
-        "same_quotes_as": {other: float(np.mean(same(bid, b) & same(ask, a)))
-                           for other, (b, a) in ladders.items() if other != model},
+        "same_quotes_as": {
+            other: float(np.mean(same(bid, b) & same(ask, a))) for other, (b, a) in ladders.items() if other != model
+        },
     }
 
 
@@ -238,9 +252,17 @@ def _engine_run(model: str, gamma: float, seed: int, n_events: int) -> tuple[dic
 
     m = dict(AS.PAPER_SECTION4)
     *_, surf = _surface_tables(model, gamma, m, int(round(m["T"] / m["dt"])))
-    day = run_trading_day_on(surf, tick_size=ENGINE_TICK, seed=seed, n_events=n_events,
-                             max_position_lots=ENGINE_MAX_POSITION, session_s=ENGINE_SESSION_S,
-                             move_prob=ENGINE_MOVE_PROB, mid_ticks=ENGINE_MID_TICKS, keep_fills=True)
+    day = run_trading_day_on(
+        surf,
+        tick_size=ENGINE_TICK,
+        seed=seed,
+        n_events=n_events,
+        max_position_lots=ENGINE_MAX_POSITION,
+        session_s=ENGINE_SESSION_S,
+        move_prob=ENGINE_MOVE_PROB,
+        mid_ticks=ENGINE_MID_TICKS,
+        keep_fills=True,
+    )
     fills = day.pop("fill_records")
     report = {"model": model, "gamma": gamma, "tick_size": ENGINE_TICK, "max_position_lots": ENGINE_MAX_POSITION} | day
     report["rounding"] = quote_rounding(model, gamma, ENGINE_TICK, ENGINE_MAX_POSITION)
@@ -291,8 +313,14 @@ def _day_path(fills: np.ndarray, *, seed: int, n_events: int, points: int = 400)
     from .engine.synthetic import synthetic_events
 
     session_ns = int(round(ENGINE_SESSION_S * 1e9))
-    market = synthetic_events(n_events, seed=seed, mid_ticks=ENGINE_MID_TICKS, start_ns=DAY_START_NS,
-                              mean_gap_ns=max(1, session_ns // n_events), move_prob=ENGINE_MOVE_PROB)
+    market = synthetic_events(
+        n_events,
+        seed=seed,
+        mid_ticks=ENGINE_MID_TICKS,
+        start_ns=DAY_START_NS,
+        mean_gap_ns=max(1, session_ns // n_events),
+        move_prob=ENGINE_MOVE_PROB,
+    )
     book = OrderBook(capacity=1 << 13, window=1 << 14)
     ends = np.unique(np.linspace(0, n_events, min(points, n_events) + 1).astype(np.int64))[1:]
     ts, mid2, lo, last = [], [], 0, np.nan
@@ -329,10 +357,14 @@ def _print_engine(day: dict, say, table) -> None:
     q0 = opening["inventory"].index(0)
     rows = {
         "market events": f"{day['events']:,}",
-        "order actions (new / replace / cancel)": (f"{day['new'] + day['replaced'] + day['cancelled']:,} "
-                                                   f"({day['new']:,} / {day['replaced']:,} / {day['cancelled']:,})"),
-        "feed events refused by the book": (f"{day['book_rejected']:,}" + "".join(
-            f", {n} {name.replace('_', ' ')}" for name, n in day["book_rejects"].items() if n)),
+        "order actions (new / replace / cancel)": (
+            f"{day['new'] + day['replaced'] + day['cancelled']:,} "
+            f"({day['new']:,} / {day['replaced']:,} / {day['cancelled']:,})"
+        ),
+        "feed events refused by the book": (
+            f"{day['book_rejected']:,}"
+            + "".join(f", {n} {name.replace('_', ' ')}" for name, n in day["book_rejects"].items() if n)
+        ),
         "fills (lots)": f"{day['fills']:,} ({day['filled_lots']:,})",
         "final inventory (lots)": f"{day['final_inventory']}",
         "PnL (marked to mid)": f"{day['pnl']:.2f}",
@@ -341,10 +373,14 @@ def _print_engine(day: dict, say, table) -> None:
         "kill switch": "tripped" if day["kill_switch"] else "not tripped",
         "ticks behind the touch at the open, q = 0": f"bid {opening['bid'][q0]} / ask {opening['ask'][q0]}",
         "same prices as (share of states)": ", ".join(
-            f"{other} {share:.0%}" for other, share in rounding["same_quotes_as"].items()),
+            f"{other} {share:.0%}" for other, share in rounding["same_quotes_as"].items()
+        ),
     }
-    table(f"one simulated day through the engine ({day['model']}, gamma = {day['gamma']:g})",
-          ["quantity", "value"], list(rows.items()))
+    table(
+        f"one simulated day through the engine ({day['model']}, gamma = {day['gamma']:g})",
+        ["quantity", "value"],
+        list(rows.items()),
+    )
 
 
 def _finite_range(*arrays: np.ndarray) -> tuple[float, float]:
@@ -370,9 +406,13 @@ def demo_figure(
     if isinstance(gammas, (str, bytes)) or not hasattr(gammas, "__len__") or len(gammas) == 0:
         raise InvalidParameters(f"gammas must be a non-empty sequence, got {gammas!r}")
     if not isinstance(results, dict) or any(
-            not isinstance(results.get(g), dict) or not all(
-                isinstance(results[g].get(s), MarketMakingPaths) for s in ("inventory", "symmetric")) for g in gammas):
-        raise InvalidParameters("results must map every gamma to section4_experiment's {'inventory', 'symmetric'} paths")
+        not isinstance(results.get(g), dict)
+        or not all(isinstance(results[g].get(s), MarketMakingPaths) for s in ("inventory", "symmetric"))
+        for g in gammas
+    ):
+        raise InvalidParameters(
+            "results must map every gamma to section4_experiment's {'inventory', 'symmetric'} paths"
+        )
     if results[gammas[0]]["inventory"].record is None:
         raise InvalidParameters("results[gammas[0]]['inventory'] must have a recorded path (record_path=True)")
     if surface is not None and not isinstance(surface, Surface):
@@ -417,8 +457,15 @@ def demo_figure(
         fig.axes[-1].remove()
         for j, (label, depth) in enumerate(sides.items()):
             axs = fig.add_subplot(cells[0, j])
-            mesh = axs.pcolormesh(tau, q[keep], np.where(np.isfinite(depth), depth, np.nan).T, shading="nearest",
-                                  cmap="viridis", vmin=lo, vmax=hi)
+            mesh = axs.pcolormesh(
+                tau,
+                q[keep],
+                np.where(np.isfinite(depth), depth, np.nan).T,
+                shading="nearest",
+                cmap="viridis",
+                vmin=lo,
+                vmax=hi,
+            )
             axs.set_title(f"quote surface ({model}, gamma = {gammas[0]:g}): {label}")
             axs.set_xlabel("time to horizon T − t")
             axs.set_ylabel("inventory q (lots)")
@@ -427,13 +474,31 @@ def demo_figure(
     if path is not None:
         axd = fig.add_subplot(grid[row, :])
         t = np.concatenate([[0.0], path["fill_time_h"], [path["session_h"]]])
-        q = np.concatenate([[0], path["fill_inventory"], [path["fill_inventory"][-1] if path["fill_inventory"].size else 0]])
+        q = np.concatenate(
+            [[0], path["fill_inventory"], [path["fill_inventory"][-1] if path["fill_inventory"].size else 0]]
+        )
         axd.step(t, q, where="post", color="tab:green", lw=0.9, label="inventory")
         buys = path["fill_side"] > 0
-        axd.scatter(path["fill_time_h"][buys], path["fill_inventory"][buys], marker="^", s=6, lw=0, color="tab:blue",
-                    label="buy fill", zorder=3)
-        axd.scatter(path["fill_time_h"][~buys], path["fill_inventory"][~buys], marker="v", s=6, lw=0, color="tab:red",
-                    label="sell fill", zorder=3)
+        axd.scatter(
+            path["fill_time_h"][buys],
+            path["fill_inventory"][buys],
+            marker="^",
+            s=6,
+            lw=0,
+            color="tab:blue",
+            label="buy fill",
+            zorder=3,
+        )
+        axd.scatter(
+            path["fill_time_h"][~buys],
+            path["fill_inventory"][~buys],
+            marker="v",
+            s=6,
+            lw=0,
+            color="tab:red",
+            label="sell fill",
+            zorder=3,
+        )
         axd.set_xlabel("time since the open (h)")
         axd.set_ylabel("inventory (lots)")
         axd.set_title(f"one simulated day through the engine ({model}, gamma = {gammas[0]:g}, tick {ENGINE_TICK:g})")
@@ -486,8 +551,15 @@ def _versions() -> dict[str, str | None]:
 
 
 def run_demo(
-    *, paths: int = 1000, gammas: Sequence[float] = (0.1, 0.01, 1.0), backend: str | None = "auto", seed: int = 2008,
-    out: Path = Path("demo-report"), model: str = "as", events: int = 1_000_000, interactive: bool | None = None,
+    *,
+    paths: int = 1000,
+    gammas: Sequence[float] = (0.1, 0.01, 1.0),
+    backend: str | None = "auto",
+    seed: int = 2008,
+    out: Path = Path("demo-report"),
+    model: str = "as",
+    events: int = 1_000_000,
+    interactive: bool | None = None,
 ) -> dict:
     """Run the experiment for every gamma, print the tables, write report.json and demo.png into ``out``.
 
@@ -534,34 +606,65 @@ def run_demo(
     out.mkdir(parents=True, exist_ok=True)
     results, rows = {}, []
     t0 = time.perf_counter()
-    with _progress(console, interactive, f"simulating {paths} paths x {len(gammas)} gammas on {name} ({model})",
-                   len(gammas)) as advance:
+    with _progress(
+        console, interactive, f"simulating {paths} paths x {len(gammas)} gammas on {name} ({model})", len(gammas)
+    ) as advance:
         for g in gammas:
             results[g] = section4_experiment(g, paths=paths, seed=seed, backend=name, model=model)
             for strategy in ("inventory", "symmetric"):
                 s = results[g][strategy].summary()
-                rows.append({"gamma": g, "strategy": strategy, "spread": s["spread"], "profit_mean": s["profit_mean"],
-                             "profit_std": s["profit_std"], "q_mean": s["q_mean"], "q_std": s["q_std"]})
+                rows.append(
+                    {
+                        "gamma": g,
+                        "strategy": strategy,
+                        "spread": s["spread"],
+                        "profit_mean": s["profit_mean"],
+                        "profit_std": s["profit_std"],
+                        "q_mean": s["q_mean"],
+                        "q_std": s["q_std"],
+                    }
+                )
             advance(f"gamma = {g:g} done")
     elapsed = time.perf_counter() - t0
-    say(f"model: {MODEL_NAMES[model]}; market: section 4 of Avellaneda–Stoikov (2008); backend {name}, "
-        f"{paths} paths per gamma, seed {seed}, {elapsed:.2f} s")
+    say(
+        f"model: {MODEL_NAMES[model]}; market: section 4 of Avellaneda–Stoikov (2008); backend {name}, "
+        f"{paths} paths per gamma, seed {seed}, {elapsed:.2f} s"
+    )
     for g in gammas:
-        table(f"gamma = {g:g}", ["strategy", "spread", "mean profit", "std profit", "mean final q", "std final q"],
-              [(r["strategy"], f"{r['spread']:.2f}", f"{r['profit_mean']:.2f}", f"{r['profit_std']:.2f}",
-                f"{r['q_mean']:.2f}", f"{r['q_std']:.2f}") for r in rows if r["gamma"] == g])
+        table(
+            f"gamma = {g:g}",
+            ["strategy", "spread", "mean profit", "std profit", "mean final q", "std final q"],
+            [
+                (
+                    r["strategy"],
+                    f"{r['spread']:.2f}",
+                    f"{r['profit_mean']:.2f}",
+                    f"{r['profit_std']:.2f}",
+                    f"{r['q_mean']:.2f}",
+                    f"{r['q_std']:.2f}",
+                )
+                for r in rows
+                if r["gamma"] == g
+            ],
+        )
     m = dict(AS.PAPER_SECTION4)
     n_steps = int(round(m["T"] / m["dt"]))
     surface = _surface_tables(model, gammas[0], m, n_steps)[3]
     q_min, q_max = _inventory_range(model, m, n_steps)
     report = {
-        "backend": name, "seed": seed, "paths": paths, "model": model, "model_name": MODEL_NAMES[model],
+        "backend": name,
+        "seed": seed,
+        "paths": paths,
+        "model": model,
+        "model_name": MODEL_NAMES[model],
         "parameters": {
             "market": {key: m[key] for key in ("s0", "T", "dt", "sigma", "A", "k", "q0")},
             "model": [_model_params(model, g, m).as_dict() for g in gammas],
         },
-        "grid": {"time_to_horizon": {"n": n_steps, "first": m["dt"], "last": m["dt"] * n_steps, "unit": "T"},
-                 "inventory_lots": {"min": q_min, "max": q_max}},
+        "grid": {
+            "time_to_horizon": {"n": n_steps, "first": m["dt"], "last": m["dt"] * n_steps, "unit": "T"},
+            "inventory_lots": {"min": q_min, "max": q_max},
+        },
         "versions": _versions(),
         "machine": {"cpu": cpu_info(), "gpus": [asdict(g) for g in gpu_devices()]},
         "experiments": rows,

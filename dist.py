@@ -104,11 +104,33 @@ def path_chunks(n_paths: int, chunk_paths: int) -> list[tuple[int, int]]:
     return [(s, min(s + chunk_paths, n_paths)) for s in range(0, n_paths, chunk_paths)]
 
 
-def _payoff_partials(model: Any, spot: float, strike: float, horizon: float, n_steps: int, start: int, stop: int,
-                     call: bool, scheme: str, seed: int, stream: int, backend: str) -> tuple[list[float], list[float]]:
+def _payoff_partials(
+    model: Any,
+    spot: float,
+    strike: float,
+    horizon: float,
+    n_steps: int,
+    start: int,
+    stop: int,
+    call: bool,
+    scheme: str,
+    seed: int,
+    stream: int,
+    backend: str,
+) -> tuple[list[float], list[float]]:
     """One task: paths ``[start, stop)``; the exact partials of their payoffs and of the squares."""
-    res = simulate(model, spot, horizon, n_steps, stop - start, scheme=scheme, seed=seed, stream=stream,
-                   path_offset=start, backend=backend)
+    res = simulate(
+        model,
+        spot,
+        horizon,
+        n_steps,
+        stop - start,
+        scheme=scheme,
+        seed=seed,
+        stream=stream,
+        path_offset=start,
+        backend=backend,
+    )
     pay = np.maximum(res.terminal - strike, 0.0) if call else np.maximum(strike - res.terminal, 0.0)
     return exact_partials(pay), exact_partials(pay * pay)
 
@@ -129,9 +151,23 @@ def _run(client: Any, fn: Callable[..., Any], calls: list[tuple[str, tuple]]) ->
     return client.gather(futures)
 
 
-def european_price(model: Any, spot: float, strike: float, horizon: float, rate: float, n_steps: int, n_paths: int, *,
-                   call: bool = True, scheme: str = "exact", seed: int = 0, stream: int = 0,
-                   backend: BackendName = None, client: Any = None, chunk_paths: int | None = None) -> MonteCarloPrice:
+def european_price(
+    model: Any,
+    spot: float,
+    strike: float,
+    horizon: float,
+    rate: float,
+    n_steps: int,
+    n_paths: int,
+    *,
+    call: bool = True,
+    scheme: str = "exact",
+    seed: int = 0,
+    stream: int = 0,
+    backend: BackendName = None,
+    client: Any = None,
+    chunk_paths: int | None = None,
+) -> MonteCarloPrice:
     """Monte Carlo price of a European call or put, split into path ranges over a Dask cluster.
 
     The estimate is ``e^{-rT} S / n`` with ``S`` the correctly rounded sum of the ``n_paths`` payoffs,
@@ -178,9 +214,13 @@ def european_price(model: Any, spot: float, strike: float, horizon: float, rate:
     backend = resolve_backend(backend)
     chunks = path_chunks(n_paths, n_paths if chunk_paths is None else chunk_paths)
     token = _token("european", model, spot, strike, horizon, n_steps, bool(call), scheme, seed, stream, backend)
-    calls = [(f"qf-price-{token}-paths-{start}-{stop}",
-              (model, spot, strike, horizon, n_steps, start, stop, bool(call), scheme, seed, stream, backend))
-             for start, stop in chunks]
+    calls = [
+        (
+            f"qf-price-{token}-paths-{start}-{stop}",
+            (model, spot, strike, horizon, n_steps, start, stop, bool(call), scheme, seed, stream, backend),
+        )
+        for start, stop in chunks
+    ]
     parts = _run(client, _payoff_partials, calls)
     total = math.fsum(p for s, _ in parts for p in s)
     total_sq = math.fsum(p for _, s in parts for p in s)
@@ -203,8 +243,14 @@ def _surfaces_task(fn: Callable[..., list], params: ModelParams, args: tuple, kw
     return fn(params, *args, **kwargs)
 
 
-def quote_surfaces(fn: Callable[..., list], params: ModelParams, *args: Any, client: Any = None,
-                   sets_per_task: int | None = None, **kwargs: Any) -> list:
+def quote_surfaces(
+    fn: Callable[..., list],
+    params: ModelParams,
+    *args: Any,
+    client: Any = None,
+    sets_per_task: int | None = None,
+    **kwargs: Any,
+) -> list:
     """A model's batched ``quote_surfaces`` split by parameter set over a Dask cluster.
 
     Parameters
@@ -239,9 +285,14 @@ def quote_surfaces(fn: Callable[..., list], params: ModelParams, *args: Any, cli
         raise TypeError(f"params must be a model's parameter dataclass (ModelParams), got {type(params).__name__}")
     n = params.n_sets
     if not params.batched:
-        return _run(client, _surfaces_task, [(f"qf-surfaces-{_token(fn, params, args, kwargs)}-sets-0-1",
-                                              (fn, params, args, kwargs))])[0]
+        return _run(
+            client,
+            _surfaces_task,
+            [(f"qf-surfaces-{_token(fn, params, args, kwargs)}-sets-0-1", (fn, params, args, kwargs))],
+        )[0]
     token = _token(fn.__module__, fn.__qualname__, params.as_dict(), args, sorted(kwargs.items()))
-    calls = [(f"qf-surfaces-{token}-sets-{a}-{b}", (fn, _sets(params, a, b), args, kwargs))
-             for a, b in path_chunks(n, n if sets_per_task is None else sets_per_task)]
+    calls = [
+        (f"qf-surfaces-{token}-sets-{a}-{b}", (fn, _sets(params, a, b), args, kwargs))
+        for a, b in path_chunks(n, n if sets_per_task is None else sets_per_task)
+    ]
     return [s for batch in _run(client, _surfaces_task, calls) for s in batch]

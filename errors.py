@@ -25,7 +25,8 @@ from __future__ import annotations
 import math
 import numbers
 import os
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
@@ -255,8 +256,9 @@ def check_integer_array(name: str, value: Any) -> np.ndarray:
         bad = ~np.isfinite(a) | (a != np.round(a)) | (np.abs(a) >= 2.0**63)
     if bad.any():
         idx = tuple(int(i) for i in np.argwhere(bad)[0])
-        raise InvalidParameters(f"{name} must hold whole numbers (they are counted in lots); {name}[{idx}] = "
-                                f"{a[idx].item()!r}")
+        raise InvalidParameters(
+            f"{name} must hold whole numbers (they are counted in lots); {name}[{idx}] = {a[idx].item()!r}"
+        )
     return a.astype(np.int64)
 
 

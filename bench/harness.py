@@ -30,14 +30,30 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-__all__ = ["median_time", "contention_note", "one_numba_thread", "machine_info", "check_rows", "add_ratios", "write_suite",
-           "markdown_table", "plot_suite", "gpu_measurement", "GPUMeter", "PUBLISHED_PEAKS", "THROTTLE_REASONS", "HIGHER_IS_BETTER"]
+__all__ = [
+    "median_time",
+    "contention_note",
+    "one_numba_thread",
+    "machine_info",
+    "check_rows",
+    "add_ratios",
+    "write_suite",
+    "markdown_table",
+    "plot_suite",
+    "gpu_measurement",
+    "GPUMeter",
+    "PUBLISHED_PEAKS",
+    "THROTTLE_REASONS",
+    "HIGHER_IS_BETTER",
+]
 
 # Units whose larger value is better; for all others (seconds, ns/op) smaller is better.
 HIGHER_IS_BETTER = ("/s",)
 
 
-def median_time(fn: Callable[[], object], *, repeat: int = 7, warmup: int = 1, min_time_s: float = 0.0) -> tuple[float, list[float]]:
+def median_time(
+    fn: Callable[[], object], *, repeat: int = 7, warmup: int = 1, min_time_s: float = 0.0
+) -> tuple[float, list[float]]:
     """Median wall time of ``fn()`` over ``repeat`` runs after ``warmup`` runs; returns (median, all).
 
     With ``min_time_s`` the runs continue past ``repeat`` until that much time has been spent.
@@ -91,8 +107,10 @@ def contention_note(sample_s: float = 0.25) -> str:
     else:
         busy = (b[0] - a[0]) / (b[1] - a[1])
         contended = busy > _BUSY_LIMIT
-        measured = (f"other work kept the {len(cpus)} usable cores {100 * busy:.0f}% busy in a {sample_s:g} s sample "
-                    f"before this piece (1-min load average {load:.2f})")
+        measured = (
+            f"other work kept the {len(cpus)} usable cores {100 * busy:.0f}% busy in a {sample_s:g} s sample "
+            f"before this piece (1-min load average {load:.2f})"
+        )
     return measured + (": timings are contended" if contended else ": a quiet machine")
 
 
@@ -124,10 +142,27 @@ def machine_info() -> dict:
     from ..kernels.backend import available_backends, cpu_info, gpu_devices
 
     gpus = [
-        {"name": g.name, "memory_gib": round(g.memory_total_bytes / 2**30, 1), "driver": g.driver, "cc": g.compute_capability}
+        {
+            "name": g.name,
+            "memory_gib": round(g.memory_total_bytes / 2**30, 1),
+            "driver": g.driver,
+            "cc": g.compute_capability,
+        }
         for g in gpu_devices()
     ]
-    pkgs = ["quantforge", "numpy", "scipy", "numba", "llvmlite", "jax", "jaxlib", "cupy-cuda12x", "cupy-cuda13x", "diffrax", "hftbacktest"]
+    pkgs = [
+        "quantforge",
+        "numpy",
+        "scipy",
+        "numba",
+        "llvmlite",
+        "jax",
+        "jaxlib",
+        "cupy-cuda12x",
+        "cupy-cuda13x",
+        "diffrax",
+        "hftbacktest",
+    ]
     return {
         "cpu": cpu_info(),
         "gpu": gpus,
@@ -154,7 +189,9 @@ def check_rows(results: list[dict]) -> list[dict]:
             if not str(r.get("note", "")).startswith("not run"):
                 raise PerformanceError(f"row {r['benchmark']!r} / {r['impl']!r}: no median and no 'not run' note")
         elif isinstance(m, bool) or not isinstance(m, (int, float)) or not math.isfinite(m) or m <= 0:
-            raise PerformanceError(f"row {r['benchmark']!r} / {r['impl']!r}: median must be a finite number > 0, got {m!r}")
+            raise PerformanceError(
+                f"row {r['benchmark']!r} / {r['impl']!r}: median must be a finite number > 0, got {m!r}"
+            )
     return results
 
 
@@ -210,10 +247,14 @@ def _gpu_note(row: dict) -> str:
     g = row["gpu"]
     d = g["device"]
     share = f"{100 * g['share_of_peak']:.1f}% of peak {g['peak_kind']}" if "share_of_peak" in g else "no peak known"
-    energy = f"{g['energy_mj_per_op']:.3g} mJ/op" if g.get("energy_mj_per_op") is not None else "energy counter unsupported"
-    return (f"{row['impl']} on {d['name']} (driver {d['driver']}, CUDA {d['cuda_driver']}): cold {g['cold_s']:.3g} s, "
-            f"warm median {g['warm_median_s']:.3g} s; {share}; {energy}; throttle reasons "
-            f"{', '.join(g['throttle_reasons']) or 'none'}")
+    energy = (
+        f"{g['energy_mj_per_op']:.3g} mJ/op" if g.get("energy_mj_per_op") is not None else "energy counter unsupported"
+    )
+    return (
+        f"{row['impl']} on {d['name']} (driver {d['driver']}, CUDA {d['cuda_driver']}): cold {g['cold_s']:.3g} s, "
+        f"warm median {g['warm_median_s']:.3g} s; {share}; {energy}; throttle reasons "
+        f"{', '.join(g['throttle_reasons']) or 'none'}"
+    )
 
 
 def write_suite(suite: str, results: list[dict], out: str | Path) -> dict:
@@ -244,15 +285,19 @@ def plot_suite(suite: str, payload: dict, out: str | Path) -> Path | None:
     if not groups:
         return None
     heights = [0.9 + 0.32 * len(rows) for rows in groups.values()]
-    fig, axes = plt.subplots(len(groups), 1, figsize=(10, sum(heights) + 0.6), squeeze=False,
-                             gridspec_kw={"height_ratios": heights})
+    fig, axes = plt.subplots(
+        len(groups), 1, figsize=(10, sum(heights) + 0.6), squeeze=False, gridspec_kw={"height_ratios": heights}
+    )
     for ax, (bench, rows) in zip(axes[:, 0], groups.items()):
         higher = rows[0]["unit"].endswith(HIGHER_IS_BETTER)
         ours = [r for r in rows if r["impl"].startswith("quantforge")]
         best = (max if higher else min)(ours, key=lambda r: r["median"]) if ours else None
         y = range(len(rows))
-        ax.barh(list(y), [r["median"] for r in rows],
-                color=["tab:blue" if r["impl"].startswith("quantforge") else "tab:gray" for r in rows])
+        ax.barh(
+            list(y),
+            [r["median"] for r in rows],
+            color=["tab:blue" if r["impl"].startswith("quantforge") else "tab:gray" for r in rows],
+        )
         ax.set_yticks(list(y), [r["impl"] for r in rows], fontsize=7)
         ax.set_xscale("log")
         ax.invert_yaxis()
@@ -295,8 +340,14 @@ PUBLISHED_PEAKS: dict[str, dict[str, float]] = {
 
 # NVML's clock throttle (clock event) reason bits, nvml.h
 THROTTLE_REASONS: dict[int, str] = {
-    0x1: "gpu_idle", 0x2: "applications_clocks_setting", 0x4: "sw_power_cap", 0x8: "hw_slowdown",
-    0x10: "sync_boost", 0x20: "sw_thermal_slowdown", 0x40: "hw_thermal_slowdown", 0x80: "hw_power_brake_slowdown",
+    0x1: "gpu_idle",
+    0x2: "applications_clocks_setting",
+    0x4: "sw_power_cap",
+    0x8: "hw_slowdown",
+    0x10: "sync_boost",
+    0x20: "sw_thermal_slowdown",
+    0x40: "hw_thermal_slowdown",
+    0x80: "hw_power_brake_slowdown",
     0x100: "display_clock_setting",
 }
 _NVML_CLOCK_SM, _NVML_CLOCK_MEM = 1, 2  # nvmlClockType_t: NVML_CLOCK_SM, NVML_CLOCK_MEM
@@ -339,15 +390,22 @@ class GPUMeter:
         limit = self._try("nvmlDeviceGetPowerManagementLimit", h)
         name = _text(nv.nvmlDeviceGetName(h))
         return {
-            "index": self.index, "name": name, "driver": _text(self._try("nvmlSystemGetDriverVersion") or ""),
+            "index": self.index,
+            "name": name,
+            "driver": _text(self._try("nvmlSystemGetDriverVersion") or ""),
             "cuda_driver": f"{cuda // 1000}.{cuda % 1000 // 10}" if cuda else None,
             "nvml": _text(self._try("nvmlSystemGetNVMLVersion") or ""),
-            "libraries": {p: v for p in ("cupy-cuda12x", "cupy-cuda13x", "numba", "numba-cuda", "jax", "jaxlib",
-                                         "nvidia-ml-py") if (v := _version(p))},
-            "clocks_mhz": {"sm": self._try("nvmlDeviceGetClockInfo", h, _NVML_CLOCK_SM),
-                           "sm_max": self._try("nvmlDeviceGetMaxClockInfo", h, _NVML_CLOCK_SM),
-                           "memory": self._try("nvmlDeviceGetClockInfo", h, _NVML_CLOCK_MEM),
-                           "memory_max": self._try("nvmlDeviceGetMaxClockInfo", h, _NVML_CLOCK_MEM)},
+            "libraries": {
+                p: v
+                for p in ("cupy-cuda12x", "cupy-cuda13x", "numba", "numba-cuda", "jax", "jaxlib", "nvidia-ml-py")
+                if (v := _version(p))
+            },
+            "clocks_mhz": {
+                "sm": self._try("nvmlDeviceGetClockInfo", h, _NVML_CLOCK_SM),
+                "sm_max": self._try("nvmlDeviceGetMaxClockInfo", h, _NVML_CLOCK_SM),
+                "memory": self._try("nvmlDeviceGetClockInfo", h, _NVML_CLOCK_MEM),
+                "memory_max": self._try("nvmlDeviceGetMaxClockInfo", h, _NVML_CLOCK_MEM),
+            },
             "memory_gib": {"total": round(mem.total / 2**30, 2), "used": round(mem.used / 2**30, 2)} if mem else None,
             "power_limit_w": limit / 1000 if limit else None,
             "peaks": self.peaks(name),
@@ -371,8 +429,15 @@ class GPUMeter:
             out["bandwidth_source"] = f"published ({key})"
         return out
 
-    def measure(self, fn: Callable[[], Any], *, repeat: int = 5, work_bytes: float | None = None,
-                work_flops: float | None = None, precision: str = "float64") -> tuple[Any, dict[str, Any]]:
+    def measure(
+        self,
+        fn: Callable[[], Any],
+        *,
+        repeat: int = 5,
+        work_bytes: float | None = None,
+        work_flops: float | None = None,
+        precision: str = "float64",
+    ) -> tuple[Any, dict[str, Any]]:
         """Time ``fn`` (which must wait for its device work) cold once, then ``repeat`` times warm,
         reading the energy counter around the warm runs and sampling the throttle reasons, clocks and
         power every ``sample_s`` while they run.
@@ -420,9 +485,14 @@ class GPUMeter:
         warm = statistics.median(times)
         energy = (e1 - e0) / repeat if e0 is not None and e1 is not None else None
         record: dict[str, Any] = {
-            "cold_s": cold, "warm_median_s": warm, "warm_s": times, "energy_mj_per_op": energy,
+            "cold_s": cold,
+            "warm_median_s": warm,
+            "warm_s": times,
+            "energy_mj_per_op": energy,
             "mean_power_w": energy / 1000 / statistics.fmean(times) if energy is not None else None,
-            "sampled_power_w": [min(seen["power_mw"]) / 1000, max(seen["power_mw"]) / 1000] if seen["power_mw"] else None,
+            "sampled_power_w": [min(seen["power_mw"]) / 1000, max(seen["power_mw"]) / 1000]
+            if seen["power_mw"]
+            else None,
             "throttle_reasons": [n for bit, n in THROTTLE_REASONS.items() if seen["mask"] & bit],
             "sm_clock_mhz": [min(seen["clocks"]), max(seen["clocks"])] if seen["clocks"] else None,
             "device": self.device(),

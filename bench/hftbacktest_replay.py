@@ -156,8 +156,13 @@ def main(argv=None) -> int:
     events = convert(cols, hbt)
     adds = cols["price_ticks"][cols["price_ticks"] > 0]
     lo, hi = float(adds.min() - 64), float(adds.max() + 64)
-    result = {"hftbacktest": hbt.__version__, "numpy": np.__version__, "source_events": n_src,
-              "hftbacktest_events": int(events.shape[0]), "variants": {}}
+    result = {
+        "hftbacktest": hbt.__version__,
+        "numpy": np.__version__,
+        "source_events": n_src,
+        "hftbacktest_events": int(events.shape[0]),
+        "variants": {},
+    }
     for depth in ("roivec", "hashmap"):
         times = []
         book = None
@@ -172,8 +177,11 @@ def main(argv=None) -> int:
                 times.append(dt)
             book = top_levels(bt.depth(0), args.levels)
             bt.close()
-        result["variants"][depth] = {"ns_per_event": statistics.median(times) / n_src * 1e9,
-                                     "times_s": times, "book": book}
+        result["variants"][depth] = {
+            "ns_per_event": statistics.median(times) / n_src * 1e9,
+            "times_s": times,
+            "book": book,
+        }
     json.dump(result, sys.stdout)
     sys.stdout.write("\n")
     return 0

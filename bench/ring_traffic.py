@@ -34,8 +34,20 @@ from ..engine.ring import (
 from ..errors import ExecutionError
 from ..kernels.jit import engine_jit
 
-__all__ = ["SEQ_RECORD", "RingProtocolError", "ring_produce_sequence", "ring_consume_sequence", "ring_send_sequence",
-           "ring_receive_sequence", "ring_ping", "ring_echo", "produce_sequence", "consume_sequence", "echo", "ping"]
+__all__ = [
+    "SEQ_RECORD",
+    "RingProtocolError",
+    "ring_produce_sequence",
+    "ring_consume_sequence",
+    "ring_send_sequence",
+    "ring_receive_sequence",
+    "ring_ping",
+    "ring_echo",
+    "produce_sequence",
+    "consume_sequence",
+    "echo",
+    "ping",
+]
 
 SEQ_RECORD = np.dtype([("seq", "i8"), ("check", "i8")])
 """A 16-byte self-checking record: ``check = seq * 0x9E3779B97F4A7C15`` (wrapping)."""
@@ -202,8 +214,10 @@ def _wait(progress_fn, total, timeout_s, peer_alive, what):
             done, last = new, now
             continue
         if now - last > timeout_s or (peer_alive is not None and not peer_alive()):
-            raise RingTimeout(f"{what}: no progress for {now - last:.2f} s at {done} of {total}"
-                              + ("" if peer_alive is None or peer_alive() else " (peer process is gone)"))
+            raise RingTimeout(
+                f"{what}: no progress for {now - last:.2f} s at {done} of {total}"
+                + ("" if peer_alive is None or peer_alive() else " (peer process is gone)")
+            )
         os.sched_yield()
     return done
 
@@ -224,8 +238,9 @@ def produce_sequence(name: str, n: int, timeout_s: float = 30.0, one_by_one: boo
         ring.close()
 
 
-def consume_sequence(ring: SpscRing, n: int, timeout_s: float = 30.0, peer_alive=None,
-                     one_by_one: bool = False) -> np.ndarray:
+def consume_sequence(
+    ring: SpscRing, n: int, timeout_s: float = 30.0, peer_alive=None, one_by_one: bool = False
+) -> np.ndarray:
     """Read ``n`` ``SEQ_RECORD`` s checking order and content, in batches or, with ``one_by_one``,
     through :func:`ring_receive`; returns ``[misordered, corrupted, taken from the mailbox]``."""
     errors = np.zeros(3, np.int64)
@@ -246,8 +261,18 @@ def echo(name_in: str, name_out: str, n: int, timeout_s: float = 30.0, cpu: int 
     r_in, r_out = SpscRing.attach(name_in, SEQ_RECORD), SpscRing.attach(name_out, SEQ_RECORD)
     buf = np.zeros(1, SEQ_RECORD)
     try:
-        _wait(lambda d: d + ring_echo(r_in.hdr, r_in.data, r_in.mailbox, r_out.hdr, r_out.data, r_out.mailbox, n - d,
-                                      1 << 20, buf), n, timeout_s, None, f"echo {name_in}->{name_out}")
+        _wait(
+            lambda d: (
+                d
+                + ring_echo(
+                    r_in.hdr, r_in.data, r_in.mailbox, r_out.hdr, r_out.data, r_out.mailbox, n - d, 1 << 20, buf
+                )
+            ),
+            n,
+            timeout_s,
+            None,
+            f"echo {name_in}->{name_out}",
+        )
     finally:
         r_in.close()
         r_out.close()
@@ -260,12 +285,24 @@ def ping(ring_out: SpscRing, ring_in: SpscRing, n: int, timeout_s: float = 30.0,
 
     def step(target):
         def go(done):
-            k = ring_ping(ring_out.hdr, ring_out.data, ring_out.mailbox, ring_in.hdr, ring_in.data, ring_in.mailbox,
-                          target, 1 << 20, buf, state)
+            k = ring_ping(
+                ring_out.hdr,
+                ring_out.data,
+                ring_out.mailbox,
+                ring_in.hdr,
+                ring_in.data,
+                ring_in.mailbox,
+                target,
+                1 << 20,
+                buf,
+                state,
+            )
             if k < 0:
-                raise RingProtocolError(f"ping: the echo of ping {int(state[0])} came back as sequence number "
-                                        f"{int(buf[1]['seq'])} with check word {int(buf[1]['check'])}: the peer is "
-                                        "not echoing in order, or the record was corrupted")
+                raise RingProtocolError(
+                    f"ping: the echo of ping {int(state[0])} came back as sequence number "
+                    f"{int(buf[1]['seq'])} with check word {int(buf[1]['check'])}: the peer is "
+                    "not echoing in order, or the record was corrupted"
+                )
             return k
 
         return _wait(go, target, timeout_s, peer_alive, "ping")

@@ -29,8 +29,16 @@ from ..engine.seqlock import (
 from ..errors import InvalidParameters, check_finite, check_int
 from ..kernels.jit import engine_jit
 
-__all__ = ["publish_pattern", "check_pattern", "publish_surface_pattern", "write_patterns",
-           "write_then_stall_mid_publish", "read_and_check", "quote_and_check", "LATENCY_BUCKETS"]
+__all__ = [
+    "publish_pattern",
+    "check_pattern",
+    "publish_surface_pattern",
+    "write_patterns",
+    "write_then_stall_mid_publish",
+    "read_and_check",
+    "quote_and_check",
+    "LATENCY_BUCKETS",
+]
 
 LATENCY_BUCKETS = 1 << 14
 """Buckets of :func:`quote_and_check`'s latency histogram, 4 cycles each (the last one: overflow)."""
@@ -173,8 +181,9 @@ def read_and_check(table: SeqlockTable, n_reads: int, max_tries: int = 1 << 16, 
     return dict(zip(("reads", "failed", "torn", "went_back", "last_version"), stats.tolist()))
 
 
-def quote_and_check(table: SeqlockTable, n_reads: int, hist: np.ndarray | None = None, max_tries: int = 1 << 16,
-                    since_version: int = 0) -> dict:
+def quote_and_check(
+    table: SeqlockTable, n_reads: int, hist: np.ndarray | None = None, max_tries: int = 1 << 16, since_version: int = 0
+) -> dict:
     """In-place quotes (``seqlock_quote``) of a surface table carrying the surface pattern, each
     checked and timed into ``hist`` (int64, :data:`LATENCY_BUCKETS` buckets of 4 cycles, added to);
     returns the counts of :func:`read_and_check`."""

@@ -44,20 +44,35 @@ def price_rows(client, n_workers: int, n_paths: int, chunk_paths: int) -> list[d
     dist.european_price(*args[:-1], chunk_paths, seed=2, backend="numpy")
     dist.european_price(*args, seed=2, backend="numpy", client=client, chunk_paths=chunk_paths)  # workers warm
     local, t_local = _timed(lambda: dist.european_price(*args, seed=1, backend="numpy", chunk_paths=chunk_paths))
-    remote, t_remote = _timed(lambda: dist.european_price(*args, seed=1, backend="numpy", client=client,
-                                                          chunk_paths=chunk_paths))
+    remote, t_remote = _timed(
+        lambda: dist.european_price(*args, seed=1, backend="numpy", client=client, chunk_paths=chunk_paths)
+    )
     n_tasks = -(-n_paths // chunk_paths)
     same = remote == local
     return [
-        {"benchmark": bench, "impl": "quantforge-local", "median": n_paths / t_local, "unit": "paths/s",
-         "seconds": t_local, "price": local.price,
-         "note": f"quantforge-local: the same {n_tasks} path ranges one after the other in this process"},
-        {"benchmark": bench, "impl": f"quantforge-dask-{n_workers}-workers", "median": n_paths / t_remote, "unit": "paths/s",
-         "seconds": t_remote, "price": remote.price, "bit_identical": same, "tasks": n_tasks,
-         "task_ms": t_remote / n_tasks * n_workers * 1e3,
-         "note": f"quantforge-dask-{n_workers}-workers: {n_tasks} tasks of {chunk_paths:,} paths (about "
-                 f"{t_local / n_tasks * 1e3:.0f} ms each) on a LocalCluster of {n_workers} worker processes, 1 thread "
-                 f"each; price {'bit for bit equal to' if same else 'DIFFERENT from'} the local run's"},
+        {
+            "benchmark": bench,
+            "impl": "quantforge-local",
+            "median": n_paths / t_local,
+            "unit": "paths/s",
+            "seconds": t_local,
+            "price": local.price,
+            "note": f"quantforge-local: the same {n_tasks} path ranges one after the other in this process",
+        },
+        {
+            "benchmark": bench,
+            "impl": f"quantforge-dask-{n_workers}-workers",
+            "median": n_paths / t_remote,
+            "unit": "paths/s",
+            "seconds": t_remote,
+            "price": remote.price,
+            "bit_identical": same,
+            "tasks": n_tasks,
+            "task_ms": t_remote / n_tasks * n_workers * 1e3,
+            "note": f"quantforge-dask-{n_workers}-workers: {n_tasks} tasks of {chunk_paths:,} paths (about "
+            f"{t_local / n_tasks * 1e3:.0f} ms each) on a LocalCluster of {n_workers} worker processes, 1 thread "
+            f"each; price {'bit for bit equal to' if same else 'DIFFERENT from'} the local run's",
+        },
     ]
 
 
@@ -73,17 +88,34 @@ def surface_rows(client, n_workers: int, n_sets: int) -> list[dict]:
     glft_quote_surfaces(warm, taus, 50, backend="numpy")
     dist.quote_surfaces(glft_quote_surfaces, warm, taus, 50, backend="numpy", client=client, sets_per_task=4)
     local, t_local = _timed(lambda: glft_quote_surfaces(params, taus, 50, backend="numpy"))
-    remote, t_remote = _timed(lambda: dist.quote_surfaces(glft_quote_surfaces, params, taus, 50, backend="numpy",
-                                                          client=client, sets_per_task=4))
-    same = all(np.array_equal(a.bid_depth, b.bid_depth) and np.array_equal(a.ask_depth, b.ask_depth)
-               for a, b in zip(local, remote))
+    remote, t_remote = _timed(
+        lambda: dist.quote_surfaces(
+            glft_quote_surfaces, params, taus, 50, backend="numpy", client=client, sets_per_task=4
+        )
+    )
+    same = all(
+        np.array_equal(a.bid_depth, b.bid_depth) and np.array_equal(a.ask_depth, b.ask_depth)
+        for a, b in zip(local, remote)
+    )
     return [
-        {"benchmark": bench, "impl": "quantforge-local", "median": n_sets / t_local, "unit": "surfaces/s",
-         "seconds": t_local, "note": "quantforge-local: one batched glft_quote_surfaces call (numpy backend)"},
-        {"benchmark": bench, "impl": f"quantforge-dask-{n_workers}-workers", "median": n_sets / t_remote,
-         "unit": "surfaces/s", "seconds": t_remote, "bit_identical": same,
-         "note": f"quantforge-dask-{n_workers}-workers: 4 sets per task; surfaces "
-                 f"{'bit for bit equal to' if same else 'DIFFERENT from'} the local batch's"},
+        {
+            "benchmark": bench,
+            "impl": "quantforge-local",
+            "median": n_sets / t_local,
+            "unit": "surfaces/s",
+            "seconds": t_local,
+            "note": "quantforge-local: one batched glft_quote_surfaces call (numpy backend)",
+        },
+        {
+            "benchmark": bench,
+            "impl": f"quantforge-dask-{n_workers}-workers",
+            "median": n_sets / t_remote,
+            "unit": "surfaces/s",
+            "seconds": t_remote,
+            "bit_identical": same,
+            "note": f"quantforge-dask-{n_workers}-workers: 4 sets per task; surfaces "
+            f"{'bit for bit equal to' if same else 'DIFFERENT from'} the local batch's",
+        },
     ]
 
 
@@ -93,13 +125,23 @@ def run(quick: bool = False) -> list[dict]:
 
     shared = contention_note()
     n_workers = 2
-    with distributed.LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                                  silence_logs=40) as cluster, distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(
+            n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         overhead = task_overhead_ms(client)
         rows = price_rows(client, n_workers, 400_000 if quick else 4_000_000, 50_000 if quick else 250_000)
         rows += surface_rows(client, n_workers, 16 if quick else 64)
-    rows.append({"benchmark": "Dask scheduling cost per task, LocalCluster (ms/task)", "impl": "distributed",
-                 "median": overhead, "unit": "ms",
-                 "note": f"distributed: 200 empty tasks submitted and gathered at once on {n_workers} worker processes; "
-                         f"size tasks >= 50 ms so that this stays a few percent; {shared}"})
+    rows.append(
+        {
+            "benchmark": "Dask scheduling cost per task, LocalCluster (ms/task)",
+            "impl": "distributed",
+            "median": overhead,
+            "unit": "ms",
+            "note": f"distributed: 200 empty tasks submitted and gathered at once on {n_workers} worker processes; "
+            f"size tasks >= 50 ms so that this stays a few percent; {shared}",
+        }
+    )
     return rows

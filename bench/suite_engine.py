@@ -52,12 +52,28 @@ from ..kernels.jit import jit
 from . import ring_traffic, seqlock_traffic
 from .harness import contention_note
 
-__all__ = ["run", "SortedBook", "book_top", "book_rows", "loop_rows", "ring_rows", "seqlock_rows", "hftbacktest_python",
-           "as_surface", "GOALS"]
+__all__ = [
+    "run",
+    "SortedBook",
+    "book_top",
+    "book_rows",
+    "loop_rows",
+    "ring_rows",
+    "seqlock_rows",
+    "hftbacktest_python",
+    "as_surface",
+    "GOALS",
+]
 
 HFTBACKTEST = "hftbacktest==2.4.4"
-GOALS = {"book_ns": 40.0, "book_vs_hftbacktest": 1.4, "loop_updates_s": 1e7, "loop_p99_ns": 1000.0,
-         "ring_msgs_s": 5e7, "ring_rtt_ns": 400.0}
+GOALS = {
+    "book_ns": 40.0,
+    "book_vs_hftbacktest": 1.4,
+    "loop_updates_s": 1e7,
+    "loop_p99_ns": 1000.0,
+    "ring_msgs_s": 5e7,
+    "ring_rtt_ns": 400.0,
+}
 LEVELS = 5  # top levels per side compared across the three books
 _CODE_NAMES = ("EV_ADD", "EV_CANCEL", "EV_REDUCE", "EV_EXECUTE", "EV_REPLACE", "EV_TRADE", "EV_MARKET", "EV_MODIFY")
 
@@ -120,8 +136,14 @@ class SortedBook:
 
     def apply(self, kind, side, oid, new_oid, price, qty) -> None:
         """Replay columns given as Python lists (``EV_*`` kinds)."""
-        add, cancel, reduce_, execute, replace, trade = (int(T.EV_ADD), int(T.EV_CANCEL), int(T.EV_REDUCE),
-                                                         int(T.EV_EXECUTE), int(T.EV_REPLACE), int(T.EV_TRADE))
+        add, cancel, reduce_, execute, replace, trade = (
+            int(T.EV_ADD),
+            int(T.EV_CANCEL),
+            int(T.EV_REDUCE),
+            int(T.EV_EXECUTE),
+            int(T.EV_REPLACE),
+            int(T.EV_TRADE),
+        )
         orders = self.orders
         for i in range(len(kind)):
             k = kind[i]
@@ -140,9 +162,12 @@ class SortedBook:
 
     def top(self, levels: int = LEVELS) -> dict:
         bids, asks = self.sides[1], self.sides[-1]
-        return {"best_bid": bids.keys()[-1] if bids else -1, "best_ask": asks.keys()[0] if asks else -1,
-                "bids": [[p, bids[p][0]] for p in reversed(bids.keys()[-levels:])],
-                "asks": [[p, asks[p][0]] for p in asks.keys()[:levels]]}
+        return {
+            "best_bid": bids.keys()[-1] if bids else -1,
+            "best_ask": asks.keys()[0] if asks else -1,
+            "bids": [[p, bids[p][0]] for p in reversed(bids.keys()[-levels:])],
+            "asks": [[p, asks[p][0]] for p in asks.keys()[:levels]],
+        }
 
 
 def book_top(bk, levels: int = LEVELS) -> dict:
@@ -177,8 +202,10 @@ def hftbacktest_python(create: bool = True) -> tuple[str | None, str]:
     py = venv / "bin" / "python"
     steps = [([str(py), "-c", "import hftbacktest"], None)]
     if create:
-        steps = [([sys.executable, "-m", "venv", str(venv)], lambda: py.exists()),
-                 ([str(py), "-m", "pip", "install", "-q", HFTBACKTEST], lambda: _imports_hftbacktest(py))] + steps
+        steps = [
+            ([sys.executable, "-m", "venv", str(venv)], lambda: py.exists()),
+            ([str(py), "-m", "pip", "install", "-q", HFTBACKTEST], lambda: _imports_hftbacktest(py)),
+        ] + steps
     elif not py.exists():
         return None, f"hftbacktest environment {venv} absent (`quantforge bench engine` creates it)"
     for cmd, done in steps:
@@ -202,18 +229,32 @@ def _hftbacktest_replay(events, python: str, repeat: int) -> dict:
     cols = {f: events[f] for f in ("kind", "side", "order_id", "new_order_id", "price_ticks", "size_lots", "ts_ns")}
     with tempfile.TemporaryDirectory(prefix="qf-engine-") as tmp:
         stream = Path(tmp) / "stream.npz"
-        np.savez(stream, **cols, code_names=np.array(_CODE_NAMES),
-                 codes=np.array([int(getattr(T, c)) for c in _CODE_NAMES]))
-        p = subprocess.run([python, str(Path(__file__).with_name("hftbacktest_replay.py")), str(stream), "--repeat",
-                            str(repeat), "--levels", str(LEVELS)], capture_output=True, text=True, timeout=900)
+        np.savez(
+            stream, **cols, code_names=np.array(_CODE_NAMES), codes=np.array([int(getattr(T, c)) for c in _CODE_NAMES])
+        )
+        p = subprocess.run(
+            [
+                python,
+                str(Path(__file__).with_name("hftbacktest_replay.py")),
+                str(stream),
+                "--repeat",
+                str(repeat),
+                "--levels",
+                str(LEVELS),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
     if p.returncode != 0:
         last = (p.stderr or p.stdout).strip().splitlines()
         raise RuntimeError(last[-1] if last else f"exit status {p.returncode}")
     return json.loads(p.stdout.strip().splitlines()[-1])
 
 
-def book_rows(n: int, repeat: int = 5, sorted_repeat: int = 3, hftbacktest: bool = True, create_venv: bool = True,
-              seed: int = 7) -> list[dict]:
+def book_rows(
+    n: int, repeat: int = 5, sorted_repeat: int = 3, hftbacktest: bool = True, create_venv: bool = True, seed: int = 7
+) -> list[dict]:
     """(a): ns/event and events/s of the three books on one stream of ``n`` events, with the
     agreement of their final books in the note."""
     shared = contention_note()
@@ -247,13 +288,15 @@ def book_rows(n: int, repeat: int = 5, sorted_repeat: int = 3, hftbacktest: bool
                 res = _hftbacktest_replay(events, python, repeat)
                 hft = {v: r["ns_per_event"] for v, r in res["variants"].items()}
                 books.update({f"hftbacktest-{v}": r["book"] for v, r in res["variants"].items()})
-                hft_note = (f"hftbacktest {res['hftbacktest']} (numpy {res['numpy']}) replays {res['hftbacktest_events']:,} "
-                            f"L3 events converted from the {n:,} (LOCAL_EVENT add/cancel/modify: attributed adds as plain "
-                            f"adds, executions with or without a price as modifies or cancels; trade prints as "
-                            f"TRADE_EVENT; its depth does not match, so each marketable add arrives as the "
-                            f"modifies/cancels of the orders it takes, computed by the converter in price-time "
-                            f"priority, and an add of its remainder; L3FIFOQueueModel backtest, one elapse over the "
-                            f"stream, median of {repeat} warm runs, timed inside its process, per source event)")
+                hft_note = (
+                    f"hftbacktest {res['hftbacktest']} (numpy {res['numpy']}) replays {res['hftbacktest_events']:,} "
+                    f"L3 events converted from the {n:,} (LOCAL_EVENT add/cancel/modify: attributed adds as plain "
+                    f"adds, executions with or without a price as modifies or cancels; trade prints as "
+                    f"TRADE_EVENT; its depth does not match, so each marketable add arrives as the "
+                    f"modifies/cancels of the orders it takes, computed by the converter in price-time "
+                    f"priority, and an add of its remainder; L3FIFOQueueModel backtest, one elapse over the "
+                    f"stream, median of {repeat} warm runs, timed inside its process, per source event)"
+                )
             except (RuntimeError, OSError, subprocess.TimeoutExpired, ValueError, KeyError) as e:
                 hft_note = f"hftbacktest replay failed: {e}"
     else:
@@ -262,8 +305,10 @@ def book_rows(n: int, repeat: int = 5, sorted_repeat: int = 3, hftbacktest: bool
     ref = books["quantforge"]
     agree = [k for k, b in books.items() if b == ref]
     differ = [k for k in books if k not in agree]
-    agreement = (f"final books (best bid/ask {ref['best_bid']}/{ref['best_ask']} ticks and top {LEVELS} levels' sizes "
-                 f"per side) agree: {', '.join(agree)}" + (f"; DIFFER: {', '.join(differ)}" if differ else ""))
+    agreement = (
+        f"final books (best bid/ask {ref['best_bid']}/{ref['best_ask']} ticks and top {LEVELS} levels' sizes "
+        f"per side) agree: {', '.join(agree)}" + (f"; DIFFER: {', '.join(differ)}" if differ else "")
+    )
     bench_ns = f"L3 book build, {n:,} synthetic events (ns/event)"
     bench_rate = f"L3 book build, {n:,} synthetic events (events/s)"
     best = min(hft, key=hft.get) if hft else None
@@ -271,30 +316,46 @@ def book_rows(n: int, repeat: int = 5, sorted_repeat: int = 3, hftbacktest: bool
     goal = f"goal <= {GOALS['book_ns']:g} ns/event: {_met(qf_ns <= GOALS['book_ns'])}"
     if best:
         ratio = hft[best] / qf_ns
-        goal += (f"; {ratio:.2f}x hftbacktest's best replay ({best}), goal >= {GOALS['book_vs_hftbacktest']}x: "
-                 f"{_met(ratio >= GOALS['book_vs_hftbacktest'])}")
+        goal += (
+            f"; {ratio:.2f}x hftbacktest's best replay ({best}), goal >= {GOALS['book_vs_hftbacktest']}x: "
+            f"{_met(ratio >= GOALS['book_vs_hftbacktest'])}"
+        )
     qf_note = f"book_apply_events, median of {repeat}; {goal}; {agreement}; {shared}"
-    rows += [{"benchmark": bench_ns, "impl": "quantforge-numba", "median": qf_ns, "unit": "ns/event", "note": qf_note},
-             {"benchmark": bench_rate, "impl": "quantforge-numba", "median": 1e9 / qf_ns, "unit": "events/s"}]
+    rows += [
+        {"benchmark": bench_ns, "impl": "quantforge-numba", "median": qf_ns, "unit": "ns/event", "note": qf_note},
+        {"benchmark": bench_rate, "impl": "quantforge-numba", "median": 1e9 / qf_ns, "unit": "events/s"},
+    ]
     if hft:
         for v, ns in sorted(hft.items(), key=lambda kv: kv[1]):
             impl = "hftbacktest" if v == best else f"hftbacktest-{v}"
             note = f"{v} depth; " + hft_note
-            rows += [{"benchmark": bench_ns, "impl": impl, "median": ns, "unit": "ns/event", "note": note},
-                     {"benchmark": bench_rate, "impl": impl, "median": 1e9 / ns, "unit": "events/s"}]
+            rows += [
+                {"benchmark": bench_ns, "impl": impl, "median": ns, "unit": "ns/event", "note": note},
+                {"benchmark": bench_rate, "impl": impl, "median": 1e9 / ns, "unit": "events/s"},
+            ]
     else:
-        rows += [{"benchmark": bench_ns, "impl": "hftbacktest", "median": None, "unit": "ns/event",
-                  "note": "not run: " + hft_note}]
+        rows += [
+            {
+                "benchmark": bench_ns,
+                "impl": "hftbacktest",
+                "median": None,
+                "unit": "ns/event",
+                "note": "not run: " + hft_note,
+            }
+        ]
     sc_note = f"plain-Python price-time book on sortedcontainers.SortedDict, median of {sorted_repeat}"
-    rows += [{"benchmark": bench_ns, "impl": "sortedcontainers", "median": sc_ns, "unit": "ns/event", "note": sc_note},
-             {"benchmark": bench_rate, "impl": "sortedcontainers", "median": 1e9 / sc_ns, "unit": "events/s"}]
+    rows += [
+        {"benchmark": bench_ns, "impl": "sortedcontainers", "median": sc_ns, "unit": "ns/event", "note": sc_note},
+        {"benchmark": bench_rate, "impl": "sortedcontainers", "median": 1e9 / sc_ns, "unit": "events/s"},
+    ]
     rows[0]["books"] = books
     return rows
 
 
 # ------------------------------------------------------------------------- (b) tick to quote
-def as_surface(horizon_s: float, gamma: float = 0.1, sigma: float = 0.05, k: float = 100.0, q_max: int = 20,
-               n_t: int = 61):
+def as_surface(
+    horizon_s: float, gamma: float = 0.1, sigma: float = 0.05, k: float = 100.0, q_max: int = 20, n_t: int = 61
+):
     """Avellaneda–Stoikov depths (price units) over time to horizon x inventory -q_max..q_max:
     ``delta_b = q gamma sigma^2 tau + s/2``, ``delta_a = -q gamma sigma^2 tau + s/2`` with the spread
     ``s = gamma sigma^2 tau + (2/gamma) ln(1 + gamma/k)`` (eqs. 29-30); the side that would grow the
@@ -317,8 +378,9 @@ def loop_rows(n: int, repeat: int = 5, seed: int = 11, max_live: int = 128) -> l
     events = synthetic_events(n, seed=seed, max_live=max_live)
     t_start, t_end = int(events["ts_ns"][0]), int(events["ts_ns"][-1]) + 1
     surf = as_surface((t_end - t_start) * 1e-9)
-    cfg = make_config(tick_size=0.01, horizon_end_ns=t_end, max_position_lots=20, max_order_lots=10, band_ticks=50,
-                      loss_limit=1e12)
+    cfg = make_config(
+        tick_size=0.01, horizon_end_ns=t_end, max_position_lots=20, max_order_lots=10, band_ticks=50, loss_limit=1e12
+    )
 
     def once(evs):
         bk = new_book_state(1 << 13, 1 << 14)
@@ -337,9 +399,11 @@ def loop_rows(n: int, repeat: int = 5, seed: int = 11, max_live: int = 128) -> l
     cpn = cycles_per_ns()
     pct = latency_percentiles(hist, cpn)
     recorded = int(hist.sum())
-    hist_note = (f"per-event cycle-counter histogram (4-cycle buckets, {cpn:.3f} cycles/ns) over {repeat * n:,} events"
-                 if recorded == repeat * n else
-                 f"INVALID: the loop's latency histogram holds {recorded:,} of {repeat * n:,} events")
+    hist_note = (
+        f"per-event cycle-counter histogram (4-cycle buckets, {cpn:.3f} cycles/ns) over {repeat * n:,} events"
+        if recorded == repeat * n
+        else f"INVALID: the loop's latency histogram holds {recorded:,} of {repeat * n:,} events"
+    )
     rate = n / statistics.median(times)
     s = dict(zip(STATE_FIELDS, st.s.tolist()))
     stored = st.fills["size_lots"][: s["n_fills"]]
@@ -347,21 +411,47 @@ def loop_rows(n: int, repeat: int = 5, seed: int = 11, max_live: int = 128) -> l
     all_stored = s["n_fills"] <= st.fills.shape[0]
     consistent = s["events"] == n and empty == 0 and (fill_lots == s["volume"] or not all_stored)
     bench = f"tick-to-quote loop, {n:,} events ({max_live} live orders)"
-    info = (f"run_loop (book + AS surface lookup + risk gate + queue-model fills), median of {repeat}; "
-            f"last run: {s['n_actions']:,} order actions, {s['n_fills']:,} own fills, final position "
-            f"{s['position']} lots"
-            + ("" if consistent else f"; INCONSISTENT loop state ({s['n_fills']:,} own fills, {empty} of the stored "
-                                     f"ones of <= 0 lots, summing to {fill_lots} lots against a volume of "
-                                     f"{s['volume']}; events {s['events']} of {n})"))
+    info = (
+        f"run_loop (book + AS surface lookup + risk gate + queue-model fills), median of {repeat}; "
+        f"last run: {s['n_actions']:,} order actions, {s['n_fills']:,} own fills, final position "
+        f"{s['position']} lots"
+        + (
+            ""
+            if consistent
+            else f"; INCONSISTENT loop state ({s['n_fills']:,} own fills, {empty} of the stored "
+            f"ones of <= 0 lots, summing to {fill_lots} lots against a volume of "
+            f"{s['volume']}; events {s['events']} of {n})"
+        )
+    )
     return [
-        {"benchmark": bench + " (updates/s)", "impl": "quantforge-numba", "median": rate, "unit": "updates/s",
-         "note": f"{info}; goal >= {GOALS['loop_updates_s']:.0e}/s: {_met(rate >= GOALS['loop_updates_s'])}; {shared}"},
-        {"benchmark": bench + " (p50 latency)", "impl": "quantforge-numba", "median": pct["p50"], "unit": "ns",
-         "note": hist_note},
-        {"benchmark": bench + " (p99 latency)", "impl": "quantforge-numba", "median": pct["p99"], "unit": "ns",
-         "note": f"goal p99 <= {GOALS['loop_p99_ns']:g} ns: {_met(pct['p99'] <= GOALS['loop_p99_ns'])}"},
-        {"benchmark": bench + " (p99.9 latency)", "impl": "quantforge-numba", "median": pct["p99.9"], "unit": "ns",
-         "note": f"overflow fraction {pct.get('overflow_fraction', float('nan')):.2e}"},
+        {
+            "benchmark": bench + " (updates/s)",
+            "impl": "quantforge-numba",
+            "median": rate,
+            "unit": "updates/s",
+            "note": f"{info}; goal >= {GOALS['loop_updates_s']:.0e}/s: {_met(rate >= GOALS['loop_updates_s'])}; {shared}",
+        },
+        {
+            "benchmark": bench + " (p50 latency)",
+            "impl": "quantforge-numba",
+            "median": pct["p50"],
+            "unit": "ns",
+            "note": hist_note,
+        },
+        {
+            "benchmark": bench + " (p99 latency)",
+            "impl": "quantforge-numba",
+            "median": pct["p99"],
+            "unit": "ns",
+            "note": f"goal p99 <= {GOALS['loop_p99_ns']:g} ns: {_met(pct['p99'] <= GOALS['loop_p99_ns'])}",
+        },
+        {
+            "benchmark": bench + " (p99.9 latency)",
+            "impl": "quantforge-numba",
+            "median": pct["p99.9"],
+            "unit": "ns",
+            "note": f"overflow fraction {pct.get('overflow_fraction', float('nan')):.2e}",
+        },
     ]
 
 
@@ -411,8 +501,10 @@ def line_floor_ns(n: int, cpus: list[int] | None, timeout_s: float = 60.0) -> fl
         while start < stop:
             reached = _bounce(words, 0, 16, start, stop, True, 1 << 22)
             if reached == start and (not proc.is_alive() or time.monotonic() > deadline):
-                raise R.RingTimeout(f"cache-line ping-pong: no answer to exchange {start}"
-                                    + ("" if proc.is_alive() else " (peer process is gone)"))
+                raise R.RingTimeout(
+                    f"cache-line ping-pong: no answer to exchange {start}"
+                    + ("" if proc.is_alive() else " (peer process is gone)")
+                )
             start = reached
 
     try:
@@ -439,7 +531,9 @@ def _round_trip_ns(ctx, n_pings: int, cpus: list[int] | None, timeout_s: float) 
     own_mask = os.sched_getaffinity(0) if cpus else None
     out, back = R.SpscRing.create(ring_traffic.SEQ_RECORD, 1024), R.SpscRing.create(ring_traffic.SEQ_RECORD, 1024)
     try:
-        proc = ctx.Process(target=ring_traffic.echo, args=(out.name, back.name, n_pings, timeout_s, cpus[1] if cpus else None))
+        proc = ctx.Process(
+            target=ring_traffic.echo, args=(out.name, back.name, n_pings, timeout_s, cpus[1] if cpus else None)
+        )
         proc.start()
         if cpus:
             affinity.pin(cpus[0])
@@ -453,7 +547,9 @@ def _round_trip_ns(ctx, n_pings: int, cpus: list[int] | None, timeout_s: float) 
         back.close()
 
 
-def ring_rows(n_msgs: int, n_pings: int, batches: int = 5, capacity: int = 1 << 16, timeout_s: float = 60.0) -> list[dict]:
+def ring_rows(
+    n_msgs: int, n_pings: int, batches: int = 5, capacity: int = 1 << 16, timeout_s: float = 60.0
+) -> list[dict]:
     """(c): two-process SPSC ring throughput (16-byte self-checking records) and round trip.
 
     One producer process writes ``batches * n_msgs`` records; each batch of ``n_msgs`` is timed on
@@ -506,22 +602,35 @@ def ring_rows(n_msgs: int, n_pings: int, batches: int = 5, capacity: int = 1 << 
     floor = statistics.median(floors)
     rtt = statistics.median(rtts)
     return [
-        {"benchmark": "SPSC ring, 2 processes, 16-byte records (msgs/s)", "impl": "quantforge-numba",
-         "median": rate, "unit": "msgs/s",
-         "note": f"median of {batches} batches of {n_msgs:,} through a {capacity:,}-record ring (range "
-                 f"{min(rates):.2e}..{max(rates):.2e}); errors (lost or reordered, corrupted) {errors.tolist()}; "
-                 f"huge-page hint {hugepages}; goal >= {GOALS['ring_msgs_s']:.0e}/s: {_met(rate >= GOALS['ring_msgs_s'])}; {shared}"},
-        {"benchmark": "SPSC ring, 2 processes, round trip (ns)", "impl": "quantforge-numba", "median": rtt, "unit": "ns",
-         "note": f"median over {batches} batches of the mean of {n_pings:,} ping-echo round trips, each batch on "
-                 f"new rings with a new echo process (batch means {min(rtts):.0f}..{max(rtts):.0f} ns; "
-                 f"{placement}); one-record ring_send/ring_receive (the mailbox line); goal <= "
-                 f"{GOALS['ring_rtt_ns']:g} ns: {_met(rtt <= GOALS['ring_rtt_ns'])}; {rtt / floor:.2f}x the "
-                 f"one-line ping-pong floor of this machine"},
-        {"benchmark": "SPSC ring, 2 processes, round trip (ns)", "impl": "cache-line-ping-pong", "median": floor,
-         "unit": "ns",
-         "note": f"cache-line-ping-pong: the floor, one int64 per 128-byte block written and polled by the two "
-                 f"processes, no ring (median over {batches} batches of {n_pings:,}, each on a new block: batch means "
-                 f"{min(floors):.0f}..{max(floors):.0f} ns; {placement})"},
+        {
+            "benchmark": "SPSC ring, 2 processes, 16-byte records (msgs/s)",
+            "impl": "quantforge-numba",
+            "median": rate,
+            "unit": "msgs/s",
+            "note": f"median of {batches} batches of {n_msgs:,} through a {capacity:,}-record ring (range "
+            f"{min(rates):.2e}..{max(rates):.2e}); errors (lost or reordered, corrupted) {errors.tolist()}; "
+            f"huge-page hint {hugepages}; goal >= {GOALS['ring_msgs_s']:.0e}/s: {_met(rate >= GOALS['ring_msgs_s'])}; {shared}",
+        },
+        {
+            "benchmark": "SPSC ring, 2 processes, round trip (ns)",
+            "impl": "quantforge-numba",
+            "median": rtt,
+            "unit": "ns",
+            "note": f"median over {batches} batches of the mean of {n_pings:,} ping-echo round trips, each batch on "
+            f"new rings with a new echo process (batch means {min(rtts):.0f}..{max(rtts):.0f} ns; "
+            f"{placement}); one-record ring_send/ring_receive (the mailbox line); goal <= "
+            f"{GOALS['ring_rtt_ns']:g} ns: {_met(rtt <= GOALS['ring_rtt_ns'])}; {rtt / floor:.2f}x the "
+            f"one-line ping-pong floor of this machine",
+        },
+        {
+            "benchmark": "SPSC ring, 2 processes, round trip (ns)",
+            "impl": "cache-line-ping-pong",
+            "median": floor,
+            "unit": "ns",
+            "note": f"cache-line-ping-pong: the floor, one int64 per 128-byte block written and polled by the two "
+            f"processes, no ring (median over {batches} batches of {n_pings:,}, each on a new block: batch means "
+            f"{min(floors):.0f}..{max(floors):.0f} ns; {placement})",
+        },
     ]
 
 
@@ -544,16 +653,27 @@ def seqlock_rows(n_reads: int, n_t: int = 61, n_q: int = 41, writer_s: float = 6
     rows = []
     try:
         surf = as_surface(1.0, n_t=n_t, q_max=(n_q - 1) // 2)
-        table.publish(S.pack_surface(np.minimum(surf.bid_depth, 1e300), np.minimum(surf.ask_depth, 1e300),
-                                     surf.t_grid, -(n_q // 2)), 1)
+        table.publish(
+            S.pack_surface(
+                np.minimum(surf.bid_depth, 1e300), np.minimum(surf.ask_depth, 1e300), surf.t_grid, -(n_q // 2)
+            ),
+            1,
+        )
         out = np.empty(n_values)
         _read_many(table.hdr, table.slots, out, 10)
         bench = f"seqlock read, {n_t}x{n_q} surface ({n_values:,} float64, {n_values * 8 / 1024:.0f} KiB) (ns/read)"
         t0 = time.perf_counter()
         bad = _read_many(table.hdr, table.slots, out, n_reads)
         quiet = (time.perf_counter() - t0) / n_reads * 1e9
-        rows.append({"benchmark": bench, "impl": "quantforge-numba", "median": quiet, "unit": "ns/read",
-                     "note": f"no writer; {bad} failed reads; copy bandwidth {n_values * 8 / quiet:.1f} GB/s"})
+        rows.append(
+            {
+                "benchmark": bench,
+                "impl": "quantforge-numba",
+                "median": quiet,
+                "unit": "ns/read",
+                "note": f"no writer; {bad} failed reads; copy bandwidth {n_values * 8 / quiet:.1f} GB/s",
+            }
+        )
         proc = mp.get_context("spawn").Process(target=seqlock_traffic.write_patterns, args=(table.name, 2, writer_s))
         proc.start()
         try:
@@ -570,11 +690,17 @@ def seqlock_rows(n_reads: int, n_t: int = 61, n_q: int = 41, writer_s: float = 6
         finally:
             proc.kill()
             proc.join(10)
-        rows.append({"benchmark": bench.replace("(ns/read)", "under a publishing writer (ns/read)"),
-                     "impl": "quantforge-numba", "median": busy, "unit": "ns/read",
-                     "note": f"worst case: a writer process republishing back to back ({v1 - v0:,} versions during the "
-                             f"reads), so most copies are overtaken and retried; {bad} failed reads; "
-                             f"{shared}"})
+        rows.append(
+            {
+                "benchmark": bench.replace("(ns/read)", "under a publishing writer (ns/read)"),
+                "impl": "quantforge-numba",
+                "median": busy,
+                "unit": "ns/read",
+                "note": f"worst case: a writer process republishing back to back ({v1 - v0:,} versions during the "
+                f"reads), so most copies are overtaken and retried; {bad} failed reads; "
+                f"{shared}",
+            }
+        )
     finally:
         table.close()
     return rows

@@ -95,7 +95,7 @@ def quote_gap(log_v_a, log_v_b, mid: int) -> tuple[float, float]:
     with np.errstate(divide="ignore", invalid="ignore"):
         gap = np.abs(np.diff(log_v_a, axis=-1) - np.diff(log_v_b, axis=-1))
     centre = log_v_a.shape[-1] // 2
-    inner = gap[..., centre - mid:centre + mid]
+    inner = gap[..., centre - mid : centre + mid]
     return float(np.nanmax(inner)), float(np.nanmax(np.where(np.isfinite(gap), gap, np.inf)))
 
 
@@ -112,34 +112,71 @@ def glft_rows(n_sets: int, n_t: int = _N_T, q_max: int = _Q, per_time_sets: int 
     for backend in ("numba", "numpy"):
         if backend not in available_backends():
             continue
-        median, _ = median_time(lambda b=backend: solve_linear_hjb(diag, eta, eta, zeros, taus, backend=b), repeat=repeat, warmup=1)
-        rows.append({"benchmark": bench, "impl": f"quantforge-{backend}", "median": median, "unit": "s",
-                     "note": f"quantforge-{backend}: {blas}; {shared}" if not rows else
-                             f"quantforge-{backend}: the array reference of the same scheme, {blas}"})
+        median, _ = median_time(
+            lambda b=backend: solve_linear_hjb(diag, eta, eta, zeros, taus, backend=b), repeat=repeat, warmup=1
+        )
+        rows.append(
+            {
+                "benchmark": bench,
+                "impl": f"quantforge-{backend}",
+                "median": median,
+                "unit": "s",
+                "note": f"quantforge-{backend}: {blas}; {shared}"
+                if not rows
+                else f"quantforge-{backend}: the array reference of the same scheme, {blas}",
+            }
+        )
         if ours is None:
-            ours = solve_linear_hjb(diag[:per_time_sets], eta[:per_time_sets], eta[:per_time_sets], zeros[:per_time_sets], taus,
-                                    backend=backend)
+            ours = solve_linear_hjb(
+                diag[:per_time_sets],
+                eta[:per_time_sets],
+                eta[:per_time_sets],
+                zeros[:per_time_sets],
+                taus,
+                backend=backend,
+            )
 
     per_time = {}
-    t_few, _ = median_time(lambda: per_time.setdefault("v", scipy_per_time(diag[:per_time_sets], eta[:per_time_sets], taus)),
-                           repeat=1, warmup=0)
+    t_few, _ = median_time(
+        lambda: per_time.setdefault("v", scipy_per_time(diag[:per_time_sets], eta[:per_time_sets], taus)),
+        repeat=1,
+        warmup=0,
+    )
     scale = n_sets / per_time_sets
-    rows.append({
-        "benchmark": bench, "impl": "scipy-expm-per-time", "median": t_few * scale, "unit": "s",
-        "note": f"scipy-expm-per-time: measured on {per_time_sets} of the {n_sets} sets, every one of the {n_t} time points "
-                f"({t_few:.3g} s), scaled x{scale:g}",
-    })
+    rows.append(
+        {
+            "benchmark": bench,
+            "impl": "scipy-expm-per-time",
+            "median": t_few * scale,
+            "unit": "s",
+            "note": f"scipy-expm-per-time: measured on {per_time_sets} of the {n_sets} sets, every one of the {n_t} time points "
+            f"({t_few:.3g} s), scaled x{scale:g}",
+        }
+    )
     stepped = {}
-    median, _ = median_time(lambda: stepped.__setitem__("v", scipy_stepping(diag, eta, taus, per_time_sets)), repeat=repeat, warmup=0)
-    rows.append({"benchmark": bench, "impl": "scipy-expm-stepping", "median": median, "unit": "s",
-                 "note": f"scipy-expm-stepping: expm(-M dt) once per set, then {n_t - 1} products (uniform grid only)"})
+    median, _ = median_time(
+        lambda: stepped.__setitem__("v", scipy_stepping(diag, eta, taus, per_time_sets)), repeat=repeat, warmup=0
+    )
+    rows.append(
+        {
+            "benchmark": bench,
+            "impl": "scipy-expm-stepping",
+            "median": median,
+            "unit": "s",
+            "note": f"scipy-expm-stepping: expm(-M dt) once per set, then {n_t - 1} products (uniform grid only)",
+        }
+    )
     mid = q_max // 2
     with np.errstate(divide="ignore"):
-        gaps = {name: quote_gap(np.log(v), ours, mid) for name, v in (("per-time", per_time["v"]), ("stepping", stepped["v"]))}
+        gaps = {
+            name: quote_gap(np.log(v), ours, mid)
+            for name, v in (("per-time", per_time["v"]), ("stepping", stepped["v"]))
+        }
     rows[0]["agreement"] = {name: {"inner": g[0], "whole_grid": g[1]} for name, g in gaps.items()}
     rows[0]["note"] += "; " + ", ".join(
         f"scipy {name} vs quantforge on {per_time_sets} sets: quote gaps of ln v differ by {g[0]:.1e} at |q| <= {mid}, "
-        f"{g[1]:.1e} over the whole grid" for name, g in gaps.items()
+        f"{g[1]:.1e} over the whole grid"
+        for name, g in gaps.items()
     )
     return rows
 
@@ -167,17 +204,27 @@ def grid_rows(quick: bool) -> list[dict]:
 
         def solve():
             solve_hjb_grid(
-                taus, lower_bounds=(-bound,) * dim, upper_bounds=(bound,) * dim, bid_sides=(side,) * dim,
-                ask_sides=(side,) * dim, drift=np.zeros(dim), penalty=0.1 * cov, terminal_penalty=np.zeros((dim, dim)),
+                taus,
+                lower_bounds=(-bound,) * dim,
+                upper_bounds=(bound,) * dim,
+                bid_sides=(side,) * dim,
+                ask_sides=(side,) * dim,
+                drift=np.zeros(dim),
+                penalty=0.1 * cov,
+                terminal_penalty=np.zeros((dim, dim)),
             )
 
         shared = contention_note()
         median, _ = median_time(solve, repeat=1 if quick else 3, warmup=0)
-        rows.append({
-            "benchmark": f"grid HJB {dim}-D, {(2 * bound + 1) ** dim} inventories, T=1 (RK4)",
-            "impl": "quantforge-numpy", "median": median, "unit": "s",
-            "note": f"grid HJB {dim}-D: {shared}",
-        })
+        rows.append(
+            {
+                "benchmark": f"grid HJB {dim}-D, {(2 * bound + 1) ** dim} inventories, T=1 (RK4)",
+                "impl": "quantforge-numpy",
+                "median": median,
+                "unit": "s",
+                "note": f"grid HJB {dim}-D: {shared}",
+            }
+        )
     return rows
 
 

@@ -41,8 +41,17 @@ def run(quick: bool = False) -> list[dict]:
         else:  # a GPU row: NVML readings, and the share of peak bandwidth that writing the normals reaches
             _, extra["gpu"] = meter.measure(fn, repeat=repeat, work_bytes=8 * n)
             median = extra["gpu"]["warm_median_s"]
-        rows.append({"benchmark": f"normals float64 x{n}", "impl": impl, "median": n / median, "unit": "normals/s",
-                     "seconds": median, "note": note, **extra})
+        rows.append(
+            {
+                "benchmark": f"normals float64 x{n}",
+                "impl": impl,
+                "median": n / median,
+                "unit": "normals/s",
+                "seconds": median,
+                "note": note,
+                **extra,
+            }
+        )
 
     gen = Philox(seed=20241125, stream=0)
     for backend in available_backends():
@@ -55,8 +64,16 @@ def run(quick: bool = False) -> list[dict]:
             # the array-namespace reference: correct, not fast; a quarter of the size keeps the run short
             m = n // 4
             median, _ = median_time(lambda: gen.normals(_PATHS, m // _PATHS, backend=backend), repeat=3)
-            rows.append({"benchmark": f"normals float64 x{n}", "impl": f"quantforge-{backend}", "median": m / median,
-                         "unit": "normals/s", "seconds": median * 4, "note": f"quantforge-{backend} measured on n/4 draws"})
+            rows.append(
+                {
+                    "benchmark": f"normals float64 x{n}",
+                    "impl": f"quantforge-{backend}",
+                    "median": m / median,
+                    "unit": "normals/s",
+                    "seconds": median * 4,
+                    "note": f"quantforge-{backend} measured on n/4 draws",
+                }
+            )
             continue
         fn = lambda b=be: b.synchronize(gen.normals(_PATHS, draws, backend=b.name, to_host=not b.is_gpu))  # noqa: E731
         note = _NOTES.get(backend, "").format(threads=_threads())
@@ -66,13 +83,22 @@ def run(quick: bool = False) -> list[dict]:
         else:
             add(f"quantforge-{backend}", fn, note=note)
     if "numba" in available_backends():
-        add("quantforge-numba-1thread", one_numba_thread(lambda: gen.normals(_PATHS, draws, backend="numba")),
-            note="quantforge-numba-1thread: the same kernel on one thread, beside the one-thread peers")
+        add(
+            "quantforge-numba-1thread",
+            one_numba_thread(lambda: gen.normals(_PATHS, draws, backend="numba")),
+            note="quantforge-numba-1thread: the same kernel on one thread, beside the one-thread peers",
+        )
 
     pcg = np.random.default_rng(1)
-    add("numpy", lambda: pcg.standard_normal(n), note="numpy: default_rng (PCG64) standard_normal, ziggurat, one thread")
+    add(
+        "numpy", lambda: pcg.standard_normal(n), note="numpy: default_rng (PCG64) standard_normal, ziggurat, one thread"
+    )
     phx = np.random.Generator(np.random.Philox(1))
-    add("numpy-philox4x64", lambda: phx.standard_normal(n), note="numpy-philox4x64: Philox4x64 bit generator, ziggurat, one thread")
+    add(
+        "numpy-philox4x64",
+        lambda: phx.standard_normal(n),
+        note="numpy-philox4x64: Philox4x64 bit generator, ziggurat, one thread",
+    )
     if "jax" in available_backends():
         import jax
 

@@ -94,9 +94,17 @@ def _diffrax(n_paths: int):
         bm = diffrax.UnsafeBrownianPath(shape=(n_paths,), key=key)
         diffusion = diffrax.ControlTerm(lambda t, y, a: lineax.DiagonalLinearOperator(SIGMA * y), bm)
         terms = diffrax.MultiTerm(diffrax.ODETerm(lambda t, y, a: R * y), diffusion)
-        sol = diffrax.diffeqsolve(terms, diffrax.Euler(), 0.0, T, T / STEPS, jnp.full(n_paths, S0),
-                                  saveat=diffrax.SaveAt(t1=True), max_steps=STEPS + 1,
-                                  adjoint=diffrax.ForwardMode())
+        sol = diffrax.diffeqsolve(
+            terms,
+            diffrax.Euler(),
+            0.0,
+            T,
+            T / STEPS,
+            jnp.full(n_paths, S0),
+            saveat=diffrax.SaveAt(t1=True),
+            max_steps=STEPS + 1,
+            adjoint=diffrax.ForwardMode(),
+        )
         pay = jnp.maximum(sol.ys[-1] - K, 0.0)
         return pay.sum(), pay @ pay
 
@@ -107,8 +115,18 @@ def _timed(rows, benchmark, impl, fn, repeat, note="", work=None, unit="path-ste
     """Time ``fn() -> (price, stderr)`` and append its row; returns the median seconds."""
     price, stderr = fn()
     median, _ = median_time(fn, repeat=repeat, warmup=1)
-    rows.append({"benchmark": benchmark, "impl": impl, "median": work / median, "unit": unit, "seconds": median,
-                 "price": price, "stderr": stderr, "note": note})
+    rows.append(
+        {
+            "benchmark": benchmark,
+            "impl": impl,
+            "median": work / median,
+            "unit": unit,
+            "seconds": median,
+            "price": price,
+            "stderr": stderr,
+            "note": note,
+        }
+    )
     return median
 
 
@@ -129,34 +147,83 @@ def gbm_rows(n_paths: int, repeat: int) -> list[dict]:
         return fn
 
     shared = contention_note()
-    _timed(rows, bench, "quantforge-numba", ours("numba"), repeat, work=work,
-           note=f"quantforge-numba: Philox4x32-10 normals generated in the kernel, blocks of 16 paths in SIMD, "
-                f"parallel over {numba.get_num_threads()} threads (jax and diffrax use what XLA takes); {shared}")
-    _timed(rows, bench, "quantforge-numba-1thread", one_numba_thread(ours("numba")), repeat, work=work,
-           note="quantforge-numba-1thread: the same kernel on one thread, beside the one-thread numpy peers")
+    _timed(
+        rows,
+        bench,
+        "quantforge-numba",
+        ours("numba"),
+        repeat,
+        work=work,
+        note=f"quantforge-numba: Philox4x32-10 normals generated in the kernel, blocks of 16 paths in SIMD, "
+        f"parallel over {numba.get_num_threads()} threads (jax and diffrax use what XLA takes); {shared}",
+    )
+    _timed(
+        rows,
+        bench,
+        "quantforge-numba-1thread",
+        one_numba_thread(ours("numba")),
+        repeat,
+        work=work,
+        note="quantforge-numba-1thread: the same kernel on one thread, beside the one-thread numpy peers",
+    )
     if "jax" in available_backends():
-        _timed(rows, bench, "quantforge-jax", ours("jax"), repeat, work=work,
-               note="quantforge-jax: jit + fori_loop over groups of four steps, Philox words computed once per "
-                    "block, the next group's normals carried in the loop so XLA computes them once")
-    _timed(rows, bench, "numpy", lambda: _numpy_step_loop(n_paths, 1), repeat, work=work,
-           note="numpy: step loop over 252 steps, PCG64 normals, one thread")
-    _timed(rows, bench, "numpy-sum-of-logs", lambda: _numpy_sum_of_logs(n_paths, 1), repeat, work=work,
-           note="numpy-sum-of-logs: exact log step, normals drawn in chunks of 2^14 paths, one thread")
+        _timed(
+            rows,
+            bench,
+            "quantforge-jax",
+            ours("jax"),
+            repeat,
+            work=work,
+            note="quantforge-jax: jit + fori_loop over groups of four steps, Philox words computed once per "
+            "block, the next group's normals carried in the loop so XLA computes them once",
+        )
+    _timed(
+        rows,
+        bench,
+        "numpy",
+        lambda: _numpy_step_loop(n_paths, 1),
+        repeat,
+        work=work,
+        note="numpy: step loop over 252 steps, PCG64 normals, one thread",
+    )
+    _timed(
+        rows,
+        bench,
+        "numpy-sum-of-logs",
+        lambda: _numpy_sum_of_logs(n_paths, 1),
+        repeat,
+        work=work,
+        note="numpy-sum-of-logs: exact log step, normals drawn in chunks of 2^14 paths, one thread",
+    )
     if "jax" in available_backends():
         import jax
 
         with get_backend("jax").x64():
             key = jax.random.key(1)
             f = _jax_fori(n_paths)
-            _timed(rows, bench, "jax", lambda: f(key), repeat, work=work,
-                   note="jax: jit + fori_loop, threefry normals per step")
+            _timed(
+                rows,
+                bench,
+                "jax",
+                lambda: f(key),
+                repeat,
+                work=work,
+                note="jax: jit + fori_loop, threefry normals per step",
+            )
             try:
                 g = _diffrax(n_paths)
             except ImportError:
                 g = None
             if g is not None:
-                _timed(rows, bench, "diffrax", lambda: g(key), repeat, work=work,
-                       note="diffrax: diffeqsolve, Euler, one batched state, UnsafeBrownianPath")
+                _timed(
+                    rows,
+                    bench,
+                    "diffrax",
+                    lambda: g(key),
+                    repeat,
+                    work=work,
+                    note="diffrax: diffeqsolve, Euler, one batched state, UnsafeBrownianPath",
+                )
     return rows
 
 
@@ -169,11 +236,19 @@ def merton_rows(n_paths: int, repeat: int, gbm_seconds: float) -> list[dict]:
         return est.price, est.stderr
 
     rows: list[dict] = []
-    t = _timed(rows, f"Merton call (lam=1), Euler, {n_paths} paths x {STEPS} steps, float64", "quantforge-numba", fn,
-               repeat, work=n_paths * STEPS)
+    t = _timed(
+        rows,
+        f"Merton call (lam=1), Euler, {n_paths} paths x {STEPS} steps, float64",
+        "quantforge-numba",
+        fn,
+        repeat,
+        work=n_paths * STEPS,
+    )
     rows[-1]["cost_over_gbm"] = t / gbm_seconds
-    rows[-1]["note"] = (f"Merton jumps cost {t / gbm_seconds:.2f}x plain GBM on quantforge-numba (one Philox block of "
-                        "jump-count words per four steps; the jump core runs only on steps with a jump)")
+    rows[-1]["note"] = (
+        f"Merton jumps cost {t / gbm_seconds:.2f}x plain GBM on quantforge-numba (one Philox block of "
+        "jump-count words per four steps; the jump core runs only on steps with a jump)"
+    )
     return rows
 
 
@@ -188,8 +263,19 @@ def _timed_gpu(rows, meter, benchmark, impl, fn, repeat, work, precision, flops_
     energy per run, throttle reasons, share of the device's peak flop/s) and append its row."""
     (price, stderr), record = meter.measure(fn, repeat=repeat, work_flops=flops_per_step * work, precision=precision)
     median = record["warm_median_s"]
-    rows.append({"benchmark": benchmark, "impl": impl, "median": work / median, "unit": "path-steps/s", "seconds": median,
-                 "price": price, "stderr": stderr, "note": "", "gpu": record})
+    rows.append(
+        {
+            "benchmark": benchmark,
+            "impl": impl,
+            "median": work / median,
+            "unit": "path-steps/s",
+            "seconds": median,
+            "price": price,
+            "stderr": stderr,
+            "note": "",
+            "gpu": record,
+        }
+    )
     return median
 
 
@@ -204,9 +290,18 @@ def gpu_rows(n_paths: int, repeat: int) -> list[dict]:
     benches = {p: f"GBM call, Euler, {n_paths} paths x {STEPS} steps, {p}, GPU" for p in ("float32", "float64")}
     impls = ("quantforge-cupy", "quantforge-cupy-philox-only")
     if "cupy" not in available_backends() or cuda_simulated():
-        return [{"benchmark": benches[p], "impl": i, "median": None, "unit": "path-steps/s",
-                 "note": "not run: no GPU (no CUDA device answered on this machine); the GPU kernels are numba.cuda, "
-                         "and no cupy RawKernel version exists to compare them with"} for p in benches for i in impls]
+        return [
+            {
+                "benchmark": benches[p],
+                "impl": i,
+                "median": None,
+                "unit": "path-steps/s",
+                "note": "not run: no GPU (no CUDA device answered on this machine); the GPU kernels are numba.cuda, "
+                "and no cupy RawKernel version exists to compare them with",
+            }
+            for p in benches
+            for i in impls
+        ]
     from ..kernels.sde import cuda as sde_cuda
 
     xp = get_backend("cupy").xp
@@ -220,8 +315,9 @@ def gpu_rows(n_paths: int, repeat: int) -> list[dict]:
             dtype = np.dtype(precision)
 
             def path_kernel():
-                res = simulate(gbm, S0, T, STEPS, n_paths, scheme="euler", seed=1, dtype=dtype, backend="cupy",
-                               to_host=False)
+                res = simulate(
+                    gbm, S0, T, STEPS, n_paths, scheme="euler", seed=1, dtype=dtype, backend="cupy", to_host=False
+                )
                 pay = xp.maximum(xp.astype(res.terminal, xp.float64) - K, 0.0)
                 return _price(float(pay.sum()), float(pay @ pay), n_paths)
 
@@ -229,22 +325,30 @@ def gpu_rows(n_paths: int, repeat: int) -> list[dict]:
                 float(sde_cuda.normal_sums(n_paths, STEPS, k0, k1, 0, 0, dtype, False).sum())  # waits for the kernel
                 return None, None
 
-            t_path = _timed_gpu(rows, meter, bench, impls[0], path_kernel, repeat, n_paths * STEPS, precision,
-                                FLOPS_PER_STEP["path"])
-            t_ceiling = _timed_gpu(rows, meter, bench, impls[1], ceiling, repeat, n_paths * STEPS, precision,
-                                   FLOPS_PER_STEP["ceiling"])
+            t_path = _timed_gpu(
+                rows, meter, bench, impls[0], path_kernel, repeat, n_paths * STEPS, precision, FLOPS_PER_STEP["path"]
+            )
+            t_ceiling = _timed_gpu(
+                rows, meter, bench, impls[1], ceiling, repeat, n_paths * STEPS, precision, FLOPS_PER_STEP["ceiling"]
+            )
             share = t_ceiling / t_path
             rows[-2]["ceiling_share"] = share
-            note = (f"quantforge-cupy {precision}: numba.cuda kernel, one thread per path, Philox in the kernel, outputs "
-                    f"kept on {gpu} and reduced there; {share:.0%} of the Philox-only ceiling")
+            note = (
+                f"quantforge-cupy {precision}: numba.cuda kernel, one thread per path, Philox in the kernel, outputs "
+                f"kept on {gpu} and reduced there; {share:.0%} of the Philox-only ceiling"
+            )
             if precision == "float32":
                 rate = rows[-2]["median"]
                 rows[-2]["goal"] = GPU_GOAL
-                note += (f"; goal {GPU_GOAL:.1e} path-steps/s on an H100: {rate / GPU_GOAL:.2f} of it "
-                         f"({'met' if rate >= GPU_GOAL else 'missed'})")
+                note += (
+                    f"; goal {GPU_GOAL:.1e} path-steps/s on an H100: {rate / GPU_GOAL:.2f} of it "
+                    f"({'met' if rate >= GPU_GOAL else 'missed'})"
+                )
             rows[-2]["note"] = note
-            rows[-1]["note"] = ("quantforge-cupy-philox-only: the same normals generated and summed per path, no SDE "
-                                "(the ceiling); the kernels are numba.cuda, no cupy RawKernel version exists to compare")
+            rows[-1]["note"] = (
+                "quantforge-cupy-philox-only: the same normals generated and summed per path, no SDE "
+                "(the ceiling); the kernels are numba.cuda, no cupy RawKernel version exists to compare"
+            )
     return rows
 
 
@@ -260,23 +364,40 @@ def fbm_rows(n_paths: int, n_steps: int, repeat: int, fbm_repeat: int) -> list[d
     def add(impl, fn, note, repeat, warmup=1):
         paths = fn()
         median, _ = median_time(fn, repeat=repeat, warmup=warmup)
-        rows.append({"benchmark": bench, "impl": impl, "median": n_paths * n_steps / median, "unit": "path-steps/s",
-                     "seconds": median, "terminal_variance": float(np.var(paths[:, -1])), "note": note})
+        rows.append(
+            {
+                "benchmark": bench,
+                "impl": impl,
+                "median": n_paths * n_steps / median,
+                "unit": "path-steps/s",
+                "seconds": median,
+                "terminal_variance": float(np.var(paths[:, -1])),
+                "note": note,
+            }
+        )
 
     for backend in ("numba", "jax"):
         if backend in available_backends():
-            add(f"quantforge-{backend}", lambda b=backend: fbm(hurst, n_steps, n_paths, seed=1, backend=b),
+            add(
+                f"quantforge-{backend}",
+                lambda b=backend: fbm(hurst, n_steps, n_paths, seed=1, backend=b),
                 f"quantforge-{backend}: Philox normals, one batched complex FFT per two paths (real and imaginary "
-                "parts)", repeat)
+                "parts)",
+                repeat,
+            )
     try:
         from fbm import FBM
     except ImportError:
         return rows
     gen = FBM(n=n_steps, hurst=hurst, length=1.0, method="daviesharte")
     np.random.seed(1)  # fbm draws from numpy's global generator; seeded so that a run repeats
-    add("fbm", lambda: np.stack([gen.fbm() for _ in range(n_paths)]),
-        "fbm: FBM(method='daviesharte').fbm(), one path per call (numpy's global generator, seed 1)", fbm_repeat,
-        warmup=0)
+    add(
+        "fbm",
+        lambda: np.stack([gen.fbm() for _ in range(n_paths)]),
+        "fbm: FBM(method='daviesharte').fbm(), one path per call (numpy's global generator, seed 1)",
+        fbm_repeat,
+        warmup=0,
+    )
     return rows
 
 

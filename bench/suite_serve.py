@@ -81,22 +81,35 @@ def inplace_rows(n_reads: int, writer_hz: float = 1000.0) -> list[dict]:
         v0 = last = table.published()[0]
         t0 = time.perf_counter()
         while total["reads"] + total["failed"] < n_reads:
-            stats = traffic.quote_and_check(table, min(1_000_000, n_reads - total["reads"] - total["failed"]), hist,
-                                            since_version=last)
+            stats = traffic.quote_and_check(
+                table, min(1_000_000, n_reads - total["reads"] - total["failed"]), hist, since_version=last
+            )
             last = stats.pop("last_version")
             total = {k: total[k] + stats[k] for k in total}
         wall = time.perf_counter() - t0
         pct = latency_percentiles(hist, cpn)
         versions = last - v0
-        rows.append({"benchmark": bench, "impl": "quantforge-numba", "median": pct["p50"], "unit": "ns", "p99_ns": pct["p99"],
-                     "p99.9_ns": pct["p99.9"], "reads": total["reads"], "torn": total["torn"], "failed": total["failed"],
-                     "went_back": total["went_back"], "goal": GOALS["quote_p50_ns"],
-                     "note": f"seqlock_quote in place, p50 {pct['p50']:.0f} ns, p99 {pct['p99']:.0f} ns (cycle counter around each "
-                             f"read, its own cost included; 4-cycle buckets) over {total['reads']:,} reads in {wall:.1f} s, "
-                             f"{versions:,} versions published meanwhile; torn {total['torn']}, failed {total['failed']}, "
-                             f"went back {total['went_back']}; goals p50 <= {GOALS['quote_p50_ns']:g} ns: "
-                             f"{'met' if pct['p50'] <= GOALS['quote_p50_ns'] else 'missed'}, p99 <= {GOALS['quote_p99_ns']:g} ns: "
-                             f"{'met' if pct['p99'] <= GOALS['quote_p99_ns'] else 'missed'}; {shared}"})
+        rows.append(
+            {
+                "benchmark": bench,
+                "impl": "quantforge-numba",
+                "median": pct["p50"],
+                "unit": "ns",
+                "p99_ns": pct["p99"],
+                "p99.9_ns": pct["p99.9"],
+                "reads": total["reads"],
+                "torn": total["torn"],
+                "failed": total["failed"],
+                "went_back": total["went_back"],
+                "goal": GOALS["quote_p50_ns"],
+                "note": f"seqlock_quote in place, p50 {pct['p50']:.0f} ns, p99 {pct['p99']:.0f} ns (cycle counter around each "
+                f"read, its own cost included; 4-cycle buckets) over {total['reads']:,} reads in {wall:.1f} s, "
+                f"{versions:,} versions published meanwhile; torn {total['torn']}, failed {total['failed']}, "
+                f"went back {total['went_back']}; goals p50 <= {GOALS['quote_p50_ns']:g} ns: "
+                f"{'met' if pct['p50'] <= GOALS['quote_p50_ns'] else 'missed'}, p99 <= {GOALS['quote_p99_ns']:g} ns: "
+                f"{'met' if pct['p99'] <= GOALS['quote_p99_ns'] else 'missed'}; {shared}",
+            }
+        )
         out = np.empty(table.n_values)
         peer_hist = np.zeros(traffic.LATENCY_BUCKETS, np.int64)
         _copy_then_quote(table.hdr, table.slots, out, 10, peer_hist)
@@ -104,10 +117,17 @@ def inplace_rows(n_reads: int, writer_hz: float = 1000.0) -> list[dict]:
         n_peer = max(1000, n_reads // 100)
         _copy_then_quote(table.hdr, table.slots, out, n_peer, peer_hist)
         peer = latency_percentiles(peer_hist, cpn)
-        rows.append({"benchmark": bench, "impl": "seqlock-copy-then-lookup", "median": peer["p50"], "unit": "ns",
-                     "p99_ns": peer["p99"],
-                     "note": f"seqlock-copy-then-lookup: the whole table copied consistently (seqlock_read), then one value "
-                             f"read from the copy, {n_peer:,} reads: p50 {peer['p50']:.0f} ns, p99 {peer['p99']:.0f} ns"})
+        rows.append(
+            {
+                "benchmark": bench,
+                "impl": "seqlock-copy-then-lookup",
+                "median": peer["p50"],
+                "unit": "ns",
+                "p99_ns": peer["p99"],
+                "note": f"seqlock-copy-then-lookup: the whole table copied consistently (seqlock_read), then one value "
+                f"read from the copy, {n_peer:,} reads: p50 {peer['p50']:.0f} ns, p99 {peer['p99']:.0f} ns",
+            }
+        )
     finally:
         if proc.is_alive():
             proc.kill()
@@ -121,7 +141,9 @@ def snapshot_rows(repeat: int) -> list[dict]:
     from ..models import GLFTParams, glft_quote_surfaces
     from ..serve.tables import SharedSurfaces, SurfaceReader
 
-    (surface,) = glft_quote_surfaces(GLFTParams(gamma=0.05, sigma=2.0, A=140.0, k=1.5), np.linspace(0, 1, N_T), N_Q // 2)
+    (surface,) = glft_quote_surfaces(
+        GLFTParams(gamma=0.05, sigma=2.0, A=140.0, k=1.5), np.linspace(0, 1, N_T), N_Q // 2
+    )
     shared = SharedSurfaces(f"bench{os.getpid()}")
     try:
         shared.publish("S", surface, 1, time.time_ns())
@@ -131,12 +153,23 @@ def snapshot_rows(repeat: int) -> list[dict]:
             one, _ = median_time(lambda: reader.quote(0.37, -3), repeat=repeat, warmup=3)
     finally:
         shared.close()
-    return [{"benchmark": f"whole-surface snapshot, {N_T}x{N_Q} (us)", "impl": "quantforge-numba", "median": median * 1e6,
-             "unit": "us", "note": "SurfaceReader.snapshot(): a consistent copy, unpacked into a QuoteSurface (validated)"},
-            {"benchmark": "one quote through the Python reader, SurfaceReader.quote (us)", "impl": "quantforge-numba",
-             "median": one * 1e6, "unit": "us",
-             "note": "the Python facade over seqlock_quote: argument checks and one compiled call (compiled code calls "
-                     "seqlock_quote directly, row (a))"}]
+    return [
+        {
+            "benchmark": f"whole-surface snapshot, {N_T}x{N_Q} (us)",
+            "impl": "quantforge-numba",
+            "median": median * 1e6,
+            "unit": "us",
+            "note": "SurfaceReader.snapshot(): a consistent copy, unpacked into a QuoteSurface (validated)",
+        },
+        {
+            "benchmark": "one quote through the Python reader, SurfaceReader.quote (us)",
+            "impl": "quantforge-numba",
+            "median": one * 1e6,
+            "unit": "us",
+            "note": "the Python facade over seqlock_quote: argument checks and one compiled call (compiled code calls "
+            "seqlock_quote directly, row (a))",
+        },
+    ]
 
 
 async def _client(host: str, port: int, request: bytes, end: float, lat: list[float], limit: int) -> None:
@@ -156,8 +189,9 @@ async def _client(host: str, port: int, request: bytes, end: float, lat: list[fl
         writer.close()
 
 
-def http_load(port: int, path: str, *, connections: int, duration_s: float, max_requests: int,
-              headers: str = "") -> dict:
+def http_load(
+    port: int, path: str, *, connections: int, duration_s: float, max_requests: int, headers: str = ""
+) -> dict:
     """A bounded load on ``127.0.0.1:port``: ``connections`` keep-alive connections sending ``GET path``
     back to back until ``duration_s`` or ``max_requests``; returns requests/s and latency quantiles (s)."""
     request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{headers}\r\n".encode()
@@ -199,8 +233,12 @@ def http_rows(duration_s: float, max_requests: int, connections: int = 8) -> lis
     with tempfile.TemporaryDirectory() as tmp:
         cfg = Path(tmp) / "serve.toml"
         cfg.write_text(_CONFIG.format(name=f"bench{os.getpid()}", n_t=N_T, q=N_Q // 2))
-        proc = subprocess.Popen([sys.executable, "-m", "quantforge", "serve", str(cfg)], stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "quantforge", "serve", str(cfg)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         try:
             line = proc.stdout.readline()
             m = re.search(r"http://127\.0\.0\.1:(\d+)", line)
@@ -208,12 +246,29 @@ def http_rows(duration_s: float, max_requests: int, connections: int = 8) -> lis
                 raise RuntimeError(f"quantforge serve did not start: {line!r} {proc.stderr.read()[:2000]}")
             port = int(m.group(1))
             http_load(port, "/v1/quote?surface=GLFT&t=0.37&q=-3", connections=2, duration_s=0.5, max_requests=500)
-            quote = http_load(port, "/v1/quote?surface=GLFT&t=0.37&q=-3", connections=connections,
-                              duration_s=duration_s, max_requests=max_requests)
-            arrow = http_load(port, "/v1/surfaces/GLFT", connections=2, duration_s=duration_s / 2,
-                              max_requests=max_requests // 10, headers="Accept: application/vnd.apache.arrow.file\r\n")
-            js = http_load(port, "/v1/surfaces/GLFT", connections=2, duration_s=duration_s / 2,
-                           max_requests=max_requests // 10, headers="Accept: application/json\r\n")
+            quote = http_load(
+                port,
+                "/v1/quote?surface=GLFT&t=0.37&q=-3",
+                connections=connections,
+                duration_s=duration_s,
+                max_requests=max_requests,
+            )
+            arrow = http_load(
+                port,
+                "/v1/surfaces/GLFT",
+                connections=2,
+                duration_s=duration_s / 2,
+                max_requests=max_requests // 10,
+                headers="Accept: application/vnd.apache.arrow.file\r\n",
+            )
+            js = http_load(
+                port,
+                "/v1/surfaces/GLFT",
+                connections=2,
+                duration_s=duration_s / 2,
+                max_requests=max_requests // 10,
+                headers="Accept: application/json\r\n",
+            )
         finally:
             proc.send_signal(signal.SIGTERM)
             proc.communicate(timeout=30)
@@ -224,18 +279,37 @@ def http_rows(duration_s: float, max_requests: int, connections: int = 8) -> lis
         return f"p50 {1e3 * r['p50_s']:.2f} ms, p99 {1e3 * r['p99_s']:.2f} ms over {r['requests']:,} requests"
 
     return [
-        {"benchmark": "HTTP GET /v1/quote, loopback (req/s)", "impl": "quantforge-numba", "median": rate, "unit": "req/s",
-         "p50_ms": 1e3 * quote["p50_s"], "p99_ms": 1e3 * quote["p99_s"], "goal": GOALS["quote_req_s"],
-         "note": f"{server}; load from this process on {connections} keep-alive connections (asyncio), both on this "
-                 f"machine's cores; {lat(quote)}; goal >= {GOALS['quote_req_s']:g} req/s: "
-                 f"{'met' if rate >= GOALS['quote_req_s'] else 'missed'}; {shared}"},
-        {"benchmark": f"HTTP GET /v1/surfaces/{{id}}, {N_T}x{N_Q} surface (downloads/s)", "impl": "quantforge-arrow",
-         "median": arrow["req_s"], "unit": "req/s", "p50_ms": 1e3 * arrow["p50_s"], "p99_ms": 1e3 * arrow["p99_s"],
-         "note": f"quantforge-arrow: Arrow IPC file (Accept: application/vnd.apache.arrow.file), encoded once per version; "
-                 f"2 connections; {lat(arrow)}"},
-        {"benchmark": f"HTTP GET /v1/surfaces/{{id}}, {N_T}x{N_Q} surface (downloads/s)", "impl": "json",
-         "median": js["req_s"], "unit": "req/s", "p50_ms": 1e3 * js["p50_s"], "p99_ms": 1e3 * js["p99_s"],
-         "note": f"json: the same surface as JSON (encoded once per version, like the Arrow body); 2 connections; {lat(js)}"},
+        {
+            "benchmark": "HTTP GET /v1/quote, loopback (req/s)",
+            "impl": "quantforge-numba",
+            "median": rate,
+            "unit": "req/s",
+            "p50_ms": 1e3 * quote["p50_s"],
+            "p99_ms": 1e3 * quote["p99_s"],
+            "goal": GOALS["quote_req_s"],
+            "note": f"{server}; load from this process on {connections} keep-alive connections (asyncio), both on this "
+            f"machine's cores; {lat(quote)}; goal >= {GOALS['quote_req_s']:g} req/s: "
+            f"{'met' if rate >= GOALS['quote_req_s'] else 'missed'}; {shared}",
+        },
+        {
+            "benchmark": f"HTTP GET /v1/surfaces/{{id}}, {N_T}x{N_Q} surface (downloads/s)",
+            "impl": "quantforge-arrow",
+            "median": arrow["req_s"],
+            "unit": "req/s",
+            "p50_ms": 1e3 * arrow["p50_s"],
+            "p99_ms": 1e3 * arrow["p99_s"],
+            "note": f"quantforge-arrow: Arrow IPC file (Accept: application/vnd.apache.arrow.file), encoded once per version; "
+            f"2 connections; {lat(arrow)}",
+        },
+        {
+            "benchmark": f"HTTP GET /v1/surfaces/{{id}}, {N_T}x{N_Q} surface (downloads/s)",
+            "impl": "json",
+            "median": js["req_s"],
+            "unit": "req/s",
+            "p50_ms": 1e3 * js["p50_s"],
+            "p99_ms": 1e3 * js["p99_s"],
+            "note": f"json: the same surface as JSON (encoded once per version, like the Arrow body); 2 connections; {lat(js)}",
+        },
     ]
 
 

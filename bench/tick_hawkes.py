@@ -38,8 +38,9 @@ def _simulate(a) -> dict:
     times, counts = [], []
     first = None
     for r in range(a.repeat + 1):  # the first run warms tick up and is not timed
-        simu = SimuHawkesExpKernels(adjacency=adjacency, decays=decays, baseline=baseline, end_time=a.end_time,
-                                    seed=a.seed + r, verbose=False)
+        simu = SimuHawkesExpKernels(
+            adjacency=adjacency, decays=decays, baseline=baseline, end_time=a.end_time, seed=a.seed + r, verbose=False
+        )
         if a.n_paths > 1:
             multi = SimuHawkesMulti(simu, n_simulations=a.n_paths, n_threads=a.threads)
             t0 = time.perf_counter()
@@ -62,8 +63,11 @@ def _simulate(a) -> dict:
         order = np.argsort(t, kind="stable")
         np.savez(a.out, times=t[order], marks=marks[order], horizon=a.end_time)
     med = statistics.median(times)
-    return {"seconds": med, "events": int(statistics.median(counts)), "events_per_s": statistics.median(
-        [n / t for n, t in zip(counts, times)])}
+    return {
+        "seconds": med,
+        "events": int(statistics.median(counts)),
+        "events_per_s": statistics.median([n / t for n, t in zip(counts, times)]),
+    }
 
 
 def _fit(a) -> dict:
@@ -80,8 +84,12 @@ def _fit(a) -> dict:
         learner.fit(events, start=0.1)  # tick ends the window at the last event (its fit takes no end time)
         if r:
             times.append(time.perf_counter() - t0)
-    return {"seconds": statistics.median(times), "baseline": learner.baseline.tolist(),
-            "adjacency": learner.adjacency.tolist(), "score": float(learner.score())}
+    return {
+        "seconds": statistics.median(times),
+        "baseline": learner.baseline.tolist(),
+        "adjacency": learner.adjacency.tolist(),
+        "score": float(learner.score()),
+    }
 
 
 def _fit_batch(a) -> dict:
@@ -93,7 +101,7 @@ def _fit_batch(a) -> dict:
     t0 = time.perf_counter()
     for s in range(off.size - 1):
         learner = HawkesExpKern(decays=a.decay, gofit="likelihood", penalty="none", verbose=False)
-        learner.fit([np.ascontiguousarray(t[off[s]:off[s + 1]])], start=0.1)
+        learner.fit([np.ascontiguousarray(t[off[s] : off[s + 1]])], start=0.1)
         est.append([float(learner.baseline[0]), float(learner.adjacency[0, 0])])
     return {"seconds": time.perf_counter() - t0, "estimates": est}
 

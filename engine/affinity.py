@@ -17,8 +17,16 @@ from pathlib import Path
 
 from ..errors import InvalidParameters, check_int
 
-__all__ = ["parse_cpulist", "format_cpulist", "cpu_topology", "numa_nodes", "usable_cpus", "pin", "hugepage_hint",
-           "describe"]
+__all__ = [
+    "parse_cpulist",
+    "format_cpulist",
+    "cpu_topology",
+    "numa_nodes",
+    "usable_cpus",
+    "pin",
+    "hugepage_hint",
+    "describe",
+]
 
 SYSFS = Path("/sys")
 
@@ -83,13 +91,15 @@ def cpu_topology(sysfs=SYSFS) -> list[dict]:
     for c in cpus:
         top = root / f"cpu/cpu{c}/topology"
         core, pkg, sib = _read(top / "core_id"), _read(top / "physical_package_id"), _read(top / "thread_siblings_list")
-        out.append({
-            "cpu": c,
-            "core": int(core) if core else -1,
-            "package": int(pkg) if pkg else -1,
-            "node": node_of.get(c, -1),
-            "siblings": parse_cpulist(sib) if sib else [c],
-        })
+        out.append(
+            {
+                "cpu": c,
+                "core": int(core) if core else -1,
+                "package": int(pkg) if pkg else -1,
+                "node": node_of.get(c, -1),
+                "siblings": parse_cpulist(sib) if sib else [c],
+            }
+        )
     return out
 
 
@@ -115,8 +125,10 @@ def pin(cpus, pid: int = 0) -> tuple[bool, str]:
     allowed = os.sched_getaffinity(pid)
     bad = [c for c in cpus if c not in allowed]
     if bad:
-        raise InvalidParameters(f"cpus {bad} are not among the CPUs {'this thread' if pid == 0 else pid} may run on "
-                                f"({format_cpulist(allowed)})")
+        raise InvalidParameters(
+            f"cpus {bad} are not among the CPUs {'this thread' if pid == 0 else pid} may run on "
+            f"({format_cpulist(allowed)})"
+        )
     try:
         os.sched_setaffinity(pid, cpus)
     except OSError as exc:
@@ -146,9 +158,12 @@ def describe(sysfs=SYSFS) -> str:
     thp = _read(Path(sysfs) / "kernel/mm/transparent_hugepage/enabled")
     lines = [
         f"CPUs online: {len(topo)} ({len(cores)} physical cores, {len({t['package'] for t in topo})} package(s))",
-        "NUMA nodes: " + (", ".join(f"node{n}: CPUs {format_cpulist(cs)}" if cs else f"node{n}: none"
-                                    for n, cs in nodes.items())
-                          if nodes else "no NUMA information (sysfs absent)"),
+        "NUMA nodes: "
+        + (
+            ", ".join(f"node{n}: CPUs {format_cpulist(cs)}" if cs else f"node{n}: none" for n, cs in nodes.items())
+            if nodes
+            else "no NUMA information (sysfs absent)"
+        ),
         f"this process may run on CPUs {format_cpulist(usable_cpus())}",
         f"pinning: {'available' if hasattr(os, 'sched_setaffinity') else 'not available (no-op)'}",
         f"transparent huge pages: {thp if thp else 'unknown'}; madvise hint: "

@@ -42,8 +42,17 @@ from numba.core.datamodel.models import ArrayModel
 from numba.core.extending import intrinsic, register_model
 from numba.np.arrayobj import populate_array
 
-__all__ = ["load_acquire", "store_release", "fence_acquire", "fence_release", "fence_seq_cst", "cycle_counter", "borrowed",
-           "BorrowedArray", "prefetch_row"]
+__all__ = [
+    "load_acquire",
+    "store_release",
+    "fence_acquire",
+    "fence_release",
+    "fence_seq_cst",
+    "cycle_counter",
+    "borrowed",
+    "BorrowedArray",
+    "prefetch_row",
+]
 
 
 def _word_pointer(context, builder, arr_type, arr_val, idx_val):
@@ -136,8 +145,9 @@ def prefetch_row(typingctx, arr, row):
         addr = builder.add(builder.ptrtoint(a.data, cgutils.intp_t), builder.mul(r, stride))
         i8p = ir.IntType(8).as_pointer()
         i32 = ir.IntType(32)
-        fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]),
-                                            "llvm.prefetch.p0")
+        fn = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]), "llvm.prefetch.p0"
+        )
         builder.call(fn, [builder.inttoptr(addr, i8p), i32(0), i32(3), i32(1)])
         return context.get_dummy_value()
 
@@ -155,8 +165,9 @@ class BorrowedArray(types.Array):
     """
 
     def __init__(self, dtype, ndim, layout, readonly=False, aligned=True):
-        super().__init__(dtype, ndim, layout, readonly=readonly, aligned=aligned,
-                         name=f"borrowed({dtype}, {ndim}d, {layout})")
+        super().__init__(
+            dtype, ndim, layout, readonly=readonly, aligned=aligned, name=f"borrowed({dtype}, {ndim}d, {layout})"
+        )
 
 
 @register_model(BorrowedArray)

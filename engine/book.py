@@ -52,15 +52,66 @@ from .types import (
 )
 
 __all__ = [
-    "OK", "UNKNOWN_ID", "DUPLICATE_ID", "BAD_SIZE", "BAD_PRICE", "OUT_OF_RANGE", "POOL_FULL", "BAD_SIDE",
-    "BAD_ID", "BAD_KIND", "REASONS", "REJECT_NAMES", "NO_PRICE", "NO_SLOT", "BookState", "new_book_state",
-    "HDR_BASE", "HDR_WINDOW", "HDR_BEST_BID", "HDR_BEST_ASK", "HDR_FREE", "HDR_N_ORDERS", "HDR_NEXT_MATCH",
-    "HDR_N_FILLS", "HDR_MASK", "HDR_N_LEVELS_BID", "HDR_N_LEVELS_ASK", "HDR_CAPACITY", "HDR_WORDS",
-    "LV_HEAD", "LV_TAIL", "LV_SIZE", "LV_COUNT", "LV_WORDS",
-    "ORD_ID", "ORD_PRICE", "ORD_SIZE", "ORD_SIDE", "ORD_NEXT", "ORD_PREV", "ORD_TS", "ORD_WORDS",
-    "book_add", "book_market", "book_cancel", "book_reduce", "book_execute", "book_modify", "book_replace",
-    "book_apply_event", "book_apply_events", "book_apply_range", "book_apply_inline", "book_find", "borrow_book",
-    "book_queue_ahead", "book_level_qty", "book_depth", "side_index", "check_book_state",
+    "OK",
+    "UNKNOWN_ID",
+    "DUPLICATE_ID",
+    "BAD_SIZE",
+    "BAD_PRICE",
+    "OUT_OF_RANGE",
+    "POOL_FULL",
+    "BAD_SIDE",
+    "BAD_ID",
+    "BAD_KIND",
+    "REASONS",
+    "REJECT_NAMES",
+    "NO_PRICE",
+    "NO_SLOT",
+    "BookState",
+    "new_book_state",
+    "HDR_BASE",
+    "HDR_WINDOW",
+    "HDR_BEST_BID",
+    "HDR_BEST_ASK",
+    "HDR_FREE",
+    "HDR_N_ORDERS",
+    "HDR_NEXT_MATCH",
+    "HDR_N_FILLS",
+    "HDR_MASK",
+    "HDR_N_LEVELS_BID",
+    "HDR_N_LEVELS_ASK",
+    "HDR_CAPACITY",
+    "HDR_WORDS",
+    "LV_HEAD",
+    "LV_TAIL",
+    "LV_SIZE",
+    "LV_COUNT",
+    "LV_WORDS",
+    "ORD_ID",
+    "ORD_PRICE",
+    "ORD_SIZE",
+    "ORD_SIDE",
+    "ORD_NEXT",
+    "ORD_PREV",
+    "ORD_TS",
+    "ORD_WORDS",
+    "book_add",
+    "book_market",
+    "book_cancel",
+    "book_reduce",
+    "book_execute",
+    "book_modify",
+    "book_replace",
+    "book_apply_event",
+    "book_apply_events",
+    "book_apply_range",
+    "book_apply_inline",
+    "book_find",
+    "borrow_book",
+    "book_queue_ahead",
+    "book_level_qty",
+    "book_depth",
+    "side_index",
+    "check_book_state",
 ]
 
 OK, UNKNOWN_ID, DUPLICATE_ID, BAD_SIZE, BAD_PRICE, OUT_OF_RANGE, POOL_FULL, BAD_SIDE, BAD_ID, BAD_KIND = range(10)
@@ -78,8 +129,17 @@ REASONS = {
 }
 """Status code → message."""
 
-REJECT_NAMES = ("unknown_id", "duplicate_id", "bad_size", "bad_price", "out_of_range", "pool_full", "bad_side",
-                "bad_id", "bad_kind")
+REJECT_NAMES = (
+    "unknown_id",
+    "duplicate_id",
+    "bad_size",
+    "bad_price",
+    "out_of_range",
+    "pool_full",
+    "bad_side",
+    "bad_id",
+    "bad_kind",
+)
 """Short name of each rejection reason: ``REJECT_NAMES[code - 1]`` for the codes 1..9 (counter names)."""
 
 NO_PRICE = -1
@@ -148,7 +208,9 @@ def new_book_state(capacity: int = 1 << 16, window: int = 1 << 14, fill_capacity
     need = 2 * capacity + 16
     fill_capacity = need if fill_capacity is None else check_int("fill_capacity", fill_capacity, minimum=need)
     # pool rows and map rows per order, two levels per tick of the window, one record per buffered fill
-    check_memory("capacity", capacity, capacity * (8 * ORD_WORDS + 64) + fill_capacity * FILL.itemsize, "the order pool")
+    check_memory(
+        "capacity", capacity, capacity * (8 * ORD_WORDS + 64) + fill_capacity * FILL.itemsize, "the order pool"
+    )
     check_memory("window", window, window * 2 * LV_WORDS * 8, "the price levels")
     mp = new_map(capacity)
     hdr = np.zeros(HDR_WORDS, np.int64)
@@ -173,8 +235,10 @@ def check_book_state(bk: BookState, name: str = "bk") -> BookState:
     for field in ("hdr", "lv", "ords", "mp"):
         a = getattr(bk, field)
         if not isinstance(a, np.ndarray) or a.dtype != np.int64 or not a.flags.c_contiguous or not a.flags.writeable:
-            raise TypeError(f"{name}.{field} must be a writable, C-contiguous int64 array, got {type(a).__name__} "
-                            f"{getattr(a, 'dtype', '')}")
+            raise TypeError(
+                f"{name}.{field} must be a writable, C-contiguous int64 array, got {type(a).__name__} "
+                f"{getattr(a, 'dtype', '')}"
+            )
     check_records(f"{name}.fills", bk.fills, FILL, "FILL")
     hdr = bk.hdr
     if hdr.shape != (HDR_WORDS,):
@@ -183,11 +247,14 @@ def check_book_state(bk: BookState, name: str = "bk") -> BookState:
     expect = {"lv": (2, window, LV_WORDS), "ords": (capacity, ORD_WORDS), "mp": (mask + 1, 2)}
     for field, shape in expect.items():
         if getattr(bk, field).shape != shape:
-            raise InvalidParameters(f"{name}.{field} has shape {getattr(bk, field).shape}, its header says {shape}: "
-                                    "the state is not one new_book_state made")
+            raise InvalidParameters(
+                f"{name}.{field} has shape {getattr(bk, field).shape}, its header says {shape}: "
+                "the state is not one new_book_state made"
+            )
     if bk.fills.shape[0] < 2 * capacity + 16:
-        raise InvalidParameters(f"{name}.fills holds {bk.fills.shape[0]} records, fewer than 2 * capacity + 16 = "
-                                f"{2 * capacity + 16}")
+        raise InvalidParameters(
+            f"{name}.fills holds {bk.fills.shape[0]} records, fewer than 2 * capacity + 16 = {2 * capacity + 16}"
+        )
     return bk
 
 
@@ -603,9 +670,10 @@ def book_apply_events(bk: BookState, events: np.ndarray, start: int, status: Int
     check_book_state(bk)
     check_records("events", events, EVENT, "EVENT")
     start = check_int("start", start, minimum=0, maximum=events.shape[0])
-    if (not isinstance(status, np.ndarray) or status.dtype != np.int64 or status.ndim != 1
-            or not status.flags.writeable):
-        raise TypeError(f"status must be a writable 1-D int64 array, got {type(status).__name__} {getattr(status, 'dtype', '')}")
+    if not isinstance(status, np.ndarray) or status.dtype != np.int64 or status.ndim != 1 or not status.flags.writeable:
+        raise TypeError(
+            f"status must be a writable 1-D int64 array, got {type(status).__name__} {getattr(status, 'dtype', '')}"
+        )
     if status.shape[0] < events.shape[0]:
         raise InvalidParameters(f"status must hold one entry per event ({events.shape[0]}), got {status.shape[0]}")
     return _apply_events(bk, events, start, status)
@@ -690,7 +758,9 @@ def book_depth(bk: BookState, side: int, px: Int64Array, qty: Int64Array) -> int
         raise InvalidParameters(f"side must be BUY (+1) or SELL (-1), got {side}")
     for name, a in (("px", px), ("qty", qty)):
         if not isinstance(a, np.ndarray) or a.dtype != np.int64 or a.ndim != 1 or not a.flags.writeable:
-            raise TypeError(f"{name} must be a writable 1-D int64 array, got {type(a).__name__} {getattr(a, 'dtype', '')}")
+            raise TypeError(
+                f"{name} must be a writable 1-D int64 array, got {type(a).__name__} {getattr(a, 'dtype', '')}"
+            )
     if qty.shape[0] < px.shape[0]:
         raise InvalidParameters(f"qty must be at least as long as px ({px.shape[0]}), got {qty.shape[0]}")
     return _depth(bk, side, px, qty)

@@ -72,16 +72,32 @@ _MAX_SESSION_S = (2**48 - 1 - DAY_START_NS) / 1e9
 _BYTES_PER_EVENT = EVENT.itemsize + 46 + 24
 
 
-def run_trading_day(bid_depth: ArrayLike, ask_depth: ArrayLike, t_grid: ArrayLike, q_min: int, *, tick_size: float,
-                    seed: int = 0,
-                    n_events: int = 1_000_000, bid_size_lots: ArrayLike | None = None,
-                    ask_size_lots: ArrayLike | None = None, session_s: float = 23_400.0,
-                    max_position_lots: int | None = None, max_order_lots: int | None = None,
-                    band_ticks: int = 1_000, loss_limit: float | None = None, linear: bool = True,
-                    queue_model: int = QUEUE_RISK_AVERSE, move_prob: float = 0.002, mid_ticks: int = 10_000,
-                    price_divisor: int = 100,
-                    ring_capacity: int = 1 << 13, chunk_bytes: int = 1 << 18, producer_process: bool = False,
-                    keep_fills: bool = False) -> dict:
+def run_trading_day(
+    bid_depth: ArrayLike,
+    ask_depth: ArrayLike,
+    t_grid: ArrayLike,
+    q_min: int,
+    *,
+    tick_size: float,
+    seed: int = 0,
+    n_events: int = 1_000_000,
+    bid_size_lots: ArrayLike | None = None,
+    ask_size_lots: ArrayLike | None = None,
+    session_s: float = 23_400.0,
+    max_position_lots: int | None = None,
+    max_order_lots: int | None = None,
+    band_ticks: int = 1_000,
+    loss_limit: float | None = None,
+    linear: bool = True,
+    queue_model: int = QUEUE_RISK_AVERSE,
+    move_prob: float = 0.002,
+    mid_ticks: int = 10_000,
+    price_divisor: int = 100,
+    ring_capacity: int = 1 << 13,
+    chunk_bytes: int = 1 << 18,
+    producer_process: bool = False,
+    keep_fills: bool = False,
+) -> dict:
     """Simulate one trading day of ``n_events`` market events against a quote surface.
 
     Parameters
@@ -159,8 +175,10 @@ def run_trading_day(bid_depth: ArrayLike, ask_depth: ArrayLike, t_grid: ArrayLik
     mid_ticks = check_int("mid_ticks", mid_ticks, minimum=200)
     price_divisor = check_int("price_divisor", price_divisor, minimum=1)
     if 2 * mid_ticks * price_divisor >= 2**32:  # the market wanders; ITCH prices are 4-byte 1e-4 units
-        raise InvalidParameters(f"mid_ticks * price_divisor must stay well below 2**32 (ITCH's price field), got "
-                                f"mid_ticks={mid_ticks}, price_divisor={price_divisor}")
+        raise InvalidParameters(
+            f"mid_ticks * price_divisor must stay well below 2**32 (ITCH's price field), got "
+            f"mid_ticks={mid_ticks}, price_divisor={price_divisor}"
+        )
     if t.size < 1 or not np.all(np.isfinite(t)) or t[-1] <= 0:
         raise InvalidParameters(f"t_grid must be finite with a positive horizon t_grid[-1], got {t!r}")
     scale = session_s / float(t[-1])
@@ -174,7 +192,8 @@ def run_trading_day(bid_depth: ArrayLike, ask_depth: ArrayLike, t_grid: ArrayLik
         i, j = (int(x) for x in np.argwhere(crossed)[0])
         raise InvalidParameters(
             f"bid_depth + ask_depth must be > 0 (own quotes must not cross or lock); at t_grid[{i}], inventory "
-            f"{int(q_min) + j}: bid_depth = {tab.bid_depth[i, j]!r}, ask_depth = {tab.ask_depth[i, j]!r}")
+            f"{int(q_min) + j}: bid_depth = {tab.bid_depth[i, j]!r}, ask_depth = {tab.ask_depth[i, j]!r}"
+        )
     n_q = tab.bid_depth.shape[1]
     q_bound = max(abs(int(q_min)), abs(int(q_min) + n_q - 1))
     if max_position_lots is None:
@@ -186,9 +205,17 @@ def run_trading_day(bid_depth: ArrayLike, ask_depth: ArrayLike, t_grid: ArrayLik
     ring_capacity = check_int("ring_capacity", ring_capacity, minimum=2)
     chunk_bytes = check_int("chunk_bytes", chunk_bytes, minimum=64)
     session_ns = int(round(session_s * 1e9))
-    cfg = make_config(tick_size=tick_size, horizon_end_ns=DAY_START_NS + session_ns,
-                      max_position_lots=max_position_lots, max_order_lots=max_order_lots, band_ticks=band_ticks,
-                      loss_limit=loss, linear=linear, queue_model=queue_model, first_order_id=_FIRST_OID)
+    cfg = make_config(
+        tick_size=tick_size,
+        horizon_end_ns=DAY_START_NS + session_ns,
+        max_position_lots=max_position_lots,
+        max_order_lots=max_order_lots,
+        band_ticks=band_ticks,
+        loss_limit=loss,
+        linear=linear,
+        queue_model=queue_model,
+        first_order_id=_FIRST_OID,
+    )
 
     ring = SpscRing.create(EVENT, ring_capacity)
     bk = new_book_state(capacity=1 << 13, window=1 << 14)
@@ -218,8 +245,14 @@ def run_trading_day(bid_depth: ArrayLike, ask_depth: ArrayLike, t_grid: ArrayLik
         # Compile (or load from cache) the loop before anything is timed: an empty ring returns at once.
         step()
         t_wall = time.perf_counter()
-        market = synthetic_events(n_events, seed=seed, mid_ticks=mid_ticks, start_ns=DAY_START_NS,
-                                  mean_gap_ns=max(1, session_ns // n_events), move_prob=move_prob)
+        market = synthetic_events(
+            n_events,
+            seed=seed,
+            mid_ticks=mid_ticks,
+            start_ns=DAY_START_NS,
+            mean_gap_ns=max(1, session_ns // n_events),
+            move_prob=move_prob,
+        )
         itch = encode_itch(market, price_divisor=price_divisor)
         del market
         if producer_process:
@@ -227,9 +260,9 @@ def run_trading_day(bid_depth: ArrayLike, ask_depth: ArrayLike, t_grid: ArrayLik
         else:
             decoder = FeedDecoder(price_divisor=price_divisor, max_events=ring_capacity)
             for lo in range(0, itch.shape[0], chunk_bytes):
-                decoded = decoder.decode(itch[lo:lo + chunk_bytes])
+                decoded = decoder.decode(itch[lo : lo + chunk_bytes])
                 for b in range(0, decoded.shape[0], ring_capacity):
-                    ring.send(decoded[b:b + ring_capacity])
+                    ring.send(decoded[b : b + ring_capacity])
                     while len(ring):
                         step()
             decoder.finish()
@@ -272,8 +305,12 @@ def run_trading_day(bid_depth: ArrayLike, ask_depth: ArrayLike, t_grid: ArrayLik
         "time_scale": scale,
         "seed": int(seed),
         "tick_size": tick_size,
-        "limits": {"max_position_lots": int(max_position_lots), "max_order_lots": int(max_order_lots),
-                   "band_ticks": int(band_ticks), "loss_limit": None if loss_limit is None else float(loss_limit)},
+        "limits": {
+            "max_position_lots": int(max_position_lots),
+            "max_order_lots": int(max_order_lots),
+            "band_ticks": int(band_ticks),
+            "loss_limit": None if loss_limit is None else float(loss_limit),
+        },
     }
     if keep_fills:
         out["fill_records"] = np.concatenate(fills, dtype=st.fills.dtype) if fills else np.zeros(0, st.fills.dtype)
@@ -290,15 +327,23 @@ def run_trading_day_on(surface: Any, **kwargs: Any) -> dict:
         raise InvalidParameters(f"surface must have bid_depth, ask_depth, time_to_horizon_s and q_min: {exc}") from None
     if np.ndim(bd) != 2:
         raise InvalidParameters(f"surface must have no regime axis (2-D depths), got shape {np.shape(bd)}")
-    return run_trading_day(bd, ad, t, q_min, bid_size_lots=getattr(surface, "bid_size_lots", None),
-                           ask_size_lots=getattr(surface, "ask_size_lots", None), **kwargs)
+    return run_trading_day(
+        bd,
+        ad,
+        t,
+        q_min,
+        bid_size_lots=getattr(surface, "bid_size_lots", None),
+        ask_size_lots=getattr(surface, "ask_size_lots", None),
+        **kwargs,
+    )
 
 
 _N_COUNTERS = len(COUNTERS)
 
 
-def feed_process(ring_name: str, bytes_name: str, n_bytes: int, price_divisor: int, chunk_bytes: int,
-                 timeout_s: float = 60.0) -> None:
+def feed_process(
+    ring_name: str, bytes_name: str, n_bytes: int, price_divisor: int, chunk_bytes: int, timeout_s: float = 60.0
+) -> None:
     """Feed-process driver: decode the ITCH bytes held in shared block ``bytes_name`` (after
     ``len(COUNTERS)`` int64 words that receive the decoder's counters at the end) chunk by chunk and
     push the events into ring ``ring_name``, then mark the ring done."""
@@ -309,7 +354,7 @@ def feed_process(ring_name: str, bytes_name: str, n_bytes: int, price_divisor: i
         itch = np.ndarray((n_bytes,), np.uint8, buffer=block.buf, offset=8 * _N_COUNTERS)
         decoder = FeedDecoder(price_divisor=price_divisor, max_events=ring.capacity)
         for lo in range(0, n_bytes, chunk_bytes):
-            ring.send(decoder.decode(itch[lo:lo + chunk_bytes]), timeout_s=timeout_s)
+            ring.send(decoder.decode(itch[lo : lo + chunk_bytes]), timeout_s=timeout_s)
         decoder.finish()
         counters[:] = [decoder.counters[c] for c in COUNTERS]
         ring.mark_writer_done()
@@ -326,7 +371,8 @@ def _consume_from_feed_process(ring, itch, price_divisor, chunk_bytes, step, tim
     try:
         np.ndarray((itch.shape[0],), np.uint8, buffer=block.buf, offset=8 * _N_COUNTERS)[:] = itch
         proc = mp.get_context("spawn").Process(
-            target=feed_process, args=(ring.name, block.name, itch.shape[0], price_divisor, chunk_bytes, timeout_s))
+            target=feed_process, args=(ring.name, block.name, itch.shape[0], price_divisor, chunk_bytes, timeout_s)
+        )
         proc.start()
         last = time.monotonic()
         while True:
@@ -337,8 +383,10 @@ def _consume_from_feed_process(ring, itch, price_divisor, chunk_bytes, step, tim
                 break
             if not proc.is_alive() and len(ring) == 0 and not ring.writer_done:
                 # e.g. a script without the ``if __name__ == "__main__":`` guard
-                raise ExecutionError(f"the feed process died (exit code {proc.exitcode}) before the end of "
-                                     "the feed; a script that spawns it needs the __main__ guard")
+                raise ExecutionError(
+                    f"the feed process died (exit code {proc.exitcode}) before the end of "
+                    "the feed; a script that spawns it needs the __main__ guard"
+                )
             if time.monotonic() - last > timeout_s:
                 raise RingTimeout(f"ring {ring.name!r}: no record from the feed process for {timeout_s:.0f} s")
             os.sched_yield()

@@ -76,8 +76,9 @@ def _expected_length(t):
     return -1
 
 
-def decode_itch(buf: np.ndarray, start: int, out: np.ndarray, n_out: int, price_divisor: int,
-                counters: np.ndarray) -> tuple[int, int]:
+def decode_itch(
+    buf: np.ndarray, start: int, out: np.ndarray, n_out: int, price_divisor: int, counters: np.ndarray
+) -> tuple[int, int]:
     """Decode framed messages from ``buf[start:]`` into ``out[n_out:]``.
 
     Returns ``(bytes_position, n_out)``: where decoding stopped (end of data, a truncated message, or
@@ -91,18 +92,26 @@ def decode_itch(buf: np.ndarray, start: int, out: np.ndarray, n_out: int, price_
     type or dtype, ``InvalidParameters`` for a wrong value).  Compiled callers get the decoder itself.
     """
     if not isinstance(buf, np.ndarray) or buf.dtype != np.uint8 or buf.ndim != 1:
-        raise TypeError(f"buf must be a 1-D uint8 array (np.frombuffer(data, np.uint8)), got {type(buf).__name__} "
-                        f"{getattr(buf, 'dtype', '')}")
+        raise TypeError(
+            f"buf must be a 1-D uint8 array (np.frombuffer(data, np.uint8)), got {type(buf).__name__} "
+            f"{getattr(buf, 'dtype', '')}"
+        )
     start = check_int("start", start, minimum=0, maximum=buf.shape[0])
     check_records("out", out, EVENT, "EVENT")
     if not out.flags.writeable:
         raise InvalidParameters("out must be writable")
     n_out = check_int("n_out", n_out, minimum=0, maximum=out.shape[0])
     price_divisor = check_int("price_divisor", price_divisor, minimum=1, maximum=2**32 - 1)
-    if (not isinstance(counters, np.ndarray) or counters.dtype != np.int64 or counters.ndim != 1
-            or not counters.flags.writeable):
-        raise TypeError(f"counters must be a writable 1-D int64 array, got {type(counters).__name__} "
-                        f"{getattr(counters, 'dtype', '')}")
+    if (
+        not isinstance(counters, np.ndarray)
+        or counters.dtype != np.int64
+        or counters.ndim != 1
+        or not counters.flags.writeable
+    ):
+        raise TypeError(
+            f"counters must be a writable 1-D int64 array, got {type(counters).__name__} "
+            f"{getattr(counters, 'dtype', '')}"
+        )
     if counters.shape[0] < len(COUNTERS):
         raise InvalidParameters(f"counters must hold len(COUNTERS) = {len(COUNTERS)} words, got {counters.shape[0]}")
     return _decode(buf, start, out, n_out, price_divisor, counters)
@@ -110,8 +119,9 @@ def decode_itch(buf: np.ndarray, start: int, out: np.ndarray, n_out: int, price_
 
 @overload(decode_itch)
 def _decode_itch_compiled(buf, start, out, n_out, price_divisor, counters):
-    return lambda buf, start, out, n_out, price_divisor, counters: _decode(buf, start, out, n_out, price_divisor,
-                                                                            counters)
+    return lambda buf, start, out, n_out, price_divisor, counters: _decode(
+        buf, start, out, n_out, price_divisor, counters
+    )
 
 
 @engine_jit
@@ -270,7 +280,9 @@ def encode_itch(events: np.ndarray, price_divisor: int = 100, symbol: str = "QFS
     ok = np.isin(kinds, [EV_ADD, EV_CANCEL, EV_REDUCE, EV_EXECUTE, EV_REPLACE, EV_TRADE])
     if not ok.all():
         i = int(np.argmin(ok))
-        raise InvalidParameters(f"events[{i}].kind = {int(kinds[i])} has no ITCH message (only add, cancel, reduce, execute, replace, trade)")
+        raise InvalidParameters(
+            f"events[{i}].kind = {int(kinds[i])} has no ITCH message (only add, cancel, reduce, execute, replace, trade)"
+        )
     if not isinstance(symbol, str):
         raise TypeError(f"symbol must be a str, got {type(symbol).__name__}")
     if len(symbol) > 8 or not symbol.isascii():
@@ -278,21 +290,40 @@ def encode_itch(events: np.ndarray, price_divisor: int = 100, symbol: str = "QFS
     # ITCH's fields are unsigned: a negative value would be written as its two's complement and decode
     # as another number, so every field is checked against its width (a price in 1e-4 units, bounded
     # before the multiplication so that it cannot wrap around)
-    fields = (("price_ticks", 4, price_divisor), ("size_lots", 4, 1), ("order_id", 8, 1), ("new_order_id", 8, 1),
-              ("match_id", 8, 1), ("ts_ns", 6, 1), ("instrument_id", 2, 1))
+    fields = (
+        ("price_ticks", 4, price_divisor),
+        ("size_lots", 4, 1),
+        ("order_id", 8, 1),
+        ("new_order_id", 8, 1),
+        ("match_id", 8, 1),
+        ("ts_ns", 6, 1),
+        ("instrument_id", 2, 1),
+    )
     for field, width, unit in fields:
         v = events[field]
         bad = (v < 0) | (v > min(2 ** (8 * width) - 1, 2**63 - 1) // unit)
         if bad.any():
             i = int(np.argmax(bad))
             why = " (price_ticks * price_divisor must be < 2**32)" if unit > 1 else ""
-            raise InvalidParameters(f"events[{i}].{field} = {int(v[i])} does not fit ITCH's unsigned {width}-byte "
-                                    f"field{why}")
+            raise InvalidParameters(
+                f"events[{i}].{field} = {int(v[i])} does not fit ITCH's unsigned {width}-byte field{why}"
+            )
     stock = np.frombuffer(symbol.ljust(8).encode(), np.uint8)
     price_px = np.where(kinds == EV_EXECUTE, events["price_ticks"] > 0, False)
     attributed = (kinds == EV_ADD) & (events["mpid"] != 0)
-    lengths = np.select([attributed, kinds == EV_ADD, kinds == EV_CANCEL, kinds == EV_REDUCE, price_px, kinds == EV_EXECUTE,
-                         kinds == EV_REPLACE], [40, 36, 19, 23, 36, 31, 35], 44)
+    lengths = np.select(
+        [
+            attributed,
+            kinds == EV_ADD,
+            kinds == EV_CANCEL,
+            kinds == EV_REDUCE,
+            price_px,
+            kinds == EV_EXECUTE,
+            kinds == EV_REPLACE,
+        ],
+        [40, 36, 19, 23, 36, 31, 35],
+        44,
+    )
     out = np.zeros(int(lengths.sum()) + 2 * events.shape[0], np.uint8)
     _encode(events, price_divisor, stock, out)
     return out
@@ -315,8 +346,10 @@ class FeedDecoder:
         the last call."""
         if isinstance(chunk, np.ndarray):
             if chunk.dtype != np.uint8 or chunk.ndim != 1:
-                raise TypeError(f"chunk must be bytes or a 1-D uint8 array, got an array of {chunk.dtype} with shape "
-                                f"{chunk.shape} (other dtypes would be truncated to bytes)")
+                raise TypeError(
+                    f"chunk must be bytes or a 1-D uint8 array, got an array of {chunk.dtype} with shape "
+                    f"{chunk.shape} (other dtypes would be truncated to bytes)"
+                )
             data = chunk
         elif isinstance(chunk, (bytes, bytearray, memoryview)):
             data = np.frombuffer(bytes(chunk), np.uint8)

@@ -68,28 +68,101 @@ from .ring import RING_CAPACITY, RING_HDR_WORDS, RING_ITEM_BYTES, ring_claim, ri
 from .surface import SurfaceTable, borrow_surface, check_surface_table, surface_lookup_inline
 from .types import EV_TRADE, EVENT, FILL, MAKER, ORDER, ask_ticks, bid_ticks, check_records, depth_ticks
 
-__all__ = ["LOOP_CONFIG", "LoopState", "new_loop_state", "make_config", "run_loop", "run_loop_ring",
-           "latency_percentiles", "cycles_per_ns", "QUEUE_RISK_AVERSE", "QUEUE_NONE", "ACT_NEW", "ACT_REPLACE",
-           "ACT_CANCEL", "STATE_FIELDS", "N_BUCKETS"]
+__all__ = [
+    "LOOP_CONFIG",
+    "LoopState",
+    "new_loop_state",
+    "make_config",
+    "run_loop",
+    "run_loop_ring",
+    "latency_percentiles",
+    "cycles_per_ns",
+    "QUEUE_RISK_AVERSE",
+    "QUEUE_NONE",
+    "ACT_NEW",
+    "ACT_REPLACE",
+    "ACT_CANCEL",
+    "STATE_FIELDS",
+    "N_BUCKETS",
+]
 
 QUEUE_RISK_AVERSE, QUEUE_NONE = 0, 1
 ACT_NEW, ACT_REPLACE, ACT_CANCEL = 1, 2, 3
 N_BUCKETS = 1 << 14
 """Histogram buckets of 4 cycles each; the last one collects everything longer."""
 
-LOOP_CONFIG = np.dtype([
-    ("tick_size", "f8"), ("horizon_end_ns", "i8"), ("max_position_lots", "i8"), ("max_order_lots", "i8"),
-    ("band_ticks", "i8"), ("loss_limit", "f8"), ("linear", "i8"), ("queue_model", "i8"), ("first_order_id", "i8"),
-], align=True)
+LOOP_CONFIG = np.dtype(
+    [
+        ("tick_size", "f8"),
+        ("horizon_end_ns", "i8"),
+        ("max_position_lots", "i8"),
+        ("max_order_lots", "i8"),
+        ("band_ticks", "i8"),
+        ("loss_limit", "f8"),
+        ("linear", "i8"),
+        ("queue_model", "i8"),
+        ("first_order_id", "i8"),
+    ],
+    align=True,
+)
 """Loop parameters (one record): tick size (price units), horizon end (ns), risk limits (lots, ticks,
 loss in tick·lots), time interpolation flag, queue model, first own order id."""
 
-STATE_FIELDS = ("position", "cash", "bid_px", "bid_qty", "bid_ahead", "bid_oid", "ask_px", "ask_qty", "ask_ahead",
-                "ask_oid", "next_oid", "killed", "n_fills", "n_actions", "volume", "events", "rej_size", "rej_position",
-                "rej_band", "quotes_skipped", "last_mid2", "orders_filled", "n_new", "n_replaced", "n_cancelled",
-                *(f"book_{name}" for name in REJECT_NAMES))
-(_POS, _CASH, _BPX, _BQTY, _BAHEAD, _BOID, _APX, _AQTY, _AAHEAD, _AOID, _NEXT, _KILLED, _NFILL, _NACT, _VOL, _NEV,
- _RSIZE, _RPOS, _RBAND, _SKIP, _MID2, _NDONE, _NNEW, _NREP, _NCAN) = range(25)
+STATE_FIELDS = (
+    "position",
+    "cash",
+    "bid_px",
+    "bid_qty",
+    "bid_ahead",
+    "bid_oid",
+    "ask_px",
+    "ask_qty",
+    "ask_ahead",
+    "ask_oid",
+    "next_oid",
+    "killed",
+    "n_fills",
+    "n_actions",
+    "volume",
+    "events",
+    "rej_size",
+    "rej_position",
+    "rej_band",
+    "quotes_skipped",
+    "last_mid2",
+    "orders_filled",
+    "n_new",
+    "n_replaced",
+    "n_cancelled",
+    *(f"book_{name}" for name in REJECT_NAMES),
+)
+(
+    _POS,
+    _CASH,
+    _BPX,
+    _BQTY,
+    _BAHEAD,
+    _BOID,
+    _APX,
+    _AQTY,
+    _AAHEAD,
+    _AOID,
+    _NEXT,
+    _KILLED,
+    _NFILL,
+    _NACT,
+    _VOL,
+    _NEV,
+    _RSIZE,
+    _RPOS,
+    _RBAND,
+    _SKIP,
+    _MID2,
+    _NDONE,
+    _NNEW,
+    _NREP,
+    _NCAN,
+) = range(25)
 _BOOK_REJ = 25  # s[_BOOK_REJ + code - 1] counts market events the book refused with status ``code``
 # An own quote is four consecutive state words from _BPX (bid) or _APX (ask): these offsets.
 _Q_PX, _Q_QTY, _Q_AHEAD, _Q_OID = range(4)
@@ -103,9 +176,18 @@ own-fill buffers (counts in ``s``; entries past a buffer's end are counted, not 
 drains them between batches) and the latency histogram."""
 
 
-def make_config(*, tick_size: float, horizon_end_ns: int, max_position_lots: int, max_order_lots: int,
-                band_ticks: int, loss_limit: float, linear: bool = True, queue_model: int = QUEUE_RISK_AVERSE,
-                first_order_id: int = 1 << 40) -> np.ndarray:
+def make_config(
+    *,
+    tick_size: float,
+    horizon_end_ns: int,
+    max_position_lots: int,
+    max_order_lots: int,
+    band_ticks: int,
+    loss_limit: float,
+    linear: bool = True,
+    queue_model: int = QUEUE_RISK_AVERSE,
+    first_order_id: int = 1 << 40,
+) -> np.ndarray:
     """Validated ``LOOP_CONFIG`` record; ``loss_limit`` in tick·lots (> 0)."""
     cfg = np.zeros(1, LOOP_CONFIG)
     cfg["tick_size"] = check_positive("tick_size", tick_size)
@@ -132,10 +214,17 @@ def check_config(cfg_arr: np.ndarray, name: str = "cfg_arr") -> np.ndarray:
     if cfg_arr.shape != (1,):
         raise InvalidParameters(f"{name} must hold one LOOP_CONFIG record, got shape {cfg_arr.shape}")
     c = cfg_arr[0]
-    make_config(tick_size=float(c["tick_size"]), horizon_end_ns=int(c["horizon_end_ns"]),
-                max_position_lots=int(c["max_position_lots"]), max_order_lots=int(c["max_order_lots"]),
-                band_ticks=int(c["band_ticks"]), loss_limit=float(c["loss_limit"]), linear=bool(c["linear"]),
-                queue_model=int(c["queue_model"]), first_order_id=int(c["first_order_id"]))
+    make_config(
+        tick_size=float(c["tick_size"]),
+        horizon_end_ns=int(c["horizon_end_ns"]),
+        max_position_lots=int(c["max_position_lots"]),
+        max_order_lots=int(c["max_order_lots"]),
+        band_ticks=int(c["band_ticks"]),
+        loss_limit=float(c["loss_limit"]),
+        linear=bool(c["linear"]),
+        queue_model=int(c["queue_model"]),
+        first_order_id=int(c["first_order_id"]),
+    )
     return cfg_arr
 
 
@@ -168,8 +257,12 @@ def new_loop_state(cfg: np.ndarray, max_actions: int = 1 << 20, max_fills: int =
     s[_NEXT] = cfg["first_order_id"][0]
     s[_BPX] = s[_APX] = NO_PRICE  # no own order yet (price 0 would read as a live order)
     s[_BOID] = s[_AOID] = -1
-    return LoopState(s, np.zeros(check_int("max_actions", max_actions, minimum=1), ORDER),
-                     np.zeros(check_int("max_fills", max_fills, minimum=1), FILL), np.zeros(N_BUCKETS, np.int64))
+    return LoopState(
+        s,
+        np.zeros(check_int("max_actions", max_actions, minimum=1), ORDER),
+        np.zeros(check_int("max_fills", max_fills, minimum=1), FILL),
+        np.zeros(N_BUCKETS, np.int64),
+    )
 
 
 _depth_ticks, _bid_ticks, _ask_ticks = (engine_jit(f, inline=True) for f in (depth_ticks, bid_ticks, ask_ticks))
@@ -388,8 +481,16 @@ def _run_loop(bk, events, surf, cfg_arr, st):
     return _run(borrow_book(bk), events, np.int64(0), events.shape[0], np.int64(-1), borrow_surface(surf), cfg_arr, ls)
 
 
-def run_loop_ring(bk: BookState, hdr: np.ndarray, data: np.ndarray, surf: SurfaceTable, cfg_arr: np.ndarray,
-                  st: LoopState, max_events: int, spin_limit: int) -> int:
+def run_loop_ring(
+    bk: BookState,
+    hdr: np.ndarray,
+    data: np.ndarray,
+    surf: SurfaceTable,
+    cfg_arr: np.ndarray,
+    st: LoopState,
+    max_events: int,
+    spin_limit: int,
+) -> int:
     """:func:`run_loop` on up to ``max_events`` records read in place from a ring's memory
     (``ring.hdr``, ``ring.data`` of an ``SpscRing`` of ``EVENT``; this process is its consumer).
 
@@ -400,13 +501,17 @@ def run_loop_ring(bk: BookState, hdr: np.ndarray, data: np.ndarray, surf: Surfac
     """
     check_book_state(bk)
     if not isinstance(hdr, np.ndarray) or hdr.dtype != np.int64 or hdr.shape != (RING_HDR_WORDS,):
-        raise TypeError(f"hdr must be a ring's int64 header (SpscRing.hdr, {RING_HDR_WORDS} words), got "
-                        f"{type(hdr).__name__} {getattr(hdr, 'dtype', '')} {getattr(hdr, 'shape', '')}")
+        raise TypeError(
+            f"hdr must be a ring's int64 header (SpscRing.hdr, {RING_HDR_WORDS} words), got "
+            f"{type(hdr).__name__} {getattr(hdr, 'dtype', '')} {getattr(hdr, 'shape', '')}"
+        )
     check_records("data", data, EVENT, "EVENT")
     cap = int(hdr[RING_CAPACITY])
     if cap < 2 or cap & (cap - 1) or data.shape[0] != cap or hdr[RING_ITEM_BYTES] != EVENT.itemsize:
-        raise InvalidParameters(f"data ({data.shape[0]} records) and hdr (capacity {cap}) are not one ring of EVENT "
-                                "records (SpscRing.create(EVENT, capacity))")
+        raise InvalidParameters(
+            f"data ({data.shape[0]} records) and hdr (capacity {cap}) are not one ring of EVENT "
+            "records (SpscRing.create(EVENT, capacity))"
+        )
     check_surface_table(surf, "surf")
     check_config(cfg_arr)
     check_loop_state(st)
@@ -418,7 +523,8 @@ def run_loop_ring(bk: BookState, hdr: np.ndarray, data: np.ndarray, surf: Surfac
 @overload(run_loop_ring)
 def _run_loop_ring_compiled(bk, hdr, data, surf, cfg_arr, st, max_events, spin_limit):
     return lambda bk, hdr, data, surf, cfg_arr, st, max_events, spin_limit: _run_loop_ring(
-        bk, hdr, data, surf, cfg_arr, st, max_events, spin_limit)
+        bk, hdr, data, surf, cfg_arr, st, max_events, spin_limit
+    )
 
 
 @engine_jit
@@ -472,14 +578,17 @@ def cycles_per_ns(duration_s: float = 0.05) -> float:
     return (c1 - c0) / (t1 - t0)
 
 
-def latency_percentiles(hist: np.ndarray, cycles_ns: float,
-                        qs: Sequence[float] = (50.0, 99.0, 99.9)) -> dict[str, float]:
+def latency_percentiles(
+    hist: np.ndarray, cycles_ns: float, qs: Sequence[float] = (50.0, 99.0, 99.9)
+) -> dict[str, float]:
     """Percentiles (ns) of a loop latency histogram: the upper edge of the bucket holding each quantile,
     so a reported value is never below the true one by more than one bucket (4 cycles).  ``hist`` holds
     non-negative integer counts, ``cycles_ns`` > 0 and each of ``qs`` lies in (0, 100]."""
     if not isinstance(hist, np.ndarray) or hist.dtype.kind not in "iu" or hist.ndim != 1 or hist.size < 1:
-        raise TypeError(f"hist must be a non-empty 1-D integer array (LoopState.hist), got {type(hist).__name__} "
-                        f"{getattr(hist, 'dtype', '')}")
+        raise TypeError(
+            f"hist must be a non-empty 1-D integer array (LoopState.hist), got {type(hist).__name__} "
+            f"{getattr(hist, 'dtype', '')}"
+        )
     if np.any(hist < 0):
         raise InvalidParameters(f"hist must hold counts >= 0; hist[{int(np.argmax(hist < 0))}] < 0")
     cycles_ns = check_positive("cycles_ns", cycles_ns)

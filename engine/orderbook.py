@@ -111,8 +111,10 @@ class OrderBook:
         hdr, fills = self.state.hdr, self.state.fills
         n = int(hdr[HDR_N_FILLS])
         if n > fills.shape[0]:
-            raise ExecutionError(f"{n - fills.shape[0]} fills were written past the book's fill buffer "
-                                 f"({fills.shape[0]} records) by compiled code that did not drain it; they are lost")
+            raise ExecutionError(
+                f"{n - fills.shape[0]} fills were written past the book's fill buffer "
+                f"({fills.shape[0]} records) by compiled code that did not drain it; they are lost"
+            )
         out = fills[:n].copy()
         hdr[HDR_N_FILLS] = 0
         return out
@@ -121,15 +123,26 @@ class OrderBook:
         """Limit order (matches what crosses, rests the rest)."""
         self._make_room()
         oid, px, qty, ts = _ints(order_id=order_id, price_ticks=price_ticks, size_lots=size_lots, ts_ns=ts_ns)
-        self._check(book_add(self.state, oid, _side_arg(side), px, qty, ts),
-                    "add", order_id=order_id, side=side, price_ticks=price_ticks, size_lots=size_lots)
+        self._check(
+            book_add(self.state, oid, _side_arg(side), px, qty, ts),
+            "add",
+            order_id=order_id,
+            side=side,
+            price_ticks=price_ticks,
+            size_lots=size_lots,
+        )
 
     def market(self, order_id: int, side: int, size_lots: int, ts_ns: int = 0) -> None:
         """Market order; the part that finds no liquidity is dropped."""
         self._make_room()
         oid, qty, ts = _ints(order_id=order_id, size_lots=size_lots, ts_ns=ts_ns)
-        self._check(book_market(self.state, oid, _side_arg(side), qty, ts),
-                    "market", order_id=order_id, side=side, size_lots=size_lots)
+        self._check(
+            book_market(self.state, oid, _side_arg(side), qty, ts),
+            "market",
+            order_id=order_id,
+            side=side,
+            size_lots=size_lots,
+        )
 
     def cancel(self, order_id: int) -> None:
         """Delete the resting order ``order_id`` (the ITCH ``D`` message).
@@ -219,8 +232,7 @@ class OrderBook:
         """
         self._make_room()
         oid, qty, px, ts = _ints(order_id=order_id, size_lots=size_lots, price_ticks=price_ticks, ts_ns=ts_ns)
-        self._check(book_execute(self.state, oid, qty, px, ts),
-                    "execute", order_id=order_id, size_lots=size_lots)
+        self._check(book_execute(self.state, oid, qty, px, ts), "execute", order_id=order_id, size_lots=size_lots)
 
     def modify(self, order_id: int, price_ticks: int, size_lots: int, ts_ns: int = 0) -> None:
         """Change the price and size of the resting order ``order_id``, keeping its id and side.
@@ -258,8 +270,13 @@ class OrderBook:
         """
         self._make_room()
         oid, px, qty, ts = _ints(order_id=order_id, price_ticks=price_ticks, size_lots=size_lots, ts_ns=ts_ns)
-        self._check(book_modify(self.state, oid, px, qty, ts),
-                    "modify", order_id=order_id, price_ticks=price_ticks, size_lots=size_lots)
+        self._check(
+            book_modify(self.state, oid, px, qty, ts),
+            "modify",
+            order_id=order_id,
+            price_ticks=price_ticks,
+            size_lots=size_lots,
+        )
 
     def replace(self, order_id: int, new_order_id: int, price_ticks: int, size_lots: int, ts_ns: int = 0) -> None:
         """Cancel the resting order ``order_id`` and enter ``new_order_id`` on the same side (the ITCH
@@ -294,10 +311,17 @@ class OrderBook:
         ({9: (-1, 104, 3)}, 104)
         """
         self._make_room()
-        oid, new_oid, px, qty, ts = _ints(order_id=order_id, new_order_id=new_order_id, price_ticks=price_ticks,
-                                          size_lots=size_lots, ts_ns=ts_ns)
-        self._check(book_replace(self.state, oid, new_oid, px, qty, ts),
-                    "replace", order_id=order_id, new_order_id=new_order_id, price_ticks=price_ticks, size_lots=size_lots)
+        oid, new_oid, px, qty, ts = _ints(
+            order_id=order_id, new_order_id=new_order_id, price_ticks=price_ticks, size_lots=size_lots, ts_ns=ts_ns
+        )
+        self._check(
+            book_replace(self.state, oid, new_oid, px, qty, ts),
+            "replace",
+            order_id=order_id,
+            new_order_id=new_order_id,
+            price_ticks=price_ticks,
+            size_lots=size_lots,
+        )
 
     def apply(self, events: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Apply an ``EVENT`` array in compiled code; returns (status per event, fills), the fills
@@ -353,8 +377,10 @@ class OrderBook:
         """Every live order as ``{order_id: (side, price_ticks, size_lots)}`` (for inspection and tests)."""
         st = self.state
         live = np.nonzero(st.ords[:, ORD_ID] != NO_SLOT)[0]
-        return {int(st.ords[s, ORD_ID]): (int(st.ords[s, ORD_SIDE]), int(st.ords[s, ORD_PRICE]), int(st.ords[s, ORD_SIZE]))
-                for s in live}
+        return {
+            int(st.ords[s, ORD_ID]): (int(st.ords[s, ORD_SIDE]), int(st.ords[s, ORD_PRICE]), int(st.ords[s, ORD_SIZE]))
+            for s in live
+        }
 
     def level_orders(self, side: int, price_ticks: int) -> list[int]:
         """Order ids at one level in time priority (for inspection and tests)."""

@@ -57,10 +57,32 @@ from ..kernels.jit import engine_jit
 from .atomics import fence_acquire, fence_release, load_acquire, store_release
 from .shm import SharedBlock
 
-__all__ = ["SpscRing", "RingTimeout", "ring_try_push", "ring_try_pop", "ring_send", "ring_receive", "ring_push_batch",
-           "ring_pop_batch", "ring_claim", "ring_release", "ring_mask", "ring_free_slots", "ring_publish",
-           "RING_MAGIC", "RING_CAPACITY", "RING_ITEM_BYTES", "RING_WRITER_DONE", "RING_HAS_MAILBOX", "RING_HEAD",
-           "RING_PRODUCER_TAIL", "RING_STAMP", "RING_TAIL", "RING_CONSUMER_HEAD", "RING_HDR_WORDS"]
+__all__ = [
+    "SpscRing",
+    "RingTimeout",
+    "ring_try_push",
+    "ring_try_pop",
+    "ring_send",
+    "ring_receive",
+    "ring_push_batch",
+    "ring_pop_batch",
+    "ring_claim",
+    "ring_release",
+    "ring_mask",
+    "ring_free_slots",
+    "ring_publish",
+    "RING_MAGIC",
+    "RING_CAPACITY",
+    "RING_ITEM_BYTES",
+    "RING_WRITER_DONE",
+    "RING_HAS_MAILBOX",
+    "RING_HEAD",
+    "RING_PRODUCER_TAIL",
+    "RING_STAMP",
+    "RING_TAIL",
+    "RING_CONSUMER_HEAD",
+    "RING_HDR_WORDS",
+]
 
 _MAGIC = 0x51465F52494E4731  # "QF_RING1"
 # The header: int64 words in three 128-byte blocks (meta, producer, consumer).  They are plain int
@@ -279,7 +301,9 @@ class SpscRing:
         if capacity & (capacity - 1):
             raise InvalidParameters(f"capacity must be a power of two, got {capacity}")
         dtype = _record_dtype(dtype)
-        check_memory("capacity", capacity, float(capacity) * dtype.itemsize, f"{capacity} records of {dtype.itemsize} bytes")
+        check_memory(
+            "capacity", capacity, float(capacity) * dtype.itemsize, f"{capacity} records of {dtype.itemsize} bytes"
+        )
         shm = SharedBlock(name, _HDR_BYTES + capacity * dtype.itemsize, create=True)
         hdr = np.ndarray((RING_HDR_WORDS,), np.int64, buffer=shm.buf)
         hdr[:] = 0
@@ -311,8 +335,10 @@ class SpscRing:
         """Push every record, raising :class:`RingTimeout` if the consumer makes no room for ``timeout_s``
         or ``peer_alive()`` turns false."""
         if not isinstance(records, np.ndarray) or records.dtype != self.dtype or records.ndim != 1:
-            raise TypeError(f"records must be a 1-D array of dtype {self.dtype}, got {type(records).__name__} "
-                            f"{getattr(records, 'dtype', '')}")
+            raise TypeError(
+                f"records must be a 1-D array of dtype {self.dtype}, got {type(records).__name__} "
+                f"{getattr(records, 'dtype', '')}"
+            )
         timeout_s = check_nonnegative("timeout_s", timeout_s)
         if peer_alive is not None and not callable(peer_alive):
             raise TypeError(f"peer_alive must be callable or None, got {type(peer_alive).__name__}")
@@ -324,7 +350,9 @@ class SpscRing:
             if j > i:
                 i, last = j, now
             elif now - last > timeout_s or (peer_alive is not None and not peer_alive()):
-                raise RingTimeout(f"ring {self.name!r}: consumer made no room for {now - last:.2f} s ({i} of {records.shape[0]} sent)")
+                raise RingTimeout(
+                    f"ring {self.name!r}: consumer made no room for {now - last:.2f} s ({i} of {records.shape[0]} sent)"
+                )
             else:
                 os.sched_yield()
 
@@ -334,8 +362,10 @@ class SpscRing:
         writer is done and the ring drained.  :class:`RingTimeout` if nothing comes in time or
         ``peer_alive()`` turns false."""
         if not isinstance(out, np.ndarray) or out.dtype != self.dtype or out.ndim != 1 or out.shape[0] < 1:
-            raise TypeError(f"out must be a non-empty 1-D array of {self.dtype}, got "
-                            f"{getattr(out, 'dtype', type(out))} {getattr(out, 'shape', '')}")
+            raise TypeError(
+                f"out must be a non-empty 1-D array of {self.dtype}, got "
+                f"{getattr(out, 'dtype', type(out))} {getattr(out, 'shape', '')}"
+            )
         timeout_s = check_nonnegative("timeout_s", timeout_s)
         if peer_alive is not None and not callable(peer_alive):
             raise TypeError(f"peer_alive must be callable or None, got {type(peer_alive).__name__}")
@@ -350,14 +380,15 @@ class SpscRing:
                 raise RingTimeout(f"ring {self.name!r}: no record for {time.monotonic() - last:.2f} s")
             os.sched_yield()
 
-    def recv(self, max_records: int, timeout_s: float = 5.0,
-             peer_alive: Callable[[], bool] | None = None) -> np.ndarray:
+    def recv(
+        self, max_records: int, timeout_s: float = 5.0, peer_alive: Callable[[], bool] | None = None
+    ) -> np.ndarray:
         """:meth:`recv_into` a new array of up to ``max_records`` records; returns the records (empty
         once the writer is done and the ring drained)."""
         max_records = check_int("max_records", max_records, minimum=1)
         check_memory("max_records", max_records, float(max_records) * self.dtype.itemsize, "the received records")
         out = np.empty(max_records, self.dtype)
-        return out[:self.recv_into(out, timeout_s, peer_alive)]
+        return out[: self.recv_into(out, timeout_s, peer_alive)]
 
     def close(self) -> None:
         """Release this process's mapping (and the block itself if this process created it)."""

@@ -48,10 +48,29 @@ from .atomics import fence_acquire, fence_release, load_acquire, store_release
 from .shm import SharedBlock
 from .surface import CLAMP_INVENTORY, CLAMP_TIME, make_surface_table
 
-__all__ = ["SeqlockTable", "SeqlockTimeout", "seqlock_begin", "seqlock_end", "seqlock_publish", "seqlock_read",
-           "seqlock_stamp", "seqlock_quote", "surface_size", "pack_surface", "unpack_surface",
-           "SEQLOCK_MAGIC", "SEQLOCK_N_VALUES", "SEQLOCK_N_T", "SEQLOCK_N_Q", "SEQLOCK_WRITER_PID", "SEQLOCK_CURRENT",
-           "SEQLOCK_RETIRED", "SEQLOCK_SLOT", "SEQLOCK_SLOT_STRIDE", "SEQLOCK_HDR_WORDS"]
+__all__ = [
+    "SeqlockTable",
+    "SeqlockTimeout",
+    "seqlock_begin",
+    "seqlock_end",
+    "seqlock_publish",
+    "seqlock_read",
+    "seqlock_stamp",
+    "seqlock_quote",
+    "surface_size",
+    "pack_surface",
+    "unpack_surface",
+    "SEQLOCK_MAGIC",
+    "SEQLOCK_N_VALUES",
+    "SEQLOCK_N_T",
+    "SEQLOCK_N_Q",
+    "SEQLOCK_WRITER_PID",
+    "SEQLOCK_CURRENT",
+    "SEQLOCK_RETIRED",
+    "SEQLOCK_SLOT",
+    "SEQLOCK_SLOT_STRIDE",
+    "SEQLOCK_HDR_WORDS",
+]
 
 _MAGIC = 0x51465F5345514C31  # "QF_SEQL1"
 # The header: int64 words, each group on its own 128-byte line pair.  They are plain int globals, which
@@ -238,7 +257,9 @@ class SeqlockTable:
             raise InvalidParameters(f"shared block {block.name!r} is not a seqlock table")
         self.n_values = int(self.hdr[SEQLOCK_N_VALUES])
         stride = -(-self.n_values // 8) * 8  # slots start on cache lines
-        self.slots = np.ndarray((2, stride), np.float64, buffer=block.buf, offset=SEQLOCK_HDR_WORDS * 8)[:, : self.n_values]
+        self.slots = np.ndarray((2, stride), np.float64, buffer=block.buf, offset=SEQLOCK_HDR_WORDS * 8)[
+            :, : self.n_values
+        ]
 
     @property
     def name(self) -> str:
@@ -336,8 +357,9 @@ class SeqlockTable:
         version, stamp = self.published()
         return (time.time_ns() - stamp) / 1e9 if version > 0 else float("inf")
 
-    def quote(self, time_to_horizon_s: float, inventory_lots: int, linear: bool = False,
-              timeout_s: float = 1.0) -> tuple[int, float, float, int, int, int]:
+    def quote(
+        self, time_to_horizon_s: float, inventory_lots: int, linear: bool = False, timeout_s: float = 1.0
+    ) -> tuple[int, float, float, int, int, int]:
         """One quote of a surface table, read in place: ``(version, bid_depth, ask_depth, bid_size,
         ask_size, flags)`` as :func:`seqlock_quote` (``linear`` interpolates in time).
 
@@ -381,16 +403,28 @@ def surface_size(n_t: int, n_q: int) -> int:
     return n_t + 1 + 4 * n_t * n_q
 
 
-def pack_surface(bid_depth: ArrayLike, ask_depth: ArrayLike, time_to_horizon_s: ArrayLike, q_min: int,
-                 bid_size_lots: ArrayLike | None = None, ask_size_lots: ArrayLike | None = None) -> Float64Array:
+def pack_surface(
+    bid_depth: ArrayLike,
+    ask_depth: ArrayLike,
+    time_to_horizon_s: ArrayLike,
+    q_min: int,
+    bid_size_lots: ArrayLike | None = None,
+    ask_size_lots: ArrayLike | None = None,
+) -> Float64Array:
     """Flatten a surface's arrays into one float64 vector for :meth:`SeqlockTable.publish`.
 
     The arrays are checked as :func:`~quantforge.engine.surface.make_surface_table` checks them (shapes,
     a strictly increasing time grid, finite or ``+inf`` depths, whole non-negative sizes), so that what a
     reader unpacks is a surface."""
     tab = make_surface_table(bid_depth, ask_depth, time_to_horizon_s, q_min, bid_size_lots, ask_size_lots)
-    parts = [tab.t_grid, [float(tab.iparams[0])], tab.bid_depth, tab.ask_depth, tab.bid_size.astype(np.float64),
-             tab.ask_size.astype(np.float64)]
+    parts = [
+        tab.t_grid,
+        [float(tab.iparams[0])],
+        tab.bid_depth,
+        tab.ask_depth,
+        tab.bid_size.astype(np.float64),
+        tab.ask_size.astype(np.float64),
+    ]
     return np.concatenate([np.ravel(p) for p in parts])
 
 
@@ -399,15 +433,16 @@ def unpack_surface(values: Float64Array, n_t: int, n_q: int) -> dict:
     want = surface_size(n_t, n_q)
     values = check_array("values", values, dtype=np.float64, ndim=1, cast=True)
     if values.shape[0] != want:
-        raise InvalidParameters(f"values must hold surface_size(n_t={n_t}, n_q={n_q}) = {want} numbers, got "
-                                f"{values.shape[0]}")
+        raise InvalidParameters(
+            f"values must hold surface_size(n_t={n_t}, n_q={n_q}) = {want} numbers, got {values.shape[0]}"
+        )
     m = n_t * n_q
     o = n_t + 1
     return {
         "time_to_horizon_s": values[:n_t].copy(),
-        "q_min": int(check_integer_array("values[n_t] (q_min)", values[n_t:n_t + 1])[0]),
-        "bid_depth": values[o:o + m].reshape(n_t, n_q).copy(),
-        "ask_depth": values[o + m:o + 2 * m].reshape(n_t, n_q).copy(),
-        "bid_size_lots": check_integer_array("bid_size_lots", values[o + 2 * m:o + 3 * m].reshape(n_t, n_q)),
-        "ask_size_lots": check_integer_array("ask_size_lots", values[o + 3 * m:o + 4 * m].reshape(n_t, n_q)),
+        "q_min": int(check_integer_array("values[n_t] (q_min)", values[n_t : n_t + 1])[0]),
+        "bid_depth": values[o : o + m].reshape(n_t, n_q).copy(),
+        "ask_depth": values[o + m : o + 2 * m].reshape(n_t, n_q).copy(),
+        "bid_size_lots": check_integer_array("bid_size_lots", values[o + 2 * m : o + 3 * m].reshape(n_t, n_q)),
+        "ask_size_lots": check_integer_array("ask_size_lots", values[o + 3 * m : o + 4 * m].reshape(n_t, n_q)),
     }

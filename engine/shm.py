@@ -64,7 +64,9 @@ class SharedBlock:
             try:
                 fd = os.open(path, os.O_RDWR)
             except FileNotFoundError:
-                raise InvalidParameters(f"no shared block named {name!r} (was it created, or already closed?)") from None
+                raise InvalidParameters(
+                    f"no shared block named {name!r} (was it created, or already closed?)"
+                ) from None
             size = os.fstat(fd).st_size
         try:
             self.buf = mmap.mmap(fd, size)

@@ -32,8 +32,17 @@ from ..errors import (
 from ..kernels.jit import engine_jit
 from .atomics import borrowed
 
-__all__ = ["SurfaceTable", "make_surface_table", "surface_lookup", "surface_lookup_inline", "check_surface_table",
-           "borrow_surface", "CLAMP_TIME", "CLAMP_INVENTORY", "MAX_BUCKETS"]
+__all__ = [
+    "SurfaceTable",
+    "make_surface_table",
+    "surface_lookup",
+    "surface_lookup_inline",
+    "check_surface_table",
+    "borrow_surface",
+    "CLAMP_TIME",
+    "CLAMP_INVENTORY",
+    "MAX_BUCKETS",
+]
 
 CLAMP_TIME = 1
 CLAMP_INVENTORY = 2
@@ -44,14 +53,22 @@ MAX_BUCKETS = 1 << 22
 F_T0, F_T_LAST, F_INV_BUCKET_WIDTH = range(3)
 I_Q_MIN, I_N_T, I_N_Q, I_N_BUCKETS = range(4)
 
-SurfaceTable = namedtuple("SurfaceTable", ["bid_depth", "ask_depth", "bid_size", "ask_size", "t_grid", "bucket", "fparams", "iparams"])
+SurfaceTable = namedtuple(
+    "SurfaceTable", ["bid_depth", "ask_depth", "bid_size", "ask_size", "t_grid", "bucket", "fparams", "iparams"]
+)
 SurfaceTable.__doc__ = """A surface ready for :func:`surface_lookup`: depths (n_t, n_q) float64, sizes int64, the time
 grid, the bucket table, ``fparams = (t0, t_last, 1 / bucket_width)`` and ``iparams = (q_min, n_t, n_q,
 n_buckets)`` (words named by ``F_*`` and ``I_*``)."""
 
 
-def make_surface_table(bid_depth: ArrayLike, ask_depth: ArrayLike, time_to_horizon_s: ArrayLike, q_min: int,
-                       bid_size_lots: ArrayLike | None = None, ask_size_lots: ArrayLike | None = None) -> SurfaceTable:
+def make_surface_table(
+    bid_depth: ArrayLike,
+    ask_depth: ArrayLike,
+    time_to_horizon_s: ArrayLike,
+    q_min: int,
+    bid_size_lots: ArrayLike | None = None,
+    ask_size_lots: ArrayLike | None = None,
+) -> SurfaceTable:
     """Validate a surface's arrays and build its lookup table.
 
     Parameters
@@ -84,7 +101,11 @@ def make_surface_table(bid_depth: ArrayLike, ask_depth: ArrayLike, time_to_horiz
     sizes = []
     for name, s in (("bid_size_lots", bid_size_lots), ("ask_size_lots", ask_size_lots)):
         # sizes are whole lots: a fractional size is refused, not truncated
-        s = np.ones(arrs[0].shape, np.int64) if s is None else np.array(check_integer_array(name, s), order="C", copy=True)
+        s = (
+            np.ones(arrs[0].shape, np.int64)
+            if s is None
+            else np.array(check_integer_array(name, s), order="C", copy=True)
+        )
         if s.shape != arrs[0].shape or np.any(s < 0):
             raise InvalidParameters(f"{name} must be non-negative with shape {arrs[0].shape}")
         sizes.append(s)
@@ -94,12 +115,21 @@ def make_surface_table(bid_depth: ArrayLike, ask_depth: ArrayLike, time_to_horiz
         if n_buckets > MAX_BUCKETS:
             raise InvalidParameters(
                 f"time_to_horizon_s spans {n_buckets} steps of its smallest spacing {width!r}; at most {MAX_BUCKETS} "
-                "are supported: resample the surface on a more uniform grid")
+                "are supported: resample the surface on a more uniform grid"
+            )
         bucket = np.searchsorted(t, t[0] + width * np.arange(n_buckets), side="right").astype(np.int64) - 1
     else:
         width, n_buckets, bucket = 1.0, 1, np.zeros(1, np.int64)
-    return SurfaceTable(arrs[0], arrs[1], sizes[0], sizes[1], np.array(t, order="C", copy=True), bucket,
-                        np.array([t[0], t[-1], 1.0 / width]), np.array([q_min, t.size, arrs[0].shape[1], n_buckets], np.int64))
+    return SurfaceTable(
+        arrs[0],
+        arrs[1],
+        sizes[0],
+        sizes[1],
+        np.array(t, order="C", copy=True),
+        bucket,
+        np.array([t[0], t[-1], 1.0 / width]),
+        np.array([q_min, t.size, arrs[0].shape[1], n_buckets], np.int64),
+    )
 
 
 def check_surface_table(tab: SurfaceTable, name: str = "tab") -> SurfaceTable:
@@ -107,22 +137,40 @@ def check_surface_table(tab: SurfaceTable, name: str = "tab") -> SurfaceTable:
     shapes its ``iparams`` announce, which the compiled lookup indexes without bounds checks (O(1))."""
     if not isinstance(tab, SurfaceTable):
         raise TypeError(f"{name} must be a SurfaceTable made by make_surface_table, got {type(tab).__name__}")
-    want = {"bid_depth": np.float64, "ask_depth": np.float64, "bid_size": np.int64, "ask_size": np.int64,
-            "t_grid": np.float64, "bucket": np.int64, "fparams": np.float64, "iparams": np.int64}
+    want = {
+        "bid_depth": np.float64,
+        "ask_depth": np.float64,
+        "bid_size": np.int64,
+        "ask_size": np.int64,
+        "t_grid": np.float64,
+        "bucket": np.int64,
+        "fparams": np.float64,
+        "iparams": np.int64,
+    }
     for field, dtype in want.items():
         a = getattr(tab, field)
         if not isinstance(a, np.ndarray) or a.dtype != dtype or not a.flags.c_contiguous:
-            raise TypeError(f"{name}.{field} must be a C-contiguous {np.dtype(dtype).name} array, got "
-                            f"{type(a).__name__} {getattr(a, 'dtype', '')}")
+            raise TypeError(
+                f"{name}.{field} must be a C-contiguous {np.dtype(dtype).name} array, got "
+                f"{type(a).__name__} {getattr(a, 'dtype', '')}"
+            )
     if tab.iparams.shape != (4,) or tab.fparams.shape != (3,):
         raise InvalidParameters(f"{name}.iparams and {name}.fparams must have 4 and 3 words")
     _, n_t, n_q, n_buckets = (int(v) for v in tab.iparams)
-    shapes = {"bid_depth": (n_t, n_q), "ask_depth": (n_t, n_q), "bid_size": (n_t, n_q), "ask_size": (n_t, n_q),
-              "t_grid": (n_t,), "bucket": (n_buckets,)}
+    shapes = {
+        "bid_depth": (n_t, n_q),
+        "ask_depth": (n_t, n_q),
+        "bid_size": (n_t, n_q),
+        "ask_size": (n_t, n_q),
+        "t_grid": (n_t,),
+        "bucket": (n_buckets,),
+    }
     for field, shape in shapes.items():
         if getattr(tab, field).shape != shape or min(shape) < 1:
-            raise InvalidParameters(f"{name}.{field} has shape {getattr(tab, field).shape}, its iparams say {shape}: "
-                                    "the table is not one make_surface_table made")
+            raise InvalidParameters(
+                f"{name}.{field} has shape {getattr(tab, field).shape}, its iparams say {shape}: "
+                "the table is not one make_surface_table made"
+            )
     return tab
 
 
@@ -138,9 +186,16 @@ def borrow_surface(tab):
 @overload(borrow_surface, inline="always")
 def _borrow_surface(tab):
     def impl(tab):
-        return SurfaceTable(borrowed(tab.bid_depth), borrowed(tab.ask_depth), borrowed(tab.bid_size),
-                            borrowed(tab.ask_size), borrowed(tab.t_grid), borrowed(tab.bucket), borrowed(tab.fparams),
-                            borrowed(tab.iparams))
+        return SurfaceTable(
+            borrowed(tab.bid_depth),
+            borrowed(tab.ask_depth),
+            borrowed(tab.bid_size),
+            borrowed(tab.ask_size),
+            borrowed(tab.t_grid),
+            borrowed(tab.bucket),
+            borrowed(tab.fparams),
+            borrowed(tab.iparams),
+        )
 
     return impl
 

@@ -213,9 +213,16 @@ def _generate_into(bk, out, seed, mid0, t0_ns, dt_ns, max_live, move_ppm):
     return next_id
 
 
-def synthetic_events(n: int, seed: int = 0, mid_ticks: int = 10_000, start_ns: int = 34_200 * 10**9,
-                     mean_gap_ns: int = 20_000, max_live: int = 4096, move_prob: float = 0.0,
-                     arrivals_ns: np.ndarray | None = None) -> np.ndarray:
+def synthetic_events(
+    n: int,
+    seed: int = 0,
+    mid_ticks: int = 10_000,
+    start_ns: int = 34_200 * 10**9,
+    mean_gap_ns: int = 20_000,
+    max_live: int = 4096,
+    move_prob: float = 0.0,
+    arrivals_ns: np.ndarray | None = None,
+) -> np.ndarray:
     """A reproducible stream of ``n`` valid L3 events that applies cleanly to an empty book.
 
     The mix (per mille): passive adds around a wandering mid 440 (one in eight attributed, ITCH
@@ -259,13 +266,23 @@ def synthetic_events(n: int, seed: int = 0, mid_ticks: int = 10_000, start_ns: i
     start_ns = check_int("start_ns", start_ns, minimum=0, maximum=2**62)
     mean_gap_ns = check_int("mean_gap_ns", mean_gap_ns, minimum=1, maximum=2**62)
     if start_ns + (n + 1) * mean_gap_ns >= 2**63:  # the clock is int64 nanoseconds
-        raise InvalidParameters(f"start_ns + n * mean_gap_ns must stay below 2**63 ns, got start_ns={start_ns}, n={n}, "
-                                f"mean_gap_ns={mean_gap_ns}")
+        raise InvalidParameters(
+            f"start_ns + n * mean_gap_ns must stay below 2**63 ns, got start_ns={start_ns}, n={n}, "
+            f"mean_gap_ns={mean_gap_ns}"
+        )
     max_live = check_int("max_live", max_live, minimum=32, maximum=1 << 24)
     out = np.zeros(n, EVENT)
     bk = new_book_state(capacity=max_live + 16, window=1 << 14)
-    _generate(bk, out, seed, mid_ticks, start_ns, mean_gap_ns, max_live,
-              int(round(check_in_range("move_prob", move_prob, 0.0, 1.0) * 1e6)))
+    _generate(
+        bk,
+        out,
+        seed,
+        mid_ticks,
+        start_ns,
+        mean_gap_ns,
+        max_live,
+        int(round(check_in_range("move_prob", move_prob, 0.0, 1.0) * 1e6)),
+    )
     if arrivals_ns is not None:
         ts = np.asarray(arrivals_ns)
         if ts.dtype.kind not in "iu" or ts.shape != (n,):

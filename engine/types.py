@@ -230,8 +230,11 @@ def check_records(name: str, value, dtype: np.dtype, record: str, *, ndim: int =
     """``value`` after checking it is a numpy array of the record ``dtype`` (called ``record`` in the
     message, e.g. ``"EVENT"``) with ``ndim`` axes, so that compiled code reads the fields it expects."""
     if not isinstance(value, np.ndarray) or value.dtype != dtype:
-        got = "another record dtype" if isinstance(value, np.ndarray) and value.dtype.names else (
-            f"dtype {value.dtype}" if isinstance(value, np.ndarray) else type(value).__name__)
+        got = (
+            "another record dtype"
+            if isinstance(value, np.ndarray) and value.dtype.names
+            else (f"dtype {value.dtype}" if isinstance(value, np.ndarray) else type(value).__name__)
+        )
         raise TypeError(f"{name} must be a numpy array of engine.types.{record} records, got {got}")
     if value.ndim != ndim:
         raise InvalidParameters(f"{name} must be {ndim}-dimensional, got shape {value.shape}")
@@ -266,8 +269,9 @@ def _as_float64(name: str, value) -> np.ndarray:
         if not all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in items):
             raise TypeError(f"{name} must be a real number or an array of them, got {value!r}")
         # an integer beyond the float range is kept as an infinity of its sign: the range check refuses it
-        return np.array([float(v) if abs(v) < 2**1023 else math.copysign(math.inf, v) for v in items],
-                        dtype=np.float64).reshape(a.shape)
+        return np.array(
+            [float(v) if abs(v) < 2**1023 else math.copysign(math.inf, v) for v in items], dtype=np.float64
+        ).reshape(a.shape)
     if a.dtype.kind not in "iuf":
         raise TypeError(f"{name} must be a real number or an array of them, got {a.dtype} {value!r}")
     return a.astype(np.float64)
@@ -306,8 +310,10 @@ class Instrument:
             t = v / unit
             r = np.rint(t)
         if not np.all(np.abs(r) < _INT64_LIMIT):
-            raise InvalidParameters(f"{name} {value!r} is outside the int64 range of {self.symbol}'s grid "
-                                    f"(|{name} / {unit}| must be below 2^63)")
+            raise InvalidParameters(
+                f"{name} {value!r} is outside the int64 range of {self.symbol}'s grid "
+                f"(|{name} / {unit}| must be below 2^63)"
+            )
         # prices and sizes are magnitudes here (a side or a sign says buy or sell): a negative one is a
         # mistake that would decode as another number downstream (ITCH fields are unsigned)
         if np.any(v < 0):
@@ -322,8 +328,9 @@ class Instrument:
 
         With ``strict=True`` a price more than 1e-9 ticks off the grid raises ``InvalidParameters``.
         """
-        return self._to_grid("price", price, self.tick_size, strict,
-                             f"is not on the tick grid of {self.symbol} (tick {self.tick_size})")
+        return self._to_grid(
+            "price", price, self.tick_size, strict, f"is not on the tick grid of {self.symbol} (tick {self.tick_size})"
+        )
 
     def ticks_to_price(self, ticks: ArrayLike) -> Float64Array | np.float64:
         """Integer ticks → price (float64); non-integer or out-of-range ticks are refused."""
@@ -331,8 +338,9 @@ class Instrument:
 
     def size_to_lots(self, size: ArrayLike, *, strict: bool = False) -> Int64Array | np.int64:
         """Size (units) → int64 lots, rounded to the nearest lot (``strict`` as for prices)."""
-        return self._to_grid("size", size, self.lot_size, strict,
-                             f"is not a whole number of lots of {self.symbol} (lot {self.lot_size})")
+        return self._to_grid(
+            "size", size, self.lot_size, strict, f"is not a whole number of lots of {self.symbol} (lot {self.lot_size})"
+        )
 
     def lots_to_size(self, lots: ArrayLike) -> Float64Array | np.float64:
         """Integer lots → size (float64); non-integer or out-of-range lots are refused."""

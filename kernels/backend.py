@@ -61,7 +61,12 @@ BACKENDS: tuple[str, ...] = ("numpy", "numba", "jax", "cupy")
 _ENV = "QUANTFORGE_BACKEND"
 
 # Which pip extra provides each optional package, for the error message when it is missing.
-_EXTRA = {"numba": "quantforge (core)", "jax": "quantforge[jax]", "cupy": "quantforge[gpu]", "pynvml": "quantforge[gpu]"}
+_EXTRA = {
+    "numba": "quantforge (core)",
+    "jax": "quantforge[jax]",
+    "cupy": "quantforge[gpu]",
+    "pynvml": "quantforge[gpu]",
+}
 
 
 def require(module: str, *, purpose: str = "") -> Any:

@@ -26,8 +26,15 @@ __all__ = ["jit_options", "jit", "engine_jit", "compile_for_cuda"]
 _BASE: dict[str, Any] = {"cache": True}
 
 
-def jit_options(*, parallel: bool = False, inline: bool = False, fastmath: bool = False,
-                error_model: str = "python", nogil: bool = False, boundscheck: bool | None = None) -> dict[str, Any]:
+def jit_options(
+    *,
+    parallel: bool = False,
+    inline: bool = False,
+    fastmath: bool = False,
+    error_model: str = "python",
+    nogil: bool = False,
+    boundscheck: bool | None = None,
+) -> dict[str, Any]:
     """The keyword arguments of ``numba.njit`` for a function compiled with these properties.
 
     ``inline=True`` inlines the function into its callers at the Numba IR level (small leaves of a
@@ -83,6 +90,7 @@ def compile_for_cuda(fn: Callable, *, name: str | None = None, device: bool = Tr
     from numba import cuda
 
     if device_globals:
-        fn = types.FunctionType(fn.__code__, {**fn.__globals__, **device_globals}, name or fn.__name__,
-                                fn.__defaults__, fn.__closure__)
+        fn = types.FunctionType(
+            fn.__code__, {**fn.__globals__, **device_globals}, name or fn.__name__, fn.__defaults__, fn.__closure__
+        )
     return cuda.jit(device=True)(fn) if device else cuda.jit(fn)

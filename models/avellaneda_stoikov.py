@@ -93,7 +93,16 @@ class ASParams(ModelParams):
 
 
 # The experiment of section 4 of the paper.
-PAPER_SECTION4 = {"s0": 100.0, "T": 1.0, "sigma": 2.0, "dt": 0.005, "q0": 0, "k": 1.5, "A": 140.0, "gammas": (0.1, 0.01, 1.0)}
+PAPER_SECTION4 = {
+    "s0": 100.0,
+    "T": 1.0,
+    "sigma": 2.0,
+    "dt": 0.005,
+    "q0": 0,
+    "k": 1.5,
+    "A": 140.0,
+    "gammas": (0.1, 0.01, 1.0),
+}
 
 
 def _check(params) -> ASParams:
@@ -113,7 +122,9 @@ def _finite(what: str, *arrays):
     """The arrays if every entry is finite; a closed form that overflows is refused, not returned."""
     for a in arrays:
         if not np.all(np.isfinite(a)):
-            raise NumericalInstability(f"the Avellaneda–Stoikov {what} overflowed float64 for these parameters and inputs")
+            raise NumericalInstability(
+                f"the Avellaneda–Stoikov {what} overflowed float64 for these parameters and inputs"
+            )
     return arrays if len(arrays) > 1 else arrays[0]
 
 
@@ -151,8 +162,10 @@ def optimal_spread(t: ArrayLike, params: ASParams) -> Float64Array | np.float64:
     with np.errstate(over="ignore", invalid="ignore"):
         spread = g * params.sigma**2 * _time_left(params, t) + (2.0 / g) * np.log1p(g / params.k)
     if not np.all(spread > 0):
-        raise NumericalInstability(f"the Avellaneda–Stoikov spread rounds to zero for gamma={params.gamma!r}, "
-                                   f"k={params.k!r}: no quote has a positive spread")
+        raise NumericalInstability(
+            f"the Avellaneda–Stoikov spread rounds to zero for gamma={params.gamma!r}, "
+            f"k={params.k!r}: no quote has a positive spread"
+        )
     return _finite("spread", spread)
 
 
@@ -211,12 +224,16 @@ def optimal_quotes(s: ArrayLike, q: ArrayLike, t: ArrayLike, params: ASParams) -
     with np.errstate(over="ignore", invalid="ignore"):
         bid, ask = _finite("quotes", r - half, r + half)
     if not np.all(bid < ask):
-        raise NumericalInstability(f"the Avellaneda–Stoikov bid and ask coincide in float64 (s={s!r}, q={q!r}, "
-                                   f"gamma={params.gamma!r}): the spread is below the price's rounding")
+        raise NumericalInstability(
+            f"the Avellaneda–Stoikov bid and ask coincide in float64 (s={s!r}, q={q!r}, "
+            f"gamma={params.gamma!r}): the spread is below the price's rounding"
+        )
     return bid, ask
 
 
-def optimal_depths(q: ArrayLike, t: ArrayLike, params: ASParams) -> tuple[Float64Array | np.float64, Float64Array | np.float64]:
+def optimal_depths(
+    q: ArrayLike, t: ArrayLike, params: ASParams
+) -> tuple[Float64Array | np.float64, Float64Array | np.float64]:
     """Bid and ask depths from the mid, ``(delta_b, delta_a)``, for inventory ``q`` at time ``t``.
 
     Either may be negative (a quote through the mid at a large inventory); their sum, the spread,
@@ -229,8 +246,10 @@ def optimal_depths(q: ArrayLike, t: ArrayLike, params: ASParams) -> tuple[Float6
         base = np.log1p(g / params.k) / g
         bid, ask = _finite("depths", (1.0 + 2.0 * q) * risk + base, (1.0 - 2.0 * q) * risk + base)
     if not np.all(bid + ask > 0):
-        raise NumericalInstability(f"the Avellaneda–Stoikov depths cross (bid + ask depth <= 0) for q={q!r}, "
-                                   f"gamma={params.gamma!r}: the spread is lost to rounding")
+        raise NumericalInstability(
+            f"the Avellaneda–Stoikov depths cross (bid + ask depth <= 0) for q={q!r}, "
+            f"gamma={params.gamma!r}: the spread is lost to rounding"
+        )
     return bid, ask
 
 
@@ -332,8 +351,9 @@ def quote_surfaces(
     if not (np.all(np.isfinite(bid)) and np.all(np.isfinite(ask))):
         raise NumericalInstability("Avellaneda–Stoikov depths overflowed for these parameters")
     if not np.all(bid + ask > 0):
-        raise NumericalInstability("Avellaneda–Stoikov depths cross (bid + ask depth <= 0): the spread of an extreme "
-                                   "gamma is lost to rounding")
+        raise NumericalInstability(
+            "Avellaneda–Stoikov depths cross (bid + ask depth <= 0): the spread of an extreme gamma is lost to rounding"
+        )
     return build_surfaces(
         model="avellaneda-stoikov",
         params=params.sets(),

@@ -87,8 +87,15 @@ class CJParams(ModelParams):
     2
     """
 
-    DOMAIN = {"kappa_plus": "> 0", "kappa_minus": "> 0", "lambda_plus": "> 0", "lambda_minus": "> 0", "phi": ">= 0",
-              "alpha": ">= 0", "mu": "real"}
+    DOMAIN = {
+        "kappa_plus": "> 0",
+        "kappa_minus": "> 0",
+        "lambda_plus": "> 0",
+        "lambda_minus": "> 0",
+        "phi": ">= 0",
+        "alpha": ">= 0",
+        "mu": "real",
+    }
 
     kappa_plus: float | np.ndarray
     kappa_minus: float | np.ndarray
@@ -202,7 +209,9 @@ def cj_exact_depths(
     return squeeze_sets(params.batched, bid, ask)
 
 
-def quote_surfaces(params: CJParams, taus: ArrayLike, q_min: int, q_max: int, *, backend: str | None = None) -> list[QuoteSurface]:
+def quote_surfaces(
+    params: CJParams, taus: ArrayLike, q_min: int, q_max: int, *, backend: str | None = None
+) -> list[QuoteSurface]:
     """One Cartea–Jaimungal :class:`QuoteSurface` per parameter set from one batched solve (:func:`cj_exact_depths`).
 
     Parameters

@@ -109,8 +109,16 @@ class GLFTParams(ModelParams):
     0.1
     """
 
-    DOMAIN = {"gamma": "> 0", "sigma": "> 0", "A": "> 0", "k": "> 0", "mu": "real", "xi": ">= 0", "delta": "> 0",
-              "adverse_selection": ">= 0"}
+    DOMAIN = {
+        "gamma": "> 0",
+        "sigma": "> 0",
+        "A": "> 0",
+        "k": "> 0",
+        "mu": "real",
+        "xi": ">= 0",
+        "delta": "> 0",
+        "adverse_selection": ">= 0",
+    }
 
     gamma: float | np.ndarray
     sigma: float | np.ndarray
@@ -157,7 +165,8 @@ def _half_spread_skew(p: dict) -> tuple[np.ndarray, np.ndarray]:
         raise NumericalInstability(
             f"the GLFT closed form has no finite quotes for parameter set {i}: the effective fill rate "
             f"A C e^(-k adverse_selection / 2) = {float(p['A'][i] * eff[i]) if np.isfinite(eff[i]) else eff[i]!r} "
-            f"(A={float(p['A'][i])!r}, k={float(p['k'][i])!r}, adverse_selection={float(p['adverse_selection'][i])!r})")
+            f"(A={float(p['A'][i])!r}, k={float(p['k'][i])!r}, adverse_selection={float(p['adverse_selection'][i])!r})"
+        )
     return half, omega
 
 
@@ -206,7 +215,9 @@ def glft_half_spread_skew(params: GLFTParams) -> tuple:
     return squeeze_sets(_check(params).batched, *_half_spread_skew(params.columns()))
 
 
-def glft_asymptotic_depths(inventory: ArrayLike, params: GLFTParams) -> tuple[Float64Array | np.float64, Float64Array | np.float64]:
+def glft_asymptotic_depths(
+    inventory: ArrayLike, params: GLFTParams
+) -> tuple[Float64Array | np.float64, Float64Array | np.float64]:
     """Closed-form asymptotic bid and ask depths (3) at inventories ``inventory`` (shares).
 
     Parameters
@@ -250,12 +261,16 @@ def glft_asymptotic_depths(inventory: ArrayLike, params: GLFTParams) -> tuple[Fl
         bid, ask = half + shift, half - shift
     # the spread bid + ask = 2 half is lost to rounding when the skew dwarfs it: no meaningful quote
     if not (np.all(np.isfinite(bid)) and np.all(np.isfinite(ask)) and np.all(bid + ask > 0)):
-        raise NumericalInstability(f"the GLFT asymptotic depths at inventory {inventory!r} lose their spread to "
-                                   "rounding (the inventory skew overwhelms the half spread)")
+        raise NumericalInstability(
+            f"the GLFT asymptotic depths at inventory {inventory!r} lose their spread to "
+            "rounding (the inventory skew overwhelms the half spread)"
+        )
     return bid, ask
 
 
-def glft_exact_depths(params: GLFTParams, taus: ArrayLike, q_max: int, *, backend: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+def glft_exact_depths(
+    params: GLFTParams, taus: ArrayLike, q_max: int, *, backend: str | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Exact optimal depths (2) on a time × inventory grid, batched over parameter sets.
 
     Parameters
@@ -298,7 +313,9 @@ def glft_exact_depths(params: GLFTParams, taus: ArrayLike, q_max: int, *, backen
     c, big_c = _constants(p)
     n = np.arange(-n_max, n_max + 1, dtype=np.float64)
     kk = p["k"][:, None]
-    diag = kk * (0.5 * p["gamma"][:, None] * p["sigma"][:, None] ** 2 * p["delta"][:, None] * n**2 - p["mu"][:, None] * n)
+    diag = kk * (
+        0.5 * p["gamma"][:, None] * p["sigma"][:, None] ** 2 * p["delta"][:, None] * n**2 - p["mu"][:, None] * n
+    )
     eta = (p["A"] * big_c * np.exp(-p["k"] * p["adverse_selection"] / 2.0))[:, None] * np.ones_like(n)
     log_vt = -0.5 * kk * p["adverse_selection"][:, None] * n**2
     log_v = solve_linear_hjb(diag, eta, eta, log_vt, taus, backend=backend)
@@ -311,7 +328,9 @@ def glft_exact_depths(params: GLFTParams, taus: ArrayLike, q_max: int, *, backen
     return squeeze_sets(params.batched, bid, ask)
 
 
-def quote_surfaces(params: GLFTParams, taus: ArrayLike, q_max: int, *, backend: str | None = None) -> list[QuoteSurface]:
+def quote_surfaces(
+    params: GLFTParams, taus: ArrayLike, q_max: int, *, backend: str | None = None
+) -> list[QuoteSurface]:
     """One exact GLFT :class:`QuoteSurface` per parameter set from one batched solve (:func:`glft_exact_depths`).
 
     Parameters

@@ -98,7 +98,9 @@ def validate_correlation(correlation: ArrayLike, *, repair: bool = False) -> np.
         return 0.5 * (c + c.T)
     if repair:
         return nearest_correlation(c, method="higham")
-    raise MatrixError("correlation is " + "; ".join(problems) + " (pass repair=True for the nearest correlation matrix)")
+    raise MatrixError(
+        "correlation is " + "; ".join(problems) + " (pass repair=True for the nearest correlation matrix)"
+    )
 
 
 def portfolio_risk(inventories: ArrayLike, covariance: ArrayLike) -> float:
@@ -110,7 +112,9 @@ def portfolio_risk(inventories: ArrayLike, covariance: ArrayLike) -> float:
     return float(q @ cov @ q)
 
 
-def minimum_variance_hedge(inventories: ArrayLike, covariance: ArrayLike, hedge_assets: ArrayLike) -> tuple[np.ndarray, float]:
+def minimum_variance_hedge(
+    inventories: ArrayLike, covariance: ArrayLike, hedge_assets: ArrayLike
+) -> tuple[np.ndarray, float]:
     """Positions in ``hedge_assets`` minimising the variance of ``inventories + hedge``.
 
     Returns
@@ -199,9 +203,11 @@ class MultiAssetParams(ModelParams):
                 object.__setattr__(self, name, np.full(d, DOMAINS[self.DOMAIN[name]][0](name, item)))
         super().__post_init__()
         for name, shape in (("rho", (d, d)), ("A", (d,)), ("k", (d,)), ("mu", (d,))):
-            got = np.shape(getattr(self, name))[self.batched:]
+            got = np.shape(getattr(self, name))[self.batched :]
             if got != shape:
-                raise InvalidParameters(f"{name} must have shape {shape} per parameter set for the {d} assets of sigma, got {got}")
+                raise InvalidParameters(
+                    f"{name} must have shape {shape} per parameter set for the {d} assets of sigma, got {got}"
+                )
         rho = np.array([validate_correlation(c) for c in np.reshape(self.rho, (-1, d, d))]).reshape(np.shape(self.rho))
         rho.setflags(write=False)
         object.__setattr__(self, "rho", rho)
@@ -225,7 +231,10 @@ class MultiAssetQuotes:
     hedge: np.ndarray  # (d, d): row i hedges asset i's inventory with the other assets (minimum variance)
 
     def summary(self) -> str:
-        rows = [f"asset {i}: bid {b:.6g} ask {a:.6g} (cross {c:+.3g})" for i, (b, a, c) in enumerate(zip(self.bid_price, self.ask_price, self.cross_adjustment))]
+        rows = [
+            f"asset {i}: bid {b:.6g} ask {a:.6g} (cross {c:+.3g})"
+            for i, (b, a, c) in enumerate(zip(self.bid_price, self.ask_price, self.cross_adjustment))
+        ]
         return "\n".join(rows + [f"portfolio variance q'Sigma q = {self.portfolio_variance:.6g}"])
 
 
@@ -241,8 +250,9 @@ def _market(params: MultiAssetParams):
     n, d = params.n_sets, params.n_assets
     s = p["sigma"]
     cov = s[:, :, None] * p["rho"] * s[:, None, :]
-    per_asset = GLFTParams(gamma=np.repeat(p["gamma"], d), sigma=s.ravel(), A=p["A"].ravel(), k=p["k"].ravel(),
-                           xi=np.repeat(p["xi"], d))
+    per_asset = GLFTParams(
+        gamma=np.repeat(p["gamma"], d), sigma=s.ravel(), A=p["A"].ravel(), k=p["k"].ravel(), xi=np.repeat(p["xi"], d)
+    )
     c_xi, big_c = (a.reshape(n, d) for a in glft_intensity_constants(per_asset))
     scale = p["A"] * big_c / p["k"]
     return cov, p["gamma"], p["k"], c_xi, scale, p["mu"]
@@ -252,8 +262,9 @@ def _riccati(params: MultiAssetParams, taus):
     """``A (n, n_t, d, d)``, ``B (n, n_t, d)`` of the quadratic approximation, and the market arrays."""
     cov, g, kk, c_xi, scale, mu = _market(params)
     d = params.n_assets
-    a_mat, b_vec = solve_quadratic_riccati(taus, curvature=scale * kk**2, penalty=g[:, None, None] * cov, drift=mu,
-                                           terminal_penalty=np.zeros((d, d)))
+    a_mat, b_vec = solve_quadratic_riccati(
+        taus, curvature=scale * kk**2, penalty=g[:, None, None] * cov, drift=mu, terminal_penalty=np.zeros((d, d))
+    )
     return a_mat, b_vec, c_xi
 
 
@@ -349,12 +360,30 @@ def multi_asset_grid_depths(
     d = params.n_assets
     if params.batched:
         sides = tuple(ExponentialSide(scale[:, i], kk[:, i]) for i in range(d))
-        theta = solve_hjb_grid(taus, lower_bounds=(-q_max,) * d, upper_bounds=(q_max,) * d, bid_sides=sides, ask_sides=sides,
-                               drift=mu, penalty=g[:, None, None] * cov, terminal_penalty=np.zeros((d, d)), backend=backend)
+        theta = solve_hjb_grid(
+            taus,
+            lower_bounds=(-q_max,) * d,
+            upper_bounds=(q_max,) * d,
+            bid_sides=sides,
+            ask_sides=sides,
+            drift=mu,
+            penalty=g[:, None, None] * cov,
+            terminal_penalty=np.zeros((d, d)),
+            backend=backend,
+        )
     else:
         sides = tuple(ExponentialSide(float(scale[0, i]), float(kk[0, i])) for i in range(d))
-        theta = solve_hjb_grid(taus, lower_bounds=(-q_max,) * d, upper_bounds=(q_max,) * d, bid_sides=sides, ask_sides=sides,
-                               drift=mu[0], penalty=g[0] * cov[0], terminal_penalty=np.zeros((d, d)), backend=backend)[None]
+        theta = solve_hjb_grid(
+            taus,
+            lower_bounds=(-q_max,) * d,
+            upper_bounds=(q_max,) * d,
+            bid_sides=sides,
+            ask_sides=sides,
+            drift=mu[0],
+            penalty=g[0] * cov[0],
+            terminal_penalty=np.zeros((d, d)),
+            backend=backend,
+        )[None]
     n, n_t = theta.shape[:2]
     bid = np.full((n, n_t, d) + theta.shape[2:], np.inf)
     ask = np.full_like(bid, np.inf)
@@ -370,8 +399,13 @@ def multi_asset_grid_depths(
 
 
 def calculate_multi_asset_quotes(
-    market_states: ArrayLike, inventories: ArrayLike, params: MultiAssetParams, *, tick_sizes: ArrayLike,
-    time_to_horizon: float, q_max: ArrayLike | None = None,
+    market_states: ArrayLike,
+    inventories: ArrayLike,
+    params: MultiAssetParams,
+    *,
+    tick_sizes: ArrayLike,
+    time_to_horizon: float,
+    q_max: ArrayLike | None = None,
 ) -> MultiAssetQuotes:
     """Per-asset bid and ask prices around each asset's mid from the quadratic approximation (1).
 
@@ -412,14 +446,18 @@ def calculate_multi_asset_quotes(
     (True, True)
     """
     if _check(params).batched:
-        raise InvalidParameters(f"params must be one parameter set for one set of quotes, got a batch of {params.n_sets}")
+        raise InvalidParameters(
+            f"params must be one parameter set for one set of quotes, got a batch of {params.n_sets}"
+        )
     states = np.asarray(market_states)
     if states.dtype.names is None or not {"bid_ticks", "ask_ticks"} <= set(states.dtype.names):
         raise TypeError("market_states must be a MARKET_STATE record array with bid_ticks and ask_ticks")
     ticks = check_array("tick_sizes", tick_sizes, dtype=np.float64, cast=True)
     q = check_all_finite("inventories", check_array("inventories", inventories, dtype=np.float64, cast=True))
     if states.shape != q.shape or ticks.shape != q.shape or q.ndim != 1:
-        raise InvalidParameters(f"market_states, inventories and tick_sizes must all have shape (d,), got {states.shape}, {q.shape}, {ticks.shape}")
+        raise InvalidParameters(
+            f"market_states, inventories and tick_sizes must all have shape (d,), got {states.shape}, {q.shape}, {ticks.shape}"
+        )
     if np.any(ticks <= 0) or not np.all(np.isfinite(ticks)):
         raise InvalidParameters(f"tick_sizes must be finite and > 0, got {ticks!r}")
     crossed = states["ask_ticks"] < states["bid_ticks"]
@@ -460,7 +498,9 @@ def _surface_depths(c_xi, a_ii, b, q):
     return c_xi + 2.0 * a_ii * q + a_ii + b, c_xi - 2.0 * a_ii * q + a_ii - b
 
 
-def quote_surfaces(params: MultiAssetParams, taus: ArrayLike, q_max: int, *, backend: str | None = None) -> list[QuoteSurface]:
+def quote_surfaces(
+    params: MultiAssetParams, taus: ArrayLike, q_max: int, *, backend: str | None = None
+) -> list[QuoteSurface]:
     """One :class:`QuoteSurface` per asset and parameter set from one Riccati solve over the time grid.
 
     Asset ``i``'s surface holds its depths (1) over time × its own inventory ``-q_max..q_max`` with the
@@ -504,28 +544,50 @@ def quote_surfaces(params: MultiAssetParams, taus: ArrayLike, q_max: int, *, bac
     d = _check(params).n_assets
     n_max = check_int("q_max", q_max, minimum=1)
     t = check_array("taus", taus, dtype=np.float64, cast=True)
-    check_memory("q_max", q_max, 8.0 * 6 * params.n_sets * d * t.size * (2 * n_max + 1),
-                 f"{params.n_sets * d} surfaces of {t.size} x {2 * n_max + 1}")
+    check_memory(
+        "q_max",
+        q_max,
+        8.0 * 6 * params.n_sets * d * t.size * (2 * n_max + 1),
+        f"{params.n_sets * d} surfaces of {t.size} x {2 * n_max + 1}",
+    )
     a_mat, b_vec, c_xi = _riccati(params, t)
     q = np.arange(-n_max, n_max + 1, dtype=np.float64)
     a_ii = np.diagonal(a_mat, axis1=-2, axis2=-1).transpose(0, 2, 1)[..., None]  # (n, d, n_t, 1)
     b = b_vec.transpose(0, 2, 1)[..., None]
     be = get_backend(backend)
     with be.x64():
-        bid, ask = (be.to_host(x) for x in _surface_depths(*(be.asarray(x) for x in (c_xi[:, :, None, None], a_ii, b, q))))
+        bid, ask = (
+            be.to_host(x) for x in _surface_depths(*(be.asarray(x) for x in (c_xi[:, :, None, None], a_ii, b, q)))
+        )
     bid, ask = np.array(bid), np.array(ask)
     bid[..., -1] = np.inf
     ask[..., 0] = np.inf
     cols = params.columns()
     cov = cols["sigma"][:, :, None] * cols["rho"] * cols["sigma"][:, None, :]
     stored = [
-        {"asset": i, "sigma": float(np.sqrt(cov[s, i, i])), "gamma": float(cols["gamma"][s]), "A": float(cols["A"][s, i]),
-         "k": float(cols["k"][s, i]), "xi": float(cols["xi"][s]), "q_max": n_max, "covariance": cov[s].tolist(),
-         "mu": cols["mu"][s].tolist(), "cross_coupling": a_mat[s, :, i, :].tolist()}
-        for s in range(params.n_sets) for i in range(d)
+        {
+            "asset": i,
+            "sigma": float(np.sqrt(cov[s, i, i])),
+            "gamma": float(cols["gamma"][s]),
+            "A": float(cols["A"][s, i]),
+            "k": float(cols["k"][s, i]),
+            "xi": float(cols["xi"][s]),
+            "q_max": n_max,
+            "covariance": cov[s].tolist(),
+            "mu": cols["mu"][s].tolist(),
+            "cross_coupling": a_mat[s, :, i, :].tolist(),
+        }
+        for s in range(params.n_sets)
+        for i in range(d)
     ]
-    return build_surfaces(model="glt-multi-asset", params=stored, time_to_horizon_s=t, inventory_lots=q.astype(np.int64),
-                          bid_depth=bid.reshape((-1,) + bid.shape[2:]), ask_depth=ask.reshape((-1,) + ask.shape[2:]))
+    return build_surfaces(
+        model="glt-multi-asset",
+        params=stored,
+        time_to_horizon_s=t,
+        inventory_lots=q.astype(np.int64),
+        bid_depth=bid.reshape((-1,) + bid.shape[2:]),
+        ask_depth=ask.reshape((-1,) + ask.shape[2:]),
+    )
 
 
 def multi_asset_cross_shift(surface: QuoteSurface, time_to_horizon_s: float, inventories: ArrayLike) -> float:
@@ -546,26 +608,35 @@ def multi_asset_cross_shift(surface: QuoteSurface, time_to_horizon_s: float, inv
     >>> multi_asset_cross_shift(surfs[1], 2.0, [2.0, 0.0]) > 0   # long a positively correlated asset
     True
     """
-    if not isinstance(surface, QuoteSurface) or surface.model != "glt-multi-asset" or "cross_coupling" not in surface.params:
+    if (
+        not isinstance(surface, QuoteSurface)
+        or surface.model != "glt-multi-asset"
+        or "cross_coupling" not in surface.params
+    ):
         raise InvalidParameters("surface must be a per-asset surface of quote_surfaces (with params['cross_coupling'])")
     coupling = np.asarray(surface.params["cross_coupling"], dtype=np.float64)
     i = int(surface.params["asset"])
     q = check_all_finite("inventories", check_array("inventories", inventories, dtype=np.float64, cast=True))
     if q.shape != (coupling.shape[1],):
-        raise InvalidParameters(f"inventories must hold one inventory per asset, shape ({coupling.shape[1]},), got {q.shape}")
+        raise InvalidParameters(
+            f"inventories must hold one inventory per asset, shape ({coupling.shape[1]},), got {q.shape}"
+        )
     t = check_finite("time_to_horizon_s", time_to_horizon_s)
     grid = surface.time_to_horizon_s
     slack = 1e-9 * max(1.0, float(grid[-1]))
     if not grid[0] - slack <= t <= grid[-1] + slack:
-        raise InvalidParameters(f"time_to_horizon_s must lie on the surface's grid [{float(grid[0])!r}, "
-                                f"{float(grid[-1])!r}], got {t!r}")
+        raise InvalidParameters(
+            f"time_to_horizon_s must lie on the surface's grid [{float(grid[0])!r}, {float(grid[-1])!r}], got {t!r}"
+        )
     j = int(np.argmin(np.abs(grid - t)))
     others = q.copy()
     others[i] = 0.0
     return float(2.0 * coupling[j] @ others)
 
 
-def multi_asset_surface_quotes(surface: QuoteSurface, time_to_horizon_s: float, inventories: ArrayLike, mid: float) -> tuple[float, float]:
+def multi_asset_surface_quotes(
+    surface: QuoteSurface, time_to_horizon_s: float, inventories: ArrayLike, mid: float
+) -> tuple[float, float]:
     """Asset ``i``'s bid and ask prices from its surface at the whole inventory vector: the surface's
     depths at its own inventory, shifted by :func:`multi_asset_cross_shift`; ``nan`` marks a side not
     quoted (own inventory at a bound).
@@ -588,10 +659,14 @@ def multi_asset_surface_quotes(surface: QuoteSurface, time_to_horizon_s: float, 
     m = check_finite("mid", mid)
     own = float(np.asarray(inventories, dtype=np.float64)[int(surface.params["asset"])])
     if own != round(own) or not surface.q_min <= own <= surface.q_max:
-        raise InvalidParameters(f"asset {surface.params['asset']}'s inventory must be an integer in [{surface.q_min}, {surface.q_max}], got {own}")
+        raise InvalidParameters(
+            f"asset {surface.params['asset']}'s inventory must be an integer in [{surface.q_min}, {surface.q_max}], got {own}"
+        )
     bid, ask = surface.quotes(time_to_horizon_s, int(own), m)
     bid, ask = bid - shift, ask - shift
     if (np.isfinite(bid) and bid <= 0) or not all(np.isfinite(x) or np.isnan(x) for x in (bid, ask)):
-        raise NumericalInstability(f"asset {surface.params['asset']}'s quotes shifted by the other inventories "
-                                   f"({shift!r}) are bid {bid!r}, ask {ask!r}: a bid must be > 0")
+        raise NumericalInstability(
+            f"asset {surface.params['asset']}'s quotes shifted by the other inventories "
+            f"({shift!r}) are bid {bid!r}, ask {ask!r}: a bid must be > 0"
+        )
     return bid, ask

@@ -62,8 +62,16 @@ from ..kernels.hawkes import (
 )
 from ..kernels.hawkes.models import check_events
 
-__all__ = ["GoodnessOfFit", "HawkesFit", "HawkesBatchFit", "fit_hawkes", "fit_hawkes_em", "fit_hawkes_batch",
-           "goodness_of_fit", "KERNELS"]
+__all__ = [
+    "GoodnessOfFit",
+    "HawkesFit",
+    "HawkesBatchFit",
+    "fit_hawkes",
+    "fit_hawkes_em",
+    "fit_hawkes_batch",
+    "goodness_of_fit",
+    "KERNELS",
+]
 
 KERNELS = ("exponential", "sum_exponential")
 _ALPHA_MAX = 50.0  # an adjacency entry beyond this is no Hawkes fit but a failure to be reported
@@ -87,8 +95,11 @@ class GoodnessOfFit:
         _read_only(*self.residuals, self.ks_statistics, self.ks_pvalues)
 
     def summary(self) -> str:
-        rows = [f"  dim {i}: {r.size} residuals, mean {r.mean() if r.size else float('nan'):.4f}, KS D = {d:.4f}, "
-                f"p = {p:.4g}" for i, (r, d, p) in enumerate(zip(self.residuals, self.ks_statistics, self.ks_pvalues))]
+        rows = [
+            f"  dim {i}: {r.size} residuals, mean {r.mean() if r.size else float('nan'):.4f}, KS D = {d:.4f}, "
+            f"p = {p:.4g}"
+            for i, (r, d, p) in enumerate(zip(self.residuals, self.ks_statistics, self.ks_pvalues))
+        ]
         return "goodness of fit (time-rescaled residuals vs Exp(1)):\n" + "\n".join(rows)
 
     def qq_plot(self, path: str | Path, *, title: str = "Hawkes time-rescaled residuals") -> Path:
@@ -128,8 +139,14 @@ def _ks_exponential(r: np.ndarray) -> tuple[float, float]:
     return d, float(stats.kstwo.sf(d, n))
 
 
-def goodness_of_fit(process: HawkesProcess, times: ArrayLike, marks: ArrayLike | None = None, *, horizon: float,
-                    backend: str | None = None) -> GoodnessOfFit:
+def goodness_of_fit(
+    process: HawkesProcess,
+    times: ArrayLike,
+    marks: ArrayLike | None = None,
+    *,
+    horizon: float,
+    backend: str | None = None,
+) -> GoodnessOfFit:
     """Residuals of ``process`` on the events and their KS test against Exp(1), per dimension."""
     res = tuple(residuals(process, times, marks, horizon=horizon, backend=backend))
     ks = np.array([_ks_exponential(r) for r in res]).reshape(len(res), 2)
@@ -181,18 +198,19 @@ class HawkesFit:
     def confidence_intervals(self, level: float = 0.95) -> np.ndarray:
         """Wald intervals ``params -/+ z SE``, (P, 2); lower ends of nonnegative parameters clipped at 0."""
         z = stats.norm.ppf(0.5 + 0.5 * level)
-        return np.stack([np.maximum(self.params - z * self.std_errors, 0.0), self.params + z * self.std_errors],
-                        axis=1)
+        return np.stack([np.maximum(self.params - z * self.std_errors, 0.0), self.params + z * self.std_errors], axis=1)
 
     def score(self, times: ArrayLike, marks: ArrayLike | None = None, *, horizon: float) -> float:
         """The log-likelihood of other events under the fitted process (the true value, not per event)."""
         return log_likelihood(self.process, times, marks, horizon=horizon)
 
     def summary(self) -> str:
-        lines = [f"Hawkes fit ({self.method}): {self.process.dim} dims, {self.n_events} events on [0, {self.horizon:g}]",
-                 f"log-likelihood {self.log_likelihood:.6f}, AIC {self.aic:.3f}, spectral radius "
-                 f"{self.process.spectral_radius:.4f}; {self.message}",
-                 f"{'parameter':<16}{'estimate':>14}{'std err':>14}"]
+        lines = [
+            f"Hawkes fit ({self.method}): {self.process.dim} dims, {self.n_events} events on [0, {self.horizon:g}]",
+            f"log-likelihood {self.log_likelihood:.6f}, AIC {self.aic:.3f}, spectral radius "
+            f"{self.process.spectral_radius:.4f}; {self.message}",
+            f"{'parameter':<16}{'estimate':>14}{'std err':>14}",
+        ]
         lines += [f"{n:<16}{v:>14.6g}{s:>14.4g}" for n, v, s in zip(self.names, self.params, self.std_errors)]
         return "\n".join(lines) + "\n" + self.goodness.summary()
 
@@ -216,8 +234,9 @@ def _prepare(times, marks, horizon, dim):
     t, m, horizon = check_events(times, marks, horizon, dim)
     counts = np.bincount(m, minlength=dim)
     if np.any(counts == 0):
-        raise InvalidParameters(f"every dimension needs events to fit; marks has none in dimension "
-                                f"{int(np.argmin(counts))}")
+        raise InvalidParameters(
+            f"every dimension needs events to fit; marks has none in dimension {int(np.argmin(counts))}"
+        )
     return t, m, horizon, dim
 
 
@@ -242,10 +261,13 @@ def _coordinates(layout: FitLayout, n_events, horizon, dim: int, adjacency_max: 
     rate = n / h / dim
     ones = np.ones(n.shape[:-1] + (1,))
     logflag = np.concatenate([np.ones(d, bool), np.zeros(d * d * k, bool), np.ones(g, bool)])
-    lower = np.concatenate([np.log(1e-10 * rate) * np.ones(d), 0.0 * ones * np.ones(d * d * k),
-                            np.log(1e-2 / h) * np.ones(g)], axis=-1)
-    upper = np.concatenate([np.log(1e3 * rate) * np.ones(d), adjacency_max * ones * np.ones(d * d * k),
-                            np.log(1e6 * n / h) * np.ones(g)], axis=-1)
+    lower = np.concatenate(
+        [np.log(1e-10 * rate) * np.ones(d), 0.0 * ones * np.ones(d * d * k), np.log(1e-2 / h) * np.ones(g)], axis=-1
+    )
+    upper = np.concatenate(
+        [np.log(1e3 * rate) * np.ones(d), adjacency_max * ones * np.ones(d * d * k), np.log(1e6 * n / h) * np.ones(g)],
+        axis=-1,
+    )
     return logflag, lower, upper
 
 
@@ -279,9 +301,14 @@ def _lbfgsb(layout, events, horizon, n_events, z0, logflag, lower, upper, backen
     # L-BFGS-B's BLAS calls act on vectors of a few entries: OpenBLAS threads only add their wake-ups,
     # which cost milliseconds per iteration on a loaded machine
     with threadpool_limits(limits=1, user_api="blas"):
-        return optimize.minimize(fun, np.clip(z0, lower, upper), jac=True, method="L-BFGS-B",
-                                 bounds=list(zip(lower, upper)), options={"maxiter": 1000, "ftol": 1e-15, "gtol": 1e-9,
-                                                                         "maxcor": 20})
+        return optimize.minimize(
+            fun,
+            np.clip(z0, lower, upper),
+            jac=True,
+            method="L-BFGS-B",
+            bounds=list(zip(lower, upper)),
+            options={"maxiter": 1000, "ftol": 1e-15, "gtol": 1e-9, "maxcor": 20},
+        )
 
 
 def _projected_gradient(res, lower, upper) -> float:
@@ -291,10 +318,21 @@ def _projected_gradient(res, lower, upper) -> float:
     return float(np.max(np.abs(pg)))
 
 
-def fit_hawkes(times: ArrayLike, marks: ArrayLike | None = None, *, horizon: float, dim: int | None = None,
-               kernel: str = "exponential", n_decays: int = 1, decays: ArrayLike | None = None, decay_structure: str = "shared", n_starts: int = 3,
-               screen_events: int = 20_000, adjacency_max: float = _ALPHA_MAX,
-               backend: str | None = None) -> HawkesFit:
+def fit_hawkes(
+    times: ArrayLike,
+    marks: ArrayLike | None = None,
+    *,
+    horizon: float,
+    dim: int | None = None,
+    kernel: str = "exponential",
+    n_decays: int = 1,
+    decays: ArrayLike | None = None,
+    decay_structure: str = "shared",
+    n_starts: int = 3,
+    screen_events: int = 20_000,
+    adjacency_max: float = _ALPHA_MAX,
+    backend: str | None = None,
+) -> HawkesFit:
     """Maximum-likelihood fit of a Hawkes process with exponential (or sum-of-exponential) kernels.
 
     Parameters
@@ -366,8 +404,10 @@ def fit_hawkes(times: ArrayLike, marks: ArrayLike | None = None, *, horizon: flo
         polished = _newton_polish(layout, events, horizon, screened.x, logflag, lower, upper, backend)
         if polished is not None:
             x, value, hess, iters = polished
-            message = (f"L-BFGS-B from {n_starts} starts on the first {screen_events} events ({screened.message}), "
-                       f"then projected Newton on all {t.size} events: converged in {iters} iterations")
+            message = (
+                f"L-BFGS-B from {n_starts} starts on the first {screen_events} events ({screened.message}), "
+                f"then projected Newton on all {t.size} events: converged in {iters} iterations"
+            )
             return _result(layout, x, value, hess, t, m, horizon, "mle", message, n_eval + 2 * iters + 1, backend)
         starts = [screened.x]
     results = [_lbfgsb(layout, events, horizon, t.size, z0, logflag, lower, upper, backend) for z0 in starts]
@@ -375,11 +415,14 @@ def fit_hawkes(times: ArrayLike, marks: ArrayLike | None = None, *, horizon: flo
     best = min(results, key=lambda r: r.fun)
     pg = _projected_gradient(best, lower, upper)
     if not np.all(np.isfinite(best.x)) or not math.isfinite(best.fun) or (not best.success and pg > 1e-5):
-        raise ConvergenceFailure(f"L-BFGS-B did not converge: {best.message} (projected gradient {pg:.3g}, "
-                                 f"{best.nit} iterations)")
+        raise ConvergenceFailure(
+            f"L-BFGS-B did not converge: {best.message} (projected gradient {pg:.3g}, {best.nit} iterations)"
+        )
     x = np.where(logflag, np.exp(best.x), best.x)
     value, _, hess = log_likelihood_derivatives(layout, x, events, horizon, order=2, backend=backend)
-    message = f"L-BFGS-B from {len(starts)} start(s): {best.message} ({best.nit} iterations, projected gradient {pg:.2g})"
+    message = (
+        f"L-BFGS-B from {len(starts)} start(s): {best.message} ({best.nit} iterations, projected gradient {pg:.2g})"
+    )
     return _result(layout, x, value, hess, t, m, horizon, "mle", message, n_eval, backend)
 
 
@@ -388,8 +431,9 @@ def _newton_polish(layout, events, horizon, z0, logflag, lower, upper, backend):
     ``None`` where the backend has no batched fit or Newton did not converge (L-BFGS-B then continues)."""
     if not batched_fit_available(backend):
         return None
-    z, status, iters, loglik, hess, _ = fit_newton_batch(layout, z0[None, None, :], lower[None], upper[None], logflag,
-                                                      [events], np.array([horizon]))
+    z, status, iters, loglik, hess, _ = fit_newton_batch(
+        layout, z0[None, None, :], lower[None], upper[None], logflag, [events], np.array([horizon])
+    )
     if status[0] != FitStatus.CONVERGED or not np.all(np.isfinite(z[0])):
         return None
     return np.where(logflag, np.exp(z[0]), z[0]), float(loglik[0]), hess[0], int(iters[0])
@@ -398,13 +442,34 @@ def _newton_polish(layout, events, horizon, z0, logflag, lower, upper, backend):
 def _result(layout, x, value, hess, t, m, horizon, method, message, n_eval, backend) -> HawkesFit:
     cov, se = _covariance(hess)
     process = layout.process(x)
-    return HawkesFit(process, x, tuple(layout.names()), se, cov, value, int(t.size), horizon, method, message, n_eval,
-                     layout, goodness_of_fit(process, t, m, horizon=horizon, backend=backend))
+    return HawkesFit(
+        process,
+        x,
+        tuple(layout.names()),
+        se,
+        cov,
+        value,
+        int(t.size),
+        horizon,
+        method,
+        message,
+        n_eval,
+        layout,
+        goodness_of_fit(process, t, m, horizon=horizon, backend=backend),
+    )
 
 
-def fit_hawkes_em(times: ArrayLike, marks: ArrayLike | None = None, *, horizon: float, decays: ArrayLike,
-                  dim: int | None = None, max_iter: int = 5000,
-                  tol: float = 1e-10, backend: str | None = None) -> HawkesFit:
+def fit_hawkes_em(
+    times: ArrayLike,
+    marks: ArrayLike | None = None,
+    *,
+    horizon: float,
+    decays: ArrayLike,
+    dim: int | None = None,
+    max_iter: int = 5000,
+    tol: float = 1e-10,
+    backend: str | None = None,
+) -> HawkesFit:
     """The EM estimate of ``mu`` and ``alpha`` for fixed ``decays`` (see the module notes).
 
     ``decays``: scalar or (D, D) for exponential kernels, (K,) or (D, D, K) for sums of exponentials.
@@ -444,8 +509,19 @@ def fit_hawkes_em(times: ArrayLike, marks: ArrayLike | None = None, *, horizon: 
     else:
         raise ConvergenceFailure(f"EM did not converge in {max_iter} iterations (last relative change {change:.3g})")
     value, _, hess = log_likelihood_derivatives(layout, x, events, horizon, order=2, backend=backend)
-    return _result(layout, x, value, hess, t, m, horizon, "em",
-                   f"EM: converged in {it} iterations (relative change {change:.2g})", it, backend)
+    return _result(
+        layout,
+        x,
+        value,
+        hess,
+        t,
+        m,
+        horizon,
+        "em",
+        f"EM: converged in {it} iterations (relative change {change:.2g})",
+        it,
+        backend,
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -475,19 +551,31 @@ class HawkesBatchFit:
 
     def summary(self) -> str:
         q = np.percentile(self.params, [5, 50, 95], axis=0)
-        lines = [f"Hawkes batch fit: {self.n_series} series, {int(self.converged.sum())} converged, median "
-                 f"{int(np.median(self.iterations))} Newton iterations",
-                 f"{'parameter':<16}{'5%':>12}{'median':>12}{'95%':>12}"]
+        lines = [
+            f"Hawkes batch fit: {self.n_series} series, {int(self.converged.sum())} converged, median "
+            f"{int(np.median(self.iterations))} Newton iterations",
+            f"{'parameter':<16}{'5%':>12}{'median':>12}{'95%':>12}",
+        ]
         lines += [f"{n:<16}{a:>12.5g}{b:>12.5g}{c:>12.5g}" for n, a, b, c in zip(self.names, *q)]
         lines.append(f"KS p-value < 0.05 in {float(np.mean(self.ks_pvalues < 0.05)):.1%} of the series-dimensions")
         return "\n".join(lines)
 
 
-def fit_hawkes_batch(series: Sequence, horizons: ArrayLike, *, dim: int = 1, kernel: str = "exponential",
-                     n_decays: int = 1, decays: ArrayLike | None = None,
-                     decay_structure: str = "shared", n_starts: int = 2, max_iter: int = 200,
-                     adjacency_max: float = _ALPHA_MAX, allow_failures: bool = False,
-                     backend: str | None = None) -> HawkesBatchFit:
+def fit_hawkes_batch(
+    series: Sequence,
+    horizons: ArrayLike,
+    *,
+    dim: int = 1,
+    kernel: str = "exponential",
+    n_decays: int = 1,
+    decays: ArrayLike | None = None,
+    decay_structure: str = "shared",
+    n_starts: int = 2,
+    max_iter: int = 200,
+    adjacency_max: float = _ALPHA_MAX,
+    allow_failures: bool = False,
+    backend: str | None = None,
+) -> HawkesBatchFit:
     """Fit many independent series at once (one projected-Newton fit per series, in parallel).
 
     Parameters
@@ -532,14 +620,17 @@ def fit_hawkes_batch(series: Sequence, horizons: ArrayLike, *, dim: int = 1, ker
     counts = np.stack([np.bincount(m, minlength=dim) for _, m, _ in validated])
     logflag, lower, upper = _coordinates(layout, n_events, hz, dim, adjacency_max)
     starts = np.minimum(_starts(layout, counts, hz, n_starts), upper[:, None, :])
-    z, status, iters, loglik, hess, ks = fit_newton_batch(layout, starts, lower, upper, logflag, events, hz,
-                                                          max_iter=max_iter, backend=backend)
+    z, status, iters, loglik, hess, ks = fit_newton_batch(
+        layout, starts, lower, upper, logflag, events, hz, max_iter=max_iter, backend=backend
+    )
     converged = status == FitStatus.CONVERGED
     if not allow_failures and not converged.all():
         bad = np.flatnonzero(~converged)
         names = [FitStatus(int(status[b])).name for b in bad[:5]]
-        raise ConvergenceFailure(f"{bad.size} of {len(items)} series did not converge (series {bad[:5].tolist()}: "
-                                 f"{names}); pass allow_failures=True to keep them flagged")
+        raise ConvergenceFailure(
+            f"{bad.size} of {len(items)} series did not converge (series {bad[:5].tolist()}: "
+            f"{names}); pass allow_failures=True to keep them flagged"
+        )
     params = np.where(logflag, np.exp(z), z)
     se = _covariance(hess)[1]
     ks_p = stats.kstwo.sf(ks, np.maximum(counts, 1))  # the exact KS law (scipy's kstwo), as _ks_exponential

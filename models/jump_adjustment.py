@@ -110,7 +110,13 @@ class JumpParams(ModelParams):
     2
     """
 
-    DOMAIN = {"jump_rate": ">= 0", "p_up": "in [0, 1]", "eta_up": "> 0", "eta_down": "> 0", "branching_ratio": "in [0, 1)"}
+    DOMAIN = {
+        "jump_rate": ">= 0",
+        "p_up": "in [0, 1]",
+        "eta_up": "> 0",
+        "eta_down": "> 0",
+        "branching_ratio": "in [0, 1)",
+    }
 
     jump_rate: float | np.ndarray
     p_up: float | np.ndarray
@@ -146,8 +152,13 @@ class JumpParams(ModelParams):
             raise TypeError(f"fit must be a HawkesFit or a HawkesProcess, got {type(fit).__name__}")
         if process.dim != 1:
             raise InvalidParameters(f"fit must be of one dimension (the jump times), got {process.dim} dimensions")
-        return cls(jump_rate=float(process.baseline[0]), p_up=p_up, eta_up=eta_up, eta_down=eta_down,
-                   branching_ratio=float(process.branching_matrix[0, 0]))
+        return cls(
+            jump_rate=float(process.baseline[0]),
+            p_up=p_up,
+            eta_up=eta_up,
+            eta_down=eta_down,
+            branching_ratio=float(process.branching_matrix[0, 0]),
+        )
 
 
 def _check_jumps(jumps) -> JumpParams:
@@ -173,12 +184,16 @@ def _columns(params: ModelParams, n: int) -> dict[str, np.ndarray]:
 
 
 def _multipliers(regime_multipliers) -> np.ndarray:
-    m = check_all_finite("regime_multipliers", check_array("regime_multipliers", regime_multipliers, dtype=np.float64, cast=True))
+    m = check_all_finite(
+        "regime_multipliers", check_array("regime_multipliers", regime_multipliers, dtype=np.float64, cast=True)
+    )
     if m.ndim != 1 or m.size < 1:
         raise InvalidParameters(f"regime_multipliers must be a non-empty 1-D sequence, got {regime_multipliers!r}")
     if np.any(m < 0):
         i = int(np.argmax(m < 0))
-        raise InvalidParameters(f"regime_multipliers must be >= 0 everywhere; regime_multipliers[{i}] = {float(m[i])!r}")
+        raise InvalidParameters(
+            f"regime_multipliers must be >= 0 everywhere; regime_multipliers[{i}] = {float(m[i])!r}"
+        )
     return m
 
 
@@ -192,8 +207,10 @@ def _rates(j: dict, multipliers) -> np.ndarray:
     with np.errstate(over="ignore", invalid="ignore"):
         rates = j["jump_rate"] * multipliers / (1.0 - j["branching_ratio"])
     if not np.all(np.isfinite(rates)):
-        raise NumericalInstability(f"the effective jump rate overflows: jump_rate {np.unique(j['jump_rate'])} times the "
-                                   f"regime multipliers {np.unique(multipliers)} over 1 - branching_ratio")
+        raise NumericalInstability(
+            f"the effective jump rate overflows: jump_rate {np.unique(j['jump_rate'])} times the "
+            f"regime multipliers {np.unique(multipliers)} over 1 - branching_ratio"
+        )
     return rates
 
 
@@ -250,7 +267,9 @@ def _premium(q, gamma, rate, j) -> np.ndarray:
     return rate / gamma * (mgf - 1.0)
 
 
-def jump_risk_premium(inventory: ArrayLike, params: GLFTParams, jumps: JumpParams, *, regime_multiplier: float = 1.0) -> np.ndarray:
+def jump_risk_premium(
+    inventory: ArrayLike, params: GLFTParams, jumps: JumpParams, *, regime_multiplier: float = 1.0
+) -> np.ndarray:
     """The jump term of the running penalty, ``(lambda / gamma)(E[exp(-gamma q J)] - 1)`` of (1), per unit time.
 
     ``lambda`` is :func:`effective_jump_rate` and ``gamma`` the CARA risk aversion of ``params``.  Its
@@ -288,9 +307,11 @@ def _glft_base(params) -> GLFTParams:
     """The GLFT base of the CARA premium: (1) is derived for ``xi = gamma``, ``Delta = 1`` and no adverse selection."""
     if not isinstance(params, GLFTParams):
         raise TypeError(f"params must be a GLFTParams, got {type(params).__name__}")
-    for name, ok in (("xi", np.all(np.asarray(params.xi) == np.asarray(params.gamma))),
-                     ("delta", np.all(np.asarray(params.delta) == 1.0)),
-                     ("adverse_selection", np.all(np.asarray(params.adverse_selection) == 0.0))):
+    for name, ok in (
+        ("xi", np.all(np.asarray(params.xi) == np.asarray(params.gamma))),
+        ("delta", np.all(np.asarray(params.delta) == 1.0)),
+        ("adverse_selection", np.all(np.asarray(params.adverse_selection) == 0.0)),
+    ):
         if not ok:
             raise InvalidParameters(
                 f"{name} = {getattr(params, name)!r}: the jump risk premium (1) is derived for the CARA base "
@@ -356,8 +377,12 @@ def jump_adjusted_depths(
     n_max = check_int("q_max", q_max, minimum=1)
     mults = _multipliers(regime_multipliers)
     # one dense (2 q_max + 1)^2 propagator (a few alive at once) per parameter set and regime
-    check_memory("q_max", q_max, 48.0 * n_sets * mults.size * (2 * n_max + 1) ** 2,
-                 f"{2 * n_max + 1} inventories in {n_sets * mults.size} sets x regimes")
+    check_memory(
+        "q_max",
+        q_max,
+        48.0 * n_sets * mults.size * (2 * n_max + 1) ** 2,
+        f"{2 * n_max + 1} inventories in {n_sets * mults.size} sets x regimes",
+    )
     p = _columns(params, n_sets)
     j = _columns(jumps, n_sets)
     rates = _rates(j, mults)  # (n_sets, n_regimes)
@@ -480,7 +505,9 @@ def quote_surfaces(
     >>> len(surfs), surfs[1].n_regimes, surfs[1].bid_depth.shape, surfs[1].params["jump_rate"]
     (2, 2, (2, 5, 13), 2.0)
     """
-    bid, ask = jump_adjusted_depths(params, taus, q_max, jumps=jumps, regime_multipliers=regime_multipliers, backend=backend)
+    bid, ask = jump_adjusted_depths(
+        params, taus, q_max, jumps=jumps, regime_multipliers=regime_multipliers, backend=backend
+    )
     n_sets = _sets(params, jumps)
     if not (params.batched or jumps.batched):
         bid, ask = bid[None], ask[None]
@@ -488,7 +515,15 @@ def quote_surfaces(
     if mults.size == 1:
         bid, ask = bid[:, 0], ask[:, 0]
     base, jump = params.sets(), jumps.sets()
-    stored = [base[i % len(base)] | jump[i % len(jump)] | {"q_max": int(q_max), "regime_multipliers": mults.tolist()}
-              for i in range(n_sets)]
-    return build_surfaces(model="glft-jumps", params=stored, time_to_horizon_s=taus,
-                          inventory_lots=np.arange(-q_max, q_max + 1, dtype=np.int64), bid_depth=bid, ask_depth=ask)
+    stored = [
+        base[i % len(base)] | jump[i % len(jump)] | {"q_max": int(q_max), "regime_multipliers": mults.tolist()}
+        for i in range(n_sets)
+    ]
+    return build_surfaces(
+        model="glft-jumps",
+        params=stored,
+        time_to_horizon_s=taus,
+        inventory_lots=np.arange(-q_max, q_max + 1, dtype=np.int64),
+        bid_depth=bid,
+        ask_depth=ask,
+    )

@@ -111,8 +111,11 @@ class ModelParams:
                 continue
             a = _array(name, value)
             if a.ndim not in (axes, axes + 1):
-                kind = ("a scalar or a 1-D array over parameter sets" if axes == 0 else
-                        f"{axes}-D over assets, with an optional leading axis over parameter sets")
+                kind = (
+                    "a scalar or a 1-D array over parameter sets"
+                    if axes == 0
+                    else f"{axes}-D over assets, with an optional leading axis over parameter sets"
+                )
                 raise InvalidParameters(f"{name} must be {kind}, got shape {a.shape}")
             _check_domain(name, a, domain)
             if a.ndim == axes + 1:
@@ -123,7 +126,9 @@ class ModelParams:
             try:
                 (n_sets,) = np.broadcast_shapes(*((n,) for n in lengths.values()))
             except ValueError:
-                raise InvalidParameters(f"parameter arrays must have one common length (or be scalars), got {lengths}") from None
+                raise InvalidParameters(
+                    f"parameter arrays must have one common length (or be scalars), got {lengths}"
+                ) from None
             for name, v in values.items():
                 v = np.asarray(v, dtype=np.float64)
                 v = v if name in lengths else v[None]
@@ -168,8 +173,10 @@ class ModelParams:
 
     def as_dict(self) -> dict[str, float | list]:
         """The fields as JSON-serialisable floats (unbatched scalar fields) or (nested) lists."""
-        return {f.name: (v.tolist() if isinstance(v := getattr(self, f.name), np.ndarray) else v)
-                for f in dataclasses.fields(self)}
+        return {
+            f.name: (v.tolist() if isinstance(v := getattr(self, f.name), np.ndarray) else v)
+            for f in dataclasses.fields(self)
+        }
 
     def sets(self) -> list[dict[str, float | list]]:
         """One :meth:`as_dict` per parameter set, in batch order (what each quote surface stores)."""

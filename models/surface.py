@@ -104,10 +104,15 @@ class QuoteSurface:
         for name in ("bid_size_lots", "ask_size_lots"):
             a = getattr(self, name)
             # sizes are whole lots: a fractional size is refused, not truncated
-            a = np.ones(arrays["bid_depth"].shape, np.int64) if a is None else np.ascontiguousarray(
-                check_integer_array(name, a))
+            a = (
+                np.ones(arrays["bid_depth"].shape, np.int64)
+                if a is None
+                else np.ascontiguousarray(check_integer_array(name, a))
+            )
             if a.shape != arrays["bid_depth"].shape or np.any(a < 0):
-                raise InvalidParameters(f"{name} must be non-negative with the depths' shape {arrays['bid_depth'].shape}")
+                raise InvalidParameters(
+                    f"{name} must be non-negative with the depths' shape {arrays['bid_depth'].shape}"
+                )
             arrays[name] = a
         object.__setattr__(self, "time_to_horizon_s", t)
         object.__setattr__(self, "inventory_lots", q)
@@ -131,8 +136,9 @@ class QuoteSurface:
     def n_regimes(self) -> int:
         return 1 if self.bid_depth.ndim == 2 else self.bid_depth.shape[0]
 
-    def quotes(self, time_to_horizon_s: float, inventory_lots: int, mid: float, regime: int = 0, *,
-               clamp: bool = False) -> tuple[float, float]:
+    def quotes(
+        self, time_to_horizon_s: float, inventory_lots: int, mid: float, regime: int = 0, *, clamp: bool = False
+    ) -> tuple[float, float]:
         """Bid and ask price at the nearest grid time (not interpolated; the engine does that),
         for inspection and tests.  ``nan`` marks a side not quoted.
 
@@ -151,11 +157,15 @@ class QuoteSurface:
         slack = 1e-9 * max(1.0, float(grid[-1]))  # rounding of a time computed from the grid's own
         if not clamp:
             if not grid[0] - slack <= t <= grid[-1] + slack:
-                raise InvalidParameters(f"time_to_horizon_s must lie on the surface's grid [{float(grid[0])!r}, "
-                                        f"{float(grid[-1])!r}], got {t!r} (clamp=True takes the nearest end)")
+                raise InvalidParameters(
+                    f"time_to_horizon_s must lie on the surface's grid [{float(grid[0])!r}, "
+                    f"{float(grid[-1])!r}], got {t!r} (clamp=True takes the nearest end)"
+                )
             if not self.q_min <= q <= self.q_max:
-                raise InvalidParameters(f"inventory_lots must lie in [{self.q_min}, {self.q_max}], got {q} "
-                                        "(clamp=True takes the nearest bound)")
+                raise InvalidParameters(
+                    f"inventory_lots must lie in [{self.q_min}, {self.q_max}], got {q} "
+                    "(clamp=True takes the nearest bound)"
+                )
         i = int(np.argmin(np.abs(grid - t)))
         j = min(max(q, self.q_min), self.q_max) - self.q_min
         bd = self.bid_depth if self.bid_depth.ndim == 2 else self.bid_depth[regime]
@@ -163,11 +173,16 @@ class QuoteSurface:
         b, a = bd[i, j], ad[i, j]
         bid, ask = (mid - b if np.isfinite(b) else float("nan"), mid + a if np.isfinite(a) else float("nan"))
         with np.errstate(invalid="ignore"):
-            bad = bid >= ask or (np.isfinite(b) and not (np.isfinite(bid) and bid > 0)) or (
-                np.isfinite(a) and not np.isfinite(ask))
+            bad = (
+                bid >= ask
+                or (np.isfinite(b) and not (np.isfinite(bid) and bid > 0))
+                or (np.isfinite(a) and not np.isfinite(ask))
+            )
         if bad:
-            raise NumericalInstability(f"the surface quotes bid {bid!r} and ask {ask!r} at mid {mid!r} (time "
-                                       f"{float(grid[i])!r}, inventory {q}): a bid must be > 0 and below the ask")
+            raise NumericalInstability(
+                f"the surface quotes bid {bid!r} and ask {ask!r} at mid {mid!r} (time "
+                f"{float(grid[i])!r}, inventory {q}): a bid must be > 0 and below the ask"
+            )
         return bid, ask
 
     def to_dict(self) -> dict[str, Any]:
@@ -257,8 +272,11 @@ def build_surfaces(
     >>> len(surfs), surfs[1].bid_depth.shape, surfs[0].q_min
     (2, (3, 5), -2)
     """
-    if not isinstance(params, Sequence) or isinstance(params, (str, bytes)) or not all(
-            isinstance(p, Mapping) for p in params):
+    if (
+        not isinstance(params, Sequence)
+        or isinstance(params, (str, bytes))
+        or not all(isinstance(p, Mapping) for p in params)
+    ):
         raise TypeError(f"params must be a sequence of dicts (one per surface), got {type(params).__name__}")
     bid = check_array("bid_depth", bid_depth, dtype=np.float64, cast=True)
     ask = check_array("ask_depth", ask_depth, dtype=np.float64, cast=True)
@@ -272,8 +290,15 @@ def build_surfaces(
         raise TypeError(f"units must be a dict, got {type(units).__name__}")
     extra = {} if units is None else {"units": dict(units)}
     return [
-        QuoteSurface(model=model, params=dict(p), time_to_horizon_s=t, inventory_lots=inventory_lots,
-                     bid_depth=bid[i], ask_depth=ask[i], **extra)
+        QuoteSurface(
+            model=model,
+            params=dict(p),
+            time_to_horizon_s=t,
+            inventory_lots=inventory_lots,
+            bid_depth=bid[i],
+            ask_depth=ask[i],
+            **extra,
+        )
         for i, p in enumerate(params)
     ]
 
@@ -299,8 +324,14 @@ def load_surface(path: str | Path) -> QuoteSurface:
         except (UnicodeDecodeError, json.JSONDecodeError):
             raise InvalidParameters(f"{path}: the schema entry is not JSON; the file is damaged") from None
         missing = {"model", "params", "units"} - set(meta) if isinstance(meta, dict) else {"a dict"}
-        missing |= {"time_to_horizon_s", "inventory_lots", "bid_depth", "ask_depth", "bid_size_lots",
-                    "ask_size_lots"} - set(z.files)
+        missing |= {
+            "time_to_horizon_s",
+            "inventory_lots",
+            "bid_depth",
+            "ask_depth",
+            "bid_size_lots",
+            "ask_size_lots",
+        } - set(z.files)
         if missing:
             raise InvalidParameters(f"{path} is not a complete quote surface: missing {sorted(missing)}")
         if meta.get("schema_version") != SCHEMA_VERSION:

@@ -27,8 +27,19 @@ import numpy as np
 from ..errors import HardwareError, InvalidParameters
 from ..models.surface import SCHEMA_VERSION, QuoteSurface
 
-__all__ = ["surface_to_arrow", "surface_from_arrow", "publication_metadata", "ipc_bytes", "read_ipc_bytes",
-           "write_ipc", "read_ipc", "write_parquet", "read_parquet", "ARROW_FILE", "ARROW_STREAM"]
+__all__ = [
+    "surface_to_arrow",
+    "surface_from_arrow",
+    "publication_metadata",
+    "ipc_bytes",
+    "read_ipc_bytes",
+    "write_ipc",
+    "read_ipc",
+    "write_parquet",
+    "read_parquet",
+    "ARROW_FILE",
+    "ARROW_STREAM",
+]
 
 ARROW_FILE = "application/vnd.apache.arrow.file"
 """Media type of the Arrow IPC file format."""
@@ -44,8 +55,9 @@ def _pa() -> Any:
         import pyarrow
         import pyarrow.ipc  # noqa: F401  (a submodule pyarrow does not import by itself)
     except ImportError as exc:
-        raise HardwareError(f"pyarrow is needed for Arrow surfaces but cannot be imported ({exc}); "
-                            "install quantforge[serve]") from None
+        raise HardwareError(
+            f"pyarrow is needed for Arrow surfaces but cannot be imported ({exc}); install quantforge[serve]"
+        ) from None
     return pyarrow
 
 
@@ -68,7 +80,9 @@ def surface_to_arrow(surface: QuoteSurface, extra: dict[str, Any] | None = None)
     shape = surface.bid_depth.shape
     n_r = 1 if len(shape) == 2 else shape[0]
     n_t, n_q = shape[-2:]
-    regime, t_idx, q_idx = (a.ravel() for a in np.meshgrid(np.arange(n_r), np.arange(n_t), np.arange(n_q), indexing="ij"))
+    regime, t_idx, q_idx = (
+        a.ravel() for a in np.meshgrid(np.arange(n_r), np.arange(n_t), np.arange(n_q), indexing="ij")
+    )
     columns = {
         "regime": regime.astype(np.int32),
         "time_to_horizon_s": surface.time_to_horizon_s[t_idx],
@@ -78,8 +92,14 @@ def surface_to_arrow(surface: QuoteSurface, extra: dict[str, Any] | None = None)
         "bid_size_lots": surface.bid_size_lots.ravel(),
         "ask_size_lots": surface.ask_size_lots.ravel(),
     }
-    meta = {"schema_version": surface.version, "model": surface.model, "params": surface.params, "units": surface.units,
-            "shape": list(shape), **(extra or {})}
+    meta = {
+        "schema_version": surface.version,
+        "model": surface.model,
+        "params": surface.params,
+        "units": surface.units,
+        "shape": list(shape),
+        **(extra or {}),
+    }
     metadata = {f"{_PREFIX}{k}": json.dumps(v) for k, v in meta.items()}
     return pa.table(columns, metadata=metadata)
 
@@ -93,7 +113,7 @@ def publication_metadata(table: Any) -> dict[str, Any]:
         key = k.decode() if isinstance(k, bytes) else k
         if key.startswith(_PREFIX):
             try:
-                out[key[len(_PREFIX):]] = json.loads(v)
+                out[key[len(_PREFIX) :]] = json.loads(v)
             except ValueError:
                 raise InvalidParameters(f"Arrow metadata {key!r} is not JSON: {v[:80]!r}") from None
     return out
@@ -113,7 +133,9 @@ def surface_from_arrow(table: Any) -> QuoteSurface:
     if missing:
         raise InvalidParameters(f"the Arrow table is not a quantforge surface: no metadata {_PREFIX}{missing[0]}")
     if meta["schema_version"] != SCHEMA_VERSION:
-        raise InvalidParameters(f"the Arrow surface has schema version {meta['schema_version']!r}; this quantforge reads {SCHEMA_VERSION}")
+        raise InvalidParameters(
+            f"the Arrow surface has schema version {meta['schema_version']!r}; this quantforge reads {SCHEMA_VERSION}"
+        )
     names = table.column_names
     for c in _COLUMNS:
         if c not in names:
@@ -125,14 +147,23 @@ def surface_from_arrow(table: Any) -> QuoteSurface:
     grid = (1,) * (3 - len(shape)) + shape
     t = col["time_to_horizon_s"].reshape(grid)
     q = col["inventory_lots"].reshape(grid)
-    if not (np.array_equal(t, np.broadcast_to(t[0, :, :1], grid)) and np.array_equal(q, np.broadcast_to(q[0, :1, :], grid))
-            and np.array_equal(col["regime"].reshape(grid), np.broadcast_to(np.arange(grid[0])[:, None, None], grid))):
+    if not (
+        np.array_equal(t, np.broadcast_to(t[0, :, :1], grid))
+        and np.array_equal(q, np.broadcast_to(q[0, :1, :], grid))
+        and np.array_equal(col["regime"].reshape(grid), np.broadcast_to(np.arange(grid[0])[:, None, None], grid))
+    ):
         raise InvalidParameters("the Arrow surface's regime, time and inventory columns are not a grid in C order")
     return QuoteSurface(
-        model=meta["model"], params=meta["params"], units=meta["units"], version=meta["schema_version"],
-        time_to_horizon_s=t[0, :, 0], inventory_lots=q[0, 0, :],
-        bid_depth=col["bid_depth"].reshape(shape), ask_depth=col["ask_depth"].reshape(shape),
-        bid_size_lots=col["bid_size_lots"].reshape(shape), ask_size_lots=col["ask_size_lots"].reshape(shape),
+        model=meta["model"],
+        params=meta["params"],
+        units=meta["units"],
+        version=meta["schema_version"],
+        time_to_horizon_s=t[0, :, 0],
+        inventory_lots=q[0, 0, :],
+        bid_depth=col["bid_depth"].reshape(shape),
+        ask_depth=col["ask_depth"].reshape(shape),
+        bid_size_lots=col["bid_size_lots"].reshape(shape),
+        ask_size_lots=col["ask_size_lots"].reshape(shape),
     )
 
 

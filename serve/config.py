@@ -87,15 +87,23 @@ class ModelSpec:
 def _as_model() -> ModelSpec:
     from ..models.avellaneda_stoikov import ASParams, quote_surfaces
 
-    return ModelSpec("avellaneda-stoikov", ASParams,
-                     lambda p, g, b: quote_surfaces(p, g.taus, g.q_min, g.q_max, backend=b), lambda g: None)
+    return ModelSpec(
+        "avellaneda-stoikov",
+        ASParams,
+        lambda p, g, b: quote_surfaces(p, g.taus, g.q_min, g.q_max, backend=b),
+        lambda g: None,
+    )
 
 
 def _glft_model() -> ModelSpec:
     from ..models.glft import GLFTParams, quote_surfaces
 
     def check(g: Grid) -> str | None:
-        return None if g.q_min == -g.q_max else f"glft needs a symmetric inventory grid (q_min = -q_max), got {g.q_min}..{g.q_max}"
+        return (
+            None
+            if g.q_min == -g.q_max
+            else f"glft needs a symmetric inventory grid (q_min = -q_max), got {g.q_min}..{g.q_max}"
+        )
 
     return ModelSpec("glft", GLFTParams, lambda p, g, b: quote_surfaces(p, g.taus, g.q_max, backend=b), check)
 
@@ -103,15 +111,21 @@ def _glft_model() -> ModelSpec:
 def _cj_model() -> ModelSpec:
     from ..models.cartea_jaimungal import CJParams, quote_surfaces
 
-    return ModelSpec("cartea-jaimungal", CJParams,
-                     lambda p, g, b: quote_surfaces(p, g.taus, g.q_min, g.q_max, backend=b), lambda g: None)
+    return ModelSpec(
+        "cartea-jaimungal",
+        CJParams,
+        lambda p, g, b: quote_surfaces(p, g.taus, g.q_min, g.q_max, backend=b),
+        lambda g: None,
+    )
 
 
 # model name (and alias) -> its spec, built on first use so that reading a config imports only its models
 MODELS: dict[str, Callable[[], ModelSpec]] = {
-    "avellaneda-stoikov": _as_model, "as": _as_model,
+    "avellaneda-stoikov": _as_model,
+    "as": _as_model,
     "glft": _glft_model,
-    "cartea-jaimungal": _cj_model, "cj": _cj_model,
+    "cartea-jaimungal": _cj_model,
+    "cj": _cj_model,
 }
 
 
@@ -186,22 +200,36 @@ def _no_unknown(table: dict, allowed: tuple[str, ...], where: str) -> None:
 def _grid(table: dict, base: dict, where: str) -> Grid:
     _no_unknown(table, ("horizon", "n_t", "q_min", "q_max"), where)
     merged = {**base, **table}
-    horizon = float(_take(merged, "horizon", (int, float), where, check=lambda v: None if math.isfinite(v) and v > 0 else "must be finite and > 0"))
+    horizon = float(
+        _take(
+            merged,
+            "horizon",
+            (int, float),
+            where,
+            check=lambda v: None if math.isfinite(v) and v > 0 else "must be finite and > 0",
+        )
+    )
     n_t = _take(merged, "n_t", int, where, check=lambda v: None if 1 <= v <= 100_000 else "must lie in 1..100000")
     q_min = _take(merged, "q_min", int, where, check=lambda v: None if abs(v) <= 1_000_000 else "must lie in -1e6..1e6")
     q_max = _take(merged, "q_max", int, where, check=lambda v: None if abs(v) <= 1_000_000 else "must lie in -1e6..1e6")
     if q_min > q_max:
         raise ConfigError(f"{where}: q_min must be <= q_max, got {q_min} > {q_max}")
     if n_t * (q_max - q_min + 1) > 4_000_000:
-        raise ConfigError(f"{where}: n_t x (q_max - q_min + 1) = {n_t * (q_max - q_min + 1)} grid points; at most 4000000")
+        raise ConfigError(
+            f"{where}: n_t x (q_max - q_min + 1) = {n_t * (q_max - q_min + 1)} grid points; at most 4000000"
+        )
     return Grid(horizon, n_t, q_min, q_max)
 
 
 def _instrument(table: dict, base_grid: dict, where: str) -> Instrument:
     _no_unknown(table, ("id", "model", "params", "grid"), where)
-    ident = _take(table, "id", str, where, check=lambda v: None if _ID.fullmatch(v) else "must be 1-64 letters, digits or _.-")
+    ident = _take(
+        table, "id", str, where, check=lambda v: None if _ID.fullmatch(v) else "must be 1-64 letters, digits or _.-"
+    )
     where = f"{where} (id {ident!r})"
-    model_name = _take(table, "model", str, where, check=lambda v: None if v in MODELS else f"must be one of {', '.join(MODELS)}")
+    model_name = _take(
+        table, "model", str, where, check=lambda v: None if v in MODELS else f"must be one of {', '.join(MODELS)}"
+    )
     model = MODELS[model_name]()
     params = _take(table, "params", dict, where, default={})
     fields = tuple(f.name for f in dataclasses.fields(model.params_class))
@@ -209,8 +237,11 @@ def _instrument(table: dict, base_grid: dict, where: str) -> Instrument:
     for key, value in params.items():
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(f"{where}: params.{key} must be a number, got {type(value).__name__} {value!r}")
-    required = [f.name for f in dataclasses.fields(model.params_class)
-                if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
+    required = [
+        f.name
+        for f in dataclasses.fields(model.params_class)
+        if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+    ]
     missing = [k for k in required if k not in params]
     if missing:
         raise ConfigError(f"{where}: params needs {', '.join(missing)} (model {model.name}: {', '.join(fields)})")
@@ -234,12 +265,34 @@ def parse_config(data: dict[str, Any], path: str | Path | None = None) -> ServeC
     serve = _take(data, "serve", dict, where, default={})
     ws = f"{where}: [serve]"
     _no_unknown(serve, ("name", "refresh_s", "backend", "host", "port", "token_env", "out_dir", "formats"), ws)
-    name = _take(serve, "name", str, ws, "quantforge",
-                 lambda v: None if _NAME.fullmatch(v) else "must be 1-64 letters, digits or _ (no - or .: it prefixes the block names)")
-    refresh_s = float(_take(serve, "refresh_s", (int, float), ws, 60.0,
-                            lambda v: None if math.isfinite(v) and 0.01 <= v <= 86400 else "must lie in 0.01..86400 seconds"))
-    backend = _take(serve, "backend", str, ws, "auto",
-                    lambda v: None if v in ("auto", *BACKENDS) else f"must be one of auto, {', '.join(BACKENDS)}")
+    name = _take(
+        serve,
+        "name",
+        str,
+        ws,
+        "quantforge",
+        lambda v: (
+            None if _NAME.fullmatch(v) else "must be 1-64 letters, digits or _ (no - or .: it prefixes the block names)"
+        ),
+    )
+    refresh_s = float(
+        _take(
+            serve,
+            "refresh_s",
+            (int, float),
+            ws,
+            60.0,
+            lambda v: None if math.isfinite(v) and 0.01 <= v <= 86400 else "must lie in 0.01..86400 seconds",
+        )
+    )
+    backend = _take(
+        serve,
+        "backend",
+        str,
+        ws,
+        "auto",
+        lambda v: None if v in ("auto", *BACKENDS) else f"must be one of auto, {', '.join(BACKENDS)}",
+    )
     host = _take(serve, "host", str, ws, "127.0.0.1")
     port = _take(serve, "port", int, ws, 8077, lambda v: None if 0 <= v <= 65535 else "must lie in 0..65535")
     token_env = _take(serve, "token_env", str, ws, None)
@@ -263,8 +316,18 @@ def parse_config(data: dict[str, Any], path: str | Path | None = None) -> ServeC
             raise ConfigError(f"{where}: instrument {i + 1}: id {ins.id!r} is used twice")
         seen.add(ins.id)
         parsed.append(ins)
-    return ServeConfig(Path(path) if path else None, name, refresh_s, None if backend == "auto" else backend, host, port,
-                       token_env, (base / out_dir) if out_dir else None, tuple(dict.fromkeys(formats)), tuple(parsed))
+    return ServeConfig(
+        Path(path) if path else None,
+        name,
+        refresh_s,
+        None if backend == "auto" else backend,
+        host,
+        port,
+        token_env,
+        (base / out_dir) if out_dir else None,
+        tuple(dict.fromkeys(formats)),
+        tuple(parsed),
+    )
 
 
 def load_config(path: str | Path) -> ServeConfig:

@@ -68,7 +68,7 @@ def negotiate(accept: str | None) -> str | None:
 def _route(path: str) -> str:
     if path in ("/v1/surfaces", "/v1/quote", "/healthz", "/metrics"):
         return path
-    if path.startswith("/v1/surfaces/") and "/" not in path[len("/v1/surfaces/"):]:
+    if path.startswith("/v1/surfaces/") and "/" not in path[len("/v1/surfaces/") :]:
         return "/v1/surfaces/{id}"
     return "other"
 
@@ -87,8 +87,9 @@ def quote_answer(publications: dict, query_string: bytes) -> tuple[int, dict]:
     """``(status, JSON document)`` of ``GET /v1/quote`` for a raw query string: the quote of
     ``engine.surface.surface_lookup`` on the published version, or a 4xx with its error."""
     try:
-        qp = dict(parse_qsl(query_string.decode("latin-1"), keep_blank_values=True, strict_parsing=False,
-                            max_num_fields=16))
+        qp = dict(
+            parse_qsl(query_string.decode("latin-1"), keep_blank_values=True, strict_parsing=False, max_num_fields=16)
+        )
     except ValueError as exc:
         return 400, {"error": f"bad query string: {exc}"}
     for key in qp:
@@ -118,9 +119,17 @@ def quote_answer(publications: dict, query_string: bytes) -> tuple[int, dict]:
         return 404, {"error": f"no surface {sid[:80]!r}", "surfaces": sorted(publications)}
     bd, ad, bs, as_, flags = surface_lookup(pub.table, t, q, interp == "linear")
     return 200, {
-        "surface": sid, "version": pub.version, "published_ns": pub.stamp_ns, "time_to_horizon_s": t,
-        "inventory_lots": q, "interp": interp, "bid_depth": _finite_or_none(bd), "ask_depth": _finite_or_none(ad),
-        "bid_size_lots": int(bs), "ask_size_lots": int(as_), "clamped_time": bool(flags & CLAMP_TIME),
+        "surface": sid,
+        "version": pub.version,
+        "published_ns": pub.stamp_ns,
+        "time_to_horizon_s": t,
+        "inventory_lots": q,
+        "interp": interp,
+        "bid_depth": _finite_or_none(bd),
+        "ask_depth": _finite_or_none(ad),
+        "bid_size_lots": int(bs),
+        "ask_size_lots": int(as_),
+        "clamped_time": bool(flags & CLAMP_TIME),
         "clamped_inventory": bool(flags & CLAMP_INVENTORY),
     }
 
@@ -150,8 +159,9 @@ def create_app(publisher: Any, token: str | None = None) -> Any:
         from starlette.responses import JSONResponse, Response
         from starlette.routing import Route
     except ImportError as exc:
-        raise HardwareError(f"starlette is needed for the HTTP server but cannot be imported ({exc}); "
-                            "install quantforge[serve]") from None
+        raise HardwareError(
+            f"starlette is needed for the HTTP server but cannot be imported ({exc}); install quantforge[serve]"
+        ) from None
 
     requests: dict[tuple[str, int], int] = {}
     seconds: dict[str, float] = {}
@@ -186,7 +196,10 @@ def create_app(publisher: Any, token: str | None = None) -> Any:
         lines = [
             "# HELP quantforge_http_requests_total HTTP requests answered, by route template and status.",
             "# TYPE quantforge_http_requests_total counter",
-            *(f'quantforge_http_requests_total{{route="{r}",status="{s}"}} {n}' for (r, s), n in sorted(requests.items())),
+            *(
+                f'quantforge_http_requests_total{{route="{r}",status="{s}"}} {n}'
+                for (r, s), n in sorted(requests.items())
+            ),
             "# HELP quantforge_http_request_seconds_total Time spent answering HTTP requests, by route template.",
             "# TYPE quantforge_http_request_seconds_total counter",
             *(f'quantforge_http_request_seconds_total{{route="{r}"}} {v:.9f}' for r, v in sorted(seconds.items())),
@@ -198,8 +211,12 @@ def create_app(publisher: Any, token: str | None = None) -> Any:
         return error(exc.status_code, str(exc.detail))
 
     app = Starlette(
-        routes=[Route("/v1/surfaces", list_surfaces), Route("/v1/surfaces/{surface_id}", get_surface),
-                Route("/healthz", healthz), Route("/metrics", metrics)],
+        routes=[
+            Route("/v1/surfaces", list_surfaces),
+            Route("/v1/surfaces/{surface_id}", get_surface),
+            Route("/healthz", healthz),
+            Route("/metrics", metrics),
+        ],
         exception_handlers={HTTPException: http_error},
     )
     expected = f"Bearer {token}".encode() if token else None
@@ -221,9 +238,17 @@ def create_app(publisher: Any, token: str | None = None) -> Any:
         if expected is not None and route != "/healthz":
             given = next((v for k, v in scope["headers"] if k == b"authorization"), b"")
             if not hmac.compare_digest(given, expected):
-                await send_counted({"type": "http.response.start", "status": 401, "headers": [
-                    (b"content-type", b"application/json"), (b"content-length", str(len(unauthorized)).encode()),
-                    (b"www-authenticate", b'Bearer realm="quantforge"')]})
+                await send_counted(
+                    {
+                        "type": "http.response.start",
+                        "status": 401,
+                        "headers": [
+                            (b"content-type", b"application/json"),
+                            (b"content-length", str(len(unauthorized)).encode()),
+                            (b"www-authenticate", b'Bearer realm="quantforge"'),
+                        ],
+                    }
+                )
                 await send({"type": "http.response.body", "body": unauthorized})
                 requests[(route, 401)] = requests.get((route, 401), 0) + 1
                 return
@@ -231,8 +256,16 @@ def create_app(publisher: Any, token: str | None = None) -> Any:
             if route == "/v1/quote":  # the hot route: answered here, without the router's per-request objects
                 status_code, doc = quote_answer(publisher.publications, scope["query_string"])
                 body = json.dumps(doc, separators=(",", ":")).encode()
-                await send_counted({"type": "http.response.start", "status": status_code, "headers": [
-                    (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+                await send_counted(
+                    {
+                        "type": "http.response.start",
+                        "status": status_code,
+                        "headers": [
+                            (b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode()),
+                        ],
+                    }
+                )
                 await send({"type": "http.response.body", "body": body})
             else:
                 await app(scope, receive, send_counted)

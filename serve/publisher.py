@@ -49,8 +49,12 @@ def compute_surfaces(config: ServeConfig) -> dict[str, QuoteSurface]:
         if len(members) == 1:
             params = members[0].params
         else:
-            params = spec.params_class(**{f.name: np.array([getattr(m.params, f.name) for m in members])
-                                          for f in dataclasses.fields(spec.params_class)})
+            params = spec.params_class(
+                **{
+                    f.name: np.array([getattr(m.params, f.name) for m in members])
+                    for f in dataclasses.fields(spec.params_class)
+                }
+            )
         for ins, surface in zip(members, spec.surfaces(params, grid, config.backend)):
             out[ins.id] = surface
     return {ins.id: out[ins.id] for ins in config.instruments}
@@ -75,9 +79,16 @@ class Publication:
     def summary(self) -> dict[str, Any]:
         """What ``/v1/surfaces`` lists for this surface."""
         s = self.surface
-        return {"id": self.id, "model": s.model, "version": self.version, "published_ns": self.stamp_ns,
-                "published": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.stamp_ns / 1e9)),
-                "shape": list(s.bid_depth.shape), "params": s.params, "units": s.units}
+        return {
+            "id": self.id,
+            "model": s.model,
+            "version": self.version,
+            "published_ns": self.stamp_ns,
+            "published": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.stamp_ns / 1e9)),
+            "shape": list(s.bid_depth.shape),
+            "params": s.params,
+            "units": s.units,
+        }
 
     def _encoded(self, kind: str) -> tuple[bytes, str]:
         if kind not in self._bodies:
@@ -144,9 +155,20 @@ class Publisher:
         for sid, surface in surfaces.items():
             version = self._versions.get(sid, 0) + 1
             self.shared.publish(sid, surface, version, stamp)
-            pub = Publication(sid, surface, version, stamp, make_surface_table(
-                surface.bid_depth, surface.ask_depth, surface.time_to_horizon_s, surface.q_min,
-                surface.bid_size_lots, surface.ask_size_lots))
+            pub = Publication(
+                sid,
+                surface,
+                version,
+                stamp,
+                make_surface_table(
+                    surface.bid_depth,
+                    surface.ask_depth,
+                    surface.time_to_horizon_s,
+                    surface.q_min,
+                    surface.bid_size_lots,
+                    surface.ask_size_lots,
+                ),
+            )
             if out_dir is not None:
                 if "arrow" in self.config.formats:
                     write_ipc(surface, out_dir / f"{sid}.arrow", pub.extra)
@@ -210,9 +232,14 @@ class Publisher:
     def health(self) -> dict[str, Any]:
         """What ``/healthz`` answers: ``ok``, or ``stale`` after a failed refresh or refused reload."""
         newest = max((p.stamp_ns for p in self.publications.values()), default=0)
-        return {"status": "stale" if self.last_error else "ok", "publisher": self.name,
-                "surfaces": len(self.publications), "last_published_ns": newest,
-                "age_s": (time.time_ns() - newest) / 1e9 if newest else None, "last_error": self.last_error}
+        return {
+            "status": "stale" if self.last_error else "ok",
+            "publisher": self.name,
+            "surfaces": len(self.publications),
+            "last_published_ns": newest,
+            "age_s": (time.time_ns() - newest) / 1e9 if newest else None,
+            "last_error": self.last_error,
+        }
 
     def metric_lines(self) -> list[str]:
         """The publisher's Prometheus metrics (text exposition format)."""
@@ -282,8 +309,9 @@ def run(config_path: str | Path, *, port: int | None = None, announce: Callable[
     try:
         import uvicorn
     except ImportError as exc:
-        raise HardwareError(f"uvicorn is needed for quantforge serve but cannot be imported ({exc}); "
-                            "install quantforge[serve]") from None
+        raise HardwareError(
+            f"uvicorn is needed for quantforge serve but cannot be imported ({exc}); install quantforge[serve]"
+        ) from None
     from .http import create_app
 
     config = load_config(config_path)
@@ -308,9 +336,11 @@ def run(config_path: str | Path, *, port: int | None = None, announce: Callable[
             reload_requested = asyncio.Event()
             asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, reload_requested.set)
             refresher = asyncio.create_task(_refresh_loop(publisher, reload_requested))
-            (announce or (lambda line: print(line, flush=True)))(f"quantforge serve: publisher {publisher.name!r}, {len(publisher.publications)} surfaces; "
-                     f"http://{host}:{bound}; shared memory qf-{publisher.name}-<id>"
-                     + (f"; files in {config.out_dir}" if config.out_dir else ""))
+            (announce or (lambda line: print(line, flush=True)))(
+                f"quantforge serve: publisher {publisher.name!r}, {len(publisher.publications)} surfaces; "
+                f"http://{host}:{bound}; shared memory qf-{publisher.name}-<id>"
+                + (f"; files in {config.out_dir}" if config.out_dir else "")
+            )
             try:
                 await server.serve(sockets=[sock])
             finally:

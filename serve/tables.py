@@ -25,7 +25,15 @@ from ..engine.shm import SHM_DIR
 from ..errors import InvalidParameters, QuantForgeError
 from ..models.surface import QuoteSurface
 
-__all__ = ["SharedSurfaces", "SurfaceReader", "Quote", "PublisherBusy", "table_name", "index_path", "published_surfaces"]
+__all__ = [
+    "SharedSurfaces",
+    "SurfaceReader",
+    "Quote",
+    "PublisherBusy",
+    "table_name",
+    "index_path",
+    "published_surfaces",
+]
 
 Quote = namedtuple("Quote", ["version", "bid_depth", "ask_depth", "bid_size_lots", "ask_size_lots", "flags"])
 Quote.__doc__ = """One quote read in place: the version it came from, depths (price units, ``inf``: side not
@@ -105,9 +113,11 @@ class SharedSurfaces:
             pid = table.writer_pid
             table.close()
             if pid != os.getpid() and _alive(pid):
-                raise PublisherBusy(f"publisher {self.publisher!r} is already running as process {pid} (block {path}); "
-                                    "choose another [serve] name, or stop it (if that process is not a quantforge "
-                                    f"publisher, remove {SHM_DIR}/qf-{self.publisher}-*)")
+                raise PublisherBusy(
+                    f"publisher {self.publisher!r} is already running as process {pid} (block {path}); "
+                    "choose another [serve] name, or stop it (if that process is not a quantforge "
+                    f"publisher, remove {SHM_DIR}/qf-{self.publisher}-*)"
+                )
             path.unlink(missing_ok=True)
         index_path(self.publisher).unlink(missing_ok=True)
 
@@ -122,9 +132,21 @@ class SharedSurfaces:
             self.remove(surface_id)
             table = None
         if table is None:
-            table = self._tables[surface_id] = SeqlockTable.create_surface(*shape, name=table_name(self.publisher, surface_id))
-        table.publish(pack_surface(surface.bid_depth, surface.ask_depth, surface.time_to_horizon_s, surface.q_min,
-                                   surface.bid_size_lots, surface.ask_size_lots), version, stamp_ns)
+            table = self._tables[surface_id] = SeqlockTable.create_surface(
+                *shape, name=table_name(self.publisher, surface_id)
+            )
+        table.publish(
+            pack_surface(
+                surface.bid_depth,
+                surface.ask_depth,
+                surface.time_to_horizon_s,
+                surface.q_min,
+                surface.bid_size_lots,
+                surface.ask_size_lots,
+            ),
+            version,
+            stamp_ns,
+        )
 
     def remove(self, surface_id: str) -> None:
         """Retire and remove one surface's table."""
@@ -134,9 +156,20 @@ class SharedSurfaces:
 
     def write_index(self, surfaces: dict[str, QuoteSurface]) -> None:
         """Describe the published surfaces for readers (atomically: write, then rename)."""
-        doc = {"publisher": self.publisher, "pid": os.getpid(), "surfaces": {
-            sid: {"model": s.model, "params": s.params, "units": s.units, "shape": list(s.bid_depth.shape),
-                  "table": table_name(self.publisher, sid)} for sid, s in surfaces.items()}}
+        doc = {
+            "publisher": self.publisher,
+            "pid": os.getpid(),
+            "surfaces": {
+                sid: {
+                    "model": s.model,
+                    "params": s.params,
+                    "units": s.units,
+                    "shape": list(s.bid_depth.shape),
+                    "table": table_name(self.publisher, sid),
+                }
+                for sid, s in surfaces.items()
+            },
+        }
         path = index_path(self.publisher)
         tmp = path.with_name(f".{path.name}.tmp")
         tmp.write_text(json.dumps(doc))
@@ -177,8 +210,10 @@ class SurfaceReader:
         try:
             return SeqlockTable.attach(name)
         except InvalidParameters:
-            raise InvalidParameters(f"publisher {self.publisher!r} has no surface {self.surface_id!r} on this host "
-                                    f"(no shared block {name!r})") from None
+            raise InvalidParameters(
+                f"publisher {self.publisher!r} has no surface {self.surface_id!r} on this host "
+                f"(no shared block {name!r})"
+            ) from None
 
     def _current(self) -> SeqlockTable:
         """The table, re-attached by name when the publisher has replaced it (a new grid shape)."""
@@ -205,11 +240,14 @@ class SurfaceReader:
             raise InvalidParameters(f"surface {self.surface_id!r}: nothing has been published yet")
         n_t, n_q = table.surface_shape
         arrays = unpack_surface(values, n_t, n_q)
-        meta = published_surfaces(self.publisher).get(self.surface_id, {"model": "unknown", "params": {}, "units": None})
+        meta = published_surfaces(self.publisher).get(
+            self.surface_id, {"model": "unknown", "params": {}, "units": None}
+        )
         q_min = arrays.pop("q_min")
         extra = {"units": meta["units"]} if meta.get("units") else {}
-        surface = QuoteSurface(model=meta["model"], params=meta["params"], inventory_lots=np.arange(q_min, q_min + n_q),
-                               **arrays, **extra)
+        surface = QuoteSurface(
+            model=meta["model"], params=meta["params"], inventory_lots=np.arange(q_min, q_min + n_q), **arrays, **extra
+        )
         return version, surface
 
     @property
@@ -234,4 +272,3 @@ class SurfaceReader:
 
     def __exit__(self, *exc) -> None:
         self.close()
-

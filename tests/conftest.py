@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from quantforge.kernels.backend import available_backends, cuda_simulated

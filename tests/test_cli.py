@@ -16,16 +16,38 @@ def test_demo_end_to_end_through_python_m(tmp_path):
     # stdout is a pipe, as in a CI log; FORCE_COLOR and TTY_COMPATIBLE would make rich emit escapes
     env = os.environ | {"FORCE_COLOR": "1", "TTY_COMPATIBLE": "1"}
     r = subprocess.run(
-        [sys.executable, "-m", "quantforge", "demo", "--paths", "60", "--gammas", "0.1,1", "--backend", "numpy",
-         "--seed", "5", "--events", "20000", "--out", str(out)],
-        capture_output=True, text=True, timeout=300, env=env,
+        [
+            sys.executable,
+            "-m",
+            "quantforge",
+            "demo",
+            "--paths",
+            "60",
+            "--gammas",
+            "0.1,1",
+            "--backend",
+            "numpy",
+            "--seed",
+            "5",
+            "--events",
+            "20000",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
     )
     assert r.returncode == 0, r.stderr
     report = json.loads((out / "report.json").read_text())
     assert report["backend"] == "numpy" and report["seed"] == 5 and report["paths"] == 60
     rows = report["experiments"]
     assert [(x["gamma"], x["strategy"]) for x in rows] == [
-        (0.1, "inventory"), (0.1, "symmetric"), (1.0, "inventory"), (1.0, "symmetric")
+        (0.1, "inventory"),
+        (0.1, "symmetric"),
+        (1.0, "inventory"),
+        (1.0, "symmetric"),
     ]
     for x in rows:
         assert set(x) == {"gamma", "strategy", "spread", "profit_mean", "profit_std", "q_mean", "q_std"}
@@ -48,8 +70,24 @@ def test_demo_end_to_end_through_python_m(tmp_path):
 def test_demo_report_does_not_depend_on_the_backend(tmp_path):
     reports = []
     for b in ("numpy", "numba"):
-        assert main(["demo", "--paths", "40", "--gammas", "0.5", "--backend", b, "--events", "0",
-                     "--out", str(tmp_path / b)]) == 0
+        assert (
+            main(
+                [
+                    "demo",
+                    "--paths",
+                    "40",
+                    "--gammas",
+                    "0.5",
+                    "--backend",
+                    b,
+                    "--events",
+                    "0",
+                    "--out",
+                    str(tmp_path / b),
+                ]
+            )
+            == 0
+        )
         reports.append(json.loads((tmp_path / b / "report.json").read_text())["experiments"])
     for x, y in zip(*reports):
         for key in ("spread", "profit_mean", "profit_std", "q_mean", "q_std"):
@@ -151,15 +189,19 @@ def test_bench_files_and_ratios(tmp_path):
 
 def test_serve_check_prints_the_surfaces_and_refuses_a_bad_config(tmp_path, capsys):
     cfg = tmp_path / "serve.toml"
-    cfg.write_text('[grid]\nhorizon = 1.0\nn_t = 5\nq_min = -2\nq_max = 2\n\n[[instrument]]\nid = "AS"\nmodel = "as"\n'
-                   'params = { gamma = 0.1, sigma = 2.0, k = 1.5 }\n')
+    cfg.write_text(
+        '[grid]\nhorizon = 1.0\nn_t = 5\nq_min = -2\nq_max = 2\n\n[[instrument]]\nid = "AS"\nmodel = "as"\n'
+        "params = { gamma = 0.1, sigma = 2.0, k = 1.5 }\n"
+    )
     assert main(["serve", str(cfg), "--check"]) == 0
     out = capsys.readouterr().out
     assert "publisher 'quantforge', 1 surfaces" in out and "AS: avellaneda-stoikov, 5 times x 5 inventories" in out
     cfg.write_text(cfg.read_text().replace("gamma = 0.1", "gamma = -1"))
     assert main(["serve", str(cfg), "--check"]) == 2
     err = capsys.readouterr().err
-    assert "quantforge serve:" in err and "params: gamma must be > 0, got -1" in err and len(err.strip().splitlines()) == 1
+    assert (
+        "quantforge serve:" in err and "params: gamma must be > 0, got -1" in err and len(err.strip().splitlines()) == 1
+    )
     with pytest.raises(SystemExit) as exc:
         main(["serve", str(cfg), "--port", "70000"])
     assert exc.value.code == 2 and "a port lies in 0..65535" in capsys.readouterr().err
@@ -173,11 +215,18 @@ def test_risk_demo_writes_the_sp500_backtest_and_refuses_bad_flags(tmp_path, cap
     out = capsys.readouterr().out
     assert out.count("exceptions in 4530 days") == 4 and "report written to" in out
     report = json.loads((tmp_path / "report.json").read_text())
-    assert [r["method"] for r in report["results"]] == ["historical", "filtered_historical", "parametric",
-                                                        "cornish_fisher"]
+    assert [r["method"] for r in report["results"]] == [
+        "historical",
+        "filtered_historical",
+        "parametric",
+        "cornish_fisher",
+    ]
     assert (tmp_path / "var_backtest.png").stat().st_size > 10_000
-    for argv, needle in ((["risk"], "required: --demo"), (["risk", "--demo", "--window", "0"], "positive integer"),
-                         (["risk", "--demo", "--bogus"], "unrecognized arguments")):
+    for argv, needle in (
+        (["risk"], "required: --demo"),
+        (["risk", "--demo", "--window", "0"], "positive integer"),
+        (["risk", "--demo", "--bogus"], "unrecognized arguments"),
+    ):
         with pytest.raises(SystemExit) as exc:
             main(argv)
         err = capsys.readouterr().err

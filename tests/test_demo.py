@@ -28,8 +28,24 @@ from quantforge.models.glft import GLFTParams, glft_asymptotic_depths
 
 def test_cli_offers_every_demo_model(tmp_path):
     for model in MODELS:
-        assert main(["demo", "--model", model, "--paths", "20", "--gammas", "0.5", "--events", "5000",
-                     "--out", str(tmp_path / model)]) == 0
+        assert (
+            main(
+                [
+                    "demo",
+                    "--model",
+                    model,
+                    "--paths",
+                    "20",
+                    "--gammas",
+                    "0.5",
+                    "--events",
+                    "5000",
+                    "--out",
+                    str(tmp_path / model),
+                ]
+            )
+            == 0
+        )
         report = json.loads((tmp_path / model / "report.json").read_text())
         assert report["model"] == model and len(report["experiments"]) == 2
         assert report["engine"]["model"] == model and report["engine"]["events"] == 5000
@@ -107,8 +123,10 @@ def test_run_demo_validates_gamma_and_seed(tmp_path):
 @pytest.mark.parametrize("model", MODELS)
 def test_demo_header_names_its_model_and_log_output_is_plain(model, tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("FORCE_COLOR", "1")  # captured stdout is no terminal: plain lines all the same
-    assert main(["demo", "--model", model, "--paths", "20", "--gammas", "0.5", "--events", "0",
-                 "--out", str(tmp_path)]) == 0
+    assert (
+        main(["demo", "--model", model, "--paths", "20", "--gammas", "0.5", "--events", "0", "--out", str(tmp_path)])
+        == 0
+    )
     out = capsys.readouterr().out
     lines = out.splitlines()
     assert "\x1b" not in out and lines[0] == f"simulating 20 paths x 1 gammas on {resolve_backend('auto')} ({model})"
@@ -126,8 +144,10 @@ def test_report_records_parameters_grid_seed_versions_and_machine(tmp_path):
     assert params["market"] == {"s0": 100.0, "T": 1.0, "dt": 0.005, "sigma": 2.0, "A": 140.0, "k": 1.5, "q0": 0}
     # one parameter set per gamma, in the model's symbols: phi = gamma sigma^2 / 2
     assert [p["phi"] for p in params["model"]] == [1.0, 2.0] and params["model"][0]["kappa_plus"] == 1.5
-    assert saved["grid"] == {"time_to_horizon": {"n": 200, "first": 0.005, "last": 1.0, "unit": "T"},
-                             "inventory_lots": {"min": -Q_BOUND, "max": Q_BOUND}}
+    assert saved["grid"] == {
+        "time_to_horizon": {"n": 200, "first": 0.005, "last": 1.0, "unit": "T"},
+        "inventory_lots": {"min": -Q_BOUND, "max": Q_BOUND},
+    }
     versions = saved["versions"]
     assert {"quantforge", "python", "numpy", "numba", "jax", "cupy"} <= set(versions)
     assert versions["numpy"] == np.__version__

@@ -54,8 +54,12 @@ def test_cluster_results_equal_the_local_run_bit_for_bit(n_workers):
     taus = np.linspace(0.0, 1.0, 21)
     glft = GLFTParams(gamma=np.linspace(0.01, 0.2, 7), sigma=2.0, A=140.0, k=1.5)
     as_ = ASParams(gamma=np.linspace(0.05, 0.5, 5), sigma=2.0, k=1.5)
-    with distributed.LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=False,
-                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(
+            n_workers=n_workers, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         for chunk in (7_000, 25_000):
             assert dist.european_price(*ARGS, seed=5, backend="numpy", client=client, chunk_paths=chunk) == local
         for fn, params, args in ((glft_quote_surfaces, glft, (taus, 10)), (as_quote_surfaces, as_, (taus, -4, 4))):
@@ -67,8 +71,12 @@ def test_cluster_results_equal_the_local_run_bit_for_bit(n_workers):
                     assert a.params == b.params and a.model == b.model
                     np.testing.assert_array_equal(a.bid_depth, b.bid_depth)
                     np.testing.assert_array_equal(a.ask_depth, b.ask_depth)
-        single = dist.quote_surfaces(as_quote_surfaces, ASParams(gamma=0.1, sigma=2.0, k=1.5), taus, -4, 4, client=client)
-        np.testing.assert_array_equal(single[0].bid_depth, as_quote_surfaces(ASParams(gamma=0.1, sigma=2.0, k=1.5), taus, -4, 4)[0].bid_depth)
+        single = dist.quote_surfaces(
+            as_quote_surfaces, ASParams(gamma=0.1, sigma=2.0, k=1.5), taus, -4, 4, client=client
+        )
+        np.testing.assert_array_equal(
+            single[0].bid_depth, as_quote_surfaces(ASParams(gamma=0.1, sigma=2.0, k=1.5), taus, -4, 4)[0].bid_depth
+        )
 
 
 def test_a_killed_worker_is_retried_and_the_price_is_unchanged():
@@ -76,12 +84,19 @@ def test_a_killed_worker_is_retried_and_the_price_is_unchanged():
     one, the scheduler runs the lost tasks again, and the price is the local run's."""
     args = (MERTON, 100.0, 100.0, 1.0, 0.05, 32, 96_000)
     local = dist.european_price(*args, seed=9, backend="numpy")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                                  silence_logs=50) as cluster, distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=50
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         before = client.run(os.getpid)
         out: dict = {}
-        worker = threading.Thread(target=lambda: out.setdefault("price", dist.european_price(
-            *args, seed=9, backend="numpy", client=client, chunk_paths=8_000)))
+        worker = threading.Thread(
+            target=lambda: out.setdefault(
+                "price", dist.european_price(*args, seed=9, backend="numpy", client=client, chunk_paths=8_000)
+            )
+        )
         worker.start()
         deadline = time.monotonic() + 60
         busy = []

@@ -52,9 +52,16 @@ from quantforge.kernels.sde import MonteCarloPrice
 # --------------------------------------------------------------------------------------------------
 # Packages written alongside issue 10 by other engineers: their callables are covered by their own
 # tests (tests/kernels/hawkes, tests/kernels/covariance, ...), not here.
-NEW_PACKAGES = ("quantforge.kernels.hawkes", "quantforge.kernels.covariance", "quantforge.kernels.var",
-                "quantforge.kernels.execution", "quantforge.risk", "quantforge.execution", "quantforge.serve",
-                "quantforge.models.hawkes")
+NEW_PACKAGES = (
+    "quantforge.kernels.hawkes",
+    "quantforge.kernels.covariance",
+    "quantforge.kernels.var",
+    "quantforge.kernels.execution",
+    "quantforge.risk",
+    "quantforge.execution",
+    "quantforge.serve",
+    "quantforge.models.hawkes",
+)
 # Callables of the older packages allowed to have no bad-input test: none, and it must stay empty.
 UNCOVERED_OLD: frozenset[str] = frozenset()
 
@@ -80,8 +87,11 @@ def covers(*names: str) -> Callable:
 
 def _public() -> dict[str, object]:
     """Qualified name -> object of every public callable, walked as test_public_api_hints does."""
-    packages = sorted(info.name for info in pkgutil.walk_packages(quantforge.__path__, prefix="quantforge.")
-                      if info.ispkg and not info.name.startswith("quantforge.bench"))
+    packages = sorted(
+        info.name
+        for info in pkgutil.walk_packages(quantforge.__path__, prefix="quantforge.")
+        if info.ispkg and not info.name.startswith("quantforge.bench")
+    )
     out = {}
     for package in [*packages, "quantforge", "quantforge.demo", "quantforge.errors"]:
         module = importlib.import_module(package)
@@ -92,8 +102,9 @@ def _public() -> dict[str, object]:
                 out[key] = obj
                 if obj.__module__.startswith("quantforge"):
                     for attr, member in vars(obj).items():
-                        if not attr.startswith("_") and (inspect.isfunction(member) or isinstance(
-                                member, (classmethod, staticmethod, property))):
+                        if not attr.startswith("_") and (
+                            inspect.isfunction(member) or isinstance(member, (classmethod, staticmethod, property))
+                        ):
                             out[f"{key}.{attr}"] = member
             elif callable(obj) and not inspect.ismodule(obj):
                 out[f"{obj.__module__}.{obj.__qualname__}"] = obj
@@ -153,11 +164,30 @@ def _public_cache() -> dict[str, object]:
 # Bad values and the outcome every call must have
 # --------------------------------------------------------------------------------------------------
 BAD = [
-    ("nan", math.nan), ("+inf", math.inf), ("-inf", -math.inf), ("zero", 0), ("0.0", 0.0), ("-1", -1), ("-1.5", -1.5),
-    ("1e300", 1e300), ("-1e300", -1e300), ("1.5", 1.5), ("'1'", "1"), ("None", None), ("bytes", b"x"), ("True", True),
-    ("[1.0, 2.0]", [1.0, 2.0]), ("2-D", np.ones((2, 2))), ("empty", np.array([])), ("2**64", 2**64),
-    ("2**63", 2**63), ("object", object()), ("float32", np.float32(1.0)), ("int8 array", np.ones(3, np.int8)),
-    ("NaN array", np.array([np.nan, 1.0])), ("str array", np.array(["a", "b"])),
+    ("nan", math.nan),
+    ("+inf", math.inf),
+    ("-inf", -math.inf),
+    ("zero", 0),
+    ("0.0", 0.0),
+    ("-1", -1),
+    ("-1.5", -1.5),
+    ("1e300", 1e300),
+    ("-1e300", -1e300),
+    ("1.5", 1.5),
+    ("'1'", "1"),
+    ("None", None),
+    ("bytes", b"x"),
+    ("True", True),
+    ("[1.0, 2.0]", [1.0, 2.0]),
+    ("2-D", np.ones((2, 2))),
+    ("empty", np.array([])),
+    ("2**64", 2**64),
+    ("2**63", 2**63),
+    ("object", object()),
+    ("float32", np.float32(1.0)),
+    ("int8 array", np.ones(3, np.int8)),
+    ("NaN array", np.array([np.nan, 1.0])),
+    ("str array", np.array(["a", "b"])),
 ]
 
 
@@ -279,8 +309,9 @@ def _table():
 
 
 def _cfg():
-    return E.make_config(tick_size=0.5, horizon_end_ns=10**12, max_position_lots=5, max_order_lots=2, band_ticks=100,
-                         loss_limit=1e9)
+    return E.make_config(
+        tick_size=0.5, horizon_end_ns=10**12, max_position_lots=5, max_order_lots=2, band_ticks=100, loss_limit=1e9
+    )
 
 
 def _as():
@@ -342,251 +373,546 @@ ENGINE = {
     "engine.types.Instrument.ticks_to_price": Case(lambda: E.Instrument("ES", 0.25).ticks_to_price, dict(ticks=401)),
     "engine.types.Instrument.size_to_lots": Case(lambda: E.Instrument("ES", 0.25, 10.0).size_to_lots, dict(size=30.0)),
     "engine.types.Instrument.lots_to_size": Case(lambda: E.Instrument("ES", 0.25).lots_to_size, dict(lots=3)),
-    "engine.types.Instrument.tick_lots_to_value": Case(lambda: E.Instrument("ES", 0.25).tick_lots_to_value,
-                                                       dict(tick_lots=12)),
-    "engine.types.Instrument.value_to_tick_lots": Case(lambda: E.Instrument("ES", 0.25).value_to_tick_lots,
-                                                       dict(value=12.5)),
+    "engine.types.Instrument.tick_lots_to_value": Case(
+        lambda: E.Instrument("ES", 0.25).tick_lots_to_value, dict(tick_lots=12)
+    ),
+    "engine.types.Instrument.value_to_tick_lots": Case(
+        lambda: E.Instrument("ES", 0.25).value_to_tick_lots, dict(value=12.5)
+    ),
     "engine.book.new_book_state": Case(lambda: E.new_book_state, dict(capacity=64, window=256)),
-    "engine.book.book_apply_event": Case(lambda: E.book_apply_event, dict(bk=E.new_book_state(64, 256),
-                                                                          ev=_events(1)[0])),
-    "engine.book.book_apply_events": Case(lambda: E.book_apply_events, dict(
-        bk=E.new_book_state(64, 256), events=_events(), start=0, status=np.zeros(60, np.int64))),
-    "engine.book.book_depth": Case(lambda: E.book_depth, dict(bk=_book().state, side=1, px=np.zeros(4, np.int64),
-                                                              qty=np.zeros(4, np.int64))),
+    "engine.book.book_apply_event": Case(
+        lambda: E.book_apply_event, dict(bk=E.new_book_state(64, 256), ev=_events(1)[0])
+    ),
+    "engine.book.book_apply_events": Case(
+        lambda: E.book_apply_events,
+        dict(bk=E.new_book_state(64, 256), events=_events(), start=0, status=np.zeros(60, np.int64)),
+    ),
+    "engine.book.book_depth": Case(
+        lambda: E.book_depth, dict(bk=_book().state, side=1, px=np.zeros(4, np.int64), qty=np.zeros(4, np.int64))
+    ),
     "engine.book.book_queue_ahead": Case(lambda: E.book_queue_ahead, dict(bk=_book().state, oid=1)),
     "engine.orderbook.OrderBook": Case(lambda: E.OrderBook, dict(capacity=64, window=256)),
-    "engine.orderbook.OrderBook.add": Case(lambda: _book_op("add"), dict(order_id=3, side=1, price_ticks=99,
-                                                                         size_lots=2, ts_ns=0), _book_not_crossed),
-    "engine.orderbook.OrderBook.market": Case(lambda: _book_op("market"), dict(order_id=3, side=1, size_lots=2, ts_ns=0),
-                                              _book_not_crossed),
+    "engine.orderbook.OrderBook.add": Case(
+        lambda: _book_op("add"), dict(order_id=3, side=1, price_ticks=99, size_lots=2, ts_ns=0), _book_not_crossed
+    ),
+    "engine.orderbook.OrderBook.market": Case(
+        lambda: _book_op("market"), dict(order_id=3, side=1, size_lots=2, ts_ns=0), _book_not_crossed
+    ),
     "engine.orderbook.OrderBook.cancel": Case(lambda: _book_op("cancel"), dict(order_id=1), _book_not_crossed),
-    "engine.orderbook.OrderBook.reduce": Case(lambda: _book_op("reduce"), dict(order_id=1, size_lots=2), _book_not_crossed),
-    "engine.orderbook.OrderBook.execute": Case(lambda: _book_op("execute"), dict(order_id=1, size_lots=2, price_ticks=0,
-                                                                                 ts_ns=0), _book_not_crossed),
-    "engine.orderbook.OrderBook.modify": Case(lambda: _book_op("modify"), dict(order_id=1, price_ticks=99, size_lots=3,
-                                                                               ts_ns=0), _book_not_crossed),
-    "engine.orderbook.OrderBook.replace": Case(lambda: _book_op("replace"), dict(order_id=1, new_order_id=7,
-                                                                                 price_ticks=99, size_lots=3, ts_ns=0),
-                                               _book_not_crossed),
+    "engine.orderbook.OrderBook.reduce": Case(
+        lambda: _book_op("reduce"), dict(order_id=1, size_lots=2), _book_not_crossed
+    ),
+    "engine.orderbook.OrderBook.execute": Case(
+        lambda: _book_op("execute"), dict(order_id=1, size_lots=2, price_ticks=0, ts_ns=0), _book_not_crossed
+    ),
+    "engine.orderbook.OrderBook.modify": Case(
+        lambda: _book_op("modify"), dict(order_id=1, price_ticks=99, size_lots=3, ts_ns=0), _book_not_crossed
+    ),
+    "engine.orderbook.OrderBook.replace": Case(
+        lambda: _book_op("replace"),
+        dict(order_id=1, new_order_id=7, price_ticks=99, size_lots=3, ts_ns=0),
+        _book_not_crossed,
+    ),
     "engine.orderbook.OrderBook.apply": Case(lambda: E.OrderBook(64, 256).apply, dict(events=_events())),
     "engine.orderbook.OrderBook.queue_ahead": Case(lambda: _book().queue_ahead, dict(order_id=1)),
     "engine.orderbook.OrderBook.level_qty": Case(lambda: _book().level_qty, dict(side=1, price_ticks=100)),
     "engine.orderbook.OrderBook.depth": Case(lambda: _book().depth, dict(side=1, n_levels=3)),
     "engine.orderbook.OrderBook.level_orders": Case(lambda: _book().level_orders, dict(side=1, price_ticks=100)),
-    "engine.surface.make_surface_table": Case(lambda: E.make_surface_table, dict(
-        bid_depth=np.full((2, 7), 0.5), ask_depth=np.full((2, 7), 0.5), time_to_horizon_s=np.array([0.0, 1.0]), q_min=-3,
-        bid_size_lots=np.ones((2, 7), np.int64))),
-    "engine.surface.surface_lookup": Case(lambda: E.surface_lookup, dict(tab=_table(), t=0.5, q=0, linear=True),
-                                          _anything),  # a NaN time is clamped and flagged, as in compiled code
-    "engine.seqlock.pack_surface": Case(lambda: E.pack_surface, dict(
-        bid_depth=np.full((2, 7), 0.5), ask_depth=np.full((2, 7), 0.5), time_to_horizon_s=np.array([0.0, 1.0]), q_min=-3)),
-    "engine.seqlock.unpack_surface": Case(lambda: E.unpack_surface, dict(
-        values=E.pack_surface(np.full((2, 7), 0.5), np.full((2, 7), 0.5), np.array([0.0, 1.0]), -3), n_t=2, n_q=7)),
+    "engine.surface.make_surface_table": Case(
+        lambda: E.make_surface_table,
+        dict(
+            bid_depth=np.full((2, 7), 0.5),
+            ask_depth=np.full((2, 7), 0.5),
+            time_to_horizon_s=np.array([0.0, 1.0]),
+            q_min=-3,
+            bid_size_lots=np.ones((2, 7), np.int64),
+        ),
+    ),
+    "engine.surface.surface_lookup": Case(
+        lambda: E.surface_lookup, dict(tab=_table(), t=0.5, q=0, linear=True), _anything
+    ),  # a NaN time is clamped and flagged, as in compiled code
+    "engine.seqlock.pack_surface": Case(
+        lambda: E.pack_surface,
+        dict(
+            bid_depth=np.full((2, 7), 0.5),
+            ask_depth=np.full((2, 7), 0.5),
+            time_to_horizon_s=np.array([0.0, 1.0]),
+            q_min=-3,
+        ),
+    ),
+    "engine.seqlock.unpack_surface": Case(
+        lambda: E.unpack_surface,
+        dict(values=E.pack_surface(np.full((2, 7), 0.5), np.full((2, 7), 0.5), np.array([0.0, 1.0]), -3), n_t=2, n_q=7),
+    ),
     "engine.seqlock.surface_size": Case(lambda: E.surface_size, dict(n_t=2, n_q=7)),
-    "engine.feed.decode_itch": Case(lambda: E.decode_itch, dict(
-        buf=E.encode_itch(_events()), start=0, out=np.zeros(64, EVENT), n_out=0, price_divisor=100,
-        counters=np.zeros(7, np.int64))),
+    "engine.feed.decode_itch": Case(
+        lambda: E.decode_itch,
+        dict(
+            buf=E.encode_itch(_events()),
+            start=0,
+            out=np.zeros(64, EVENT),
+            n_out=0,
+            price_divisor=100,
+            counters=np.zeros(7, np.int64),
+        ),
+    ),
     "engine.feed.encode_itch": Case(lambda: E.encode_itch, dict(events=_events(), price_divisor=100, symbol="QF")),
     "engine.feed.FeedDecoder": Case(lambda: E.FeedDecoder, dict(price_divisor=100, max_events=64)),
-    "engine.feed.FeedDecoder.decode": Case(lambda: E.FeedDecoder().decode, dict(chunk=E.encode_itch(_events()).tobytes())),
-    "engine.synthetic.synthetic_events": Case(lambda: E.synthetic_events, dict(
-        n=100, seed=1, mid_ticks=10_000, start_ns=0, mean_gap_ns=1000, max_live=64, move_prob=0.01)),
-    "engine.loop.make_config": Case(lambda: E.make_config, dict(
-        tick_size=0.5, horizon_end_ns=10**12, max_position_lots=5, max_order_lots=2, band_ticks=100, loss_limit=1e9)),
+    "engine.feed.FeedDecoder.decode": Case(
+        lambda: E.FeedDecoder().decode, dict(chunk=E.encode_itch(_events()).tobytes())
+    ),
+    "engine.synthetic.synthetic_events": Case(
+        lambda: E.synthetic_events,
+        dict(n=100, seed=1, mid_ticks=10_000, start_ns=0, mean_gap_ns=1000, max_live=64, move_prob=0.01),
+    ),
+    "engine.loop.make_config": Case(
+        lambda: E.make_config,
+        dict(
+            tick_size=0.5, horizon_end_ns=10**12, max_position_lots=5, max_order_lots=2, band_ticks=100, loss_limit=1e9
+        ),
+    ),
     "engine.loop.new_loop_state": Case(lambda: E.new_loop_state, dict(cfg=_cfg(), max_actions=64, max_fills=64)),
-    "engine.loop.run_loop": Case(lambda: E.run_loop, dict(bk=E.new_book_state(256, 1 << 14), events=_events(200),
-                                                          surf=_table(), cfg_arr=_cfg(),
-                                                          st=E.new_loop_state(_cfg(), 1024, 1024))),
-    "engine.loop.latency_percentiles": Case(lambda: E.latency_percentiles, dict(hist=np.ones(16, np.int64), cycles_ns=3.0),
-                                            _anything),  # NaN percentiles of an empty histogram are documented
+    "engine.loop.run_loop": Case(
+        lambda: E.run_loop,
+        dict(
+            bk=E.new_book_state(256, 1 << 14),
+            events=_events(200),
+            surf=_table(),
+            cfg_arr=_cfg(),
+            st=E.new_loop_state(_cfg(), 1024, 1024),
+        ),
+    ),
+    "engine.loop.latency_percentiles": Case(
+        lambda: E.latency_percentiles, dict(hist=np.ones(16, np.int64), cycles_ns=3.0), _anything
+    ),  # NaN percentiles of an empty histogram are documented
     "engine.loop.cycles_per_ns": Case(lambda: E.cycles_per_ns, dict(duration_s=0.001)),
 }
 
 KERNELS = {
     "kernels.backend.get_backend": Case(lambda: K.get_backend, dict(backend="numpy"), _anything),
     "kernels.backend.resolve_backend": Case(lambda: K.resolve_backend, dict(backend="numpy")),
-    "kernels.rng.api.philox4x32": Case(lambda: K.philox4x32, dict(counter=np.zeros(4, np.uint32),
-                                                                  key=np.zeros(2, np.uint32), rounds=10, backend="numpy")),
+    "kernels.rng.api.philox4x32": Case(
+        lambda: K.philox4x32,
+        dict(counter=np.zeros(4, np.uint32), key=np.zeros(2, np.uint32), rounds=10, backend="numpy"),
+    ),
     "kernels.rng.api.Philox": Case(lambda: K.Philox, dict(seed=1, stream=0)),
-    "kernels.rng.api.Philox.uniforms": Case(lambda: K.Philox(1).uniforms, dict(n_paths=3, n_draws=4, path_offset=0,
-                                                                               draw_offset=0, backend="numpy")),
-    "kernels.rng.api.Philox.normals": Case(lambda: K.Philox(1).normals, dict(n_paths=3, n_draws=4, path_offset=0,
-                                                                             draw_offset=0, backend="numpy")),
-    "kernels.rng.api.Philox.exponentials": Case(lambda: K.Philox(1).exponentials, dict(n_paths=3, n_draws=4,
-                                                                                       path_offset=0, draw_offset=0,
-                                                                                       backend="numpy")),
-    "kernels.rng.api.Philox.poisson": Case(lambda: K.Philox(1).poisson, dict(lam=2.0, n_paths=3, n_draws=4, path_offset=0,
-                                                                             draw_offset=0, backend="numpy")),
-    "kernels.options.api.bs_price": Case(lambda: K.bs_price, dict(spot=100.0, strike=100.0, expiry=1.0, rate=0.01,
-                                                                  vol=0.2, dividend=0.0, call=True, backend="numpy")),
-    "kernels.options.api.bs_greeks": Case(lambda: K.bs_greeks, dict(spot=100.0, strike=100.0, expiry=1.0, rate=0.01,
-                                                                    vol=0.2, dividend=0.0, call=True, backend="numpy")),
-    "kernels.options.api.implied_vol": Case(lambda: K.implied_vol, dict(
-        price=8.43, spot=100.0, strike=100.0, expiry=1.0, rate=0.01, dividend=0.0, call=True, tol=1e-10, max_iter=100,
-        backend="numpy")),
+    "kernels.rng.api.Philox.uniforms": Case(
+        lambda: K.Philox(1).uniforms, dict(n_paths=3, n_draws=4, path_offset=0, draw_offset=0, backend="numpy")
+    ),
+    "kernels.rng.api.Philox.normals": Case(
+        lambda: K.Philox(1).normals, dict(n_paths=3, n_draws=4, path_offset=0, draw_offset=0, backend="numpy")
+    ),
+    "kernels.rng.api.Philox.exponentials": Case(
+        lambda: K.Philox(1).exponentials, dict(n_paths=3, n_draws=4, path_offset=0, draw_offset=0, backend="numpy")
+    ),
+    "kernels.rng.api.Philox.poisson": Case(
+        lambda: K.Philox(1).poisson, dict(lam=2.0, n_paths=3, n_draws=4, path_offset=0, draw_offset=0, backend="numpy")
+    ),
+    "kernels.options.api.bs_price": Case(
+        lambda: K.bs_price,
+        dict(spot=100.0, strike=100.0, expiry=1.0, rate=0.01, vol=0.2, dividend=0.0, call=True, backend="numpy"),
+    ),
+    "kernels.options.api.bs_greeks": Case(
+        lambda: K.bs_greeks,
+        dict(spot=100.0, strike=100.0, expiry=1.0, rate=0.01, vol=0.2, dividend=0.0, call=True, backend="numpy"),
+    ),
+    "kernels.options.api.implied_vol": Case(
+        lambda: K.implied_vol,
+        dict(
+            price=8.43,
+            spot=100.0,
+            strike=100.0,
+            expiry=1.0,
+            rate=0.01,
+            dividend=0.0,
+            call=True,
+            tol=1e-10,
+            max_iter=100,
+            backend="numpy",
+        ),
+    ),
     "kernels.sde.models.GBM": Case(lambda: K.GBM, dict(mu=0.05, sigma=0.2)),
-    "kernels.sde.models.Merton": Case(lambda: K.Merton, dict(mu=0.05, sigma=0.2, lam=1.0, jump_mean=-0.1, jump_vol=0.15)),
-    "kernels.sde.models.Kou": Case(lambda: K.Kou, dict(mu=0.05, sigma=0.2, lam=1.0, p_up=0.4, eta_up=10.0, eta_down=5.0)),
-    "kernels.sde.models.ItoProcess": Case(lambda: K.ItoProcess, dict(drift=lambda t, x: 0.0 * x,
-                                                                     diffusion=lambda t, x: 0.2 + 0.0 * x),
-                                          _anything),
-    "kernels.sde.api.simulate": Case(lambda: K.simulate, dict(model=K.GBM(0.05, 0.2), x0=100.0, horizon=1.0, n_steps=8,
-                                                              n_paths=16, seed=1, backend="numpy")),
-    "kernels.sde.api.european_price": Case(lambda: K.european_price, dict(
-        model=K.GBM(0.05, 0.2), spot=100.0, strike=100.0, horizon=1.0, rate=0.05, n_steps=1, n_paths=100, call=True,
-        seed=1, backend="numpy")),
-    "kernels.sde.api.solve_step": Case(lambda: K.solve_step, dict(model=K.GBM(0.0, 0.2), x=100.0, t=0.0, dt=0.01, dw=0.1)),
-    "kernels.sde.api.solve_path": Case(lambda: K.solve_path, dict(model=K.GBM(0.0, 0.2), x0=100.0, horizon=1.0,
-                                                                  n_steps=8, seed=1, backend="numpy")),
-    "kernels.rough.api.fgn": Case(lambda: K.fgn, dict(hurst=0.3, n_steps=16, n_paths=4, horizon=1.0, seed=1,
-                                                      backend="numpy")),
-    "kernels.rough.api.fbm": Case(lambda: K.fbm, dict(hurst=0.3, n_steps=16, n_paths=4, horizon=1.0, seed=1,
-                                                      backend="numpy")),
-    "kernels.rough.api.rough_bergomi": Case(lambda: K.rough_bergomi, dict(
-        hurst=0.1, eta=1.9, rho=-0.9, xi0=0.05, spot=100.0, horizon=0.5, n_steps=16, n_paths=32, seed=1,
-        backend="numpy")),
-    "kernels.rough.api.RoughVolatilitySolver": Case(lambda: K.RoughVolatilitySolver, dict(hurst=0.1, max_history=None,
-                                                                                          eta=1.9, rho=-0.9, xi0=0.05)),
-    "kernels.rough.api.RoughVolatilitySolver.simulate": Case(lambda: K.RoughVolatilitySolver(0.1).simulate, dict(
-        spot=100.0, horizon=0.5, n_steps=16, n_paths=32, seed=1, backend="numpy")),
-    "kernels.rough.api.RoughVolatilitySolver.smile": Case(lambda: K.RoughVolatilitySolver(0.1).smile, dict(
-        strikes=[95.0, 100.0, 105.0], spot=100.0, horizon=0.5, n_steps=16, n_paths=2000, seed=1, backend="numpy")),
-    "kernels.rough.api.RoughVolatilitySolver.fbm": Case(lambda: K.RoughVolatilitySolver(0.1).fbm, dict(
-        n_steps=16, n_paths=4, horizon=1.0, seed=1, backend="numpy")),
+    "kernels.sde.models.Merton": Case(
+        lambda: K.Merton, dict(mu=0.05, sigma=0.2, lam=1.0, jump_mean=-0.1, jump_vol=0.15)
+    ),
+    "kernels.sde.models.Kou": Case(
+        lambda: K.Kou, dict(mu=0.05, sigma=0.2, lam=1.0, p_up=0.4, eta_up=10.0, eta_down=5.0)
+    ),
+    "kernels.sde.models.ItoProcess": Case(
+        lambda: K.ItoProcess, dict(drift=lambda t, x: 0.0 * x, diffusion=lambda t, x: 0.2 + 0.0 * x), _anything
+    ),
+    "kernels.sde.api.simulate": Case(
+        lambda: K.simulate,
+        dict(model=K.GBM(0.05, 0.2), x0=100.0, horizon=1.0, n_steps=8, n_paths=16, seed=1, backend="numpy"),
+    ),
+    "kernels.sde.api.european_price": Case(
+        lambda: K.european_price,
+        dict(
+            model=K.GBM(0.05, 0.2),
+            spot=100.0,
+            strike=100.0,
+            horizon=1.0,
+            rate=0.05,
+            n_steps=1,
+            n_paths=100,
+            call=True,
+            seed=1,
+            backend="numpy",
+        ),
+    ),
+    "kernels.sde.api.solve_step": Case(
+        lambda: K.solve_step, dict(model=K.GBM(0.0, 0.2), x=100.0, t=0.0, dt=0.01, dw=0.1)
+    ),
+    "kernels.sde.api.solve_path": Case(
+        lambda: K.solve_path, dict(model=K.GBM(0.0, 0.2), x0=100.0, horizon=1.0, n_steps=8, seed=1, backend="numpy")
+    ),
+    "kernels.rough.api.fgn": Case(
+        lambda: K.fgn, dict(hurst=0.3, n_steps=16, n_paths=4, horizon=1.0, seed=1, backend="numpy")
+    ),
+    "kernels.rough.api.fbm": Case(
+        lambda: K.fbm, dict(hurst=0.3, n_steps=16, n_paths=4, horizon=1.0, seed=1, backend="numpy")
+    ),
+    "kernels.rough.api.rough_bergomi": Case(
+        lambda: K.rough_bergomi,
+        dict(
+            hurst=0.1,
+            eta=1.9,
+            rho=-0.9,
+            xi0=0.05,
+            spot=100.0,
+            horizon=0.5,
+            n_steps=16,
+            n_paths=32,
+            seed=1,
+            backend="numpy",
+        ),
+    ),
+    "kernels.rough.api.RoughVolatilitySolver": Case(
+        lambda: K.RoughVolatilitySolver, dict(hurst=0.1, max_history=None, eta=1.9, rho=-0.9, xi0=0.05)
+    ),
+    "kernels.rough.api.RoughVolatilitySolver.simulate": Case(
+        lambda: K.RoughVolatilitySolver(0.1).simulate,
+        dict(spot=100.0, horizon=0.5, n_steps=16, n_paths=32, seed=1, backend="numpy"),
+    ),
+    "kernels.rough.api.RoughVolatilitySolver.smile": Case(
+        lambda: K.RoughVolatilitySolver(0.1).smile,
+        dict(strikes=[95.0, 100.0, 105.0], spot=100.0, horizon=0.5, n_steps=16, n_paths=2000, seed=1, backend="numpy"),
+    ),
+    "kernels.rough.api.RoughVolatilitySolver.fbm": Case(
+        lambda: K.RoughVolatilitySolver(0.1).fbm, dict(n_steps=16, n_paths=4, horizon=1.0, seed=1, backend="numpy")
+    ),
     "kernels.rough.core.fgn_autocovariance": Case(lambda: KR.fgn_autocovariance, dict(hurst=0.3, n=8)),
-    "kernels.rough.core.volterra_covariance": Case(lambda: KR.volterra_covariance, dict(hurst=0.3,
-                                                                                         times=np.linspace(0.1, 1.0, 5))),
-    "kernels.rough.api.implied_vol_smile": Case(lambda: KR.implied_vol_smile, dict(
-        terminal=100 * np.exp(0.2 * np.random.default_rng(0).normal(size=4000) - 0.02), strikes=[95.0, 100.0, 105.0],
-        spot=100.0, horizon=1.0, rate=0.0)),
-    "kernels.hjb.api.solve_linear_hjb": Case(lambda: K.solve_linear_hjb, dict(
-        diag=[[1.0, 0.0, 1.0]], lower=[[0.0, 2.0, 2.0]], upper=[[2.0, 2.0, 0.0]], log_v_terminal=np.zeros((1, 3)),
-        taus=np.array([0.0, 1.0]), backend="numpy")),
+    "kernels.rough.core.volterra_covariance": Case(
+        lambda: KR.volterra_covariance, dict(hurst=0.3, times=np.linspace(0.1, 1.0, 5))
+    ),
+    "kernels.rough.api.implied_vol_smile": Case(
+        lambda: KR.implied_vol_smile,
+        dict(
+            terminal=100 * np.exp(0.2 * np.random.default_rng(0).normal(size=4000) - 0.02),
+            strikes=[95.0, 100.0, 105.0],
+            spot=100.0,
+            horizon=1.0,
+            rate=0.0,
+        ),
+    ),
+    "kernels.hjb.api.solve_linear_hjb": Case(
+        lambda: K.solve_linear_hjb,
+        dict(
+            diag=[[1.0, 0.0, 1.0]],
+            lower=[[0.0, 2.0, 2.0]],
+            upper=[[2.0, 2.0, 0.0]],
+            log_v_terminal=np.zeros((1, 3)),
+            taus=np.array([0.0, 1.0]),
+            backend="numpy",
+        ),
+    ),
     "kernels.hjb.api.log_v_gaps": Case(lambda: K.log_v_gaps, dict(log_v=np.zeros((1, 2, 3)))),
     "kernels.hjb.api.ExponentialSide": Case(lambda: K.ExponentialSide, dict(scale=30.0, decay=1.5)),
-    "kernels.hjb.api.solve_hjb_grid": Case(lambda: K.solve_hjb_grid, dict(
-        taus=np.array([0.0, 0.5]), lower_bounds=(-2,), upper_bounds=(2,), bid_sides=(K.ExponentialSide(30.0, 1.5),),
-        ask_sides=(K.ExponentialSide(30.0, 1.5),), drift=np.zeros(1), penalty=np.array([[0.4]]),
-        terminal_penalty=np.zeros((1, 1)))),
-    "kernels.hjb.api.solve_quadratic_riccati": Case(lambda: K.solve_quadratic_riccati, dict(
-        taus=np.array([0.0, 1.0]), curvature=[50.0], penalty=[[0.4]], drift=[0.0], terminal_penalty=[[0.0]])),
-    "kernels.market_making.api.simulate_market_making": Case(lambda: K.simulate_market_making, dict(
-        bid_depth=np.full((5, 11), 0.7), ask_depth=np.full((5, 11), 0.7), q_min=-5, s0=100.0, sigma=2.0, A=140.0, k=1.5,
-        dt=0.005, n_paths=8, seed=1, backend="numpy"), _anything),  # mean_spread is NaN for a path that never quoted
+    "kernels.hjb.api.solve_hjb_grid": Case(
+        lambda: K.solve_hjb_grid,
+        dict(
+            taus=np.array([0.0, 0.5]),
+            lower_bounds=(-2,),
+            upper_bounds=(2,),
+            bid_sides=(K.ExponentialSide(30.0, 1.5),),
+            ask_sides=(K.ExponentialSide(30.0, 1.5),),
+            drift=np.zeros(1),
+            penalty=np.array([[0.4]]),
+            terminal_penalty=np.zeros((1, 1)),
+        ),
+    ),
+    "kernels.hjb.api.solve_quadratic_riccati": Case(
+        lambda: K.solve_quadratic_riccati,
+        dict(taus=np.array([0.0, 1.0]), curvature=[50.0], penalty=[[0.4]], drift=[0.0], terminal_penalty=[[0.0]]),
+    ),
+    "kernels.market_making.api.simulate_market_making": Case(
+        lambda: K.simulate_market_making,
+        dict(
+            bid_depth=np.full((5, 11), 0.7),
+            ask_depth=np.full((5, 11), 0.7),
+            q_min=-5,
+            s0=100.0,
+            sigma=2.0,
+            A=140.0,
+            k=1.5,
+            dt=0.005,
+            n_paths=8,
+            seed=1,
+            backend="numpy",
+        ),
+        _anything,
+    ),  # mean_spread is NaN for a path that never quoted
 }
 
 MODELS = {
-    "models.surface.QuoteSurface": Case(lambda: M.QuoteSurface, dict(
-        model="m", params={}, time_to_horizon_s=np.array([0.0, 1.0]), inventory_lots=np.arange(-1, 2),
-        bid_depth=np.full((2, 3), 0.5), ask_depth=np.full((2, 3), 0.5), bid_size_lots=np.ones((2, 3), np.int64))),
-    "models.surface.QuoteSurface.quotes": Case(lambda: _surface().quotes, dict(time_to_horizon_s=0.5, inventory_lots=1,
-                                                                               mid=100.0, regime=0), _quotes),
+    "models.surface.QuoteSurface": Case(
+        lambda: M.QuoteSurface,
+        dict(
+            model="m",
+            params={},
+            time_to_horizon_s=np.array([0.0, 1.0]),
+            inventory_lots=np.arange(-1, 2),
+            bid_depth=np.full((2, 3), 0.5),
+            ask_depth=np.full((2, 3), 0.5),
+            bid_size_lots=np.ones((2, 3), np.int64),
+        ),
+    ),
+    "models.surface.QuoteSurface.quotes": Case(
+        lambda: _surface().quotes, dict(time_to_horizon_s=0.5, inventory_lots=1, mid=100.0, regime=0), _quotes
+    ),
     "models.surface.QuoteSurface.save": Case(lambda: _saving_in_tmp, dict(path="fuzz.npz"), _anything),
-    "models.surface.build_surfaces": Case(lambda: M.build_surfaces, dict(
-        model="flat", params=[{"a": 1}], time_to_horizon_s=np.array([0.0, 1.0]), inventory_lots=np.arange(-1, 2),
-        bid_depth=np.full((1, 2, 3), 0.5), ask_depth=np.full((1, 2, 3), 0.5)), _surfaces),
+    "models.surface.build_surfaces": Case(
+        lambda: M.build_surfaces,
+        dict(
+            model="flat",
+            params=[{"a": 1}],
+            time_to_horizon_s=np.array([0.0, 1.0]),
+            inventory_lots=np.arange(-1, 2),
+            bid_depth=np.full((1, 2, 3), 0.5),
+            ask_depth=np.full((1, 2, 3), 0.5),
+        ),
+        _surfaces,
+    ),
     "models.surface.load_surface": Case(lambda: M.load_surface, dict(path=str(_surface().save(_TMP / "saved.npz")))),
     "models.avellaneda_stoikov.ASParams": Case(lambda: M.ASParams, dict(gamma=0.1, sigma=2.0, k=1.5, A=140.0, T=1.0)),
-    "models.avellaneda_stoikov.quote_surfaces": Case(lambda: M.as_quote_surfaces, dict(
-        params=_as(), taus=np.array([0.0, 0.5, 1.0]), q_min=-2, q_max=2, backend="numpy"), _surfaces),
-    "models.avellaneda_stoikov.reservation_price": Case(lambda: M.reservation_price, dict(s=100.0, q=1.0, t=0.5,
-                                                                                         params=_as())),
+    "models.avellaneda_stoikov.quote_surfaces": Case(
+        lambda: M.as_quote_surfaces,
+        dict(params=_as(), taus=np.array([0.0, 0.5, 1.0]), q_min=-2, q_max=2, backend="numpy"),
+        _surfaces,
+    ),
+    "models.avellaneda_stoikov.reservation_price": Case(
+        lambda: M.reservation_price, dict(s=100.0, q=1.0, t=0.5, params=_as())
+    ),
     "models.avellaneda_stoikov.optimal_spread": Case(lambda: M.optimal_spread, dict(t=0.5, params=_as())),
-    "models.avellaneda_stoikov.optimal_quotes": Case(lambda: M.optimal_quotes, dict(s=100.0, q=1.0, t=0.5, params=_as()),
-                                                     _quotes),
-    "models.avellaneda_stoikov.optimal_depths": Case(lambda: M.optimal_depths, dict(q=1.0, t=0.5, params=_as()), _depths),
+    "models.avellaneda_stoikov.optimal_quotes": Case(
+        lambda: M.optimal_quotes, dict(s=100.0, q=1.0, t=0.5, params=_as()), _quotes
+    ),
+    "models.avellaneda_stoikov.optimal_depths": Case(
+        lambda: M.optimal_depths, dict(q=1.0, t=0.5, params=_as()), _depths
+    ),
     "models.avellaneda_stoikov.arrival_intensity": Case(lambda: M.arrival_intensity, dict(delta=0.5, params=_as())),
-    "models.glft.GLFTParams": Case(lambda: M.GLFTParams, dict(gamma=0.1, sigma=2.0, A=140.0, k=1.5, mu=0.0, delta=1.0,
-                                                              adverse_selection=0.0)),
-    "models.glft.quote_surfaces": Case(lambda: M.glft_quote_surfaces, dict(params=_glft(), taus=np.array([0.0, 1.0]),
-                                                                            q_max=3, backend="numpy"), _surfaces),
+    "models.glft.GLFTParams": Case(
+        lambda: M.GLFTParams, dict(gamma=0.1, sigma=2.0, A=140.0, k=1.5, mu=0.0, delta=1.0, adverse_selection=0.0)
+    ),
+    "models.glft.quote_surfaces": Case(
+        lambda: M.glft_quote_surfaces,
+        dict(params=_glft(), taus=np.array([0.0, 1.0]), q_max=3, backend="numpy"),
+        _surfaces,
+    ),
     "models.glft.glft_intensity_constants": Case(lambda: M.glft_intensity_constants, dict(params=_glft())),
-    "models.glft.glft_asymptotic_depths": Case(lambda: M.glft_asymptotic_depths, dict(inventory=[0.0, 1.0],
-                                                                                       params=_glft()), _depths),
+    "models.glft.glft_asymptotic_depths": Case(
+        lambda: M.glft_asymptotic_depths, dict(inventory=[0.0, 1.0], params=_glft()), _depths
+    ),
     "models.glft.glft_half_spread_skew": Case(lambda: M.glft_half_spread_skew, dict(params=_glft())),
-    "models.glft.glft_exact_depths": Case(lambda: M.glft_exact_depths, dict(params=_glft(), taus=np.array([0.0, 1.0]),
-                                                                             q_max=3, backend="numpy"), _depths),
-    "models.cartea_jaimungal.CJParams": Case(lambda: M.CJParams, dict(kappa_plus=15.0, kappa_minus=15.0, lambda_plus=2.0,
-                                                                      lambda_minus=2.0, phi=0.01, alpha=0.05, mu=0.0)),
-    "models.cartea_jaimungal.quote_surfaces": Case(lambda: M.cj_quote_surfaces, dict(
-        params=_cj(), taus=np.array([0.0, 1.0]), q_min=-3, q_max=3, backend="numpy"), _surfaces),
-    "models.cartea_jaimungal.cj_exact_depths": Case(lambda: M.cj_exact_depths, dict(
-        params=_cj(20.0), taus=np.array([0.0, 0.2]), q_min=-3, q_max=3, backend="numpy"), _depths),
-    "models.glt_multi.MultiAssetParams": Case(lambda: M.MultiAssetParams, dict(
-        sigma=[2.0, 1.5], rho=[[1.0, 0.6], [0.6, 1.0]], gamma=0.1, A=140.0, k=1.5)),
-    "models.glt_multi.quote_surfaces": Case(lambda: M.multi_asset_quote_surfaces, dict(
-        params=_multi(), taus=np.linspace(0.0, 2.0, 5), q_max=3, backend="numpy"), _surfaces),
-    "models.glt_multi.validate_correlation": Case(lambda: M.validate_correlation, dict(
-        correlation=[[1.0, 0.6], [0.6, 1.0]], repair=False)),
-    "models.glt_multi.portfolio_risk": Case(lambda: M.portfolio_risk, dict(inventories=[1.0, 2.0],
-                                                                            covariance=[[1.0, 0.2], [0.2, 1.0]])),
-    "models.glt_multi.minimum_variance_hedge": Case(lambda: M.minimum_variance_hedge, dict(
-        inventories=[1.0, 2.0], covariance=[[1.0, 0.2], [0.2, 1.0]], hedge_assets=[1])),
-    "models.glt_multi.multi_asset_depths": Case(lambda: M.multi_asset_depths, dict(
-        inventories=[[0.0, 0.0], [3.0, 0.0]], time_to_horizon=5.0, params=_multi())),
-    "models.glt_multi.multi_asset_grid_depths": Case(lambda: M.multi_asset_grid_depths, dict(
-        params=_multi(), taus=np.array([0.0, 0.2]), q_max=2, backend="numpy"), _anything),  # +inf marks no quote
-    "models.glt_multi.calculate_multi_asset_quotes": Case(lambda: M.calculate_multi_asset_quotes, dict(
-        market_states=_states(), inventories=[1.0, -1.0], params=_multi(), tick_sizes=[0.01, 0.02], time_to_horizon=5.0,
-        q_max=2), lambda r: _quotes((r.bid_price, r.ask_price))),
-    "models.glt_multi.multi_asset_cross_shift": Case(lambda: M.multi_asset_cross_shift, dict(
-        surface=_multi_surface(), time_to_horizon_s=2.0, inventories=[2.0, 0.0])),
-    "models.glt_multi.multi_asset_surface_quotes": Case(lambda: M.multi_asset_surface_quotes, dict(
-        surface=_multi_surface(), time_to_horizon_s=2.0, inventories=[1.0, -1.0], mid=100.0), _quotes),
-    "models.jump_adjustment.JumpParams": Case(lambda: M.JumpParams, dict(jump_rate=2.0, p_up=0.5, eta_up=4.0,
-                                                                         eta_down=4.0, branching_ratio=0.0)),
-    "models.jump_adjustment.quote_surfaces": Case(lambda: M.jump_quote_surfaces, dict(
-        params=_glft(), taus=np.array([0.0, 1.0]), q_max=3, jumps=_jumps(), regime_multipliers=(1.0,),
-        backend="numpy"), _surfaces),
+    "models.glft.glft_exact_depths": Case(
+        lambda: M.glft_exact_depths, dict(params=_glft(), taus=np.array([0.0, 1.0]), q_max=3, backend="numpy"), _depths
+    ),
+    "models.cartea_jaimungal.CJParams": Case(
+        lambda: M.CJParams,
+        dict(kappa_plus=15.0, kappa_minus=15.0, lambda_plus=2.0, lambda_minus=2.0, phi=0.01, alpha=0.05, mu=0.0),
+    ),
+    "models.cartea_jaimungal.quote_surfaces": Case(
+        lambda: M.cj_quote_surfaces,
+        dict(params=_cj(), taus=np.array([0.0, 1.0]), q_min=-3, q_max=3, backend="numpy"),
+        _surfaces,
+    ),
+    "models.cartea_jaimungal.cj_exact_depths": Case(
+        lambda: M.cj_exact_depths,
+        dict(params=_cj(20.0), taus=np.array([0.0, 0.2]), q_min=-3, q_max=3, backend="numpy"),
+        _depths,
+    ),
+    "models.glt_multi.MultiAssetParams": Case(
+        lambda: M.MultiAssetParams, dict(sigma=[2.0, 1.5], rho=[[1.0, 0.6], [0.6, 1.0]], gamma=0.1, A=140.0, k=1.5)
+    ),
+    "models.glt_multi.quote_surfaces": Case(
+        lambda: M.multi_asset_quote_surfaces,
+        dict(params=_multi(), taus=np.linspace(0.0, 2.0, 5), q_max=3, backend="numpy"),
+        _surfaces,
+    ),
+    "models.glt_multi.validate_correlation": Case(
+        lambda: M.validate_correlation, dict(correlation=[[1.0, 0.6], [0.6, 1.0]], repair=False)
+    ),
+    "models.glt_multi.portfolio_risk": Case(
+        lambda: M.portfolio_risk, dict(inventories=[1.0, 2.0], covariance=[[1.0, 0.2], [0.2, 1.0]])
+    ),
+    "models.glt_multi.minimum_variance_hedge": Case(
+        lambda: M.minimum_variance_hedge,
+        dict(inventories=[1.0, 2.0], covariance=[[1.0, 0.2], [0.2, 1.0]], hedge_assets=[1]),
+    ),
+    "models.glt_multi.multi_asset_depths": Case(
+        lambda: M.multi_asset_depths, dict(inventories=[[0.0, 0.0], [3.0, 0.0]], time_to_horizon=5.0, params=_multi())
+    ),
+    "models.glt_multi.multi_asset_grid_depths": Case(
+        lambda: M.multi_asset_grid_depths,
+        dict(params=_multi(), taus=np.array([0.0, 0.2]), q_max=2, backend="numpy"),
+        _anything,
+    ),  # +inf marks no quote
+    "models.glt_multi.calculate_multi_asset_quotes": Case(
+        lambda: M.calculate_multi_asset_quotes,
+        dict(
+            market_states=_states(),
+            inventories=[1.0, -1.0],
+            params=_multi(),
+            tick_sizes=[0.01, 0.02],
+            time_to_horizon=5.0,
+            q_max=2,
+        ),
+        lambda r: _quotes((r.bid_price, r.ask_price)),
+    ),
+    "models.glt_multi.multi_asset_cross_shift": Case(
+        lambda: M.multi_asset_cross_shift, dict(surface=_multi_surface(), time_to_horizon_s=2.0, inventories=[2.0, 0.0])
+    ),
+    "models.glt_multi.multi_asset_surface_quotes": Case(
+        lambda: M.multi_asset_surface_quotes,
+        dict(surface=_multi_surface(), time_to_horizon_s=2.0, inventories=[1.0, -1.0], mid=100.0),
+        _quotes,
+    ),
+    "models.jump_adjustment.JumpParams": Case(
+        lambda: M.JumpParams, dict(jump_rate=2.0, p_up=0.5, eta_up=4.0, eta_down=4.0, branching_ratio=0.0)
+    ),
+    "models.jump_adjustment.quote_surfaces": Case(
+        lambda: M.jump_quote_surfaces,
+        dict(
+            params=_glft(),
+            taus=np.array([0.0, 1.0]),
+            q_max=3,
+            jumps=_jumps(),
+            regime_multipliers=(1.0,),
+            backend="numpy",
+        ),
+        _surfaces,
+    ),
     "models.jump_adjustment.kou_moments": Case(lambda: M.kou_moments, dict(jumps=_jumps())),
-    "models.jump_adjustment.effective_jump_rate": Case(lambda: M.effective_jump_rate, dict(jumps=_jumps(),
-                                                                                            regime_multiplier=1.0)),
-    "models.jump_adjustment.jump_risk_premium": Case(lambda: M.jump_risk_premium, dict(
-        inventory=[0.0, 1.0], params=_glft(), jumps=_jumps(), regime_multiplier=1.0)),
-    "models.jump_adjustment.jump_adjusted_depths": Case(lambda: M.jump_adjusted_depths, dict(
-        params=_glft(), taus=np.array([0.0, 1.0]), q_max=3, jumps=_jumps(), regime_multipliers=(1.0,),
-        backend="numpy"), _anything),
-    "models.jump_adjustment.cj_jump_adjusted_depths": Case(lambda: M.cj_jump_adjusted_depths, dict(
-        params=_cj(), taus=np.array([0.0, 1.0]), q_min=-3, q_max=3, jumps=_jumps(), regime_multipliers=(1.0,),
-        backend="numpy"), _anything),
+    "models.jump_adjustment.effective_jump_rate": Case(
+        lambda: M.effective_jump_rate, dict(jumps=_jumps(), regime_multiplier=1.0)
+    ),
+    "models.jump_adjustment.jump_risk_premium": Case(
+        lambda: M.jump_risk_premium, dict(inventory=[0.0, 1.0], params=_glft(), jumps=_jumps(), regime_multiplier=1.0)
+    ),
+    "models.jump_adjustment.jump_adjusted_depths": Case(
+        lambda: M.jump_adjusted_depths,
+        dict(
+            params=_glft(),
+            taus=np.array([0.0, 1.0]),
+            q_max=3,
+            jumps=_jumps(),
+            regime_multipliers=(1.0,),
+            backend="numpy",
+        ),
+        _anything,
+    ),
+    "models.jump_adjustment.cj_jump_adjusted_depths": Case(
+        lambda: M.cj_jump_adjusted_depths,
+        dict(
+            params=_cj(),
+            taus=np.array([0.0, 1.0]),
+            q_min=-3,
+            q_max=3,
+            jumps=_jumps(),
+            regime_multipliers=(1.0,),
+            backend="numpy",
+        ),
+        _anything,
+    ),
 }
 
 ESTIMATION = {
-    "models.estimation.quadratic_variation.returns_from_prices": Case(lambda: X.returns_from_prices, dict(
-        prices=100 * np.exp(np.cumsum(_returns())), log=True)),
-    "models.estimation.quadratic_variation.realized_variance": Case(lambda: X.realized_variance, dict(returns=_returns())),
-    "models.estimation.quadratic_variation.bipower_variation": Case(lambda: X.bipower_variation, dict(returns=_returns())),
-    "models.estimation.quadratic_variation.realized_volatility": Case(lambda: X.realized_volatility, dict(
-        returns=_returns(), dt=1.0 / 300, robust=False)),
-    "models.estimation.jump_detection.bns_jump_test": Case(lambda: X.bns_jump_test, dict(returns=_returns(), alpha=0.05)),
-    "models.estimation.jump_detection.lee_mykland_jumps": Case(lambda: X.lee_mykland_jumps, dict(
-        returns=_returns(), window=20, alpha=0.05)),
-    "models.estimation.kou_mle.fit_kou": Case(lambda: X.fit_kou, dict(increments=_with_jumps(), dt=1.0 / 600,
-                                                                       max_iter=300)),
-    "models.estimation.regime_hmm.fit_two_state_hmm": Case(lambda: X.fit_two_state_hmm, dict(
-        returns=np.concatenate([_returns(150, 1), 3 * _returns(150, 2)]), max_iter=50, tol=1e-6)),
-    "models.estimation.jump_clustering.hawkes_log_likelihood": Case(lambda: X.hawkes_log_likelihood, dict(
-        times=np.sort(np.random.default_rng(2).uniform(0, 100, 100)), horizon=100.0, mu=1.0, alpha=0.5, beta=2.0)),
-    "models.estimation.jump_clustering.jump_clustering_test": Case(lambda: X.jump_clustering_test, dict(
-        times=np.sort(np.random.default_rng(2).uniform(0, 100, 60)), horizon=100.0, level=0.05, n_bootstrap=0)),
-    "models.estimation.cointegration.engle_granger": Case(lambda: X.engle_granger, dict(
-        y=np.cumsum(_returns(200, 5)) + 0.01 * _returns(200, 6), x=np.cumsum(_returns(200, 5)), level=0.05, trend="c")),
-    "models.estimation.cointegration.half_life": Case(lambda: X.half_life, dict(
-        spread=0.9 ** np.arange(200) + 0.01 * _returns(200, 7))),
-    "models.estimation.arbitrage_scanner.scan_pairs": Case(lambda: X.scan_pairs, dict(
-        prices=np.column_stack([np.cumsum(_returns(120, 8)), np.cumsum(_returns(120, 8)) + 0.01 * _returns(120, 9),
-                                np.cumsum(_returns(120, 10))]), level=0.05, entry_z=2.0)),
-    "models.estimation.fill_intensity.calibrate_from_fills": Case(lambda: X.calibrate_from_fills, dict(
-        depths=[0.1, 0.5, 1.0, 2.0], fill_counts=[130, 70, 30, 5], exposure=[1.0, 1.0, 1.0, 1.0], max_iter=100)),
-    "models.estimation.fill_intensity.calibrate_from_trade_depths": Case(lambda: X.calibrate_from_trade_depths, dict(
-        trade_depths=np.random.default_rng(0).exponential(0.7, 500), duration=10.0, n_grid=20)),
+    "models.estimation.quadratic_variation.returns_from_prices": Case(
+        lambda: X.returns_from_prices, dict(prices=100 * np.exp(np.cumsum(_returns())), log=True)
+    ),
+    "models.estimation.quadratic_variation.realized_variance": Case(
+        lambda: X.realized_variance, dict(returns=_returns())
+    ),
+    "models.estimation.quadratic_variation.bipower_variation": Case(
+        lambda: X.bipower_variation, dict(returns=_returns())
+    ),
+    "models.estimation.quadratic_variation.realized_volatility": Case(
+        lambda: X.realized_volatility, dict(returns=_returns(), dt=1.0 / 300, robust=False)
+    ),
+    "models.estimation.jump_detection.bns_jump_test": Case(
+        lambda: X.bns_jump_test, dict(returns=_returns(), alpha=0.05)
+    ),
+    "models.estimation.jump_detection.lee_mykland_jumps": Case(
+        lambda: X.lee_mykland_jumps, dict(returns=_returns(), window=20, alpha=0.05)
+    ),
+    "models.estimation.kou_mle.fit_kou": Case(
+        lambda: X.fit_kou, dict(increments=_with_jumps(), dt=1.0 / 600, max_iter=300)
+    ),
+    "models.estimation.regime_hmm.fit_two_state_hmm": Case(
+        lambda: X.fit_two_state_hmm,
+        dict(returns=np.concatenate([_returns(150, 1), 3 * _returns(150, 2)]), max_iter=50, tol=1e-6),
+    ),
+    "models.estimation.jump_clustering.hawkes_log_likelihood": Case(
+        lambda: X.hawkes_log_likelihood,
+        dict(times=np.sort(np.random.default_rng(2).uniform(0, 100, 100)), horizon=100.0, mu=1.0, alpha=0.5, beta=2.0),
+    ),
+    "models.estimation.jump_clustering.jump_clustering_test": Case(
+        lambda: X.jump_clustering_test,
+        dict(times=np.sort(np.random.default_rng(2).uniform(0, 100, 60)), horizon=100.0, level=0.05, n_bootstrap=0),
+    ),
+    "models.estimation.cointegration.engle_granger": Case(
+        lambda: X.engle_granger,
+        dict(
+            y=np.cumsum(_returns(200, 5)) + 0.01 * _returns(200, 6),
+            x=np.cumsum(_returns(200, 5)),
+            level=0.05,
+            trend="c",
+        ),
+    ),
+    "models.estimation.cointegration.half_life": Case(
+        lambda: X.half_life, dict(spread=0.9 ** np.arange(200) + 0.01 * _returns(200, 7))
+    ),
+    "models.estimation.arbitrage_scanner.scan_pairs": Case(
+        lambda: X.scan_pairs,
+        dict(
+            prices=np.column_stack(
+                [
+                    np.cumsum(_returns(120, 8)),
+                    np.cumsum(_returns(120, 8)) + 0.01 * _returns(120, 9),
+                    np.cumsum(_returns(120, 10)),
+                ]
+            ),
+            level=0.05,
+            entry_z=2.0,
+        ),
+    ),
+    "models.estimation.fill_intensity.calibrate_from_fills": Case(
+        lambda: X.calibrate_from_fills,
+        dict(depths=[0.1, 0.5, 1.0, 2.0], fill_counts=[130, 70, 30, 5], exposure=[1.0, 1.0, 1.0, 1.0], max_iter=100),
+    ),
+    "models.estimation.fill_intensity.calibrate_from_trade_depths": Case(
+        lambda: X.calibrate_from_trade_depths,
+        dict(trade_depths=np.random.default_rng(0).exponential(0.7, 500), duration=10.0, n_grid=20),
+    ),
 }
 
 ERRORS_HELPERS = {
     f"errors.{name}": Case(lambda name=name: getattr(ERR, name), base, _anything, params=("value",))
     for name, base in {
-        "check_finite": dict(name="x", value=1.0), "check_positive": dict(name="x", value=1.0),
-        "check_nonnegative": dict(name="x", value=1.0), "check_int": dict(name="x", value=3),
+        "check_finite": dict(name="x", value=1.0),
+        "check_positive": dict(name="x", value=1.0),
+        "check_nonnegative": dict(name="x", value=1.0),
+        "check_int": dict(name="x", value=3),
         "check_in_range": dict(name="x", value=0.5, low=0.0, high=1.0),
         "check_choice": dict(name="x", value="a", choices=("a", "b")),
         "check_array": dict(name="x", value=np.zeros(3), dtype=np.float64, cast=True),
@@ -595,10 +921,12 @@ ERRORS_HELPERS = {
         "check_memory": dict(name="x", value=1, n_bytes=8.0, what="a test"),
     }.items()
 }
-ERRORS_HELPERS["errors.check_all_finite"] = Case(lambda: (lambda value: ERR.check_all_finite("x", value)),
-                                                 dict(value=np.zeros(3)), _anything)
-ERRORS_HELPERS["errors.check_memory"] = Case(lambda: (lambda n_bytes: ERR.check_memory("x", 1, n_bytes, "a test")),
-                                             dict(n_bytes=8.0), _anything)
+ERRORS_HELPERS["errors.check_all_finite"] = Case(
+    lambda: lambda value: ERR.check_all_finite("x", value), dict(value=np.zeros(3)), _anything
+)
+ERRORS_HELPERS["errors.check_memory"] = Case(
+    lambda: lambda n_bytes: ERR.check_memory("x", 1, n_bytes, "a test"), dict(n_bytes=8.0), _anything
+)
 
 
 def _property_test(name: str, table: dict):
@@ -673,8 +1001,13 @@ def test_decode_itch_checks_offsets_and_buffers_before_compiled_code():
     assert n == 8 and 0 < pos <= buf.size
 
 
-@covers("engine.book.book_apply_events", "engine.book.book_depth", "engine.book.book_apply_event",
-        "engine.book.book_queue_ahead", "engine.book.BookState")
+@covers(
+    "engine.book.book_apply_events",
+    "engine.book.book_depth",
+    "engine.book.book_apply_event",
+    "engine.book.book_queue_ahead",
+    "engine.book.BookState",
+)
 def test_compiled_book_entry_points_check_their_buffers():
     ev = _events(10)
     st = E.new_book_state(64, 256)
@@ -693,11 +1026,21 @@ def test_compiled_book_entry_points_check_their_buffers():
         E.book_apply_events(damaged, ev, 0, np.zeros(10, np.int64))
 
 
-@covers("engine.loop.run_loop_ring", "engine.ring.SpscRing.create", "engine.ring.SpscRing.send",
-        "engine.ring.SpscRing.recv", "engine.ring.SpscRing.recv_into", "engine.ring.SpscRing.close",
-        "engine.ring.SpscRing.mark_writer_done", "engine.ring.SpscRing.attach", "engine.ring.SpscRing",
-        "engine.ring.SpscRing.name", "engine.ring.SpscRing.writer_done", "engine.loop.LoopState",
-        "engine.surface.SurfaceTable")
+@covers(
+    "engine.loop.run_loop_ring",
+    "engine.ring.SpscRing.create",
+    "engine.ring.SpscRing.send",
+    "engine.ring.SpscRing.recv",
+    "engine.ring.SpscRing.recv_into",
+    "engine.ring.SpscRing.close",
+    "engine.ring.SpscRing.mark_writer_done",
+    "engine.ring.SpscRing.attach",
+    "engine.ring.SpscRing",
+    "engine.ring.SpscRing.name",
+    "engine.ring.SpscRing.writer_done",
+    "engine.loop.LoopState",
+    "engine.surface.SurfaceTable",
+)
 def test_the_ring_and_its_loop_refuse_bad_buffers():
     with pytest.raises(InvalidParametersError, match="capacity must be a power of two"):
         E.SpscRing.create(EVENT, 6)
@@ -743,13 +1086,24 @@ def test_the_ring_and_its_loop_refuse_bad_buffers():
         ring.close()
 
 
-@covers("engine.seqlock.SeqlockTable.create", "engine.seqlock.SeqlockTable.create_surface",
-        "engine.seqlock.SeqlockTable.publish", "engine.seqlock.SeqlockTable.read", "engine.seqlock.SeqlockTable.quote",
-        "engine.seqlock.SeqlockTable.attach", "engine.seqlock.SeqlockTable.close", "engine.seqlock.SeqlockTable",
-        "engine.seqlock.SeqlockTable.name", "engine.seqlock.SeqlockTable.published", "engine.seqlock.SeqlockTable.age_s",
-        "engine.seqlock.SeqlockTable.retire", "engine.seqlock.SeqlockTable.retired",
-        "engine.seqlock.SeqlockTable.slot_sequences", "engine.seqlock.SeqlockTable.surface_shape",
-        "engine.seqlock.SeqlockTable.writer_pid")
+@covers(
+    "engine.seqlock.SeqlockTable.create",
+    "engine.seqlock.SeqlockTable.create_surface",
+    "engine.seqlock.SeqlockTable.publish",
+    "engine.seqlock.SeqlockTable.read",
+    "engine.seqlock.SeqlockTable.quote",
+    "engine.seqlock.SeqlockTable.attach",
+    "engine.seqlock.SeqlockTable.close",
+    "engine.seqlock.SeqlockTable",
+    "engine.seqlock.SeqlockTable.name",
+    "engine.seqlock.SeqlockTable.published",
+    "engine.seqlock.SeqlockTable.age_s",
+    "engine.seqlock.SeqlockTable.retire",
+    "engine.seqlock.SeqlockTable.retired",
+    "engine.seqlock.SeqlockTable.slot_sequences",
+    "engine.seqlock.SeqlockTable.surface_shape",
+    "engine.seqlock.SeqlockTable.writer_pid",
+)
 def test_seqlock_tables_refuse_bad_values():
     with pytest.raises(InvalidParametersError, match="n_values must be >= 1"):
         E.SeqlockTable.create(0)
@@ -805,8 +1159,12 @@ def test_glft_closed_form_refuses_what_the_exact_solver_refuses():
         M.glft_exact_depths(params, np.array([0.0, 1.0]), 3)
 
 
-@covers("models.avellaneda_stoikov.optimal_quotes", "models.avellaneda_stoikov.optimal_spread",
-        "models.avellaneda_stoikov.reservation_price", "models.avellaneda_stoikov.arrival_intensity")
+@covers(
+    "models.avellaneda_stoikov.optimal_quotes",
+    "models.avellaneda_stoikov.optimal_spread",
+    "models.avellaneda_stoikov.reservation_price",
+    "models.avellaneda_stoikov.arrival_intensity",
+)
 def test_avellaneda_stoikov_refuses_meaningless_quotes():
     extreme = M.ASParams(gamma=1e300, sigma=1e-200, k=1.5)
     with pytest.raises(ERR.NumericalInstability, match="bid and ask coincide .*gamma=1e\\+300"):
@@ -860,18 +1218,27 @@ def test_trading_day_refuses_crossing_depths_and_bad_flags():
     with pytest.raises(InvalidParametersError, match="bid_depth \\+ ask_depth must be > 0"):
         E.run_trading_day(through, np.full((2, 7), 0.5), [0.0, 1.0], -3, tick_size=2.0, n_events=2000)
     with pytest.raises(TypeError, match="keep_fills must be a bool"):
-        E.run_trading_day(np.full((2, 7), 0.5), np.full((2, 7), 0.5), [0.0, 1.0], -3, tick_size=2.0, n_events=2000,
-                          keep_fills="yes")
+        E.run_trading_day(
+            np.full((2, 7), 0.5), np.full((2, 7), 0.5), [0.0, 1.0], -3, tick_size=2.0, n_events=2000, keep_fills="yes"
+        )
     with pytest.raises(InvalidParametersError, match="session_s must lie in"):
-        E.run_trading_day(np.full((2, 7), 0.5), np.full((2, 7), 0.5), [0.0, 1.0], -3, tick_size=2.0, n_events=2000,
-                          session_s=1e12)
+        E.run_trading_day(
+            np.full((2, 7), 0.5), np.full((2, 7), 0.5), [0.0, 1.0], -3, tick_size=2.0, n_events=2000, session_s=1e12
+        )
     with pytest.raises(InvalidParametersError, match="n_events=.* needs about"):
         E.run_trading_day(np.full((2, 7), 0.5), np.full((2, 7), 0.5), [0.0, 1.0], -3, tick_size=2.0, n_events=10**15)
     with pytest.raises(InvalidParametersError, match="surface must have bid_depth"):
         E.run_trading_day_on(None, tick_size=2.0)
     with pytest.raises(InvalidParametersError, match="bid_size_lots must hold whole numbers"):
-        E.run_trading_day(np.full((2, 7), 0.5), np.full((2, 7), 0.5), [0.0, 1.0], -3, tick_size=2.0, n_events=2000,
-                          bid_size_lots=np.full((2, 7), 1.5))  # were truncated to 1
+        E.run_trading_day(
+            np.full((2, 7), 0.5),
+            np.full((2, 7), 0.5),
+            [0.0, 1.0],
+            -3,
+            tick_size=2.0,
+            n_events=2000,
+            bid_size_lots=np.full((2, 7), 1.5),
+        )  # were truncated to 1
 
 
 @covers("models.surface.QuoteSurface", "engine.surface.make_surface_table")
@@ -884,8 +1251,11 @@ def test_surface_tables_refuse_fractional_sizes():
     assert M.QuoteSurface("m", {}, t, q, d, d, bid_size_lots=np.full((2, 3), 2.0)).bid_size_lots.dtype == np.int64
 
 
-@covers("kernels.rough.core.volterra_covariance", "kernels.rough.api.RoughVolatilitySolver",
-        "kernels.rough.core.fgn_autocovariance")
+@covers(
+    "kernels.rough.core.volterra_covariance",
+    "kernels.rough.api.RoughVolatilitySolver",
+    "kernels.rough.core.fgn_autocovariance",
+)
 def test_hurst_index_outside_zero_one_is_refused_by_name():
     for bad in (0.0, -0.2, 1.0):
         with pytest.raises(InvalidParametersError, match="hurst must lie in \\(0.0, 1.0\\)"):
@@ -926,36 +1296,55 @@ def _hawkes_process():
     return HawkesProcess([1.0], ExponentialKernel([[0.5]], 2.0))
 
 
-MODELS["models.jump_adjustment.JumpParams.from_hawkes"] = Case(lambda: M.JumpParams.from_hawkes, dict(
-    fit=_hawkes_process(), p_up=0.5, eta_up=4.0, eta_down=4.0))
+MODELS["models.jump_adjustment.JumpParams.from_hawkes"] = Case(
+    lambda: M.JumpParams.from_hawkes, dict(fit=_hawkes_process(), p_up=0.5, eta_up=4.0, eta_down=4.0)
+)
 test_models_refuse_bad_values = _property_test("test_models_refuse_bad_values", MODELS)
 
 
 # --------------------------------------------------------------------------------------------------
 # Accessors and results: nothing to spoil but the state they read; read on edge states
 # --------------------------------------------------------------------------------------------------
-@covers("engine.orderbook.OrderBook.best_bid", "engine.orderbook.OrderBook.best_ask",
-        "engine.orderbook.OrderBook.drain_fills", "engine.orderbook.OrderBook.orders", "engine.feed.FeedDecoder.finish",
-        "engine.feed.FeedDecoder.counters", "kernels.backend.available_backends", "kernels.rng.api.Philox.key",
-        "kernels.sde.models.GBM.kappa", "kernels.sde.models.GBM.lam", "kernels.sde.models.Merton.kappa",
-        "kernels.sde.models.Kou.kappa", "models.surface.QuoteSurface.to_dict", "models.surface.QuoteSurface.q_min",
-        "models.surface.QuoteSurface.q_max", "models.surface.QuoteSurface.n_regimes",
-        "models.glt_multi.MultiAssetParams.n_assets", "models.parameters.ModelParams",
-        "models.parameters.ModelParams.as_dict", "models.parameters.ModelParams.batched",
-        "models.parameters.ModelParams.columns", "models.parameters.ModelParams.n_sets",
-        "models.parameters.ModelParams.sets", "errors.available_memory_bytes")
+@covers(
+    "engine.orderbook.OrderBook.best_bid",
+    "engine.orderbook.OrderBook.best_ask",
+    "engine.orderbook.OrderBook.drain_fills",
+    "engine.orderbook.OrderBook.orders",
+    "engine.feed.FeedDecoder.finish",
+    "engine.feed.FeedDecoder.counters",
+    "kernels.backend.available_backends",
+    "kernels.rng.api.Philox.key",
+    "kernels.sde.models.GBM.kappa",
+    "kernels.sde.models.GBM.lam",
+    "kernels.sde.models.Merton.kappa",
+    "kernels.sde.models.Kou.kappa",
+    "models.surface.QuoteSurface.to_dict",
+    "models.surface.QuoteSurface.q_min",
+    "models.surface.QuoteSurface.q_max",
+    "models.surface.QuoteSurface.n_regimes",
+    "models.glt_multi.MultiAssetParams.n_assets",
+    "models.parameters.ModelParams",
+    "models.parameters.ModelParams.as_dict",
+    "models.parameters.ModelParams.batched",
+    "models.parameters.ModelParams.columns",
+    "models.parameters.ModelParams.n_sets",
+    "models.parameters.ModelParams.sets",
+    "errors.available_memory_bytes",
+)
 def test_accessors_on_empty_and_edge_states():
     empty = E.OrderBook(capacity=4, window=8)
     assert (empty.best_bid, empty.best_ask, empty.orders(), empty.drain_fills().shape) == (-1, -1, {}, (0,))
     dec = E.FeedDecoder(max_events=1)
-    assert dec.decode(b"\x00") .shape == (0,) and dec.finish() == 1 and dec.counters["truncated"] == 1
+    assert dec.decode(b"\x00").shape == (0,) and dec.finish() == 1 and dec.counters["truncated"] == 1
     assert "numpy" in K.available_backends() and K.Philox(2**64 - 1).key == (2**32 - 1, 2**32 - 1)
     assert K.GBM(0.0, 0.0).kappa == 0.0 and K.GBM(0.0, 0.0).lam == 0.0
     assert math.isfinite(K.Merton(0.0, 0.0, lam=0.0, jump_mean=-5.0, jump_vol=3.0).kappa)
     assert math.isfinite(K.Kou(0.0, 0.0, lam=1.0, p_up=0.0, eta_up=1.0001, eta_down=1.0).kappa)
     with pytest.raises(InvalidParametersError, match="eta_up must lie in \\(1.0, inf\\)"):
         K.Kou(0.0, 0.2, lam=1.0, p_up=0.5, eta_up=1.0, eta_down=5.0)  # E[e^J] would be infinite
-    surf = M.QuoteSurface("one point", {}, np.array([0.0]), np.array([0]), np.full((1, 1), np.inf), np.full((1, 1), 1.0))
+    surf = M.QuoteSurface(
+        "one point", {}, np.array([0.0]), np.array([0]), np.full((1, 1), np.inf), np.full((1, 1), 1.0)
+    )
     assert (surf.q_min, surf.q_max, surf.n_regimes) == (0, 0, 1) and surf.to_dict()["bid_depth"] == [[None]]
     batch = M.ASParams(gamma=[0.1, 1.0], sigma=2.0, k=1.5)
     assert batch.batched and batch.n_sets == 2 and batch.columns()["sigma"].shape == (2,)
@@ -966,10 +1355,16 @@ def test_accessors_on_empty_and_edge_states():
     assert _multi().n_assets == 2 and ERR.available_memory_bytes() > 0
 
 
-@covers("kernels.sde.models.SimulationResult", "kernels.sde.models.MonteCarloPrice",
-        "kernels.sde.models.MonteCarloPrice.summary", "kernels.market_making.api.MarketMakingPaths",
-        "kernels.market_making.api.MarketMakingPaths.summary", "kernels.rough.api.RoughBergomiPaths",
-        "models.glt_multi.MultiAssetQuotes", "models.glt_multi.MultiAssetQuotes.summary")
+@covers(
+    "kernels.sde.models.SimulationResult",
+    "kernels.sde.models.MonteCarloPrice",
+    "kernels.sde.models.MonteCarloPrice.summary",
+    "kernels.market_making.api.MarketMakingPaths",
+    "kernels.market_making.api.MarketMakingPaths.summary",
+    "kernels.rough.api.RoughBergomiPaths",
+    "models.glt_multi.MultiAssetQuotes",
+    "models.glt_multi.MultiAssetQuotes.summary",
+)
 def test_kernel_results_from_edge_inputs_are_finite():
     """Results are built by the library from validated inputs; at the edges (one path, no volatility,
     a flat book) they hold finite numbers and their summaries read."""
@@ -978,28 +1373,50 @@ def test_kernel_results_from_edge_inputs_are_finite():
     price = K.european_price(K.GBM(0.0, 0.0), 100.0, 100.0, 1e-9, 0.0, 1, 2, backend="numpy")
     assert isinstance(price, MonteCarloPrice) and price.price == 0.0 and price.stderr == 0.0
     assert "0 +/- 0" in price.summary() or "0" in price.summary()
-    flat = K.simulate_market_making(np.full((1, 3), np.inf), np.full((1, 3), np.inf), q_min=-1, s0=1.0, sigma=0.0,
-                                    A=1.0, k=1.0, dt=1.0, n_paths=1, seed=0, backend="numpy")
+    flat = K.simulate_market_making(
+        np.full((1, 3), np.inf),
+        np.full((1, 3), np.inf),
+        q_min=-1,
+        s0=1.0,
+        sigma=0.0,
+        A=1.0,
+        k=1.0,
+        dt=1.0,
+        n_paths=1,
+        seed=0,
+        backend="numpy",
+    )
     summary = flat.summary()
     assert isinstance(flat, K.MarketMakingPaths) and math.isnan(summary["spread"]) and summary["profit_std"] == 0.0
     paths = K.rough_bergomi(0.5, 0.0, 0.0, 0.04, 100.0, 1.0, 1, 1, backend="numpy")
     assert isinstance(paths, KR.RoughBergomiPaths) and np.all(np.isfinite(paths.spot))
-    quotes = M.calculate_multi_asset_quotes(_states(), [0.0, 0.0], _multi(), tick_sizes=[0.01, 0.02],
-                                            time_to_horizon=1e-9)
+    quotes = M.calculate_multi_asset_quotes(
+        _states(), [0.0, 0.0], _multi(), tick_sizes=[0.01, 0.02], time_to_horizon=1e-9
+    )
     assert isinstance(quotes, M.MultiAssetQuotes) and np.all(quotes.bid_price < quotes.ask_price)
     assert "portfolio variance" in quotes.summary()
 
 
-@covers("models.estimation.jump_detection.BNSJumpTest", "models.estimation.jump_detection.BNSJumpTest.summary",
-        "models.estimation.jump_detection.LeeMyklandResult", "models.estimation.jump_detection.LeeMyklandResult.summary",
-        "models.estimation.kou_mle.KouFit", "models.estimation.kou_mle.KouFit.summary",
-        "models.estimation.regime_hmm.RegimeFit", "models.estimation.regime_hmm.RegimeFit.summary",
-        "models.estimation.regime_hmm.RegimeFit.states", "models.estimation.regime_hmm.RegimeFit.stationary",
-        "models.estimation.jump_clustering.ClusteringTest", "models.estimation.jump_clustering.ClusteringTest.summary",
-        "models.estimation.cointegration.CointegrationResult",
-        "models.estimation.cointegration.CointegrationResult.summary",
-        "models.estimation.arbitrage_scanner.PairSignal", "models.estimation.arbitrage_scanner.PairSignal.summary",
-        "models.estimation.fill_intensity.IntensityFit", "models.estimation.fill_intensity.IntensityFit.summary")
+@covers(
+    "models.estimation.jump_detection.BNSJumpTest",
+    "models.estimation.jump_detection.BNSJumpTest.summary",
+    "models.estimation.jump_detection.LeeMyklandResult",
+    "models.estimation.jump_detection.LeeMyklandResult.summary",
+    "models.estimation.kou_mle.KouFit",
+    "models.estimation.kou_mle.KouFit.summary",
+    "models.estimation.regime_hmm.RegimeFit",
+    "models.estimation.regime_hmm.RegimeFit.summary",
+    "models.estimation.regime_hmm.RegimeFit.states",
+    "models.estimation.regime_hmm.RegimeFit.stationary",
+    "models.estimation.jump_clustering.ClusteringTest",
+    "models.estimation.jump_clustering.ClusteringTest.summary",
+    "models.estimation.cointegration.CointegrationResult",
+    "models.estimation.cointegration.CointegrationResult.summary",
+    "models.estimation.arbitrage_scanner.PairSignal",
+    "models.estimation.arbitrage_scanner.PairSignal.summary",
+    "models.estimation.fill_intensity.IntensityFit",
+    "models.estimation.fill_intensity.IntensityFit.summary",
+)
 def test_fitted_results_on_edge_data_read_as_finite_summaries():
     flat = np.zeros(40)
     with pytest.raises(InvalidParametersError, match="returns are identically zero"):
@@ -1028,14 +1445,41 @@ def test_fitted_results_on_edge_data_read_as_finite_summaries():
     assert isinstance(fit, X.IntensityFit) and fit.summary()
 
 
-@covers("errors.QuantForgeError", "errors.ModelError", "errors.InvalidParameters", "errors.NumericalInstability",
-        "errors.ConvergenceFailure", "errors.MatrixError", "errors.SDEError", "errors.ExecutionError", "errors.RiskError",
-        "errors.PerformanceError", "errors.NumericalError", "errors.HardwareError", "engine.orderbook.OrderRejected",
-        "engine.ring.RingTimeout", "engine.seqlock.SeqlockTimeout", "kernels.rng.core.DrawKind")
+@covers(
+    "errors.QuantForgeError",
+    "errors.ModelError",
+    "errors.InvalidParameters",
+    "errors.NumericalInstability",
+    "errors.ConvergenceFailure",
+    "errors.MatrixError",
+    "errors.SDEError",
+    "errors.ExecutionError",
+    "errors.RiskError",
+    "errors.PerformanceError",
+    "errors.NumericalError",
+    "errors.HardwareError",
+    "engine.orderbook.OrderRejected",
+    "engine.ring.RingTimeout",
+    "engine.seqlock.SeqlockTimeout",
+    "kernels.rng.core.DrawKind",
+)
 def test_exceptions_and_enums_take_any_message_and_refuse_unknown_codes():
-    for cls in (ERR.QuantForgeError, ERR.ModelError, ERR.InvalidParameters, ERR.NumericalInstability,
-                ERR.ConvergenceFailure, ERR.MatrixError, ERR.SDEError, ERR.ExecutionError, ERR.RiskError,
-                ERR.PerformanceError, ERR.NumericalError, ERR.HardwareError, E.RingTimeout, E.SeqlockTimeout):
+    for cls in (
+        ERR.QuantForgeError,
+        ERR.ModelError,
+        ERR.InvalidParameters,
+        ERR.NumericalInstability,
+        ERR.ConvergenceFailure,
+        ERR.MatrixError,
+        ERR.SDEError,
+        ERR.ExecutionError,
+        ERR.RiskError,
+        ERR.PerformanceError,
+        ERR.NumericalError,
+        ERR.HardwareError,
+        E.RingTimeout,
+        E.SeqlockTimeout,
+    ):
         for message in (None, "", object(), b"\xff", "\u00e9" * 10_000):
             err = cls(message)
             assert isinstance(err, ERR.QuantForgeError) and isinstance(str(err), str)
@@ -1085,14 +1529,34 @@ def _cli(argv, capsys):
 
 
 BAD_FLAGS = [
-    ["demo", "--paths", "0"], ["demo", "--paths", "-3"], ["demo", "--paths", "1.5"], ["demo", "--paths", "many"],
-    ["demo", "--paths", "10000000000000"], ["demo", "--gammas", ""], ["demo", "--gammas", "0.1,,1"],
-    ["demo", "--gammas", "nan"], ["demo", "--gammas", "inf"], ["demo", "--gammas", "-1"], ["demo", "--gammas", "1e309"],
-    ["demo", "--seed", "-1"], ["demo", "--seed", str(2**64)], ["demo", "--seed", "0x10"], ["demo", "--events", "-1"],
-    ["demo", "--events", "2.5"], ["demo", "--events", "1000000000000000"], ["demo", "--backend", "tpu"],
-    ["demo", "--backend", ""], ["demo", "--model", "heston"], ["demo", "--out", "{file}"], ["demo", "--out", ""],
-    ["demo", "--out", "{file}/below"], ["bench", "--out", "{file}"], ["bench", "no-such-suite", "--out", "{dir}"],
-    ["serve", "cfg.toml", "--port", "70000"], ["serve", "cfg.toml", "--port", "http"], ["demo", "--no-such-flag"],
+    ["demo", "--paths", "0"],
+    ["demo", "--paths", "-3"],
+    ["demo", "--paths", "1.5"],
+    ["demo", "--paths", "many"],
+    ["demo", "--paths", "10000000000000"],
+    ["demo", "--gammas", ""],
+    ["demo", "--gammas", "0.1,,1"],
+    ["demo", "--gammas", "nan"],
+    ["demo", "--gammas", "inf"],
+    ["demo", "--gammas", "-1"],
+    ["demo", "--gammas", "1e309"],
+    ["demo", "--seed", "-1"],
+    ["demo", "--seed", str(2**64)],
+    ["demo", "--seed", "0x10"],
+    ["demo", "--events", "-1"],
+    ["demo", "--events", "2.5"],
+    ["demo", "--events", "1000000000000000"],
+    ["demo", "--backend", "tpu"],
+    ["demo", "--backend", ""],
+    ["demo", "--model", "heston"],
+    ["demo", "--out", "{file}"],
+    ["demo", "--out", ""],
+    ["demo", "--out", "{file}/below"],
+    ["bench", "--out", "{file}"],
+    ["bench", "no-such-suite", "--out", "{dir}"],
+    ["serve", "cfg.toml", "--port", "70000"],
+    ["serve", "cfg.toml", "--port", "http"],
+    ["demo", "--no-such-flag"],
 ]
 
 

@@ -37,7 +37,11 @@ def test_public_functions_have_type_hints(package):
     missing = []
     for name, fn in _public_callables(module):
         sig = inspect.signature(fn)
-        params = [p for p, v in sig.parameters.items() if p not in ("self", "cls") and v.annotation is inspect.Parameter.empty]
+        params = [
+            p for p, v in sig.parameters.items() if p not in ("self", "cls") and v.annotation is inspect.Parameter.empty
+        ]
         if params or sig.return_annotation is inspect.Signature.empty:
-            missing.append(f"{name}({', '.join(params)}){' -> ?' if sig.return_annotation is inspect.Signature.empty else ''}")
+            missing.append(
+                f"{name}({', '.join(params)}){' -> ?' if sig.return_annotation is inspect.Signature.empty else ''}"
+            )
     assert not missing, f"{package}: public callables without full type hints: {missing}"

@@ -59,7 +59,27 @@ from .api import (
     simulate,
 )
 
-__all__ = ["ExponentialKernel", "SumExponentialKernel", "PowerLawKernel", "HawkesProcess", "HawkesPaths",
-           "HAWKES_EVENT_DTYPE", "ExplosiveProcess", "FitLayout", "DECAY_STRUCTURES", "METHODS", "simulate",
-           "intensity", "compensator", "residuals", "log_likelihood", "log_likelihood_derivatives", "group_events",
-           "fit_newton_batch", "FitStatus", "EventSet", "event_set", "batched_fit_available"]
+__all__ = [
+    "ExponentialKernel",
+    "SumExponentialKernel",
+    "PowerLawKernel",
+    "HawkesProcess",
+    "HawkesPaths",
+    "HAWKES_EVENT_DTYPE",
+    "ExplosiveProcess",
+    "FitLayout",
+    "DECAY_STRUCTURES",
+    "METHODS",
+    "simulate",
+    "intensity",
+    "compensator",
+    "residuals",
+    "log_likelihood",
+    "log_likelihood_derivatives",
+    "group_events",
+    "fit_newton_batch",
+    "FitStatus",
+    "EventSet",
+    "event_set",
+    "batched_fit_available",
+]

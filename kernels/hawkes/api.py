@@ -26,10 +26,30 @@ from .models import (
     stationary_budget,
 )
 
-__all__ = ["ExponentialKernel", "SumExponentialKernel", "PowerLawKernel", "HawkesProcess", "HawkesPaths",
-           "HAWKES_EVENT_DTYPE", "ExplosiveProcess", "FitLayout", "DECAY_STRUCTURES", "METHODS", "simulate",
-           "intensity", "compensator", "residuals", "log_likelihood", "log_likelihood_derivatives", "group_events",
-           "EventSet", "event_set", "batched_fit_available", "fit_newton_batch", "FitStatus"]
+__all__ = [
+    "ExponentialKernel",
+    "SumExponentialKernel",
+    "PowerLawKernel",
+    "HawkesProcess",
+    "HawkesPaths",
+    "HAWKES_EVENT_DTYPE",
+    "ExplosiveProcess",
+    "FitLayout",
+    "DECAY_STRUCTURES",
+    "METHODS",
+    "simulate",
+    "intensity",
+    "compensator",
+    "residuals",
+    "log_likelihood",
+    "log_likelihood_derivatives",
+    "group_events",
+    "EventSet",
+    "event_set",
+    "batched_fit_available",
+    "fit_newton_batch",
+    "FitStatus",
+]
 
 METHODS = ("auto", "exact", "thinning")
 
@@ -41,8 +61,13 @@ _KERNELS = {
     "hawkes.log_likelihood": ("numba",),  # Ozaki's recursion with derivatives
     "hawkes.fit_batch": ("numba",),  # projected Newton, one series per thread
 }
-_TARGETS = {"hawkes.simulate_exact": "simulate_dz", "hawkes.simulate_thinning": "simulate_ogata",
-            "hawkes.intensity": "intensity", "hawkes.log_likelihood": "log_likelihood", "hawkes.fit_batch": "fit_batch"}
+_TARGETS = {
+    "hawkes.simulate_exact": "simulate_dz",
+    "hawkes.simulate_thinning": "simulate_ogata",
+    "hawkes.intensity": "intensity",
+    "hawkes.log_likelihood": "log_likelihood",
+    "hawkes.fit_batch": "fit_batch",
+}
 for _kernel, _backends in _KERNELS.items():
     for _backend in _backends:
         register_fast_path(_kernel, _backend, f"{__package__}.{_MODULES[_backend]}:{_TARGETS[_kernel]}")
@@ -68,8 +93,9 @@ class EventSet(NamedTuple):
 def event_set(times: np.ndarray, marks: np.ndarray, dim: int) -> EventSet:
     """The :class:`EventSet` of validated, time-sorted events (``marks`` int64 in ``[0, dim)``)."""
     by_dim, offsets = group_events(times, marks, dim)
-    return EventSet(np.ascontiguousarray(times, dtype=np.float64), np.ascontiguousarray(marks, dtype=np.int64), by_dim,
-                    offsets)
+    return EventSet(
+        np.ascontiguousarray(times, dtype=np.float64), np.ascontiguousarray(marks, dtype=np.int64), by_dim, offsets
+    )
 
 
 def group_events(times: np.ndarray, marks: np.ndarray, dim: int) -> tuple[np.ndarray, np.ndarray]:
@@ -87,13 +113,26 @@ def _groups(process: HawkesProcess):
     """The Dassios–Zhao layout: distinct decays (G,), the group of each component and its jump ``alpha beta``."""
     _, alpha, beta, _ = process.kernel.components()
     decays, gidx = np.unique(beta, return_inverse=True)
-    return (np.ascontiguousarray(decays), np.ascontiguousarray(gidx.reshape(beta.shape), dtype=np.int64),
-            np.ascontiguousarray(alpha * beta))
+    return (
+        np.ascontiguousarray(decays),
+        np.ascontiguousarray(gidx.reshape(beta.shape), dtype=np.int64),
+        np.ascontiguousarray(alpha * beta),
+    )
 
 
-def simulate(process: HawkesProcess, horizon: float, n_paths: int = 1, *, seed: int = 0, stream: int = 0,
-             path_offset: int = 0, method: str = "auto", nonstationary: bool = False, max_events: int | None = None,
-             backend: str | None = None) -> HawkesPaths:
+def simulate(
+    process: HawkesProcess,
+    horizon: float,
+    n_paths: int = 1,
+    *,
+    seed: int = 0,
+    stream: int = 0,
+    path_offset: int = 0,
+    method: str = "auto",
+    nonstationary: bool = False,
+    max_events: int | None = None,
+    backend: str | None = None,
+) -> HawkesPaths:
     """Simulate ``n_paths`` independent paths of ``process`` on ``[0, horizon]`` from an empty history.
 
     Parameters
@@ -161,15 +200,19 @@ def simulate(process: HawkesProcess, horizon: float, n_paths: int = 1, *, seed: 
     if method == "auto":
         method = "exact" if code == KernelCode.EXPONENTIAL else "thinning"
     if method == "exact" and code != KernelCode.EXPONENTIAL:
-        raise InvalidParameters("method 'exact' needs an exponential or sum-of-exponential kernel; use 'thinning', or "
-                                "PowerLawKernel.to_sum_exponential() for an exact simulation of its approximation")
+        raise InvalidParameters(
+            "method 'exact' needs an exponential or sum-of-exponential kernel; use 'thinning', or "
+            "PowerLawKernel.to_sum_exponential() for an exact simulation of its approximation"
+        )
     if not nonstationary:
         process.check_stationary()
     if max_events is not None:
         cap = check_int("max_events", max_events, minimum=1, maximum=_MAX_CAPACITY)
     elif not process.is_stationary:
-        raise InvalidParameters("max_events is needed with nonstationary=True (an explosive process has no count "
-                                "budget); pass the most events a path may have")
+        raise InvalidParameters(
+            "max_events is needed with nonstationary=True (an explosive process has no count "
+            "budget); pass the most events a path may have"
+        )
     else:
         mean, sd = stationary_budget(process, horizon)
         cap = int(min(mean + 8.0 * sd + 64.0, _MAX_CAPACITY))
@@ -177,8 +220,10 @@ def simulate(process: HawkesProcess, horizon: float, n_paths: int = 1, *, seed: 
     be = get_backend(backend, kernel=kernel)
     impl = fast_path(kernel, be)
     if impl is None and be.name not in ("numpy", "jax"):
-        raise InvalidParameters(f"method {method!r} does not run on backend {be.name!r}; backends that run it: numpy, "
-                                f"{', '.join(fast_paths(kernel))}")
+        raise InvalidParameters(
+            f"method {method!r} does not run on backend {be.name!r}; backends that run it: numpy, "
+            f"{', '.join(fast_paths(kernel))}"
+        )
     k0, k1 = Philox(seed, stream).key
     mu = np.ascontiguousarray(process.baseline)
 
@@ -192,8 +237,19 @@ def simulate(process: HawkesProcess, horizon: float, n_paths: int = 1, *, seed: 
                 out = reference.simulate_dz(be.xp, *args)
         else:
             code_, alpha, s1, s2 = process.kernel.components()
-            args = (ids, horizon, int(code_), mu, np.ascontiguousarray(alpha), np.ascontiguousarray(s1),
-                    np.ascontiguousarray(s2), k0, k1, stream, room)
+            args = (
+                ids,
+                horizon,
+                int(code_),
+                mu,
+                np.ascontiguousarray(alpha),
+                np.ascontiguousarray(s1),
+                np.ascontiguousarray(s2),
+                k0,
+                k1,
+                stream,
+                room,
+            )
             if impl is not None:
                 return impl(*args)
             with be.x64():
@@ -208,8 +264,10 @@ def simulate(process: HawkesProcess, horizon: float, n_paths: int = 1, *, seed: 
     while pending.size:
         if max_events is not None or cap >= _MAX_CAPACITY:
             p = int(pending[0]) + path_offset
-            raise NumericalInstability(f"path {p} has more than max_events = {cap} events before the horizon "
-                                       f"{horizon!r}; raise max_events or shorten the horizon")
+            raise NumericalInstability(
+                f"path {p} has more than max_events = {cap} events before the horizon "
+                f"{horizon!r}; raise max_events or shorten the horizon"
+            )
         cap = min(2 * cap, _MAX_CAPACITY)
         t2, m2, c2, s2_ = run(ids[pending], cap)
         for r, p in enumerate(pending):
@@ -252,13 +310,19 @@ def _evaluate(process, times, marks, at, backend):
     impl = fast_path("hawkes.intensity", be) if code == KernelCode.EXPONENTIAL else None
     if impl is not None:
         ev = event_set(t, m, process.dim)
-        lam, comp = impl(q, (ev.by_dim, ev.offsets, ev.times, ev.marks), process.baseline, np.ascontiguousarray(alpha),
-                         np.ascontiguousarray(s1))
+        lam, comp = impl(
+            q,
+            (ev.by_dim, ev.offsets, ev.times, ev.marks),
+            process.baseline,
+            np.ascontiguousarray(alpha),
+            np.ascontiguousarray(s1),
+        )
     else:
         with be.x64():
             xp = be.xp
-            lam, comp = reference.intensity(xp, xp.asarray(q), xp.asarray(t), xp.asarray(m), code, process.baseline,
-                                            alpha, s1, s2)
+            lam, comp = reference.intensity(
+                xp, xp.asarray(q), xp.asarray(t), xp.asarray(m), code, process.baseline, alpha, s1, s2
+            )
             lam, comp = be.to_host(lam), be.to_host(comp)
     if order is None:
         return lam, comp
@@ -269,8 +333,14 @@ def _evaluate(process, times, marks, at, backend):
     return out_lam, out_comp
 
 
-def intensity(process: HawkesProcess, times: ArrayLike, marks: ArrayLike | None = None, at: ArrayLike | None = None, *,
-              backend: str | None = None) -> Float64Array:
+def intensity(
+    process: HawkesProcess,
+    times: ArrayLike,
+    marks: ArrayLike | None = None,
+    at: ArrayLike | None = None,
+    *,
+    backend: str | None = None,
+) -> Float64Array:
     """The intensities ``lambda_i(t) = mu_i + sum_{t_n < t} phi_{i d_n}(t - t_n)`` at times ``at``, (M, D).
 
     ``at`` defaults to the event times (the left limits used by the likelihood).  Exponential
@@ -288,14 +358,26 @@ def intensity(process: HawkesProcess, times: ArrayLike, marks: ArrayLike | None 
     return _evaluate(process, times, marks, at, backend)[0]
 
 
-def compensator(process: HawkesProcess, times: ArrayLike, marks: ArrayLike | None = None, at: ArrayLike | None = None,
-                *, backend: str | None = None) -> Float64Array:
+def compensator(
+    process: HawkesProcess,
+    times: ArrayLike,
+    marks: ArrayLike | None = None,
+    at: ArrayLike | None = None,
+    *,
+    backend: str | None = None,
+) -> Float64Array:
     """The compensators ``Lambda_i(t) = int_0^t lambda_i`` at times ``at``, (M, D) (see :func:`intensity`)."""
     return _evaluate(process, times, marks, at, backend)[1]
 
 
-def residuals(process: HawkesProcess, times: ArrayLike, marks: ArrayLike | None = None, *, horizon: float,
-              backend: str | None = None) -> list[Float64Array]:
+def residuals(
+    process: HawkesProcess,
+    times: ArrayLike,
+    marks: ArrayLike | None = None,
+    *,
+    horizon: float,
+    backend: str | None = None,
+) -> list[Float64Array]:
     """Time-rescaled residuals: per dimension ``i``, ``Lambda_i(t_m^i) - Lambda_i(t_{m-1}^i)`` (from 0).
 
     Under the model they are independent Exp(1) (the time-rescaling theorem; Brown et al. 2002); a
@@ -311,8 +393,14 @@ def residuals(process: HawkesProcess, times: ArrayLike, marks: ArrayLike | None 
     return out
 
 
-def log_likelihood(process: HawkesProcess, times: ArrayLike, marks: ArrayLike | None = None, *, horizon: float,
-                   backend: str | None = None) -> float:
+def log_likelihood(
+    process: HawkesProcess,
+    times: ArrayLike,
+    marks: ArrayLike | None = None,
+    *,
+    horizon: float,
+    backend: str | None = None,
+) -> float:
     """``sum_i [sum_{t_m in i} ln lambda_i(t_m) - int_0^T lambda_i]`` on ``[0, horizon]`` (the true value).
 
     Exponential kernels by Ozaki's O(N D K) recursion on the numba backend; the numpy backend and the
@@ -333,17 +421,20 @@ def log_likelihood(process: HawkesProcess, times: ArrayLike, marks: ArrayLike | 
     if code == KernelCode.EXPONENTIAL:
         layout = FitLayout.make(process.dim, alpha.shape[2], decays=s1)
         x = layout.pack(process.baseline, alpha, s1)
-        return log_likelihood_derivatives(layout, x, event_set(t, m, process.dim), horizon, order=0,
-                                          backend=backend)[0]
+        return log_likelihood_derivatives(layout, x, event_set(t, m, process.dim), horizon, order=0, backend=backend)[0]
     be = get_backend(backend, kernel="hawkes.log_likelihood")
     with be.x64():
         xp = be.xp
-        return float(reference.log_likelihood(xp, xp.asarray(t), xp.asarray(m), horizon, code, process.baseline,
-                                              alpha, s1, s2)[0])
+        return float(
+            reference.log_likelihood(xp, xp.asarray(t), xp.asarray(m), horizon, code, process.baseline, alpha, s1, s2)[
+                0
+            ]
+        )
 
 
-def log_likelihood_derivatives(layout: FitLayout, x: Float64Array, events: EventSet, horizon: float, *, order: int = 1,
-                               backend: str | None = None) -> tuple[float, Float64Array, Float64Array]:
+def log_likelihood_derivatives(
+    layout: FitLayout, x: Float64Array, events: EventSet, horizon: float, *, order: int = 1, backend: str | None = None
+) -> tuple[float, Float64Array, Float64Array]:
     """(value, gradient, Hessian) of the log-likelihood in the fitted vector ``x`` of ``layout``.
 
     ``events`` is the :func:`event_set` of validated events.  ``order`` 0, 1 or 2 says which
@@ -357,21 +448,45 @@ def log_likelihood_derivatives(layout: FitLayout, x: Float64Array, events: Event
     be = get_backend(backend, kernel="hawkes.log_likelihood")
     impl = fast_path("hawkes.log_likelihood", be)
     if impl is not None:
-        return impl(x, layout.tie, layout.beta_fixed, (events.by_dim, events.offsets, events.times, events.marks),
-                    horizon, order, layout.merged)
+        return impl(
+            x,
+            layout.tie,
+            layout.beta_fixed,
+            (events.by_dim, events.offsets, events.times, events.marks),
+            horizon,
+            order,
+            layout.merged,
+        )
     mu, alpha, beta = layout.unpack(x)
     with be.x64():
         xp = be.xp
-        value, lgrad, lhess = reference.log_likelihood(xp, xp.asarray(events.times), xp.asarray(events.marks), horizon,
-                                                       KernelCode.EXPONENTIAL, mu, alpha, beta, np.zeros_like(beta),
-                                                       order)
+        value, lgrad, lhess = reference.log_likelihood(
+            xp,
+            xp.asarray(events.times),
+            xp.asarray(events.marks),
+            horizon,
+            KernelCode.EXPONENTIAL,
+            mu,
+            alpha,
+            beta,
+            np.zeros_like(beta),
+            order,
+        )
     grad = np.zeros(layout.size)
     hess = np.zeros((layout.size, layout.size))
     n_local = n_params_target(layout.n_dim, layout.n_comp)
     for i in range(layout.n_dim):
-        assemble_target(i, layout.n_dim, layout.n_comp, layout.tie, order,
-                        lgrad[i] if order >= 1 else np.zeros(n_local),
-                        lhess[i] if order >= 2 else np.zeros((n_local, n_local)), grad, hess)
+        assemble_target(
+            i,
+            layout.n_dim,
+            layout.n_comp,
+            layout.tie,
+            order,
+            lgrad[i] if order >= 1 else np.zeros(n_local),
+            lhess[i] if order >= 2 else np.zeros((n_local, n_local)),
+            grad,
+            hess,
+        )
     return float(value), grad, hess
 
 
@@ -380,9 +495,19 @@ def batched_fit_available(backend: str | None = None) -> bool:
     return fast_path("hawkes.fit_batch", get_backend(backend, kernel="hawkes.fit_batch")) is not None
 
 
-def fit_newton_batch(layout: FitLayout, starts: np.ndarray, lower: np.ndarray, upper: np.ndarray,
-                     logflag: np.ndarray, events: list[EventSet], horizons: np.ndarray, *, max_iter: int = 200,
-                     gtol: float = 1e-9, backend: str | None = None) -> tuple[np.ndarray, ...]:
+def fit_newton_batch(
+    layout: FitLayout,
+    starts: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    logflag: np.ndarray,
+    events: list[EventSet],
+    horizons: np.ndarray,
+    *,
+    max_iter: int = 200,
+    gtol: float = 1e-9,
+    backend: str | None = None,
+) -> tuple[np.ndarray, ...]:
     """Projected-Newton fits of many series at once (see :mod:`.numba`); the fitting layer's entry point.
 
     ``starts`` (S, R, P) in the optimiser's coordinates ``z`` (``x = e^z`` where ``logflag``),
@@ -398,9 +523,22 @@ def fit_newton_batch(layout: FitLayout, starts: np.ndarray, lower: np.ndarray, u
     sizes = np.array([ev.times.size for ev in events], dtype=np.int64)
     base = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     offsets = np.stack([b + ev.offsets for b, ev in zip(base, events)]).astype(np.int64)
-    flat = (np.concatenate([ev.by_dim for ev in events]), np.concatenate([ev.times for ev in events]),
-            np.concatenate([ev.marks for ev in events]))
-    return impl(np.ascontiguousarray(starts, dtype=np.float64), np.ascontiguousarray(lower, dtype=np.float64),
-                np.ascontiguousarray(upper, dtype=np.float64), np.ascontiguousarray(logflag, dtype=np.bool_),
-                layout.tie, layout.beta_fixed, flat, offsets, np.ascontiguousarray(horizons, dtype=np.float64),
-                layout.merged, max_iter=max_iter, gtol=gtol)
+    flat = (
+        np.concatenate([ev.by_dim for ev in events]),
+        np.concatenate([ev.times for ev in events]),
+        np.concatenate([ev.marks for ev in events]),
+    )
+    return impl(
+        np.ascontiguousarray(starts, dtype=np.float64),
+        np.ascontiguousarray(lower, dtype=np.float64),
+        np.ascontiguousarray(upper, dtype=np.float64),
+        np.ascontiguousarray(logflag, dtype=np.bool_),
+        layout.tie,
+        layout.beta_fixed,
+        flat,
+        offsets,
+        np.ascontiguousarray(horizons, dtype=np.float64),
+        layout.merged,
+        max_iter=max_iter,
+        gtol=gtol,
+    )

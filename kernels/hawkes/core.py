@@ -26,9 +26,28 @@ import numpy as np
 from ..jit import jit
 from ..rng.core import philox10, u01
 
-__all__ = ["KernelCode", "Status", "Draw", "FitStatus", "TWO_M32", "kernel_value_scalar", "kernel_value", "dz_path",
-           "ogata_path", "intensity_target", "intensity_merged", "advance_sums_scalar", "advance_sums", "loglik_target",
-           "loglik_merged", "n_params_target", "global_index_scalar", "global_index", "assemble_target", "unpack"]
+__all__ = [
+    "KernelCode",
+    "Status",
+    "Draw",
+    "FitStatus",
+    "TWO_M32",
+    "kernel_value_scalar",
+    "kernel_value",
+    "dz_path",
+    "ogata_path",
+    "intensity_target",
+    "intensity_merged",
+    "advance_sums_scalar",
+    "advance_sums",
+    "loglik_target",
+    "loglik_merged",
+    "n_params_target",
+    "global_index_scalar",
+    "global_index",
+    "assemble_target",
+    "unpack",
+]
 
 
 class KernelCode(enum.IntEnum):
@@ -387,8 +406,9 @@ def loglik_target(i, horizon, times, offsets, mu_i, alpha, beta, order, grad, he
         t = times[m]
         lam = mu_i
         for j in range(n_dim):
-            advance_sums(j, n_comp, beta_i, t, t - t_prev, times, offsets, ptr, order, e_state, s_state, q_state,
-                         r_state)
+            advance_sums(
+                j, n_comp, beta_i, t, t - t_prev, times, offsets, ptr, order, e_state, s_state, q_state, r_state
+            )
             for k in range(n_comp):
                 lam += alpha[i, j, k] * beta_i[j, k] * s_state[j * n_comp + k]
         t_prev = t
@@ -420,8 +440,9 @@ def loglik_target(i, horizon, times, offsets, mu_i, alpha, beta, order, grad, he
     # the sums at T (every event counts: one at T itself adds 1 - e^0 = 0 to the compensator)
     t_end = math.nextafter(horizon, math.inf)
     for j in range(n_dim):
-        advance_sums(j, n_comp, beta_i, t_end, t_end - t_prev, times, offsets, ptr, order, e_state, s_state, q_state,
-                     r_state)
+        advance_sums(
+            j, n_comp, beta_i, t_end, t_end - t_prev, times, offsets, ptr, order, e_state, s_state, q_state, r_state
+        )
     value -= mu_i * horizon
     if order >= 1:
         grad[0] -= horizon

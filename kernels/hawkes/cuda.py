@@ -25,12 +25,14 @@ _THREADS = 64  # paths differ in length, so small blocks keep the warps of a blo
 _dz_dev = compile_for_cuda(dz_path, name="_dz_dev", philox10=philox10_dev, u01=u01_dev)
 
 
-def _dz_kernel_source(path_ids, horizon, mu, mu_total, decays, gidx, jump, k0, k1, stream, state, times, marks,
-                      counts, status):
+def _dz_kernel_source(
+    path_ids, horizon, mu, mu_total, decays, gidx, jump, k0, k1, stream, state, times, marks, counts, status
+):
     r = cuda.grid(1)
     if r < path_ids.shape[0]:
-        n, st = _dz_dev(path_ids[r], horizon, mu, mu_total, decays, gidx, jump, k0, k1, stream, state[r], times[r],
-                        marks[r])
+        n, st = _dz_dev(
+            path_ids[r], horizon, mu, mu_total, decays, gidx, jump, k0, k1, stream, state[r], times[r], marks[r]
+        )
         counts[r] = n
         status[r] = st
 
@@ -47,7 +49,20 @@ def simulate_dz(path_ids, horizon, mu, mu_total, decays, gidx, jump, k0, k1, str
     status = cuda.device_array(n, dtype=np.int64)
     state = cuda.device_array((n, decays.shape[0] * mu.shape[0]), dtype=np.float64)
     _dz_kernel[(n + _THREADS - 1) // _THREADS, _THREADS](
-        cuda.to_device(path_ids.astype(np.uint64)), float(horizon), cuda.to_device(mu), float(mu_total),
-        cuda.to_device(decays), cuda.to_device(gidx), cuda.to_device(jump), np.uint64(k0), np.uint64(k1),
-        np.uint64(stream), state, times, marks, counts, status)
+        cuda.to_device(path_ids.astype(np.uint64)),
+        float(horizon),
+        cuda.to_device(mu),
+        float(mu_total),
+        cuda.to_device(decays),
+        cuda.to_device(gidx),
+        cuda.to_device(jump),
+        np.uint64(k0),
+        np.uint64(k1),
+        np.uint64(stream),
+        state,
+        times,
+        marks,
+        counts,
+        status,
+    )
     return tuple(deliver(a, True) for a in (times, marks, counts, status))

@@ -24,9 +24,19 @@ from ..._typing import ArrayLike, Float64Array, Int64Array
 from ...errors import InvalidParameters, check_array, check_int, check_positive
 from .core import KernelCode
 
-__all__ = ["ExponentialKernel", "SumExponentialKernel", "PowerLawKernel", "HawkesProcess", "HawkesPaths",
-           "HAWKES_EVENT_DTYPE", "ExplosiveProcess", "check_events", "stationary_budget", "FitLayout",
-           "DECAY_STRUCTURES"]
+__all__ = [
+    "ExponentialKernel",
+    "SumExponentialKernel",
+    "PowerLawKernel",
+    "HawkesProcess",
+    "HawkesPaths",
+    "HAWKES_EVENT_DTYPE",
+    "ExplosiveProcess",
+    "check_events",
+    "stationary_budget",
+    "FitLayout",
+    "DECAY_STRUCTURES",
+]
 
 # One event as the engine reads it: int64 nanoseconds, then the dimension and the path it belongs to.
 HAWKES_EVENT_DTYPE = np.dtype([("ts_ns", "<i8"), ("dim", "<i4"), ("path", "<i4")], align=True)
@@ -106,7 +116,12 @@ class ExponentialKernel:
 
     def components(self) -> tuple[KernelCode, Float64Array, Float64Array, Float64Array]:
         """(code, alpha, shape1, shape2), each (D, D, K): the core's form of the kernel."""
-        return KernelCode.EXPONENTIAL, self.adjacency[:, :, None], self.decays[:, :, None], np.zeros((self.dim,) * 2 + (1,))
+        return (
+            KernelCode.EXPONENTIAL,
+            self.adjacency[:, :, None],
+            self.decays[:, :, None],
+            np.zeros((self.dim,) * 2 + (1,)),
+        )
 
     def values(self, t: ArrayLike) -> Float64Array:
         """``phi_ij(t)`` at times ``t >= 0`` (any shape): array of shape ``t.shape + (D, D)``."""
@@ -280,12 +295,15 @@ class HawkesProcess:
 
     def __post_init__(self):
         if not isinstance(self.kernel, _KERNELS):
-            raise TypeError(f"kernel must be an ExponentialKernel, SumExponentialKernel or PowerLawKernel, "
-                            f"got {type(self.kernel).__name__}")
+            raise TypeError(
+                f"kernel must be an ExponentialKernel, SumExponentialKernel or PowerLawKernel, "
+                f"got {type(self.kernel).__name__}"
+            )
         mu = _nonnegative("baseline", _real_array("baseline", self.baseline, "(D,)"))
         if mu.ndim != 1 or mu.shape[0] != self.kernel.dim:
-            raise InvalidParameters(f"baseline must have shape ({self.kernel.dim},) to match the kernel, got shape "
-                                    f"{mu.shape}")
+            raise InvalidParameters(
+                f"baseline must have shape ({self.kernel.dim},) to match the kernel, got shape {mu.shape}"
+            )
         object.__setattr__(self, "baseline", mu)
 
     @property
@@ -312,7 +330,8 @@ class HawkesProcess:
         if not rho < 1.0:
             raise ExplosiveProcess(
                 f"the branching matrix (kernel adjacency) has spectral radius {rho:.6g} >= 1: the process explodes "
-                "(no stationary law); reduce adjacency, or pass nonstationary=True to simulate a finite horizon")
+                "(no stationary law); reduce adjacency, or pass nonstationary=True to simulate a finite horizon"
+            )
 
     def stationary_intensity(self) -> np.ndarray:
         """``(I - ||phi||)^{-1} mu``, events per unit time, (D,); raises :class:`ExplosiveProcess` if none."""
@@ -320,7 +339,9 @@ class HawkesProcess:
         return np.linalg.solve(np.eye(self.dim) - self.branching_matrix, self.baseline)
 
 
-def check_events(times: ArrayLike, marks: ArrayLike | None, horizon: float, dim: int) -> tuple[Float64Array, Int64Array, float]:
+def check_events(
+    times: ArrayLike, marks: ArrayLike | None, horizon: float, dim: int
+) -> tuple[Float64Array, Int64Array, float]:
     """Validated (times float64 (N,), marks int64 (N,), horizon) of one event sequence.
 
     ``times`` sorted (non-decreasing), finite, in ``[0, horizon]``; ``marks`` integers in ``[0, dim)``
@@ -507,8 +528,9 @@ class FitLayout:
         """A label per entry of the fitted vector: ``mu[i]``, ``alpha[i,j(,k)]``, ``beta...``."""
         d, k = self.n_dim, self.n_comp
         out = [f"mu[{i}]" for i in range(d)]
-        out += [f"alpha[{i},{j}]" if k == 1 else f"alpha[{i},{j},{c}]" for i in range(d) for j in range(d)
-                for c in range(k)]
+        out += [
+            f"alpha[{i},{j}]" if k == 1 else f"alpha[{i},{j},{c}]" for i in range(d) for j in range(d) for c in range(k)
+        ]
         for g in range(self.n_decays):
             where = np.argwhere(self.tie == g)
             i, j, c = (int(v) for v in where[0])

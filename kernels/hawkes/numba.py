@@ -51,11 +51,13 @@ _HESSIAN = np.int64(2)
 
 
 @jit(parallel=True, error_model="numpy")
-def _dz_kernel(path_ids, horizon, mu, mu_total, decays, gidx, jump, k0, k1, stream, state, times, marks, counts,
-               status):
+def _dz_kernel(
+    path_ids, horizon, mu, mu_total, decays, gidx, jump, k0, k1, stream, state, times, marks, counts, status
+):
     for r in numba.prange(path_ids.shape[0]):
-        n, st = _dz(path_ids[r], horizon, mu, mu_total, decays, gidx, jump, k0, k1, stream, state[r], times[r],
-                    marks[r])
+        n, st = _dz(
+            path_ids[r], horizon, mu, mu_total, decays, gidx, jump, k0, k1, stream, state[r], times[r], marks[r]
+        )
         counts[r] = n
         status[r] = st
 
@@ -77,8 +79,23 @@ def simulate_dz(path_ids, horizon, mu, mu_total, decays, gidx, jump, k0, k1, str
     counts = np.zeros(n, dtype=np.int64)
     status = np.zeros(n, dtype=np.int64)
     state = np.zeros((n, decays.shape[0] * mu.shape[0]))
-    _dz_kernel(path_ids.astype(np.uint64), float(horizon), mu, float(mu_total), decays, gidx, jump, np.uint64(k0),
-               np.uint64(k1), stream, state, times, marks, counts, status)
+    _dz_kernel(
+        path_ids.astype(np.uint64),
+        float(horizon),
+        mu,
+        float(mu_total),
+        decays,
+        gidx,
+        jump,
+        np.uint64(k0),
+        np.uint64(k1),
+        stream,
+        state,
+        times,
+        marks,
+        counts,
+        status,
+    )
     return times, marks, counts, status
 
 
@@ -89,8 +106,22 @@ def simulate_ogata(path_ids, horizon, code, mu, alpha, shape1, shape2, k0, k1, s
     marks = np.zeros((n, cap), dtype=np.int64)
     counts = np.zeros(n, dtype=np.int64)
     status = np.zeros(n, dtype=np.int64)
-    _ogata_kernel(path_ids.astype(np.uint64), float(horizon), int(code), mu, alpha, shape1, shape2, np.uint64(k0),
-                  np.uint64(k1), stream, times, marks, counts, status)
+    _ogata_kernel(
+        path_ids.astype(np.uint64),
+        float(horizon),
+        int(code),
+        mu,
+        alpha,
+        shape1,
+        shape2,
+        np.uint64(k0),
+        np.uint64(k1),
+        stream,
+        times,
+        marks,
+        counts,
+        status,
+    )
     return times, marks, counts, status
 
 
@@ -174,8 +205,18 @@ def _series_loglik(x, tie, beta_fixed, times, offsets, stimes, smarks, merged, h
     lgrad = np.zeros((n_dim, n_local))
     lhess = np.zeros((n_dim, n_local, n_local))
     if merged:
-        _loglik_merged(horizon, stimes[offsets[0]:offsets[n_dim]], smarks[offsets[0]:offsets[n_dim]], x[:n_dim], alpha,
-                       beta, order, values, lgrad, lhess)
+        _loglik_merged(
+            horizon,
+            stimes[offsets[0] : offsets[n_dim]],
+            smarks[offsets[0] : offsets[n_dim]],
+            x[:n_dim],
+            alpha,
+            beta,
+            order,
+            values,
+            lgrad,
+            lhess,
+        )
     else:
         for i in range(n_dim):
             values[i] = _loglik_target(i, horizon, times, offsets, x[i], alpha, beta, order, lgrad[i], lhess[i])
@@ -187,8 +228,9 @@ def _series_loglik(x, tie, beta_fixed, times, offsets, stimes, smarks, merged, h
 
 
 @jit(error_model="numpy")
-def _objective(z, logflag, tie, beta_fixed, times, offsets, stimes, smarks, merged, horizon, scale, order, grad_z,
-               hess_z):
+def _objective(
+    z, logflag, tie, beta_fixed, times, offsets, stimes, smarks, merged, horizon, scale, order, grad_z, hess_z
+):
     """``-l(x(z)) / scale`` and its z-derivatives (``x = e^z`` where ``logflag``), one series, serial."""
     n_par = z.shape[0]
     x = np.empty(n_par)
@@ -245,8 +287,24 @@ def _cholesky_solve(a, b, free, out):
 
 
 @jit(error_model="numpy")
-def _newton(z, lower, upper, logflag, tie, beta_fixed, times, offsets, stimes, smarks, merged, horizon, scale, max_iter,
-            gtol, stall_gtol):
+def _newton(
+    z,
+    lower,
+    upper,
+    logflag,
+    tie,
+    beta_fixed,
+    times,
+    offsets,
+    stimes,
+    smarks,
+    merged,
+    horizon,
+    scale,
+    max_iter,
+    gtol,
+    stall_gtol,
+):
     """Minimise the objective from ``z`` (changed in place); returns (f, iterations, FitStatus).
 
     Converged: projected gradient below ``gtol``, or below ``stall_gtol`` once no step can lower the
@@ -305,8 +363,22 @@ def _newton(z, lower, upper, logflag, tie, beta_fixed, times, offsets, stimes, s
                 trial[u] = min(max(z[u] + t * step[u], lower[u]), upper[u])
                 decrease += g[u] * (trial[u] - z[u])
                 moved = moved or trial[u] != z[u]
-            f_new = _objective(trial, logflag, tie, beta_fixed, times, offsets, stimes, smarks, merged, horizon, scale, _VALUE,
-                               dummy_g, dummy_h)
+            f_new = _objective(
+                trial,
+                logflag,
+                tie,
+                beta_fixed,
+                times,
+                offsets,
+                stimes,
+                smarks,
+                merged,
+                horizon,
+                scale,
+                _VALUE,
+                dummy_g,
+                dummy_h,
+            )
             if moved and math.isfinite(f_new) and f_new <= f + 1e-4 * decrease:
                 accepted = True
                 break
@@ -316,7 +388,9 @@ def _newton(z, lower, upper, logflag, tie, beta_fixed, times, offsets, stimes, s
             # gradient agrees
             return f, it, FitStatus.CONVERGED if pg < stall_gtol else FitStatus.LINE_SEARCH
         z[:] = trial
-        f = _objective(z, logflag, tie, beta_fixed, times, offsets, stimes, smarks, merged, horizon, scale, _HESSIAN, g, h)
+        f = _objective(
+            z, logflag, tie, beta_fixed, times, offsets, stimes, smarks, merged, horizon, scale, _HESSIAN, g, h
+        )
     return f, max_iter, FitStatus.MAX_ITER
 
 
@@ -331,8 +405,8 @@ def _ks_residuals(x, tie, beta_fixed, times, offsets, stimes, smarks, merged, ks
     alpha = np.empty((n_dim, n_dim, n_comp))
     beta = np.empty((n_dim, n_dim, n_comp))
     _unpack(x, tie, beta_fixed, n_dim, n_comp, alpha, beta)
-    q = stimes[offsets[0]:offsets[n_dim]]
-    m = smarks[offsets[0]:offsets[n_dim]]
+    q = stimes[offsets[0] : offsets[n_dim]]
+    m = smarks[offsets[0] : offsets[n_dim]]
     comp = np.empty((q.shape[0], n_dim))
     lam = np.empty((q.shape[0], n_dim))
     if merged:
@@ -362,9 +436,31 @@ def _ks_residuals(x, tie, beta_fixed, times, offsets, stimes, smarks, merged, ks
 
 
 @jit(parallel=True, error_model="numpy")
-def _fit_batch_kernel(starts, lower, upper, logflag, tie, beta_fixed, times, offsets, stimes, smarks, merged, horizons,
-                      scales, max_iter, gtol, stall_gtol, z_out, f_out, status_out, iter_out, loglik_out, hess_out,
-                      ks_out):
+def _fit_batch_kernel(
+    starts,
+    lower,
+    upper,
+    logflag,
+    tie,
+    beta_fixed,
+    times,
+    offsets,
+    stimes,
+    smarks,
+    merged,
+    horizons,
+    scales,
+    max_iter,
+    gtol,
+    stall_gtol,
+    z_out,
+    f_out,
+    status_out,
+    iter_out,
+    loglik_out,
+    hess_out,
+    ks_out,
+):
     n_series, n_starts, n_par = starts.shape
     for s in numba.prange(n_series):
         best = math.inf
@@ -372,8 +468,24 @@ def _fit_batch_kernel(starts, lower, upper, logflag, tie, beta_fixed, times, off
         hi = upper[s]
         for r in range(n_starts):
             z = starts[s, r].copy()
-            f, it, st = _newton(z, lo, hi, logflag, tie, beta_fixed, times, offsets[s], stimes, smarks, merged,
-                                horizons[s], scales[s], max_iter, gtol, stall_gtol)
+            f, it, st = _newton(
+                z,
+                lo,
+                hi,
+                logflag,
+                tie,
+                beta_fixed,
+                times,
+                offsets[s],
+                stimes,
+                smarks,
+                merged,
+                horizons[s],
+                scales[s],
+                max_iter,
+                gtol,
+                stall_gtol,
+            )
             # a converged start beats one that is not; between two alike, the lower objective wins
             conv = st == FitStatus.CONVERGED
             best_conv = status_out[s] == FitStatus.CONVERGED
@@ -388,13 +500,27 @@ def _fit_batch_kernel(starts, lower, upper, logflag, tie, beta_fixed, times, off
             if logflag[u]:
                 x[u] = math.exp(x[u])
         grad = np.zeros(n_par)
-        loglik_out[s] = _series_loglik(x, tie, beta_fixed, times, offsets[s], stimes, smarks, merged, horizons[s], _HESSIAN,
-                                       grad, hess_out[s])
+        loglik_out[s] = _series_loglik(
+            x, tie, beta_fixed, times, offsets[s], stimes, smarks, merged, horizons[s], _HESSIAN, grad, hess_out[s]
+        )
         _ks_residuals(x, tie, beta_fixed, times, offsets[s], stimes, smarks, merged, ks_out[s])
 
 
-def fit_batch(starts, lower, upper, logflag, tie, beta_fixed, events, offsets, horizons, merged, max_iter=200,
-              gtol=1e-9, stall_gtol=1e-6):
+def fit_batch(
+    starts,
+    lower,
+    upper,
+    logflag,
+    tie,
+    beta_fixed,
+    events,
+    offsets,
+    horizons,
+    merged,
+    max_iter=200,
+    gtol=1e-9,
+    stall_gtol=1e-6,
+):
     """Fit every series from every start, keeping each series' best.
 
     ``events`` = (times grouped by series then dimension, the same times sorted by time within each
@@ -413,7 +539,29 @@ def fit_batch(starts, lower, upper, logflag, tie, beta_fixed, events, offsets, h
     hess = np.zeros((n_series, n_par, n_par))
     ks = np.zeros((n_series, tie.shape[0]))
     times, stimes, smarks = events
-    _fit_batch_kernel(starts, lower, upper, logflag, tie, beta_fixed, times, offsets, stimes, smarks, bool(merged),
-                      horizons, scales, int(max_iter), float(gtol), float(stall_gtol), z, f, status, iters, loglik, hess,
-                      ks)
+    _fit_batch_kernel(
+        starts,
+        lower,
+        upper,
+        logflag,
+        tie,
+        beta_fixed,
+        times,
+        offsets,
+        stimes,
+        smarks,
+        bool(merged),
+        horizons,
+        scales,
+        int(max_iter),
+        float(gtol),
+        float(stall_gtol),
+        z,
+        f,
+        status,
+        iters,
+        loglik,
+        hess,
+        ks,
+    )
     return z, status, iters, loglik, hess, ks

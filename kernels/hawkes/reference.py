@@ -27,8 +27,9 @@ _CHUNK = 512  # rows (queries or target events) per block of the direct sums: me
 def _words(xp: Any, n: int, block: int, paths, stream: int, k0: int, k1: int):
     u64 = xp.uint64
     zero = xp.zeros_like(paths)
-    return philox_xp(xp, zero + n, zero + block, paths, zero + stream, xp.asarray(k0, dtype=u64),
-                     xp.asarray(k1, dtype=u64), 10)
+    return philox_xp(
+        xp, zero + n, zero + block, paths, zero + stream, xp.asarray(k0, dtype=u64), xp.asarray(k1, dtype=u64), 10
+    )
 
 
 def _uniform(xp: Any, cache: dict, r: int, n: int, paths, stream: int, k0: int, k1: int):
@@ -185,7 +186,9 @@ def simulate_ogata(xp: Any, path_ids, horizon, code, mu, alpha, shape1, shape2, 
             for i in range(n_dim):
                 v = xp.zeros(n_paths, dtype=f64)
                 for j in range(n_dim):
-                    v = xp.where(past & (hist_m[:, m] == j), kernel_value_xp(xp, code, alpha, shape1, shape2, i, j, dt), v)
+                    v = xp.where(
+                        past & (hist_m[:, m] == j), kernel_value_xp(xp, code, alpha, shape1, shape2, i, j, dt), v
+                    )
                 lam[i] = lam[i] + v
         total = lam[0]
         for i in range(1, n_dim):
@@ -267,8 +270,9 @@ def log_likelihood(xp: Any, times, marks, horizon, code, mu, alpha, shape1, shap
     for i in range(n_dim):
         t_i = times[marks == i]
         lam, comp = intensity(xp, t_i, times, marks, code, mu, alpha, shape1, shape2)
-        _, comp_t = intensity(xp, xp.asarray([horizon], dtype=xp.float64), times, marks, code, mu, alpha, shape1,
-                              shape2)
+        _, comp_t = intensity(
+            xp, xp.asarray([horizon], dtype=xp.float64), times, marks, code, mu, alpha, shape1, shape2
+        )
         lam_i = lam[:, i]
         if bool(xp.any(lam_i <= 0.0)):
             return -float("inf"), grad, hess

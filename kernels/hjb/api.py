@@ -122,15 +122,21 @@ def _validate_linear(diag, lower, upper, log_v_terminal, taus):
         raise InvalidParameters("taus must be non-negative and strictly increasing")
     n_sets, n = shape
     # the propagator is a dense (n, n) matrix per parameter set, with a few of its kind alive at once
-    check_memory("diag", f"shape {shape}", 8.0 * 6 * n_sets * n * n + 8.0 * n_sets * n * t.size,
-                 f"{n_sets} dense ({n}, {n}) propagators")
+    check_memory(
+        "diag",
+        f"shape {shape}",
+        8.0 * 6 * n_sets * n * n + 8.0 * n_sets * n * t.size,
+        f"{n_sets} dense ({n}, {n}) propagators",
+    )
     # the norm of M tau (the propagator's plan counts its series terms in floats, exactly below 2^53): rates
     # times times beyond 1e15 (a billion fills per unit time over a million units) have no meaning here
     with np.errstate(over="ignore", invalid="ignore"):
         theta = float(np.max(np.max(d, axis=1) - np.min(d, axis=1) + np.max(lo + up, axis=1))) * float(t[-1])
     if not theta <= 1e15:
-        raise InvalidParameters(f"the rates (diag, lower, upper) times taus[-1]={float(t[-1])!r} reach {theta:.3g}, "
-                                "beyond 1e15: exp(-M tau) is out of the solver's range")
+        raise InvalidParameters(
+            f"the rates (diag, lower, upper) times taus[-1]={float(t[-1])!r} reach {theta:.3g}, "
+            "beyond 1e15: exp(-M tau) is out of the solver's range"
+        )
     lo = lo.copy()
     up = up.copy()
     lo[:, 0] = 0.0  # no state below the lower bound
@@ -247,7 +253,9 @@ def _common_batch(sizes):
 
 def _check_penalties(penalty, terminal_penalty):
     """Refuse a non-symmetric ``penalty`` or ``terminal_penalty`` and a ``penalty`` that is not PSD."""
-    if not np.allclose(penalty, np.swapaxes(penalty, -1, -2)) or not np.allclose(terminal_penalty, np.swapaxes(terminal_penalty, -1, -2)):
+    if not np.allclose(penalty, np.swapaxes(penalty, -1, -2)) or not np.allclose(
+        terminal_penalty, np.swapaxes(terminal_penalty, -1, -2)
+    ):
         raise MatrixError("penalty and terminal_penalty must be symmetric")
     eig = np.linalg.eigvalsh(penalty).min(axis=-1)
     if np.any(eig < -1e-12 * np.maximum(1.0, np.abs(penalty).max(axis=(-2, -1)))):
@@ -348,8 +356,12 @@ def solve_hjb_grid(
     >>> theta.shape
     (2, 2, 5)
     """
-    for name, seq in (("lower_bounds", lower_bounds), ("upper_bounds", upper_bounds), ("bid_sides", bid_sides),
-                      ("ask_sides", ask_sides)):
+    for name, seq in (
+        ("lower_bounds", lower_bounds),
+        ("upper_bounds", upper_bounds),
+        ("bid_sides", bid_sides),
+        ("ask_sides", ask_sides),
+    ):
         if not isinstance(seq, Sequence) or isinstance(seq, (str, bytes)):
             raise TypeError(f"{name} must be a sequence (one entry per asset), got {type(seq).__name__}")
     lows = [check_int(f"lower_bounds[{i}]", v) for i, v in enumerate(lower_bounds)]
@@ -374,14 +386,16 @@ def solve_hjb_grid(
     _check_penalties(gam, term)
     t = _check_taus(taus)
     n_grid = b * math.prod(hi - lo + 1 for lo, hi in zip(lows, highs))
-    check_memory("upper_bounds", highs, 8.0 * n_grid * (t.size + 12),
-                 f"the value on {n_grid} grid points and {t.size} times")
+    check_memory(
+        "upper_bounds", highs, 8.0 * n_grid * (t.size + 12), f"the value on {n_grid} grid points and {t.size} times"
+    )
     min_steps = _DEFAULT_STEPS_PER_UNIT if steps_per_unit is None else check_positive("steps_per_unit", steps_per_unit)
     if steps_per_unit is not None and min_steps * float(t[-1]) > _MAX_RK4_STEPS:
         raise InvalidParameters(
             f"steps_per_unit={steps_per_unit!r} over taus[-1]={float(t[-1])!r} asks for {min_steps * float(t[-1]):.3g} RK4 "
             f"steps, more than {_MAX_RK4_STEPS} (minutes of work); pass fewer or None (stiff equations are switched "
-            "to an implicit scheme with error control)")
+            "to an implicit scheme with error control)"
+        )
     budget = min(min_steps * float(t[-1]), _MAX_RK4_STEPS) + _STIFF_RK4_STEPS
     be = get_backend(backend, kernel=GRID)
 
@@ -389,18 +403,32 @@ def solve_hjb_grid(
     q = np.meshgrid(*axes, indexing="ij")
     per_set = (b,) + (1,) * d
     running = sum(mu[:, i].reshape(per_set) * q[i] for i in range(d)) - 0.5 * sum(
-        gam[:, i, j].reshape(per_set) * q[i] * q[j] for i in range(d) for j in range(d))
+        gam[:, i, j].reshape(per_set) * q[i] * q[j] for i in range(d) for j in range(d)
+    )
     theta = -sum(term[:, i, j].reshape(per_set) * q[i] * q[j] for i in range(d) for j in range(d))
     theta = np.broadcast_to(theta, (b,) + q[0].shape)
     running = np.broadcast_to(running, theta.shape)
 
     def coeffs(sides):
-        return [tuple(be.asarray(np.broadcast_to(np.asarray(v, dtype=np.float64), (b,)).reshape(per_set)) for v in (s.scale, s.decay))
-                for s in sides]
+        return [
+            tuple(
+                be.asarray(np.broadcast_to(np.asarray(v, dtype=np.float64), (b,)).reshape(per_set))
+                for v in (s.scale, s.decay)
+            )
+            for s in sides
+        ]
 
     with be.x64():
-        out = reference.solve_grid(be.asarray(theta), be.asarray(running), coeffs(bid_sides), coeffs(ask_sides), t, min_steps,
-                                   xp=be.xp, max_explicit_steps=budget)
+        out = reference.solve_grid(
+            be.asarray(theta),
+            be.asarray(running),
+            coeffs(bid_sides),
+            coeffs(ask_sides),
+            t,
+            min_steps,
+            xp=be.xp,
+            max_explicit_steps=budget,
+        )
     out = be.to_host(out)
     return out if batch else out[0]
 
@@ -408,8 +436,9 @@ def solve_hjb_grid(
 # ---------------------------------------------------------------------------------------------
 # (3) the quadratic Riccati ODE
 # ---------------------------------------------------------------------------------------------
-def solve_quadratic_riccati(taus: ArrayLike, *, curvature: ArrayLike, penalty: ArrayLike, drift: ArrayLike,
-                            terminal_penalty: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+def solve_quadratic_riccati(
+    taus: ArrayLike, *, curvature: ArrayLike, penalty: ArrayLike, drift: ArrayLike, terminal_penalty: ArrayLike
+) -> tuple[np.ndarray, np.ndarray]:
     """Solve (3) on a grid of times to horizon, for one parameter set or a batch (numpy).
 
     Parameters

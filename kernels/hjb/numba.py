@@ -54,7 +54,9 @@ _TAYLOR_FLOOR = 1e-290  # Taylor entries below this are zero: <= 1e-290 of the l
 _LEVELS = 3  # powers P .. P^8
 _BLOCK = 1024  # states of a run held at once (about 0.9 MB per thread for 101 inventories)
 
-_plan = jit(propagator_plan, error_model="numpy")  # the same rule compiled for the kernels; the reference calls the plain one
+_plan = jit(
+    propagator_plan, error_model="numpy"
+)  # the same rule compiled for the kernels; the reference calls the plain one
 
 
 @jit(fastmath=True, error_model="numpy")
@@ -70,35 +72,86 @@ def _apply_rows(src, s0, s_step, n_rows, mat, dst, d0, d_step):
         r3 = r2 + s_step
         o0 = d0 + d_step * i
         for j in range(0, npad, 4):
-            s00 = 0.0; s01 = 0.0; s02 = 0.0; s03 = 0.0  # noqa: E702
-            s10 = 0.0; s11 = 0.0; s12 = 0.0; s13 = 0.0  # noqa: E702
-            s20 = 0.0; s21 = 0.0; s22 = 0.0; s23 = 0.0  # noqa: E702
-            s30 = 0.0; s31 = 0.0; s32 = 0.0; s33 = 0.0  # noqa: E702
+            s00 = 0.0
+            s01 = 0.0
+            s02 = 0.0
+            s03 = 0.0  # noqa: E702
+            s10 = 0.0
+            s11 = 0.0
+            s12 = 0.0
+            s13 = 0.0  # noqa: E702
+            s20 = 0.0
+            s21 = 0.0
+            s22 = 0.0
+            s23 = 0.0  # noqa: E702
+            s30 = 0.0
+            s31 = 0.0
+            s32 = 0.0
+            s33 = 0.0  # noqa: E702
             for k in range(npad):
-                a0 = src[r0, k]; a1 = src[r1, k]; a2 = src[r2, k]; a3 = src[r3, k]  # noqa: E702
-                b0 = mat[j, k]; b1 = mat[j + 1, k]; b2 = mat[j + 2, k]; b3 = mat[j + 3, k]  # noqa: E702
-                s00 += a0 * b0; s01 += a0 * b1; s02 += a0 * b2; s03 += a0 * b3  # noqa: E702
-                s10 += a1 * b0; s11 += a1 * b1; s12 += a1 * b2; s13 += a1 * b3  # noqa: E702
-                s20 += a2 * b0; s21 += a2 * b1; s22 += a2 * b2; s23 += a2 * b3  # noqa: E702
-                s30 += a3 * b0; s31 += a3 * b1; s32 += a3 * b2; s33 += a3 * b3  # noqa: E702
+                a0 = src[r0, k]
+                a1 = src[r1, k]
+                a2 = src[r2, k]
+                a3 = src[r3, k]  # noqa: E702
+                b0 = mat[j, k]
+                b1 = mat[j + 1, k]
+                b2 = mat[j + 2, k]
+                b3 = mat[j + 3, k]  # noqa: E702
+                s00 += a0 * b0
+                s01 += a0 * b1
+                s02 += a0 * b2
+                s03 += a0 * b3  # noqa: E702
+                s10 += a1 * b0
+                s11 += a1 * b1
+                s12 += a1 * b2
+                s13 += a1 * b3  # noqa: E702
+                s20 += a2 * b0
+                s21 += a2 * b1
+                s22 += a2 * b2
+                s23 += a2 * b3  # noqa: E702
+                s30 += a3 * b0
+                s31 += a3 * b1
+                s32 += a3 * b2
+                s33 += a3 * b3  # noqa: E702
             o = o0
-            dst[o, j] = s00; dst[o, j + 1] = s01; dst[o, j + 2] = s02; dst[o, j + 3] = s03  # noqa: E702
+            dst[o, j] = s00
+            dst[o, j + 1] = s01
+            dst[o, j + 2] = s02
+            dst[o, j + 3] = s03  # noqa: E702
             o += d_step
-            dst[o, j] = s10; dst[o, j + 1] = s11; dst[o, j + 2] = s12; dst[o, j + 3] = s13  # noqa: E702
+            dst[o, j] = s10
+            dst[o, j + 1] = s11
+            dst[o, j + 2] = s12
+            dst[o, j + 3] = s13  # noqa: E702
             o += d_step
-            dst[o, j] = s20; dst[o, j + 1] = s21; dst[o, j + 2] = s22; dst[o, j + 3] = s23  # noqa: E702
+            dst[o, j] = s20
+            dst[o, j + 1] = s21
+            dst[o, j + 2] = s22
+            dst[o, j + 3] = s23  # noqa: E702
             o += d_step
-            dst[o, j] = s30; dst[o, j + 1] = s31; dst[o, j + 2] = s32; dst[o, j + 3] = s33  # noqa: E702
+            dst[o, j] = s30
+            dst[o, j + 1] = s31
+            dst[o, j + 2] = s32
+            dst[o, j + 3] = s33  # noqa: E702
         i += 4
     while i < n_rows:
         r = s0 + s_step * i
         o = d0 + d_step * i
         for j in range(0, npad, 4):
-            s0_ = 0.0; s1_ = 0.0; s2_ = 0.0; s3_ = 0.0  # noqa: E702
+            s0_ = 0.0
+            s1_ = 0.0
+            s2_ = 0.0
+            s3_ = 0.0  # noqa: E702
             for k in range(npad):
                 x = src[r, k]
-                s0_ += mat[j, k] * x; s1_ += mat[j + 1, k] * x; s2_ += mat[j + 2, k] * x; s3_ += mat[j + 3, k] * x  # noqa: E702
-            dst[o, j] = s0_; dst[o, j + 1] = s1_; dst[o, j + 2] = s2_; dst[o, j + 3] = s3_  # noqa: E702
+                s0_ += mat[j, k] * x
+                s1_ += mat[j + 1, k] * x
+                s2_ += mat[j + 2, k] * x
+                s3_ += mat[j + 3, k] * x  # noqa: E702
+            dst[o, j] = s0_
+            dst[o, j + 1] = s1_
+            dst[o, j + 2] = s2_
+            dst[o, j + 3] = s3_  # noqa: E702
         i += 1
 
 

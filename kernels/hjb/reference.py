@@ -62,8 +62,15 @@ from scipy.integrate import solve_ivp
 from ...errors import NumericalInstability
 from .core import propagator_plan
 
-__all__ = ["solve_linear", "propagator", "solve_grid", "solve_grid_implicit", "solve_riccati", "IMPLICIT_RTOL",
-           "IMPLICIT_ATOL"]
+__all__ = [
+    "solve_linear",
+    "propagator",
+    "solve_grid",
+    "solve_grid_implicit",
+    "solve_riccati",
+    "IMPLICIT_RTOL",
+    "IMPLICIT_ATOL",
+]
 
 IMPLICIT_RTOL = 1e-10  # relative and absolute (price units) tolerances of the implicit scheme's error control
 IMPLICIT_ATOL = 1e-12
@@ -205,8 +212,17 @@ def _rhs(theta, running, bid, ask, xp, stencil, with_rate=True):
     return out, (2.0 * float(xp.max(rate)) if with_rate else None)
 
 
-def solve_grid(theta0: Any, running: Any, bid: Sequence[tuple[Any, Any]], ask: Sequence[tuple[Any, Any]],
-               taus: Sequence[float], min_steps: float, *, xp: Any, max_explicit_steps: float | None = None) -> Any:
+def solve_grid(
+    theta0: Any,
+    running: Any,
+    bid: Sequence[tuple[Any, Any]],
+    ask: Sequence[tuple[Any, Any]],
+    taus: Sequence[float],
+    min_steps: float,
+    *,
+    xp: Any,
+    max_explicit_steps: float | None = None,
+) -> Any:
     """Integrate the grid HJB by RK4 from ``theta0`` and return ``theta`` at ``taus``.
 
     Parameters
@@ -251,7 +267,8 @@ def _rk4(theta, running, bid, ask, taus, min_steps, xp, max_explicit_steps):
         while now < target:
             k1, rate = _rhs(theta, running, bid, ask, xp, stencil)
             if max_explicit_steps is not None and (
-                    steps >= max_explicit_steps or (horizon - now) * rate > 50_000.0 * max_explicit_steps):
+                steps >= max_explicit_steps or (horizon - now) * rate > 50_000.0 * max_explicit_steps
+            ):
                 rest = solve_grid_implicit(theta, running, bid, ask, now, taus[i:], xp=xp)
                 return xp.concat([xp.stack(rows, axis=1), rest], axis=1) if rows else rest
             steps += 1
@@ -294,8 +311,16 @@ def _jacobian(theta: np.ndarray, bid, ask) -> sp.csc_matrix:
     return sp.csc_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(n, n))
 
 
-def solve_grid_implicit(theta: Any, running: Any, bid: Sequence[tuple[Any, Any]], ask: Sequence[tuple[Any, Any]],
-                        now: float, taus: Sequence[float], *, xp: Any) -> Any:
+def solve_grid_implicit(
+    theta: Any,
+    running: Any,
+    bid: Sequence[tuple[Any, Any]],
+    ask: Sequence[tuple[Any, Any]],
+    now: float,
+    taus: Sequence[float],
+    *,
+    xp: Any,
+) -> Any:
     """Integrate the grid HJB from ``theta`` at ``now`` to each of ``taus`` (all > ``now``) by an
     L-stable implicit scheme: Radau IIA of order 5 with error control (``IMPLICIT_RTOL``,
     ``IMPLICIT_ATOL``) and the exact sparse Jacobian, on the host (numpy and scipy).
@@ -353,14 +378,24 @@ def solve_grid_implicit(theta: Any, running: Any, bid: Sequence[tuple[Any, Any]]
     ahead = np.asarray([float(t) for t in taus])
     try:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            sol = solve_ivp(fun, (now, float(ahead[-1])), y0, method="Radau", t_eval=ahead, jac=jac, rtol=IMPLICIT_RTOL,
-                            atol=IMPLICIT_ATOL)
+            sol = solve_ivp(
+                fun,
+                (now, float(ahead[-1])),
+                y0,
+                method="Radau",
+                t_eval=ahead,
+                jac=jac,
+                rtol=IMPLICIT_RTOL,
+                atol=IMPLICIT_ATOL,
+            )
     except (RuntimeError, ValueError, np.linalg.LinAlgError) as exc:  # a singular Newton matrix: the step collapsed
-        raise NumericalInstability(f"the implicit grid HJB integration failed after tau = {now!r} ({exc}): the rates "
-                                   "are too large for float64") from None
+        raise NumericalInstability(
+            f"the implicit grid HJB integration failed after tau = {now!r} ({exc}): the rates are too large for float64"
+        ) from None
     if sol.status != 0 or sol.y.shape[1] != ahead.size:
-        raise NumericalInstability(f"the implicit grid HJB integration failed before tau = {float(ahead[-1])!r}: "
-                                   f"{sol.message}")
+        raise NumericalInstability(
+            f"the implicit grid HJB integration failed before tau = {float(ahead[-1])!r}: {sol.message}"
+        )
     psi = sol.y[:n_psi].T.reshape((ahead.size, n_sets, size))
     c = sol.y[n_psi:].T.reshape((ahead.size, n_sets, 1))
     out = np.moveaxis(psi + c, 0, 1).reshape((n_sets, ahead.size) + shape[1:])
@@ -369,8 +404,9 @@ def solve_grid_implicit(theta: Any, running: Any, bid: Sequence[tuple[Any, Any]]
     return xp.asarray(out)
 
 
-def solve_riccati(curvature: np.ndarray, penalty: np.ndarray, drift: np.ndarray, terminal_penalty: np.ndarray,
-                  taus: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def solve_riccati(
+    curvature: np.ndarray, penalty: np.ndarray, drift: np.ndarray, terminal_penalty: np.ndarray, taus: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """``A(taus)`` and ``B(taus)`` of the quadratic-approximation Riccati ODE, numpy only (``scipy.linalg.expm``).
 
     Parameters
@@ -410,7 +446,9 @@ def solve_riccati(curvature: np.ndarray, penalty: np.ndarray, drift: np.ndarray,
     a_bar[:, :d, :d] = terminal_penalty
     out_a = np.empty((b, taus.size, d, d))
     out_b = np.empty((b, taus.size, d))
-    rho = float(np.sqrt(np.linalg.norm(4.0 * d_bar, 2, axis=(-2, -1)) * np.linalg.norm(0.5 * g_bar, 2, axis=(-2, -1))).max())
+    rho = float(
+        np.sqrt(np.linalg.norm(4.0 * d_bar, 2, axis=(-2, -1)) * np.linalg.norm(0.5 * g_bar, 2, axis=(-2, -1))).max()
+    )
     prev, prop, prop_len = 0.0, None, -1.0
     eye = np.broadcast_to(np.eye(m), (b, m, m))
     for j, tau in enumerate(taus):
@@ -430,20 +468,28 @@ def solve_riccati(curvature: np.ndarray, penalty: np.ndarray, drift: np.ndarray,
             for k in range(n_sub):
                 xy = prop @ np.concatenate([eye, a_bar], axis=1)
                 try:
-                    new = np.swapaxes(np.linalg.solve(np.swapaxes(xy[:, :m], -1, -2), np.swapaxes(xy[:, m:], -1, -2)), -1, -2)
+                    new = np.swapaxes(
+                        np.linalg.solve(np.swapaxes(xy[:, :m], -1, -2), np.swapaxes(xy[:, m:], -1, -2)), -1, -2
+                    )
                 except np.linalg.LinAlgError:
                     raise NumericalInstability(f"Riccati restart matrix singular before tau = {tau!r}") from None
                 new = 0.5 * (new + np.swapaxes(new, -1, -2))
                 # A and B (the rows :d) settle; the corner C grows like tau, but nothing reads it and it
                 # does not feed back into A or B
-                settled = long_interval and bool(np.all(
-                    np.abs(new[:, :d] - a_bar[:, :d]) <= 8 * np.finfo(float).eps * np.maximum(1.0, np.abs(new[:, :d]))))
+                settled = long_interval and bool(
+                    np.all(
+                        np.abs(new[:, :d] - a_bar[:, :d])
+                        <= 8 * np.finfo(float).eps * np.maximum(1.0, np.abs(new[:, :d]))
+                    )
+                )
                 a_bar = new
                 if settled:
                     break
                 if long_interval and k == n_sub - 1:
-                    raise NumericalInstability(f"the Riccati solution did not settle within {_MAX_RESTARTS} restarts of "
-                                               f"1 / rho on the interval ending at tau = {tau!r}")
+                    raise NumericalInstability(
+                        f"the Riccati solution did not settle within {_MAX_RESTARTS} restarts of "
+                        f"1 / rho on the interval ending at tau = {tau!r}"
+                    )
         out_a[:, j] = a_bar[:, :d, :d]
         out_b[:, j] = 2.0 * a_bar[:, :d, d]
     if not (np.isfinite(out_a).all() and np.isfinite(out_b).all()):

@@ -154,7 +154,9 @@ def simulate_market_making(
     bid = np.ascontiguousarray(check_array("bid_depth", bid_depth, dtype=np.float64, cast=True))
     ask = np.ascontiguousarray(check_array("ask_depth", ask_depth, dtype=np.float64, cast=True))
     if bid.ndim != 2 or bid.shape != ask.shape or bid.shape[0] < 1 or bid.shape[1] < 1:
-        raise InvalidParameters(f"bid_depth and ask_depth must be 2-D of one shape (n_steps, n_q); got {bid.shape} and {ask.shape}")
+        raise InvalidParameters(
+            f"bid_depth and ask_depth must be 2-D of one shape (n_steps, n_q); got {bid.shape} and {ask.shape}"
+        )
     for name, a in (("bid_depth", bid), ("ask_depth", ask)):
         if np.isnan(a).any() or np.isneginf(a).any():
             raise InvalidParameters(f"{name} must hold finite depths or +inf (no quote); found NaN or -inf")
@@ -162,8 +164,10 @@ def simulate_market_making(
         crossed = np.isfinite(bid) & np.isfinite(ask) & (bid + ask <= 0)
     if crossed.any():
         i, j = (int(x) for x in np.argwhere(crossed)[0])
-        raise InvalidParameters(f"bid_depth + ask_depth must be > 0 where both sides quote (a crossed quote trades "
-                                f"with itself); at step {i}, column {j}: {bid[i, j]!r} + {ask[i, j]!r}")
+        raise InvalidParameters(
+            f"bid_depth + ask_depth must be > 0 where both sides quote (a crossed quote trades "
+            f"with itself); at step {i}, column {j}: {bid[i, j]!r} + {ask[i, j]!r}"
+        )
     if not isinstance(record_path, (bool, np.bool_)):
         raise TypeError(f"record_path must be a bool, got {type(record_path).__name__}")
     q_min = check_int("q_min", q_min)
@@ -209,7 +213,9 @@ def simulate_market_making(
     record = None
     if record_path:
         rows: list = []
-        reference.simulate(bid, ask, q_min, q0, s0, s_step, A, k, dt, 1, path_offset, k0, k1, stream, xp=np, record=rows)
+        reference.simulate(
+            bid, ask, q_min, q0, s0, s_step, A, k, dt, 1, path_offset, k0, k1, stream, xp=np, record=rows
+        )
         record = np.array(rows)
     profit = cash + q * s
     if not np.all(np.isfinite(profit)):
@@ -217,5 +223,12 @@ def simulate_market_making(
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_spread = np.where(ns > 0, sp / np.maximum(ns, 1), np.nan)
     return MarketMakingPaths(
-        profit=profit, cash=cash, final_mid=s, final_q=q, bid_fills=nb, ask_fills=na, mean_spread=mean_spread, record=record
+        profit=profit,
+        cash=cash,
+        final_mid=s,
+        final_q=q,
+        bid_fills=nb,
+        ask_fills=na,
+        mean_spread=mean_spread,
+        record=record,
     )

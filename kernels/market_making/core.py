@@ -27,8 +27,29 @@ class StepDraw(enum.IntEnum):
     ASK = 2
 
 
-def path_scalar(i, bid, ask, q_min, q0, s0, s_step, A, k, dt, path0, k0, k1, stream,
-                s_out, q_out, cash_out, nb_out, na_out, sp_out, ns_out):
+def path_scalar(
+    i,
+    bid,
+    ask,
+    q_min,
+    q0,
+    s0,
+    s_step,
+    A,
+    k,
+    dt,
+    path0,
+    k0,
+    k1,
+    stream,
+    s_out,
+    q_out,
+    cash_out,
+    nb_out,
+    na_out,
+    sp_out,
+    ns_out,
+):
     """Simulate path ``i`` (Philox path ``path0 + i``) and write its terminal state at index ``i``.
 
     Uniform ``4j + d`` is word pair ``(2 (d % 2), 2 (d % 2) + 1)`` of Philox block ``2j + d // 2``:

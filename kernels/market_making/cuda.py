@@ -21,17 +21,61 @@ _path_dev = compile_for_cuda(path_scalar, name="path_dev", philox10=philox10_dev
 
 
 @cuda.jit
-def _kernel(bid, ask, q_min, q0, s0, s_step, A, k, dt, path0, k0, k1, stream, s_out, q_out, cash_out, nb_out, na_out, sp_out, ns_out):
+def _kernel(
+    bid,
+    ask,
+    q_min,
+    q0,
+    s0,
+    s_step,
+    A,
+    k,
+    dt,
+    path0,
+    k0,
+    k1,
+    stream,
+    s_out,
+    q_out,
+    cash_out,
+    nb_out,
+    na_out,
+    sp_out,
+    ns_out,
+):
     i = cuda.grid(1)
     if i < s_out.shape[0]:
-        _path_dev(i, bid, ask, q_min, q0, s0, s_step, A, k, dt, path0, np.uint64(k0), np.uint64(k1), stream,
-                  s_out, q_out, cash_out, nb_out, na_out, sp_out, ns_out)
+        _path_dev(
+            i,
+            bid,
+            ask,
+            q_min,
+            q0,
+            s0,
+            s_step,
+            A,
+            k,
+            dt,
+            path0,
+            np.uint64(k0),
+            np.uint64(k1),
+            stream,
+            s_out,
+            q_out,
+            cash_out,
+            nb_out,
+            na_out,
+            sp_out,
+            ns_out,
+        )
 
 
 def simulate(bid, ask, q_min, q0, s0, s_step, A, k, dt, n_paths, path0, k0, k1, stream) -> tuple[np.ndarray, ...]:
     """The terminal state (s, q, cash, bid fills, ask fills, spread sum, two-sided steps), on the host."""
-    outs = [cuda.device_array(n_paths, dtype=dtype) for dtype in (np.float64, np.int64, np.float64, np.int64, np.int64,
-                                                                   np.float64, np.int64)]
+    outs = [
+        cuda.device_array(n_paths, dtype=dtype)
+        for dtype in (np.float64, np.int64, np.float64, np.int64, np.int64, np.float64, np.int64)
+    ]
     _kernel[(n_paths + _THREADS - 1) // _THREADS, _THREADS](
         cuda.to_device(bid), cuda.to_device(ask), q_min, q0, s0, s_step, A, k, dt, path0, k0, k1, stream, *outs
     )

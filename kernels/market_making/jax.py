@@ -32,5 +32,6 @@ def _simulator(n_paths: int, n_steps: int):
 def simulate(bid, ask, q_min, q0, s0, s_step, A, k, dt, n_paths, path0, k0, k1, stream) -> tuple[jax.Array, ...]:
     """The terminal state (s, q, cash, bid fills, ask fills, spread sum, two-sided steps) of every path."""
     u64 = np.uint64
-    return _simulator(n_paths, bid.shape[0])(bid, ask, q_min, q0, s0, s_step, A, k, dt, u64(path0), u64(stream), u64(k0),
-                                             u64(k1))
+    return _simulator(n_paths, bid.shape[0])(
+        bid, ask, q_min, q0, s0, s_step, A, k, dt, u64(path0), u64(stream), u64(k0), u64(k1)
+    )

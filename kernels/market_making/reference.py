@@ -20,9 +20,15 @@ __all__ = ["initial_state", "step_uniforms", "quotes", "step", "simulate"]
 def initial_state(n_paths: int, q0: int, s0: float, *, xp: Any) -> tuple[Any, ...]:
     """``(s, q, cash, bid fills, ask fills, spread sum, two-sided steps)`` at time 0, each (n_paths,)."""
     f64, i64 = xp.float64, xp.int64
-    return (xp.full((n_paths,), s0, dtype=f64), xp.full((n_paths,), q0, dtype=i64), xp.zeros((n_paths,), dtype=f64),
-            xp.zeros((n_paths,), dtype=i64), xp.zeros((n_paths,), dtype=i64), xp.zeros((n_paths,), dtype=f64),
-            xp.zeros((n_paths,), dtype=i64))
+    return (
+        xp.full((n_paths,), s0, dtype=f64),
+        xp.full((n_paths,), q0, dtype=i64),
+        xp.zeros((n_paths,), dtype=f64),
+        xp.zeros((n_paths,), dtype=i64),
+        xp.zeros((n_paths,), dtype=i64),
+        xp.zeros((n_paths,), dtype=f64),
+        xp.zeros((n_paths,), dtype=i64),
+    )
 
 
 def step_uniforms(n_paths: int, block0: Any, path0: Any, stream: Any, k0: Any, k1: Any, *, xp: Any) -> Any:
@@ -36,8 +42,9 @@ def quotes(bid_row: Any, ask_row: Any, q: Any, q_min: Any, *, xp: Any) -> tuple[
     return xp.take(bid_row, col), xp.take(ask_row, col)
 
 
-def step(state: tuple[Any, ...], bid_d: Any, ask_d: Any, u: Any, s_step: float, A: float, k: float, dt: float, *,
-         xp: Any) -> tuple[Any, ...]:
+def step(
+    state: tuple[Any, ...], bid_d: Any, ask_d: Any, u: Any, s_step: float, A: float, k: float, dt: float, *, xp: Any
+) -> tuple[Any, ...]:
     """Advance every path by one step from the quotes ``bid_d, ask_d`` and the step's uniforms ``u``."""
     s, q, cash, nb, na, sp, ns = state
     two_sided = xp.isfinite(bid_d) & xp.isfinite(ask_d)
@@ -57,9 +64,25 @@ def step(state: tuple[Any, ...], bid_d: Any, ask_d: Any, u: Any, s_step: float, 
     return s, q, cash, nb, na, sp, ns
 
 
-def simulate(bid: Any, ask: Any, q_min: int, q0: int, s0: float, s_step: float, A: float, k: float, dt: float,
-             n_paths: int, path0: int, k0: int, k1: int, stream: int, *, xp: Any,
-             record: list | None = None) -> tuple[Any, ...]:
+def simulate(
+    bid: Any,
+    ask: Any,
+    q_min: int,
+    q0: int,
+    s0: float,
+    s_step: float,
+    A: float,
+    k: float,
+    dt: float,
+    n_paths: int,
+    path0: int,
+    k0: int,
+    k1: int,
+    stream: int,
+    *,
+    xp: Any,
+    record: list | None = None,
+) -> tuple[Any, ...]:
     """The terminal state of :func:`initial_state` after every step of the tables ``bid, ask`` (n_steps, n_q).
 
     ``record``, if given, receives path 0's row ``(t, mid, bid, ask, q)`` at each step and the terminal

@@ -75,7 +75,8 @@ def _broadcast_inputs(named: dict[str, Any], positive: tuple[str, ...]) -> tuple
             arr = np.asarray(value)
             if arr.dtype != np.bool_:
                 raise TypeError(
-                    f"call must be a bool or a bool array (True = call, False = put), got dtype {arr.dtype}")
+                    f"call must be a bool or a bool array (True = call, False = put), got dtype {arr.dtype}"
+                )
         else:
             arr = check_array(name, value, dtype=np.float64, cast=True)
             bad = ~np.isfinite(arr) | ((arr <= 0) if name in positive else np.zeros(arr.shape, bool))
@@ -101,8 +102,17 @@ def _finite(name: str, arr: np.ndarray) -> np.ndarray:
     return arr
 
 
-def bs_price(spot: ArrayLike, strike: ArrayLike, expiry: ArrayLike, rate: ArrayLike, vol: ArrayLike,
-             dividend: ArrayLike = 0.0, call: ArrayLike = True, *, backend: str | None = None) -> np.ndarray:
+def bs_price(
+    spot: ArrayLike,
+    strike: ArrayLike,
+    expiry: ArrayLike,
+    rate: ArrayLike,
+    vol: ArrayLike,
+    dividend: ArrayLike = 0.0,
+    call: ArrayLike = True,
+    *,
+    backend: str | None = None,
+) -> np.ndarray:
     """Black–Scholes–Merton price of European calls and puts.
 
     Parameters
@@ -140,9 +150,17 @@ def bs_price(spot: ArrayLike, strike: ArrayLike, expiry: ArrayLike, rate: ArrayL
     return _black_scholes(spot, strike, expiry, rate, vol, dividend, call, backend, greeks=False)["price"]
 
 
-def bs_greeks(spot: ArrayLike, strike: ArrayLike, expiry: ArrayLike, rate: ArrayLike, vol: ArrayLike,
-              dividend: ArrayLike = 0.0, call: ArrayLike = True, *,
-              backend: str | None = None) -> dict[str, np.ndarray]:
+def bs_greeks(
+    spot: ArrayLike,
+    strike: ArrayLike,
+    expiry: ArrayLike,
+    rate: ArrayLike,
+    vol: ArrayLike,
+    dividend: ArrayLike = 0.0,
+    call: ArrayLike = True,
+    *,
+    backend: str | None = None,
+) -> dict[str, np.ndarray]:
     """Price and Greeks of European calls and puts under Black–Scholes–Merton.
 
     Parameters are those of :func:`bs_price`.
@@ -160,8 +178,15 @@ def bs_greeks(spot: ArrayLike, strike: ArrayLike, expiry: ArrayLike, rate: Array
 def _black_scholes(spot, strike, expiry, rate, vol, dividend, call, backend, *, greeks: bool) -> dict[str, np.ndarray]:
     be = get_backend(backend, kernel=BLACK_SCHOLES)
     shape, flat = _broadcast_inputs(
-        {"spot": spot, "strike": strike, "expiry": expiry, "rate": rate, "dividend": dividend, "vol": vol,
-         "call": call},
+        {
+            "spot": spot,
+            "strike": strike,
+            "expiry": expiry,
+            "rate": rate,
+            "dividend": dividend,
+            "vol": vol,
+            "call": call,
+        },
         positive=("spot", "strike", "expiry", "vol"),
     )
     args = [flat[n] for n in ("spot", "strike", "expiry", "rate", "dividend", "vol", "call")]
@@ -177,9 +202,19 @@ def _black_scholes(spot, strike, expiry, rate, vol, dividend, call, backend, *, 
     return {g: out[i].reshape(shape) for i, g in enumerate(GREEKS[: out.shape[0]])}
 
 
-def implied_vol(price: ArrayLike, spot: ArrayLike, strike: ArrayLike, expiry: ArrayLike, rate: ArrayLike,
-                dividend: ArrayLike = 0.0, call: ArrayLike = True, *, tol: float = 1e-12,
-                max_iter: int = IV_MAX_ITER, backend: str | None = None) -> np.ndarray:
+def implied_vol(
+    price: ArrayLike,
+    spot: ArrayLike,
+    strike: ArrayLike,
+    expiry: ArrayLike,
+    rate: ArrayLike,
+    dividend: ArrayLike = 0.0,
+    call: ArrayLike = True,
+    *,
+    tol: float = 1e-12,
+    max_iter: int = IV_MAX_ITER,
+    backend: str | None = None,
+) -> np.ndarray:
     """Black–Scholes implied volatility of European option prices.
 
     Parameters
@@ -212,8 +247,15 @@ def implied_vol(price: ArrayLike, spot: ArrayLike, strike: ArrayLike, expiry: Ar
     max_iter = check_int("max_iter", max_iter, minimum=1, maximum=10**6)
     be = get_backend(backend, kernel=IMPLIED_VOL)
     shape, flat = _broadcast_inputs(
-        {"price": price, "spot": spot, "strike": strike, "expiry": expiry, "rate": rate, "dividend": dividend,
-         "call": call},
+        {
+            "price": price,
+            "spot": spot,
+            "strike": strike,
+            "expiry": expiry,
+            "rate": rate,
+            "dividend": dividend,
+            "call": call,
+        },
         positive=("price", "spot", "strike", "expiry"),
     )
     s, k, t, r, q, c, p = (flat[n] for n in ("spot", "strike", "expiry", "rate", "dividend", "call", "price"))
@@ -233,8 +275,9 @@ def implied_vol(price: ArrayLike, spot: ArrayLike, strike: ArrayLike, expiry: Ar
         if impl is not None:
             out, pending = impl(p, s, k, t, r, q, c, tol, max_iter)
         else:
-            out, pending = reference.implied_vol(*(be.asarray(a) for a in (p, s, k, t, r, q, c)), tol, max_iter, xp=be.xp,
-                                                 erfc=erfc)
+            out, pending = reference.implied_vol(
+                *(be.asarray(a) for a in (p, s, k, t, r, q, c)), tol, max_iter, xp=be.xp, erfc=erfc
+            )
     if bool(pending):
         raise ConvergenceFailure(f"implied volatility did not reach tol={tol:g} in max_iter={max_iter} iterations")
     return _finite("implied volatility", be.to_host(out)).reshape(shape)

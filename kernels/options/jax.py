@@ -25,7 +25,9 @@ def _black_scholes_jit(greeks: bool):
 
 @jax.jit
 def _implied_vol_jit(target, s, k, t, r, q, call, tol, max_iter):
-    return reference.implied_vol(target, s, k, t, r, q, call, tol, max_iter, xp=jnp, erfc=jss.erfc, loop=jax.lax.while_loop)
+    return reference.implied_vol(
+        target, s, k, t, r, q, call, tol, max_iter, xp=jnp, erfc=jss.erfc, loop=jax.lax.while_loop
+    )
 
 
 def black_scholes(s, k, t, r, q, sigma, call, greeks: bool) -> jax.Array:

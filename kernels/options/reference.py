@@ -58,8 +58,21 @@ def python_loop(cond: Callable[[Any], Any], body: Callable[[Any], Any], state: A
     return state
 
 
-def implied_vol(target, s, k, t, r, q, call, tol, max_iter, *, xp: Any, erfc: Callable[[Any], Any],
-                loop: Callable[..., Any] = python_loop) -> tuple[Any, Any]:
+def implied_vol(
+    target,
+    s,
+    k,
+    t,
+    r,
+    q,
+    call,
+    tol,
+    max_iter,
+    *,
+    xp: Any,
+    erfc: Callable[[Any], Any],
+    loop: Callable[..., Any] = python_loop,
+) -> tuple[Any, Any]:
     """Bracketed Newton iteration on ``ln price(sigma)`` for every element; returns ``(sigma, pending)``.
 
     ``pending`` is a 0-d bool array, true if some element had neither met the relative price

@@ -23,8 +23,9 @@ for _backend, _module in (("numba", "numba"), ("cupy", "cuda")):
 _KINDS = {"uniform": DrawKind.UNIFORM, "normal": DrawKind.NORMAL, "exponential": DrawKind.EXPONENTIAL}
 
 
-def philox4x32(counter: UInt32Array, key: UInt32Array, rounds: int = 10, backend: BackendName = None, *,
-               to_host: bool = True) -> DeviceArray:
+def philox4x32(
+    counter: UInt32Array, key: UInt32Array, rounds: int = 10, backend: BackendName = None, *, to_host: bool = True
+) -> DeviceArray:
     """Philox4x32-R block function: 32-bit words out for counters and keys in.
 
     Parameters
@@ -142,26 +143,61 @@ class Philox:
         with be.x64():
             if impl is not None:
                 return impl(code, k0, k1, self.stream, n_paths, n_draws, path_offset, draw_offset, to_host=to_host)
-            out = pairs_xp(be.xp, code, n_paths, n_draws, path_offset, draw_offset // 2, draw_offset % 2, self.stream, k0, k1)
+            out = pairs_xp(
+                be.xp, code, n_paths, n_draws, path_offset, draw_offset // 2, draw_offset % 2, self.stream, k0, k1
+            )
             return be.to_host(out) if to_host else out
 
-    def uniforms(self, n_paths: int, n_draws: int, *, path_offset: int = 0, draw_offset: int = 0,
-                 backend: BackendName = None, to_host: bool = True) -> DeviceArray:
+    def uniforms(
+        self,
+        n_paths: int,
+        n_draws: int,
+        *,
+        path_offset: int = 0,
+        draw_offset: int = 0,
+        backend: BackendName = None,
+        to_host: bool = True,
+    ) -> DeviceArray:
         """Uniform variates in the open interval (0, 1), float64, shape (n_paths, n_draws)."""
         return self._draw("uniform", n_paths, n_draws, path_offset, draw_offset, backend, to_host)
 
-    def normals(self, n_paths: int, n_draws: int, *, path_offset: int = 0, draw_offset: int = 0,
-                backend: BackendName = None, to_host: bool = True) -> DeviceArray:
+    def normals(
+        self,
+        n_paths: int,
+        n_draws: int,
+        *,
+        path_offset: int = 0,
+        draw_offset: int = 0,
+        backend: BackendName = None,
+        to_host: bool = True,
+    ) -> DeviceArray:
         """Standard normal variates (Box–Muller), float64, shape (n_paths, n_draws)."""
         return self._draw("normal", n_paths, n_draws, path_offset, draw_offset, backend, to_host)
 
-    def exponentials(self, n_paths: int, n_draws: int, *, path_offset: int = 0, draw_offset: int = 0,
-                     backend: BackendName = None, to_host: bool = True) -> DeviceArray:
+    def exponentials(
+        self,
+        n_paths: int,
+        n_draws: int,
+        *,
+        path_offset: int = 0,
+        draw_offset: int = 0,
+        backend: BackendName = None,
+        to_host: bool = True,
+    ) -> DeviceArray:
         """Exponential(1) variates ``-log(u)``, float64, shape (n_paths, n_draws)."""
         return self._draw("exponential", n_paths, n_draws, path_offset, draw_offset, backend, to_host)
 
-    def poisson(self, lam: ArrayLike, n_paths: int, n_draws: int, *, path_offset: int = 0, draw_offset: int = 0,
-                backend: BackendName = None, to_host: bool = True) -> DeviceArray:
+    def poisson(
+        self,
+        lam: ArrayLike,
+        n_paths: int,
+        n_draws: int,
+        *,
+        path_offset: int = 0,
+        draw_offset: int = 0,
+        backend: BackendName = None,
+        to_host: bool = True,
+    ) -> DeviceArray:
         """Poisson(lam) counts, int64, shape (n_paths, n_draws).
 
         ``lam`` is a non-negative finite scalar or an array broadcastable to (n_paths, n_draws),
@@ -175,7 +211,9 @@ class Philox:
         try:
             lam_b = np.ascontiguousarray(np.broadcast_to(lam_arr, (n_paths, n_draws)))
         except ValueError:
-            raise InvalidParameters(f"lam of shape {lam_arr.shape} does not broadcast to ({n_paths}, {n_draws})") from None
+            raise InvalidParameters(
+                f"lam of shape {lam_arr.shape} does not broadcast to ({n_paths}, {n_draws})"
+            ) from None
         be = get_backend(backend, kernel="rng.poisson")
         k0, k1 = self.key
         impl = fast_path("rng.poisson", be)
@@ -183,7 +221,9 @@ class Philox:
             out = impl(lam_b, k0, k1, self.stream, path_offset, draw_offset, to_host=to_host)
         else:
             with be.x64():
-                out = poisson_xp(be.xp, be.asarray(lam_b), n_paths, n_draws, path_offset, draw_offset, self.stream, k0, k1)
+                out = poisson_xp(
+                    be.xp, be.asarray(lam_b), n_paths, n_draws, path_offset, draw_offset, self.stream, k0, k1
+                )
                 out = be.to_host(out) if to_host else out
         if isinstance(out, np.ndarray) and out.size and out.min() < 0:
             raise NumericalError("Poisson sampler exhausted its rejection attempts (probability < 1e-60)")

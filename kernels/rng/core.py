@@ -18,10 +18,27 @@ import numpy as np
 from ..jit import jit
 
 __all__ = [
-    "PHILOX_M0", "PHILOX_M1", "PHILOX_W0", "PHILOX_W1", "MAX_U32", "TWO_M53", "TWO_PI",
-    "POISSON_INVERSION_MAX", "POISSON_MAX_ATTEMPTS", "LAM_MAX", "DrawKind",
-    "philox_rounds_scalar", "philox10_scalar", "u01_scalar", "box_muller_scalar", "poisson_scalar",
-    "philox_rounds", "philox10", "u01", "box_muller", "poisson_one",
+    "PHILOX_M0",
+    "PHILOX_M1",
+    "PHILOX_W0",
+    "PHILOX_W1",
+    "MAX_U32",
+    "TWO_M53",
+    "TWO_PI",
+    "POISSON_INVERSION_MAX",
+    "POISSON_MAX_ATTEMPTS",
+    "LAM_MAX",
+    "DrawKind",
+    "philox_rounds_scalar",
+    "philox10_scalar",
+    "u01_scalar",
+    "box_muller_scalar",
+    "poisson_scalar",
+    "philox_rounds",
+    "philox10",
+    "u01",
+    "box_muller",
+    "poisson_one",
 ]
 
 PHILOX_M0 = 0xD2511F53

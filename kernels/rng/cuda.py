@@ -31,13 +31,21 @@ u01_dev = compile_for_cuda(u01_scalar)
 box_muller_dev = compile_for_cuda(box_muller_scalar)
 poisson_dev = compile_for_cuda(poisson_scalar, name="poisson_dev", philox10=philox10_dev, u01=u01_dev)
 
+
 @cuda.jit
 def _words_kernel(counters, keys, rounds, out):
     i = cuda.grid(1)
     if i >= counters.shape[0]:
         return
-    c0, c1, c2, c3 = _rounds_dev(np.uint64(counters[i, 0]), np.uint64(counters[i, 1]), np.uint64(counters[i, 2]),
-                                 np.uint64(counters[i, 3]), np.uint64(keys[i, 0]), np.uint64(keys[i, 1]), rounds)
+    c0, c1, c2, c3 = _rounds_dev(
+        np.uint64(counters[i, 0]),
+        np.uint64(counters[i, 1]),
+        np.uint64(counters[i, 2]),
+        np.uint64(counters[i, 3]),
+        np.uint64(keys[i, 0]),
+        np.uint64(keys[i, 1]),
+        rounds,
+    )
     out[i, 0] = np.uint32(c0)
     out[i, 1] = np.uint32(c1)
     out[i, 2] = np.uint32(c2)
@@ -103,12 +111,15 @@ def words(counters: np.ndarray, keys: np.ndarray, rounds: int, to_host: bool = F
     out = cuda.device_array((n, 4), dtype=np.uint32)
     if n:
         threads = 256
-        _words_kernel[(n + threads - 1) // threads, threads](cuda.to_device(counters), cuda.to_device(keys), rounds, out)
+        _words_kernel[(n + threads - 1) // threads, threads](
+            cuda.to_device(counters), cuda.to_device(keys), rounds, out
+        )
     return deliver(out, to_host)
 
 
-def draws(kind: int, k0: int, k1: int, stream: int, n_paths: int, n_draws: int, path0: int, d0: int,
-          to_host: bool = False):
+def draws(
+    kind: int, k0: int, k1: int, stream: int, n_paths: int, n_draws: int, path0: int, d0: int, to_host: bool = False
+):
     """Draws of a :class:`.core.DrawKind`, shape (n_paths, n_draws)."""
     out = cuda.device_array((n_paths, n_draws), dtype=np.float64)
     n_blocks = (d0 % 2 + n_draws + 1) // 2

@@ -26,8 +26,9 @@ def _compiled(kind: int, n_paths: int, n_draws: int, parity: int):
     return jax.jit(f)
 
 
-def draws(kind: int, k0: int, k1: int, stream: int, n_paths: int, n_draws: int, path0: int, d0: int,
-          to_host: bool = True):
+def draws(
+    kind: int, k0: int, k1: int, stream: int, n_paths: int, n_draws: int, path0: int, d0: int, to_host: bool = True
+):
     """Draws ``[d0, d0 + n_draws)`` of paths ``[path0, path0 + n_paths)``; a jax array unless ``to_host``."""
     u64 = np.uint64
     out = _compiled(kind, n_paths, n_draws, d0 % 2)(u64(path0), u64(d0 // 2), u64(stream), u64(k0), u64(k1))

@@ -24,9 +24,15 @@ _PATHS_PER_TASK = 64  # paths per parallel task: the scratch arrays are allocate
 def _words_kernel(counters, k0, k1, rounds, out):
     n = counters.shape[0]
     for i in prange(n):
-        c0, c1, c2, c3 = philox_rounds(np.uint64(counters[i, 0]), np.uint64(counters[i, 1]),
-                                       np.uint64(counters[i, 2]), np.uint64(counters[i, 3]),
-                                       np.uint64(k0[i]), np.uint64(k1[i]), rounds)
+        c0, c1, c2, c3 = philox_rounds(
+            np.uint64(counters[i, 0]),
+            np.uint64(counters[i, 1]),
+            np.uint64(counters[i, 2]),
+            np.uint64(counters[i, 3]),
+            np.uint64(k0[i]),
+            np.uint64(k1[i]),
+            rounds,
+        )
         out[i, 0] = np.uint32(c0)
         out[i, 1] = np.uint32(c1)
         out[i, 2] = np.uint32(c2)
@@ -124,8 +130,9 @@ def words(counters: np.ndarray, keys: np.ndarray, rounds: int, to_host: bool = T
     return out
 
 
-def draws(kind: int, k0: int, k1: int, stream: int, n_paths: int, n_draws: int, path0: int, d0: int,
-          to_host: bool = True) -> np.ndarray:
+def draws(
+    kind: int, k0: int, k1: int, stream: int, n_paths: int, n_draws: int, path0: int, d0: int, to_host: bool = True
+) -> np.ndarray:
     """Draws ``[d0, d0 + n_draws)`` of paths ``[path0, path0 + n_paths)`` of a :class:`DrawKind`."""
     out = np.empty((n_paths, n_draws), dtype=np.float64)
     if kind == DrawKind.NORMAL:

@@ -46,8 +46,9 @@ def u01_xp(xp: Any, w_hi, w_lo):
     return xp.astype(m * 2 + 1, xp.float64) * TWO_M53
 
 
-def block_words_xp(xp: Any, n_paths: int, n_blocks: int, path0: int, block0: int, sub: int, stream: int,
-                   k0: int, k1: int):
+def block_words_xp(
+    xp: Any, n_paths: int, n_blocks: int, path0: int, block0: int, sub: int, stream: int, k0: int, k1: int
+):
     """Words of blocks [block0, block0 + n_blocks) of paths [path0, path0 + n_paths): 4 arrays (P, B).
 
     The offsets, stream and key are Python ints or uint64 scalars of the namespace (jax traces them).
@@ -65,8 +66,9 @@ def block_words_xp(xp: Any, n_paths: int, n_blocks: int, path0: int, block0: int
     return philox_xp(xp, c0, c1, c2, c3, key0, key1, 10)
 
 
-def pairs_xp(xp: Any, kind: int, n_paths: int, n_draws: int, path0: int, block0: int, parity: int, stream: int,
-             k0: int, k1: int):
+def pairs_xp(
+    xp: Any, kind: int, n_paths: int, n_draws: int, path0: int, block0: int, parity: int, stream: int, k0: int, k1: int
+):
     """Draws ``[2 block0 + parity, ... + n_draws)`` of a :class:`.core.DrawKind`, shape (n_paths, n_draws)."""
     n_blocks = (parity + n_draws + 1) // 2
     w0, w1, w2, w3 = block_words_xp(xp, n_paths, n_blocks, path0, block0, 0, stream, k0, k1)

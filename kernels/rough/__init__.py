@@ -5,17 +5,27 @@ the covariances and kernels computed on the host, :mod:`.reference` the paths on
 """
 
 from .api import (
-                  FGN_METHODS,
-                  RBERGOMI_METHODS,
-                  RoughBergomiPaths,
-                  RoughVolatilitySolver,
-                  fbm,
-                  fgn,
-                  fgn_autocovariance,
-                  implied_vol_smile,
-                  rough_bergomi,
-                  volterra_covariance,
+    FGN_METHODS,
+    RBERGOMI_METHODS,
+    RoughBergomiPaths,
+    RoughVolatilitySolver,
+    fbm,
+    fgn,
+    fgn_autocovariance,
+    implied_vol_smile,
+    rough_bergomi,
+    volterra_covariance,
 )
 
-__all__ = ["fgn_autocovariance", "fgn", "fbm", "volterra_covariance", "rough_bergomi", "RoughBergomiPaths",
-           "RoughVolatilitySolver", "implied_vol_smile", "FGN_METHODS", "RBERGOMI_METHODS"]
+__all__ = [
+    "fgn_autocovariance",
+    "fgn",
+    "fbm",
+    "volterra_covariance",
+    "rough_bergomi",
+    "RoughBergomiPaths",
+    "RoughVolatilitySolver",
+    "implied_vol_smile",
+    "FGN_METHODS",
+    "RBERGOMI_METHODS",
+]

@@ -82,13 +82,25 @@ from .core import (
     volterra_covariance,
 )
 
-__all__ = ["fgn_autocovariance", "fgn", "fbm", "volterra_covariance", "rough_bergomi", "RoughBergomiPaths",
-           "RoughVolatilitySolver", "implied_vol_smile", "FGN_METHODS", "RBERGOMI_METHODS"]
+__all__ = [
+    "fgn_autocovariance",
+    "fgn",
+    "fbm",
+    "volterra_covariance",
+    "rough_bergomi",
+    "RoughBergomiPaths",
+    "RoughVolatilitySolver",
+    "implied_vol_smile",
+    "FGN_METHODS",
+    "RBERGOMI_METHODS",
+]
 
 
 def _normals(be, seed, stream, n_paths, n_draws, path_offset):
     """Philox normals as an array of the backend (drawn by the Philox fast path of that backend)."""
-    return be.asarray(Philox(seed, stream).normals(n_paths, n_draws, path_offset=path_offset, backend=be, to_host=False))
+    return be.asarray(
+        Philox(seed, stream).normals(n_paths, n_draws, path_offset=path_offset, backend=be, to_host=False)
+    )
 
 
 # float64 words held per path and grid step at the peak of a simulation: the normals, the FFT's complex
@@ -110,9 +122,19 @@ def _check_common(hurst, n_steps, n_paths, seed, stream, path_offset):
     return hurst, n_steps, n_paths
 
 
-def fgn(hurst: float, n_steps: int, n_paths: int, *, horizon: float = 1.0, method: str = "davies-harte",
-        seed: int = 0, stream: int = 0, path_offset: int = 0, backend: str | None = None,
-        to_host: bool = True) -> DeviceArray:
+def fgn(
+    hurst: float,
+    n_steps: int,
+    n_paths: int,
+    *,
+    horizon: float = 1.0,
+    method: str = "davies-harte",
+    seed: int = 0,
+    stream: int = 0,
+    path_offset: int = 0,
+    backend: str | None = None,
+    to_host: bool = True,
+) -> DeviceArray:
     """Fractional Gaussian noise: increments of fBM over ``n_steps`` equal steps of ``horizon``.
 
     Parameters
@@ -145,16 +167,21 @@ def fgn(hurst: float, n_steps: int, n_paths: int, *, horizon: float = 1.0, metho
     hurst, n_steps, n_paths = _check_common(hurst, n_steps, n_paths, seed, stream, path_offset)
     horizon = check_positive("horizon", horizon)
     method = check_choice("method", method, FGN_METHODS)
-    check_memory("n_paths", n_paths, 8.0 * _FGN_WORDS_PER_STEP * n_paths * (n_steps + 1),
-                 f"{n_paths} fractional Gaussian noise paths of {n_steps} steps")
+    check_memory(
+        "n_paths",
+        n_paths,
+        8.0 * _FGN_WORDS_PER_STEP * n_paths * (n_steps + 1),
+        f"{n_paths} fractional Gaussian noise paths of {n_steps} steps",
+    )
     # rough has no fast paths of its own: auto picks the fastest backend for the normals and the FFTs
     be = get_backend(backend)
     scale = (horizon / n_steps) ** hurst
     with be.x64():
         if method == "cholesky":
             if n_steps > MAX_CHOLESKY:
-                raise InvalidParameters(f"method 'cholesky' is the O(n^3) reference; n_steps must be <= "
-                                        f"{MAX_CHOLESKY}, got {n_steps}")
+                raise InvalidParameters(
+                    f"method 'cholesky' is the O(n^3) reference; n_steps must be <= {MAX_CHOLESKY}, got {n_steps}"
+                )
             g = fgn_autocovariance(hurst, n_steps)
             cov = g[np.abs(np.subtract.outer(np.arange(n_steps), np.arange(n_steps)))]
             chol = be.asarray(cholesky(cov, f"fGn covariance at hurst={hurst!r}", "use method 'davies-harte'"))
@@ -169,14 +196,33 @@ def fgn(hurst: float, n_steps: int, n_paths: int, *, horizon: float = 1.0, metho
         return be.to_host(out) if to_host else out
 
 
-def fbm(hurst: float, n_steps: int, n_paths: int, *, horizon: float = 1.0, method: str = "davies-harte",
-        seed: int = 0, stream: int = 0, path_offset: int = 0, backend: str | None = None) -> np.ndarray:
+def fbm(
+    hurst: float,
+    n_steps: int,
+    n_paths: int,
+    *,
+    horizon: float = 1.0,
+    method: str = "davies-harte",
+    seed: int = 0,
+    stream: int = 0,
+    path_offset: int = 0,
+    backend: str | None = None,
+) -> np.ndarray:
     """Fractional Brownian motion on ``n_steps + 1`` grid points ``t_i = i horizon / n_steps``, B_0 = 0.
 
     Parameters as :func:`fgn`; returns float64 of shape (n_paths, n_steps + 1).
     """
-    inc = fgn(hurst, n_steps, n_paths, horizon=horizon, method=method, seed=seed, stream=stream,
-              path_offset=path_offset, backend=backend)
+    inc = fgn(
+        hurst,
+        n_steps,
+        n_paths,
+        horizon=horizon,
+        method=method,
+        seed=seed,
+        stream=stream,
+        path_offset=path_offset,
+        backend=backend,
+    )
     out = np.zeros((n_paths, n_steps + 1))
     np.cumsum(inc, axis=1, out=out[:, 1:])
     return out
@@ -195,9 +241,23 @@ class RoughBergomiPaths:
     spot: np.ndarray
 
 
-def rough_bergomi(hurst: float, eta: float, rho: float, xi0: float, spot: float, horizon: float, n_steps: int,
-                  n_paths: int, *, method: str = "hybrid", max_history: int | None = None, seed: int = 0,
-                  stream: int = 0, path_offset: int = 0, backend: str | None = None) -> RoughBergomiPaths:
+def rough_bergomi(
+    hurst: float,
+    eta: float,
+    rho: float,
+    xi0: float,
+    spot: float,
+    horizon: float,
+    n_steps: int,
+    n_paths: int,
+    *,
+    method: str = "hybrid",
+    max_history: int | None = None,
+    seed: int = 0,
+    stream: int = 0,
+    path_offset: int = 0,
+    backend: str | None = None,
+) -> RoughBergomiPaths:
     """Simulate the rough Bergomi model (Bayer, Friz & Gatheral 2016) with zero rates.
 
     Parameters
@@ -248,8 +308,12 @@ def rough_bergomi(hurst: float, eta: float, rho: float, xi0: float, spot: float,
     lognormal process ``xi0 exp(eta W_t - eta^2 t / 2)``.
     """
     hurst, n_steps, n_paths = _check_common(hurst, n_steps, n_paths, seed, stream, path_offset)
-    check_memory("n_paths", n_paths, 8.0 * _RBERGOMI_WORDS_PER_STEP * n_paths * (n_steps + 1),
-                 f"{n_paths} rough Bergomi paths of {n_steps} steps")
+    check_memory(
+        "n_paths",
+        n_paths,
+        8.0 * _RBERGOMI_WORDS_PER_STEP * n_paths * (n_steps + 1),
+        f"{n_paths} rough Bergomi paths of {n_steps} steps",
+    )
     eta = check_nonnegative("eta", eta)
     rho = check_in_range("rho", rho, -1.0, 1.0)
     xi0 = check_positive("xi0", xi0)
@@ -271,7 +335,8 @@ def rough_bergomi(hurst: float, eta: float, rho: float, xi0: float, spot: float,
         else:
             if n_steps > MAX_CHOLESKY // 2:
                 raise InvalidParameters(
-                    f"method 'cholesky' is for small grids; n_steps must be <= {MAX_CHOLESKY // 2}, got {n_steps}")
+                    f"method 'cholesky' is for small grids; n_steps must be <= {MAX_CHOLESKY // 2}, got {n_steps}"
+                )
             z = _normals(be, seed, stream, n_paths, 2 * n_steps, path_offset)
             y, dw = reference.cholesky_volterra(z, be.asarray(_volterra_factor(hurst, t[1:])), xp=be.xp)
         z_perp = _normals(be, seed, stream + 1, n_paths, n_steps, path_offset)
@@ -289,11 +354,16 @@ def _volterra_factor(hurst: float, times: np.ndarray) -> np.ndarray:
         # Y = W: the joint covariance has rank n, and its factor is the limit [[L, 0], [L, 0]] of H -> 1/2
         lw = cholesky(np.minimum.outer(times, times), "covariance of W", "use fewer steps")
         return np.block([[lw, np.zeros((n, n))], [lw, np.zeros((n, n))]])
-    return cholesky(volterra_covariance(hurst, times), f"joint covariance of (Y, W) at hurst={hurst!r}",
-                    "near hurst = 0.5, where Y tends to W, pass 0.5 exactly or use method 'hybrid'")
+    return cholesky(
+        volterra_covariance(hurst, times),
+        f"joint covariance of (Y, W) at hurst={hurst!r}",
+        "near hurst = 0.5, where Y tends to W, pass 0.5 exactly or use method 'hybrid'",
+    )
 
 
-def implied_vol_smile(terminal: np.ndarray, strikes: ArrayLike, spot: float, horizon: float, rate: float = 0.0) -> np.ndarray:
+def implied_vol_smile(
+    terminal: np.ndarray, strikes: ArrayLike, spot: float, horizon: float, rate: float = 0.0
+) -> np.ndarray:
     """Black–Scholes implied volatilities of Monte Carlo prices of European options on ``terminal``.
 
     Out-of-the-money options are priced (puts below the forward, calls from it on), each as
@@ -312,8 +382,9 @@ def implied_vol_smile(terminal: np.ndarray, strikes: ArrayLike, spot: float, hor
     """
     x = check_all_finite("terminal", check_array("terminal", terminal, dtype=np.float64, cast=True)).ravel()
     if x.size == 0 or np.any(x < 0):
-        raise InvalidParameters(f"terminal must hold at least one price, all >= 0; got {x.size} values, min "
-                                f"{x.min() if x.size else None!r}")
+        raise InvalidParameters(
+            f"terminal must hold at least one price, all >= 0; got {x.size} values, min {x.min() if x.size else None!r}"
+        )
     k = check_all_finite("strikes", check_array("strikes", strikes, dtype=np.float64, cast=True)).ravel()
     if k.size == 0 or np.any(k <= 0):
         raise InvalidParameters(f"strikes must be non-empty and > 0, got {strikes!r}")
@@ -321,17 +392,20 @@ def implied_vol_smile(terminal: np.ndarray, strikes: ArrayLike, spot: float, hor
     horizon = check_positive("horizon", horizon)
     rate = check_finite("rate", rate)
     if abs(rate * horizon) > 700.0:  # e^{rT} and e^{-rT} must both stay finite
-        raise InvalidParameters(f"rate * horizon must lie within +-700 (e^{{rT}} overflows), got rate={rate!r}, "
-                                f"horizon={horizon!r}")
+        raise InvalidParameters(
+            f"rate * horizon must lie within +-700 (e^{{rT}} overflows), got rate={rate!r}, horizon={horizon!r}"
+        )
     fwd = spot * math.exp(rate * horizon)
     call = k >= fwd
     if k.size * x.size * 8 <= _SMILE_CHUNK_BYTES:
-        payoff = np.where(call[:, None], np.maximum(x[None, :] - k[:, None], 0.0),
-                          np.maximum(k[:, None] - x[None, :], 0.0))
+        payoff = np.where(
+            call[:, None], np.maximum(x[None, :] - k[:, None], 0.0), np.maximum(k[:, None] - x[None, :], 0.0)
+        )
         mean_payoff = payoff.mean(axis=1)
     else:  # one strike at a time: the strikes x paths payoff matrix would not fit
-        mean_payoff = np.array([(np.maximum(x - kk, 0.0) if c else np.maximum(kk - x, 0.0)).mean()
-                                for kk, c in zip(k, call)])
+        mean_payoff = np.array(
+            [(np.maximum(x - kk, 0.0) if c else np.maximum(kk - x, 0.0)).mean() for kk, c in zip(k, call)]
+        )
     prices = math.exp(-rate * horizon) * mean_payoff
     return implied_vol(prices, spot, k, horizon, rate, 0.0, call, backend="numpy").reshape(np.shape(strikes))
 
@@ -358,8 +432,15 @@ class RoughVolatilitySolver:
     (1000, 65)
     """
 
-    def __init__(self, hurst: float, max_history: int | None = None, *, eta: float = 1.9, rho: float = -0.9,
-                 xi0: float = 0.235**2):
+    def __init__(
+        self,
+        hurst: float,
+        max_history: int | None = None,
+        *,
+        eta: float = 1.9,
+        rho: float = -0.9,
+        xi0: float = 0.235**2,
+    ):
         self.hurst = check_in_range("hurst", hurst, 0.0, 1.0, low_open=True, high_open=True)
         self.max_history = None if max_history is None else check_int("max_history", max_history, minimum=1)
         self.eta = check_nonnegative("eta", eta)
@@ -367,17 +448,49 @@ class RoughVolatilitySolver:
         self.xi0 = check_positive("xi0", xi0)
 
     def __repr__(self) -> str:
-        return (f"RoughVolatilitySolver(hurst={self.hurst}, max_history={self.max_history}, eta={self.eta}, "
-                f"rho={self.rho}, xi0={self.xi0})")
+        return (
+            f"RoughVolatilitySolver(hurst={self.hurst}, max_history={self.max_history}, eta={self.eta}, "
+            f"rho={self.rho}, xi0={self.xi0})"
+        )
 
-    def simulate(self, spot: float, horizon: float, n_steps: int, n_paths: int, *, seed: int = 0, stream: int = 0,
-                 backend: str | None = None) -> RoughBergomiPaths:
+    def simulate(
+        self,
+        spot: float,
+        horizon: float,
+        n_steps: int,
+        n_paths: int,
+        *,
+        seed: int = 0,
+        stream: int = 0,
+        backend: str | None = None,
+    ) -> RoughBergomiPaths:
         """Rough Bergomi paths by the hybrid scheme; see :func:`rough_bergomi`."""
-        return rough_bergomi(self.hurst, self.eta, self.rho, self.xi0, spot, horizon, n_steps, n_paths,
-                             max_history=self.max_history, seed=seed, stream=stream, backend=backend)
+        return rough_bergomi(
+            self.hurst,
+            self.eta,
+            self.rho,
+            self.xi0,
+            spot,
+            horizon,
+            n_steps,
+            n_paths,
+            max_history=self.max_history,
+            seed=seed,
+            stream=stream,
+            backend=backend,
+        )
 
-    def smile(self, strikes: ArrayLike, spot: float, horizon: float, n_steps: int, n_paths: int, *, seed: int = 0,
-              backend: str | None = None) -> np.ndarray:
+    def smile(
+        self,
+        strikes: ArrayLike,
+        spot: float,
+        horizon: float,
+        n_steps: int,
+        n_paths: int,
+        *,
+        seed: int = 0,
+        backend: str | None = None,
+    ) -> np.ndarray:
         """Implied volatilities at ``strikes`` for expiry ``horizon`` from simulated prices.
 
         Only the terminal prices are kept: the paths are simulated in chunks of at most 256 MiB (the
@@ -397,12 +510,25 @@ class RoughVolatilitySolver:
         terminal = np.empty(n_paths)
         for lo in range(0, n_paths, chunk):
             n = min(chunk, n_paths - lo)
-            paths = rough_bergomi(self.hurst, self.eta, self.rho, self.xi0, spot, horizon, n_steps, n,
-                                  max_history=self.max_history, seed=seed, path_offset=lo, backend=backend)
-            terminal[lo:lo + n] = paths.spot[:, -1]
+            paths = rough_bergomi(
+                self.hurst,
+                self.eta,
+                self.rho,
+                self.xi0,
+                spot,
+                horizon,
+                n_steps,
+                n,
+                max_history=self.max_history,
+                seed=seed,
+                path_offset=lo,
+                backend=backend,
+            )
+            terminal[lo : lo + n] = paths.spot[:, -1]
         return implied_vol_smile(terminal, strikes, spot, horizon)
 
-    def fbm(self, n_steps: int, n_paths: int, *, horizon: float = 1.0, seed: int = 0,
-            backend: str | None = None) -> np.ndarray:
+    def fbm(
+        self, n_steps: int, n_paths: int, *, horizon: float = 1.0, seed: int = 0, backend: str | None = None
+    ) -> np.ndarray:
         """Fractional Brownian motion with this solver's Hurst index; see :func:`fbm`."""
         return fbm(self.hurst, n_steps, n_paths, horizon=horizon, seed=seed, backend=backend)

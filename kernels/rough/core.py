@@ -24,8 +24,14 @@ from ...errors import (
 )
 
 __all__ = [
-    "FGN_METHODS", "RBERGOMI_METHODS", "MAX_CHOLESKY", "fgn_autocovariance", "davies_harte_sqrt_eigenvalues",
-    "volterra_covariance", "hybrid_kernel", "cholesky",
+    "FGN_METHODS",
+    "RBERGOMI_METHODS",
+    "MAX_CHOLESKY",
+    "fgn_autocovariance",
+    "davies_harte_sqrt_eigenvalues",
+    "volterra_covariance",
+    "hybrid_kernel",
+    "cholesky",
 ]
 
 FGN_METHODS: tuple[str, ...] = ("davies-harte", "cholesky")
@@ -103,5 +109,6 @@ def cholesky(cov: np.ndarray, what: str, fix: str) -> np.ndarray:
         return np.linalg.cholesky(cov)
     except np.linalg.LinAlgError:
         lam_min = float(np.linalg.eigvalsh(cov).min())
-        raise MatrixError(f"the {what} is not numerically positive definite (smallest eigenvalue {lam_min!r}); "
-                          f"{fix}") from None
+        raise MatrixError(
+            f"the {what} is not numerically positive definite (smallest eigenvalue {lam_min!r}); {fix}"
+        ) from None

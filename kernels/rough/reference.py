@@ -88,8 +88,20 @@ def cholesky_volterra(z: Any, chol: Any, *, xp: Any) -> tuple[Any, Any]:
     return xp.concat([zero, yw[:, :n]], axis=1), w[:, 1:] - w[:, :-1]
 
 
-def rough_bergomi_paths(y: Any, dw: Any, z_perp: Any, times: np.ndarray, dt: float, hurst: float, eta: float,
-                        rho: float, xi0: float, spot: float, *, xp: Any) -> tuple[Any, Any]:
+def rough_bergomi_paths(
+    y: Any,
+    dw: Any,
+    z_perp: Any,
+    times: np.ndarray,
+    dt: float,
+    hurst: float,
+    eta: float,
+    rho: float,
+    xi0: float,
+    spot: float,
+    *,
+    xp: Any,
+) -> tuple[Any, Any]:
     """``(V, S)`` of rough Bergomi from the Volterra process ``y`` and its Brownian increments ``dw``.
 
     ``V_t = xi0 exp(eta Y_t - eta^2 t^{2H} / 2)``; ``S`` by the log-Euler step with V at the left end

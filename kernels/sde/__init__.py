@@ -64,4 +64,16 @@ from .api import (
     solve_step,
 )
 
-__all__ = ["GBM", "Merton", "Kou", "ItoProcess", "SimulationResult", "MonteCarloPrice", "simulate", "european_price", "solve_step", "solve_path", "SCHEMES"]
+__all__ = [
+    "GBM",
+    "Merton",
+    "Kou",
+    "ItoProcess",
+    "SimulationResult",
+    "MonteCarloPrice",
+    "simulate",
+    "european_price",
+    "solve_step",
+    "solve_path",
+    "SCHEMES",
+]

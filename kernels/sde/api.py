@@ -25,8 +25,19 @@ from .reference import gbm_step_xp, ito_step_xp
 
 SDEModel = GBM | ItoProcess  # Merton and Kou are GBMs with jumps
 
-__all__ = ["GBM", "Merton", "Kou", "ItoProcess", "SimulationResult", "MonteCarloPrice", "simulate", "european_price",
-           "solve_step", "solve_path", "SCHEMES"]
+__all__ = [
+    "GBM",
+    "Merton",
+    "Kou",
+    "ItoProcess",
+    "SimulationResult",
+    "MonteCarloPrice",
+    "simulate",
+    "european_price",
+    "solve_step",
+    "solve_path",
+    "SCHEMES",
+]
 
 # What each kind of request can run on.  The numpy reference takes every float64 request.
 _KERNELS = {
@@ -66,10 +77,13 @@ def _implementation(kernel: str, backend):
     impl = fast_path(kernel, be)
     if impl is None:
         if kernel == "sde.simulate_ito_arrays" and be.name in fast_paths("sde.simulate_ito"):
-            raise TypeError(f"backend {be.name!r} needs drift, diffusion and diffusion_dx to be numba.njit functions "
-                            "of scalars (t, x); use backend='numpy' or 'jax' for array callables")
-        why = _UNSUPPORTED.get(kernel, "{kernel} does not run on backend {backend!r}").format(kernel=kernel,
-                                                                                              backend=be.name)
+            raise TypeError(
+                f"backend {be.name!r} needs drift, diffusion and diffusion_dx to be numba.njit functions "
+                "of scalars (t, x); use backend='numpy' or 'jax' for array callables"
+            )
+        why = _UNSUPPORTED.get(kernel, "{kernel} does not run on backend {backend!r}").format(
+            kernel=kernel, backend=be.name
+        )
         raise InvalidParameters(f"{why}; backends that run it: {', '.join(fast_paths(kernel))}")
     return be, impl
 
@@ -85,10 +99,24 @@ def _first_non_finite(arr, be: Backend) -> int:
     return -1 if ok.all() else int(np.argmin(ok))
 
 
-def simulate(model: SDEModel, x0: float, horizon: float, n_steps: int, n_paths: int, *, scheme: str = "euler",
-             correction: bool = True, seed: int = 0, stream: int = 0, path_offset: int = 0,
-             return_paths: bool = False, increments: np.ndarray | None = None, dtype: DTypeLike = np.float64,
-             backend: str | None = None, to_host: bool = True) -> SimulationResult:
+def simulate(
+    model: SDEModel,
+    x0: float,
+    horizon: float,
+    n_steps: int,
+    n_paths: int,
+    *,
+    scheme: str = "euler",
+    correction: bool = True,
+    seed: int = 0,
+    stream: int = 0,
+    path_offset: int = 0,
+    return_paths: bool = False,
+    increments: np.ndarray | None = None,
+    dtype: DTypeLike = np.float64,
+    backend: str | None = None,
+    to_host: bool = True,
+) -> SimulationResult:
     """Simulate ``n_paths`` paths of ``n_steps`` equal steps and return per-path summaries.
 
     Parameters
@@ -160,8 +188,12 @@ def simulate(model: SDEModel, x0: float, horizon: float, n_steps: int, n_paths: 
             raise TypeError(f"{name} must be a bool, got {type(flag).__name__}")
     # per path: five summaries, a chunk of normals, uniforms and jump sizes, and the stored path if asked
     per_path = 8 * (6 + 3 * CHUNK + ((n_steps + 1) if return_paths else 0))
-    check_memory("n_paths", n_paths, n_paths * per_path, f"{n_paths} paths" + (f" of {n_steps + 1} stored values"
-                                                                              if return_paths else ""))
+    check_memory(
+        "n_paths",
+        n_paths,
+        n_paths * per_path,
+        f"{n_paths} paths" + (f" of {n_steps + 1} stored values" if return_paths else ""),
+    )
     seed = check_int("seed", seed, minimum=0, maximum=2**64 - 1)
     path_offset = check_int("path_offset", path_offset, minimum=0)
     if path_offset + n_paths > 2**32:
@@ -179,15 +211,17 @@ def simulate(model: SDEModel, x0: float, horizon: float, n_steps: int, n_paths: 
         lam_dt = model.lam * dt
         if lam_dt >= MAX_LAM_DT:
             raise InvalidParameters(
-                f"lam * dt must be < {MAX_LAM_DT:g} (jumps per step), got {lam_dt!r}; use more steps")
+                f"lam * dt must be < {MAX_LAM_DT:g} (jumps per step), got {lam_dt!r}; use more steps"
+            )
     prm = parameter_vector(model, x0, dt)
     max_stream = 2**32 - 1 - (2 if code in (ModelCode.MERTON, ModelCode.KOU) else 0)
     stream = check_int("stream", stream, minimum=0, maximum=max_stream)
     if increments is not None:
         increments = check_array("increments", increments, dtype=np.float64, ndim=2)
         if increments.shape != (n_paths, n_steps):
-            raise InvalidParameters(f"increments must have shape (n_paths, n_steps) = {(n_paths, n_steps)}, "
-                                    f"got {increments.shape}")
+            raise InvalidParameters(
+                f"increments must have shape (n_paths, n_steps) = {(n_paths, n_steps)}, got {increments.shape}"
+            )
         increments = np.ascontiguousarray(increments)
         if not np.all(np.isfinite(increments)):
             raise InvalidParameters("increments must be finite everywhere")
@@ -199,25 +233,57 @@ def simulate(model: SDEModel, x0: float, horizon: float, n_steps: int, n_paths: 
         raise InvalidParameters(f"dtype must be numpy.float64 or numpy.float32, got {np.dtype(dtype).name}")
     be, impl = _implementation(_request(model, increments, dtype), backend)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        out = impl(model, code, scheme_code, bool(correction), prm, n_steps, n_paths, seed, stream, path_offset,
-                   increments, bool(return_paths), dtype=dtype, to_host=bool(to_host))
+        out = impl(
+            model,
+            code,
+            scheme_code,
+            bool(correction),
+            prm,
+            n_steps,
+            n_paths,
+            seed,
+            stream,
+            path_offset,
+            increments,
+            bool(return_paths),
+            dtype=dtype,
+            to_host=bool(to_host),
+        )
     terminal, maximum, minimum, average, jumps, paths = out
-    for label, arr in (("terminal value", terminal), ("running maximum", maximum), ("running minimum", minimum),
-                       ("average", average), ("stored path value", paths)):
+    for label, arr in (
+        ("terminal value", terminal),
+        ("running maximum", maximum),
+        ("running minimum", minimum),
+        ("average", average),
+        ("stored path value", paths),
+    ):
         i = -1 if arr is None else _first_non_finite(arr, be)
         if i >= 0:
             row = np.atleast_1d(be.to_host(arr)[i])
             value = float(row[~np.isfinite(row)][0])
             raise NumericalInstability(
-                f"the {label} of path {path_offset + i} is {value!r}; reduce dt or check the model")
+                f"the {label} of path {path_offset + i} is {value!r}; reduce dt or check the model"
+            )
     if isinstance(jumps, np.ndarray):
         jumps = jumps.astype(np.int64, copy=False)
     return SimulationResult(terminal, maximum, minimum, average, jumps, paths, dt)
 
 
-def european_price(model: SDEModel, spot: float, strike: float, horizon: float, rate: float, n_steps: int, n_paths: int, *,
-                   call: bool = True, scheme: str = "exact", seed: int = 0, stream: int = 0,
-                   backend: str | None = None) -> MonteCarloPrice:
+def european_price(
+    model: SDEModel,
+    spot: float,
+    strike: float,
+    horizon: float,
+    rate: float,
+    n_steps: int,
+    n_paths: int,
+    *,
+    call: bool = True,
+    scheme: str = "exact",
+    seed: int = 0,
+    stream: int = 0,
+    backend: str | None = None,
+) -> MonteCarloPrice:
     """Monte Carlo price of a European call or put: ``e^{-rT} mean(payoff(X_T))`` and its standard error.
 
     The terminal values ``X_T`` come from :func:`simulate` (same paths for the same seed and stream,
@@ -287,21 +353,34 @@ def european_price(model: SDEModel, spot: float, strike: float, horizon: float, 
         raise TypeError(f"call must be a bool (True: call, False: put), got {type(call).__name__} {call!r}")
     n_paths = check_int("n_paths", n_paths, minimum=2)
     if -rate * horizon > 700.0:  # e^700 is near the float64 limit: the discount factor would overflow
-        raise InvalidParameters(f"rate must keep the discount factor exp(-rate * horizon) finite, got rate={rate!r} "
-                                f"with horizon={horizon!r}")
+        raise InvalidParameters(
+            f"rate must keep the discount factor exp(-rate * horizon) finite, got rate={rate!r} "
+            f"with horizon={horizon!r}"
+        )
     res = simulate(model, spot, horizon, n_steps, n_paths, scheme=scheme, seed=seed, stream=stream, backend=backend)
     payoff = np.maximum(res.terminal - strike, 0.0) if call else np.maximum(strike - res.terminal, 0.0)
     disc = math.exp(-rate * horizon)
     with np.errstate(over="ignore", invalid="ignore"):
         price, stderr = disc * float(payoff.mean()), disc * float(payoff.std(ddof=1)) / math.sqrt(n_paths)
     if not (math.isfinite(price) and math.isfinite(stderr)):
-        raise NumericalInstability(f"the Monte Carlo price or its standard error overflowed (price {price!r}, stderr "
-                                   f"{stderr!r}): spot={spot!r} and strike={strike!r} are too large for float64")
+        raise NumericalInstability(
+            f"the Monte Carlo price or its standard error overflowed (price {price!r}, stderr "
+            f"{stderr!r}): spot={spot!r} and strike={strike!r} are too large for float64"
+        )
     return MonteCarloPrice(price, stderr, n_paths)
 
 
-def solve_step(model: SDEModel, x: ArrayLike, t: float, dt: float, dw: ArrayLike, *, scheme: str = "euler",
-               correction: bool = True, jump: ArrayLike = 0.0) -> np.ndarray:
+def solve_step(
+    model: SDEModel,
+    x: ArrayLike,
+    t: float,
+    dt: float,
+    dw: ArrayLike,
+    *,
+    scheme: str = "euler",
+    correction: bool = True,
+    jump: ArrayLike = 0.0,
+) -> np.ndarray:
     """One step of ``scheme`` from ``x`` at time ``t`` over ``dt`` with Brownian increment ``dw``.
 
     The single-path form of the batched kernels (same formulas, see the module notes): ``x`` and
@@ -349,20 +428,45 @@ def _finite_step(x: np.ndarray) -> np.ndarray:
     """``x`` if every entry is finite: a step that overflows is refused, not returned."""
     flat = np.asarray(x).ravel()
     if not np.all(np.isfinite(flat)):
-        raise NumericalInstability(f"the step produced {flat[~np.isfinite(flat)][0]!r}: x, dw or dt is too large for "
-                                   "the model")
+        raise NumericalInstability(
+            f"the step produced {flat[~np.isfinite(flat)][0]!r}: x, dw or dt is too large for the model"
+        )
     return x
 
 
-def solve_path(model: SDEModel, x0: float, horizon: float, n_steps: int, *, scheme: str = "euler", correction: bool = True,
-               seed: int = 0, stream: int = 0, path: int = 0, increments: ArrayLike | None = None,
-               backend: str | None = None) -> np.ndarray:
+def solve_path(
+    model: SDEModel,
+    x0: float,
+    horizon: float,
+    n_steps: int,
+    *,
+    scheme: str = "euler",
+    correction: bool = True,
+    seed: int = 0,
+    stream: int = 0,
+    path: int = 0,
+    increments: ArrayLike | None = None,
+    backend: str | None = None,
+) -> np.ndarray:
     """One path (shape ``(n_steps + 1,)``, ``x0`` first): path number ``path`` of :func:`simulate`.
 
     The same numbers as row ``path - path_offset`` of ``simulate(..., return_paths=True).paths`` for
     any batch that contains it; ``increments`` (shape ``(n_steps,)``) replaces the Philox draws.
     """
     dw = None if increments is None else check_array("increments", increments, dtype=np.float64, ndim=1)[None, :]
-    res = simulate(model, x0, horizon, n_steps, 1, scheme=scheme, correction=correction, seed=seed, stream=stream,
-                   path_offset=path, return_paths=True, increments=dw, backend=backend)
+    res = simulate(
+        model,
+        x0,
+        horizon,
+        n_steps,
+        1,
+        scheme=scheme,
+        correction=correction,
+        seed=seed,
+        stream=stream,
+        path_offset=path,
+        return_paths=True,
+        increments=dw,
+        backend=backend,
+    )
     return np.asarray(res.paths)[0]

@@ -15,8 +15,18 @@ import numpy as np
 
 from ..rng.core import box_muller, philox10, u01
 
-__all__ = ["SCHEMES", "Scheme", "ModelCode", "Prm", "CHUNK", "MAX_LAM_DT", "MAX_JUMPS", "TWO_M32",
-           "jump_scalar", "count_uniform"]
+__all__ = [
+    "SCHEMES",
+    "Scheme",
+    "ModelCode",
+    "Prm",
+    "CHUNK",
+    "MAX_LAM_DT",
+    "MAX_JUMPS",
+    "TWO_M32",
+    "jump_scalar",
+    "count_uniform",
+]
 
 SCHEMES: tuple[str, ...] = ("euler", "milstein", "exact")
 CHUNK = 64  # steps of random numbers the reference draws at once (memory n_paths x CHUNK)

@@ -60,8 +60,26 @@ def _box_muller_f32_scalar(u1, u2):
 
 
 # prm: the parameters (the layout of core.Prm) in the kernel's precision; prm64 the same in float64 for the jumps
-def _path_scalar(i, code, scheme, correction, prm, prm64, n_steps, k0, k1, stream, path0, store,
-                 paths_out, terminal, maximum, minimum, average, jumps):
+def _path_scalar(
+    i,
+    code,
+    scheme,
+    correction,
+    prm,
+    prm64,
+    n_steps,
+    k0,
+    k1,
+    stream,
+    path0,
+    store,
+    paths_out,
+    terminal,
+    maximum,
+    minimum,
+    average,
+    jumps,
+):
     """One path, one thread, in the precision of ``_real``; the statements of the numba kernel (:mod:`.numba`)."""
     mu_c = prm[Prm.MU_C]
     sig = prm[Prm.SIGMA]
@@ -137,12 +155,47 @@ def _ceiling_scalar(i, n_steps, k0, k1, stream, path0, out):
     out[i] = acc
 
 
-def _simulate_kernel_source(code, scheme, correction, prm, prm64, n_steps, k0, k1, stream, path0, store,
-                            paths_out, terminal, maximum, minimum, average, jumps):
+def _simulate_kernel_source(
+    code,
+    scheme,
+    correction,
+    prm,
+    prm64,
+    n_steps,
+    k0,
+    k1,
+    stream,
+    path0,
+    store,
+    paths_out,
+    terminal,
+    maximum,
+    minimum,
+    average,
+    jumps,
+):
     i = cuda.grid(1)
     if i < terminal.shape[0]:
-        _path_dev(i, code, scheme, correction, prm, prm64, n_steps, k0, k1, stream, path0, store,
-                  paths_out, terminal, maximum, minimum, average, jumps)
+        _path_dev(
+            i,
+            code,
+            scheme,
+            correction,
+            prm,
+            prm64,
+            n_steps,
+            k0,
+            k1,
+            stream,
+            path0,
+            store,
+            paths_out,
+            terminal,
+            maximum,
+            minimum,
+            average,
+            jumps,
+        )
 
 
 def _ceiling_kernel_source(n_steps, k0, k1, stream, path0, out):
@@ -156,8 +209,11 @@ _SHARED["_jump_sum"] = compile_for_cuda(jump_scalar, name="_jump_dev", **_SHARED
 _SHARED["_count_u"] = compile_for_cuda(count_uniform)
 _PRECISIONS = {
     "float64": {"_real": np.float64, "_uniform": u01_dev, "_box_muller": box_muller_dev},
-    "float32": {"_real": np.float32, "_uniform": compile_for_cuda(_u01_f32_scalar),
-                "_box_muller": compile_for_cuda(_box_muller_f32_scalar)},
+    "float32": {
+        "_real": np.float32,
+        "_uniform": compile_for_cuda(_u01_f32_scalar),
+        "_box_muller": compile_for_cuda(_box_muller_f32_scalar),
+    },
 }
 
 
@@ -165,8 +221,10 @@ def _kernels(precision: str):
     names = {**_SHARED, **_PRECISIONS[precision]}
     names["_path_dev"] = compile_for_cuda(_path_scalar, name=f"_path_{precision}", **names)
     names["_ceiling_dev"] = compile_for_cuda(_ceiling_scalar, name=f"_ceiling_{precision}", **names)
-    return (compile_for_cuda(_simulate_kernel_source, name=f"_simulate_{precision}", device=False, **names),
-            compile_for_cuda(_ceiling_kernel_source, name=f"_ceiling_kernel_{precision}", device=False, **names))
+    return (
+        compile_for_cuda(_simulate_kernel_source, name=f"_simulate_{precision}", device=False, **names),
+        compile_for_cuda(_ceiling_kernel_source, name=f"_ceiling_kernel_{precision}", device=False, **names),
+    )
 
 
 _KERNELS = {precision: _kernels(precision) for precision in _PRECISIONS}
@@ -176,8 +234,23 @@ def _blocks(n: int) -> int:
     return (n + _THREADS - 1) // _THREADS
 
 
-def simulate(model, code, scheme, correction, prm, n_steps, n_paths, seed, stream, path0, dw_in, store, *,
-             dtype=np.float64, to_host=True):
+def simulate(
+    model,
+    code,
+    scheme,
+    correction,
+    prm,
+    n_steps,
+    n_paths,
+    seed,
+    stream,
+    path0,
+    dw_in,
+    store,
+    *,
+    dtype=np.float64,
+    to_host=True,
+):
     """Launch one thread per path; returns the arrays of ``sde.SimulationResult`` in order (device
     arrays, CuPy where it imports, when ``to_host`` is False).  ``model`` and ``dw_in`` are not read:
     the kernel knows GBM, Merton and Kou from ``code`` and ``prm`` and draws its own normals."""
@@ -187,8 +260,22 @@ def simulate(model, code, scheme, correction, prm, n_steps, n_paths, seed, strea
     out = [cuda.device_array(n_paths, dtype=dtype) for _ in range(4)]
     jumps = cuda.device_array(n_paths, dtype=np.int64)
     paths = cuda.device_array((n_paths, n_steps + 1) if store else (1, 1), dtype=dtype)
-    kernel[_blocks(n_paths), _THREADS](code, scheme, correction, cuda.to_device(prm.astype(dtype)), cuda.to_device(prm),
-                                       n_steps, np.uint64(k0), np.uint64(k1), stream, path0, store, paths, *out, jumps)
+    kernel[_blocks(n_paths), _THREADS](
+        code,
+        scheme,
+        correction,
+        cuda.to_device(prm.astype(dtype)),
+        cuda.to_device(prm),
+        n_steps,
+        np.uint64(k0),
+        np.uint64(k1),
+        stream,
+        path0,
+        store,
+        paths,
+        *out,
+        jumps,
+    )
     return (*(deliver(a, to_host) for a in out), deliver(jumps, to_host), deliver(paths, to_host) if store else None)
 
 

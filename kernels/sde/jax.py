@@ -84,8 +84,11 @@ def _jax_kernel(model, code, scheme, correction, n_steps, n_paths, store, use_dw
                 u = jnp.where(d % u64(2) == u64(0), _u01(w0, w1), _u01(w2, w3))
                 p_up = prm[Prm.JUMP_A]
                 up = u < p_up
-                y = jnp.where(up, -jnp.log(jnp.where(up, u, 1.0) / p_up) / prm[Prm.JUMP_B],
-                              jnp.log(jnp.where(up, 1.0, u - p_up) / (1.0 - p_up)) / prm[Prm.JUMP_C])
+                y = jnp.where(
+                    up,
+                    -jnp.log(jnp.where(up, u, 1.0) / p_up) / prm[Prm.JUMP_B],
+                    jnp.log(jnp.where(up, 1.0, u - p_up) / (1.0 - p_up)) / prm[Prm.JUMP_C],
+                )
                 return jsum + jnp.where(counts > kk, y, 0.0)
 
             return lax.fori_loop(0, jnp.max(counts), body, jnp.zeros(counts.shape))
@@ -97,8 +100,9 @@ def _jax_kernel(model, code, scheme, correction, n_steps, n_paths, store, use_dw
             if not use_dw:
                 out += (*normal_pair(u64(2) * q, stream), *normal_pair(u64(2) * q + u64(1), stream))
             if code in (ModelCode.MERTON, ModelCode.KOU):
-                out += tuple((w.astype(jnp.int64).astype(jnp.float64) + 0.5) * TWO_M32
-                             for w in words(q, stream + u64(1)))
+                out += tuple(
+                    (w.astype(jnp.int64).astype(jnp.float64) + 0.5) * TWO_M32 for w in words(q, stream + u64(1))
+                )
             if code == ModelCode.MERTON:
                 out += (*normal_pair(u64(2) * q, stream + u64(2)), *normal_pair(u64(2) * q + u64(1), stream + u64(2)))
             return out
@@ -121,7 +125,9 @@ def _jax_kernel(model, code, scheme, correction, n_steps, n_paths, store, use_dw
                         jsum = kou(nj, cum)
                     cum = cum + nj
                 if code == ModelCode.ITO:
-                    x = ito_step_xp(model, scheme == Scheme.MILSTEIN and correction, j * prm[Prm.DT], prm[Prm.DT], x, dw)
+                    x = ito_step_xp(
+                        model, scheme == Scheme.MILSTEIN and correction, j * prm[Prm.DT], prm[Prm.DT], x, dw
+                    )
                 else:
                     x = gbm_step_xp(jnp, code, scheme, correction, prm, x, dw, jsum)
                 if store:
@@ -143,18 +149,38 @@ def _jax_kernel(model, code, scheme, correction, n_steps, n_paths, store, use_dw
     return jax.jit(run)
 
 
-def simulate(model, code, scheme, correction, prm, n_steps, n_paths, seed, stream, path0, dw_in, store, *,
-             dtype=np.float64, to_host=True):
+def simulate(
+    model,
+    code,
+    scheme,
+    correction,
+    prm,
+    n_steps,
+    n_paths,
+    seed,
+    stream,
+    path0,
+    dw_in,
+    store,
+    *,
+    dtype=np.float64,
+    to_host=True,
+):
     """The outputs of :func:`quantforge.kernels.sde.simulate` on jax (validated arguments, float64, host arrays)."""
     k0, k1 = Philox(seed, stream).key
     ito = code == ModelCode.ITO
     if ito:  # numba.njit callables are traced through their Python source
         model = ItoProcess(*(getattr(f, "py_func", f) for f in (model.drift, model.diffusion, model.diffusion_dx)))
     with get_backend("jax").x64():
-        f = _jax_kernel(model if ito else None, code, scheme, correction, n_steps, n_paths, store,
-                        dw_in is not None)
+        f = _jax_kernel(model if ito else None, code, scheme, correction, n_steps, n_paths, store, dw_in is not None)
         u64 = np.uint64
-        out = f(jnp.asarray(prm), u64(k0), u64(k1), u64(stream), u64(path0),
-                jnp.asarray(dw_in) if dw_in is not None else jnp.zeros((1, 1)))
+        out = f(
+            jnp.asarray(prm),
+            u64(k0),
+            u64(k1),
+            u64(stream),
+            u64(path0),
+            jnp.asarray(dw_in) if dw_in is not None else jnp.zeros((1, 1)),
+        )
         out = [np.asarray(a) for a in out]
     return (*out[:5], out[5] if store else None)

@@ -15,8 +15,16 @@ import numpy as np
 from ...errors import check_finite, check_in_range, check_nonnegative, check_positive
 from .core import ModelCode, Prm
 
-__all__ = ["GBM", "Merton", "Kou", "ItoProcess", "SimulationResult", "MonteCarloPrice", "model_code",
-           "parameter_vector"]
+__all__ = [
+    "GBM",
+    "Merton",
+    "Kou",
+    "ItoProcess",
+    "SimulationResult",
+    "MonteCarloPrice",
+    "model_code",
+    "parameter_vector",
+]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -154,8 +162,6 @@ class MonteCarloPrice:
 
     def summary(self) -> str:
         return f"{self.price:.6f} ± {self.stderr:.6f} (1 s.e., {self.n_paths} paths)"
-
-
 
 
 def parameter_vector(model, x0: float, dt: float) -> np.ndarray:

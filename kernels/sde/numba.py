@@ -34,8 +34,26 @@ _LANES = 16
 
 
 @jit(parallel=True, error_model="numpy")
-def _simulate_numba(code, scheme, correction, prm, n_steps, k0, k1, stream, path0, dw_in, use_dw, store,
-                    paths_out, terminal, maximum, minimum, average, jumps):
+def _simulate_numba(
+    code,
+    scheme,
+    correction,
+    prm,
+    n_steps,
+    k0,
+    k1,
+    stream,
+    path0,
+    dw_in,
+    use_dw,
+    store,
+    paths_out,
+    terminal,
+    maximum,
+    minimum,
+    average,
+    jumps,
+):
     """Blocks of 16 paths, four steps at a time: two Philox blocks of normals and one of jump counts."""
     n = terminal.shape[0]
     mu_c = prm[Prm.MU_C]
@@ -74,8 +92,9 @@ def _simulate_numba(code, scheme, correction, prm, n_steps, k0, k1, stream, path
             else:
                 for half in range((m + 1) // 2):
                     for ll in range(_LANES):
-                        w0, w1, w2, w3 = philox10(np.uint64(2 * q + half), np.uint64(0), np.uint64(path0 + i0 + ll),
-                                                  s0, k0, k1)
+                        w0, w1, w2, w3 = philox10(
+                            np.uint64(2 * q + half), np.uint64(0), np.uint64(path0 + i0 + ll), s0, k0, k1
+                        )
                         u1[ll] = u01(w0, w1)
                         u2[ll] = u01(w2, w3)
                     for ll in range(_LANES):
@@ -96,8 +115,9 @@ def _simulate_numba(code, scheme, correction, prm, n_steps, k0, k1, stream, path
                         js[h, ll] = 0.0
                         jf[h, ll] = 1.0
                         if uj[h, ll] > no_jump:
-                            js[h, ll], nj = _jump_sum(code, uj[h, ll], 4 * q + h, np.uint64(path0 + i0 + ll),
-                                                      cum[ll], prm, k0, k1, s2)
+                            js[h, ll], nj = _jump_sum(
+                                code, uj[h, ll], 4 * q + h, np.uint64(path0 + i0 + ll), cum[ll], prm, k0, k1, s2
+                            )
                             jf[h, ll] = math.exp(js[h, ll])
                             cum[ll] += nj
             for h in range(m):
@@ -141,8 +161,25 @@ def _ito_path(drift, diffusion, diffusion_dx):
     """A numba kernel for one Itô process (compiled per callables; not cached across sessions)."""
 
     @njit(parallel=True)
-    def kernel(milstein, x0, dt, sqdt, n_steps, k0, k1, stream, path0, dw_in, use_dw, store,
-               paths_out, terminal, maximum, minimum, average):
+    def kernel(
+        milstein,
+        x0,
+        dt,
+        sqdt,
+        n_steps,
+        k0,
+        k1,
+        stream,
+        path0,
+        dw_in,
+        use_dw,
+        store,
+        paths_out,
+        terminal,
+        maximum,
+        minimum,
+        average,
+    ):
         zero = np.uint64(0)
         s0 = np.uint64(stream)
         for i in prange(terminal.shape[0]):
@@ -182,14 +219,28 @@ def _ito_path(drift, diffusion, diffusion_dx):
     return kernel
 
 
-
 @functools.lru_cache(maxsize=32)
 def _ito_kernel(drift, diffusion, diffusion_dx):
     return _ito_path(drift, diffusion, diffusion_dx if diffusion_dx is not None else drift)
 
 
-def simulate(model, code, scheme, correction, prm, n_steps, n_paths, seed, stream, path0, dw_in, store, *,
-             dtype=np.float64, to_host=True):
+def simulate(
+    model,
+    code,
+    scheme,
+    correction,
+    prm,
+    n_steps,
+    n_paths,
+    seed,
+    stream,
+    path0,
+    dw_in,
+    store,
+    *,
+    dtype=np.float64,
+    to_host=True,
+):
     """The outputs of :func:`quantforge.kernels.sde.simulate` on the CPU (validated arguments, float64)."""
     k0, k1 = (np.uint64(w) for w in Philox(seed, stream).key)
     out = [np.empty(n_paths) for _ in range(4)]
@@ -200,12 +251,43 @@ def simulate(model, code, scheme, correction, prm, n_steps, n_paths, seed, strea
         for name in ("drift", "diffusion", "diffusion_dx"):
             f = getattr(model, name)
             if f is not None and not hasattr(f, "py_func"):
-                raise TypeError(f"backend 'numba' needs {name} to be a numba.njit function of scalars (t, x), "
-                                f"got {type(f).__name__}; use backend='numpy' or 'jax' for array callables")
+                raise TypeError(
+                    f"backend 'numba' needs {name} to be a numba.njit function of scalars (t, x), "
+                    f"got {type(f).__name__}; use backend='numpy' or 'jax' for array callables"
+                )
         kernel = _ito_kernel(model.drift, model.diffusion, model.diffusion_dx)
-        kernel(scheme == Scheme.MILSTEIN and correction, prm[Prm.X0], prm[Prm.DT], prm[Prm.SQRT_DT], n_steps, k0, k1, stream, path0, dw,
-               dw_in is not None, store, paths, *out)
+        kernel(
+            scheme == Scheme.MILSTEIN and correction,
+            prm[Prm.X0],
+            prm[Prm.DT],
+            prm[Prm.SQRT_DT],
+            n_steps,
+            k0,
+            k1,
+            stream,
+            path0,
+            dw,
+            dw_in is not None,
+            store,
+            paths,
+            *out,
+        )
     else:
-        _simulate_numba(code, scheme, correction, prm, n_steps, k0, k1, stream, path0, dw, dw_in is not None, store,
-                        paths, *out, jumps)
+        _simulate_numba(
+            code,
+            scheme,
+            correction,
+            prm,
+            n_steps,
+            k0,
+            k1,
+            stream,
+            path0,
+            dw,
+            dw_in is not None,
+            store,
+            paths,
+            *out,
+            jumps,
+        )
     return (*out, jumps, paths if store else None)

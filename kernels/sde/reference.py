@@ -71,18 +71,37 @@ def kou_jumps_xp(xp: Any, counts, cum, n_paths, path0, stream, k0, k1, p_up, eta
     path = xp.arange(n_paths, dtype=u64) + u64(path0)
     for kk in range(int(counts.max()) if counts.size else 0):
         d = xp.astype(cum + kk, u64)
-        w0, w1, w2, w3 = philox_xp(xp, d // u64(2), xp.zeros_like(d), path, xp.zeros_like(d) + u64(stream),
-                                   u64(k0), u64(k1), 10)
+        w0, w1, w2, w3 = philox_xp(
+            xp, d // u64(2), xp.zeros_like(d), path, xp.zeros_like(d) + u64(stream), u64(k0), u64(k1), 10
+        )
         u = xp.where(d % u64(2) == u64(0), u01_xp(xp, w0, w1), u01_xp(xp, w2, w3))
         up = u < p_up
-        y = xp.where(up, -xp.log(xp.where(up, u, 1.0) / p_up) / eta_up,
-                     xp.log(xp.where(up, 1.0, u - p_up) / (1.0 - p_up)) / eta_down)
+        y = xp.where(
+            up,
+            -xp.log(xp.where(up, u, 1.0) / p_up) / eta_up,
+            xp.log(xp.where(up, 1.0, u - p_up) / (1.0 - p_up)) / eta_down,
+        )
         jsum = jsum + xp.where(counts > kk, y, 0.0)
     return jsum
 
 
-def simulate(model, code, scheme, correction, prm, n_steps, n_paths, seed, stream, path0, dw_in, store, *,
-             dtype=np.float64, to_host=True):
+def simulate(
+    model,
+    code,
+    scheme,
+    correction,
+    prm,
+    n_steps,
+    n_paths,
+    seed,
+    stream,
+    path0,
+    dw_in,
+    store,
+    *,
+    dtype=np.float64,
+    to_host=True,
+):
     """numpy reference: a step loop vectorised over paths, random numbers drawn CHUNK steps at a time."""
     gen, gen_sizes = Philox(seed, stream), Philox(seed, stream + 2)
     k0, k1 = gen.key
@@ -113,12 +132,15 @@ def simulate(model, code, scheme, correction, prm, n_steps, n_paths, seed, strea
                 jsum = np.where(nj > 0, nj * prm[Prm.JUMP_A] + prm[Prm.JUMP_B] * np.sqrt(nj) * z[:, jj], 0.0)
             else:
                 nj = counts[:, jj]
-                jsum = kou_jumps_xp(np, nj, cum, n_paths, path0, stream + 2, k0, k1, prm[Prm.JUMP_A], prm[Prm.JUMP_B],
-                                    prm[Prm.JUMP_C])
+                jsum = kou_jumps_xp(
+                    np, nj, cum, n_paths, path0, stream + 2, k0, k1, prm[Prm.JUMP_A], prm[Prm.JUMP_B], prm[Prm.JUMP_C]
+                )
             if jumps:
                 cum = cum + counts[:, jj]
             if code == ModelCode.ITO:
-                x = ito_step_xp(model, scheme == Scheme.MILSTEIN and correction, j * prm[Prm.DT], prm[Prm.DT], x, dw[:, jj])
+                x = ito_step_xp(
+                    model, scheme == Scheme.MILSTEIN and correction, j * prm[Prm.DT], prm[Prm.DT], x, dw[:, jj]
+                )
             else:
                 x = gbm_step_xp(np, code, scheme, correction, prm, x, dw[:, jj], jsum)
             mx = np.maximum(mx, x)

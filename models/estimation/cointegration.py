@@ -117,6 +117,15 @@ def engle_granger(y: ArrayLike, x: ArrayLike, *, level: float = 0.05, trend: str
     crit_map = {"1%": float(crit[0]), "5%": float(crit[1]), "10%": float(crit[2])}
     deterministic = tuple(float(c) for c in coef[1:])
     return CointegrationResult(
-        float(coef[0]), float(math.sqrt(cov[0, 0])), deterministic[0] if powers else 0.0, float(stat), float(p), crit_map,
-        bool(p < a), half_life(resid), resid, kind, deterministic,
+        float(coef[0]),
+        float(math.sqrt(cov[0, 0])),
+        deterministic[0] if powers else 0.0,
+        float(stat),
+        float(p),
+        crit_map,
+        bool(p < a),
+        half_life(resid),
+        resid,
+        kind,
+        deterministic,
     )

@@ -48,7 +48,9 @@ class IntensityFit:
         return text
 
 
-def calibrate_from_fills(depths: ArrayLike, fill_counts: ArrayLike, exposure: ArrayLike, *, max_iter: int = 100) -> IntensityFit:
+def calibrate_from_fills(
+    depths: ArrayLike, fill_counts: ArrayLike, exposure: ArrayLike, *, max_iter: int = 100
+) -> IntensityFit:
     """Poisson MLE of ``(A, k)`` from fills of quotes at known depths and exposure times.
 
     Parameters
@@ -65,7 +67,9 @@ def calibrate_from_fills(depths: ArrayLike, fill_counts: ArrayLike, exposure: Ar
     n = check_all_finite("fill_counts", check_array("fill_counts", fill_counts, dtype=np.float64, cast=True)).ravel()
     t = check_all_finite("exposure", check_array("exposure", exposure, dtype=np.float64, cast=True)).ravel()
     if not (d.size == n.size == t.size) or np.unique(d).size < 2:
-        raise InvalidParameters("depths, fill_counts and exposure must have one length with at least two distinct depths")
+        raise InvalidParameters(
+            "depths, fill_counts and exposure must have one length with at least two distinct depths"
+        )
     if np.any(n < 0) or np.any(t <= 0) or n.sum() == 0:
         raise InvalidParameters("fill_counts must be >= 0 (not all zero) and exposure > 0")
     design = np.column_stack([np.ones_like(d), -d])
@@ -106,4 +110,6 @@ def calibrate_from_trade_depths(trade_depths: ArrayLike, duration: float, *, n_g
     grid = np.linspace(0.0, np.quantile(x, 0.95), n_grid)
     rate = np.array([(x >= g).sum() for g in grid]) / dur
     slope, intercept = np.polyfit(grid, np.log(rate), 1)
-    return IntensityFit(a, k, a / math.sqrt(count), k / math.sqrt(count), "exponential-mle", math.exp(intercept), -slope)
+    return IntensityFit(
+        a, k, a / math.sqrt(count), k / math.sqrt(count), "exponential-mle", math.exp(intercept), -slope
+    )

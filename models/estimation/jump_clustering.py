@@ -52,9 +52,10 @@ _BRANCHING_MAX = 1.0 - 1e-9  # the test's alternative is a stationary Hawkes pro
 def hawkes_log_likelihood(times: ArrayLike, horizon: float, mu: float, alpha: float, beta: float) -> float:
     """The exponential Hawkes log-likelihood above for sorted event times in ``[0, horizon]``."""
     t = check_all_finite("times", check_array("times", times, dtype=np.float64, cast=True)).ravel()
-    process = HawkesProcess([check_positive("mu", mu)],
-                            ExponentialKernel([[check_in_range("alpha", alpha, 0.0, 1.0, high_open=True)]],
-                                              check_positive("beta", beta)))
+    process = HawkesProcess(
+        [check_positive("mu", mu)],
+        ExponentialKernel([[check_in_range("alpha", alpha, 0.0, 1.0, high_open=True)]], check_positive("beta", beta)),
+    )
     return log_likelihood(process, t, horizon=check_positive("horizon", horizon))
 
 
@@ -70,8 +71,10 @@ class ClusteringTest:
     clustered: bool  # p_value < level
 
     def summary(self) -> str:
-        return (f"jump clustering: mu {self.mu:.4g}, branching ratio {self.branching_ratio:.3f}, beta {self.beta:.4g}; "
-                f"LR {self.lr_statistic:.3f}, p = {self.p_value:.3g} -> {'clustered' if self.clustered else 'no evidence of clustering'}")
+        return (
+            f"jump clustering: mu {self.mu:.4g}, branching ratio {self.branching_ratio:.3f}, beta {self.beta:.4g}; "
+            f"LR {self.lr_statistic:.3f}, p = {self.p_value:.3g} -> {'clustered' if self.clustered else 'no evidence of clustering'}"
+        )
 
 
 def _fit(samples: list[np.ndarray], horizons: list[float]) -> tuple[np.ndarray, np.ndarray]:

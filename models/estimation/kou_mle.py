@@ -58,7 +58,11 @@ class KouFit:
 
     def summary(self) -> str:
         rows = [f"{n:>8s} = {getattr(self, n):.6g} (se {self.stderr[n]:.3g})" for n in NAMES]
-        return "Kou jump-diffusion MLE\n" + "\n".join(rows) + f"\nlog-likelihood {self.log_likelihood:.6g}, n = {self.n_obs}"
+        return (
+            "Kou jump-diffusion MLE\n"
+            + "\n".join(rows)
+            + f"\nlog-likelihood {self.log_likelihood:.6g}, n = {self.n_obs}"
+        )
 
 
 def _loglik(theta, x, dt):
@@ -70,7 +74,9 @@ def _loglik(theta, x, dt):
     log_norm = -0.5 * z * z - math.log(s) - 0.5 * math.log(2 * math.pi)
     log_up = math.log(eu) + eu * (a - x) + 0.5 * (eu * s) ** 2 + log_ndtr((x - a - eu * s * s) / s)
     log_dn = math.log(ed) + ed * (x - a) + 0.5 * (ed * s) ** 2 + log_ndtr((a - x - ed * s * s) / s)
-    parts = np.stack([math.log1p(-pj) + log_norm, math.log(pj) + math.log(p) + log_up, math.log(pj) + math.log1p(-p) + log_dn])
+    parts = np.stack(
+        [math.log1p(-pj) + log_norm, math.log(pj) + math.log(p) + log_up, math.log(pj) + math.log1p(-p) + log_dn]
+    )
     top = parts.max(axis=0)
     return float(np.sum(top + np.log(np.exp(parts - top).sum(axis=0))))
 
@@ -125,19 +131,29 @@ def fit_kou(increments: ArrayLike, dt: float, *, max_iter: int = 15_000) -> KouF
     big = np.abs(x - np.median(x)) > 4 * s0
     up, dn = x[big & (x > 0)], x[big & (x < 0)]
     if up.size < 2 or dn.size < 2:
-        raise InvalidParameters("fewer than two increments beyond 4 standard deviations on a side: jump sizes are not identified")
+        raise InvalidParameters(
+            "fewer than two increments beyond 4 standard deviations on a side: jump sizes are not identified"
+        )
     p0 = up.size / big.sum()
-    u0 = np.array([
-        np.mean(x[~big]) / step, math.log(s0 / math.sqrt(step)), logit(big.mean()), logit(p0),
-        -math.log(np.mean(up)), -math.log(-np.mean(dn)),
-    ])
+    u0 = np.array(
+        [
+            np.mean(x[~big]) / step,
+            math.log(s0 / math.sqrt(step)),
+            logit(big.mean()),
+            logit(p0),
+            -math.log(np.mean(up)),
+            -math.log(-np.mean(dn)),
+        ]
+    )
 
     def neg(u):
         return -_loglik(_to_natural(u, step), x, step)
 
     res = minimize(neg, u0, method="L-BFGS-B", options={"maxiter": iters})
     if not res.success or not np.isfinite(res.fun):
-        raise ConvergenceFailure(f"Kou likelihood maximisation did not converge after {res.nit} iterations: {res.message}")
+        raise ConvergenceFailure(
+            f"Kou likelihood maximisation did not converge after {res.nit} iterations: {res.message}"
+        )
     theta = _to_natural(res.x, step)
     hess = _hessian(lambda t: _loglik(t, x, step), theta)
     try:

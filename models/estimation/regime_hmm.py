@@ -54,7 +54,9 @@ def _forward_backward(x, pi0, trans, mu, sd, alpha, beta, scale):
     beta[n - 1, 1] = 1.0
     for t in range(n - 2, -1, -1):
         for s in range(2):
-            beta[t, s] = (trans[s, 0] * dens[t + 1, 0] * beta[t + 1, 0] + trans[s, 1] * dens[t + 1, 1] * beta[t + 1, 1]) / scale[t + 1]
+            beta[t, s] = (
+                trans[s, 0] * dens[t + 1, 0] * beta[t + 1, 0] + trans[s, 1] * dens[t + 1, 1] * beta[t + 1, 1]
+            ) / scale[t + 1]
     xi = np.zeros((2, 2))
     for t in range(n - 1):
         for i in range(2):

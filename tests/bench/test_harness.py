@@ -28,8 +28,13 @@ def test_rows_that_break_the_contract_are_refused(tmp_path):
     good = {"benchmark": "b", "impl": "quantforge-numba", "median": 2.0, "unit": "ns"}
     skipped = {"benchmark": "b", "impl": "peer", "median": None, "unit": "ns", "note": "not run: absent"}
     assert H.check_rows([good, skipped]) == [good, skipped]
-    for bad in ({**good, "median": float("nan")}, {**good, "median": 0.0}, {**good, "median": "2"},
-                {**good, "impl": None}, {**skipped, "note": "absent"}):
+    for bad in (
+        {**good, "median": float("nan")},
+        {**good, "median": 0.0},
+        {**good, "median": "2"},
+        {**good, "impl": None},
+        {**skipped, "note": "absent"},
+    ):
         with pytest.raises(PerformanceError):
             H.check_rows([bad])
     with pytest.raises(PerformanceError, match="no rows"):
@@ -143,13 +148,17 @@ def test_markdown_and_plot_of_a_suite(tmp_path):
     nv, state = _fake_nvml()
     with H.gpu_measurement(nvml=nv) as meter:
         _, rec = meter.measure(lambda: state.__setitem__("energy_mj", state["energy_mj"] + 7), repeat=2, work_bytes=1e6)
-    rows = [{"benchmark": "b", "impl": "quantforge-cupy", "median": 4.0, "unit": "ops/s", "goal": 5.0, "gpu": rec},
-            {"benchmark": "b", "impl": "peer", "median": 2.0, "unit": "ops/s"},
-            {"benchmark": "c", "impl": "quantforge-numba", "median": 3e-6, "unit": "s"}]
+    rows = [
+        {"benchmark": "b", "impl": "quantforge-cupy", "median": 4.0, "unit": "ops/s", "goal": 5.0, "gpu": rec},
+        {"benchmark": "b", "impl": "peer", "median": 2.0, "unit": "ops/s"},
+        {"benchmark": "c", "impl": "quantforge-numba", "median": 3e-6, "unit": "s"},
+    ]
     payload = H.write_suite("t", rows, tmp_path)
     text = (tmp_path / "t.md").read_text()
     assert "quantforge-cupy on NVIDIA H100 80GB HBM3 (driver 550.54.15, CUDA 12.4)" in text and "7 mJ/op" in text
     png = H.plot_suite("t", payload, tmp_path)
     assert png == tmp_path / "t.png" and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    skipped = H.write_suite("u", [{"benchmark": "b", "impl": "x", "median": None, "unit": "s", "note": "not run: no GPU"}], tmp_path)
+    skipped = H.write_suite(
+        "u", [{"benchmark": "b", "impl": "x", "median": None, "unit": "s", "note": "not run: no GPU"}], tmp_path
+    )
     assert H.plot_suite("u", skipped, tmp_path) is None

@@ -38,7 +38,7 @@ def test_surface_pattern_quotes_are_checked():
         assert stats == {"reads": 1000, "failed": 0, "torn": 0, "went_back": 0, "last_version": 9}
         assert hist.sum() == 1000
         cur = int(table.hdr[S.SEQLOCK_CURRENT])
-        table.slots[cur, n_t + 1:] += 65536.0  # every depth from "another version": each read is torn
+        table.slots[cur, n_t + 1 :] += 65536.0  # every depth from "another version": each read is torn
         assert traffic.quote_and_check(table, 100)["torn"] == 100
     finally:
         table.close()

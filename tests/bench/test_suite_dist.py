@@ -13,8 +13,10 @@ pytestmark = pytest.mark.slow
 
 
 def test_rows_on_a_small_cluster():
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
-            distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         rows = D.price_rows(client, 2, 20_000, 5_000) + D.surface_rows(client, 2, 4)
         overhead = D.task_overhead_ms(client, 20)
     check_rows(rows)

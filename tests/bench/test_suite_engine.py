@@ -50,8 +50,8 @@ def test_sorted_book_against_the_numba_book_on_every_prefix():
     cols = [ev[f].tolist() for f in ("kind", "side", "order_id", "new_order_id", "price_ticks", "size_lots")]
     sb, ob = E.SortedBook(), OrderBook(capacity=1 << 12, window=1 << 12)
     for a in range(0, 3000, 250):
-        sb.apply(*(c[a:a + 250] for c in cols))
-        status, _ = ob.apply(ev[a:a + 250])
+        sb.apply(*(c[a : a + 250] for c in cols))
+        status, _ = ob.apply(ev[a : a + 250])
         assert not status.any()
         top = sb.top(3)
         assert (top["best_bid"], top["best_ask"]) == (ob.best_bid, ob.best_ask)
@@ -94,7 +94,9 @@ def test_as_surface_closed_form():
     bd, ad, *_ = surface_lookup(tab, T_, 0, True)
     assert bd == pytest.approx(half) and ad == pytest.approx(half)
     bd, ad, *_ = surface_lookup(tab, T_, 2, True)  # long inventory: bid deeper, ask tighter by q*gamma*sigma^2*tau
-    assert bd - half == pytest.approx(2 * gamma * sigma**2 * T_) and half - ad == pytest.approx(2 * gamma * sigma**2 * T_)
+    assert bd - half == pytest.approx(2 * gamma * sigma**2 * T_) and half - ad == pytest.approx(
+        2 * gamma * sigma**2 * T_
+    )
     bd, ad, *_ = surface_lookup(tab, T_, 4, True)
     assert bd == np.inf and np.isfinite(ad)  # at +q_max the bid is not quoted
 

@@ -42,12 +42,20 @@ def test_peers_compute_the_same_surfaces_as_quantforge():
 def test_glft_rows_are_well_formed_and_report_agreement():
     rows = H.glft_rows(**TINY)
     _check_rows(rows)
-    assert [r["impl"] for r in rows] == ["quantforge-numba", "quantforge-numpy", "scipy-expm-per-time", "scipy-expm-stepping"]
+    assert [r["impl"] for r in rows] == [
+        "quantforge-numba",
+        "quantforge-numpy",
+        "scipy-expm-per-time",
+        "scipy-expm-stepping",
+    ]
     assert len({r["benchmark"] for r in rows}) == 1
     agreement = rows[0]["agreement"]
     assert set(agreement) == {"per-time", "stepping"}
     assert all(a["inner"] < 1e-9 for a in agreement.values()), agreement
-    assert "measured on 2 of the 3 sets, every one of the 30 time points" in rows[2]["note"] and "scaled x1.5" in rows[2]["note"]
+    assert (
+        "measured on 2 of the 3 sets, every one of the 30 time points" in rows[2]["note"]
+        and "scaled x1.5" in rows[2]["note"]
+    )
 
 
 def test_child_process_uses_one_blas_thread_and_the_payload_is_written(tmp_path):

@@ -85,6 +85,7 @@ def test_report_of_rows_without_numbers(tmp_path):
     if "cupy" not in available_backends():
         assert "not run: no GPU" in text and "| not run |" in text
         assert all(r["ratio_vs"] == {} for r in payload["results"] if r["median"] is None)
+
         def refuse(constant):
             raise AssertionError(f"sde.json holds {constant}, which is not JSON")
 

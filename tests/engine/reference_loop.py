@@ -21,9 +21,21 @@ from quantforge.engine.types import EV_ADD, EV_CANCEL, EV_EXECUTE, EV_MARKET, EV
 
 
 class ReferenceLoop:
-    def __init__(self, surface, *, tick_size, horizon_end_ns, max_position_lots, max_order_lots, band_ticks,
-                 loss_limit, queue_model=L.QUEUE_RISK_AVERSE, first_order_id=1 << 40, capacity=1 << 14,
-                 window=1 << 14):
+    def __init__(
+        self,
+        surface,
+        *,
+        tick_size,
+        horizon_end_ns,
+        max_position_lots,
+        max_order_lots,
+        band_ticks,
+        loss_limit,
+        queue_model=L.QUEUE_RISK_AVERSE,
+        first_order_id=1 << 40,
+        capacity=1 << 14,
+        window=1 << 14,
+    ):
         self.surface = surface
         self.tick = tick_size
         self.end = horizon_end_ns

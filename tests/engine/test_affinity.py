@@ -19,6 +19,7 @@ pytestmark = pytest.mark.skipif(not hasattr(os, "sched_getaffinity"), reason="Li
 def fake_sysfs(tmp_path):
     """8 CPUs 0-3,8-11 online: node0 = 0-1,8-9 (package 0), node1 = 2-3,10-11 (package 1); CPU c and
     c + 8 are hyper-threads of one core."""
+
     def put(rel, text):
         p = tmp_path / rel
         p.parent.mkdir(parents=True, exist_ok=True)

@@ -98,7 +98,9 @@ def random_stream(n: int, seed: int, ref: ReferenceBook) -> tuple[np.ndarray, li
 
 
 def fills_as_tuples(fills: np.ndarray) -> list[tuple]:
-    return list(zip(*(fills[k].tolist() for k in ("order_id", "match_id", "side", "liquidity", "price_ticks", "size_lots"))))
+    return list(
+        zip(*(fills[k].tolist() for k in ("order_id", "match_id", "side", "liquidity", "price_ticks", "size_lots")))
+    )
 
 
 def assert_same_state(book: OrderBook, ref: ReferenceBook):
@@ -134,7 +136,9 @@ def test_differential_random_stream(seed):
     assert fills_as_tuples(np.concatenate(all_fills)) == ref.fills
     assert_same_state(book, ref)
     codes = np.asarray(all_status)
-    assert (codes == B.OK).mean() > 0.35 and {B.UNKNOWN_ID, B.BAD_SIZE, B.OUT_OF_RANGE, B.DUPLICATE_ID} <= set(codes.tolist())
+    assert (codes == B.OK).mean() > 0.35 and {B.UNKNOWN_ID, B.BAD_SIZE, B.OUT_OF_RANGE, B.DUPLICATE_ID} <= set(
+        codes.tolist()
+    )
 
 
 def test_volume_conservation_and_queue_position():
@@ -151,7 +155,9 @@ def test_volume_conservation_and_queue_position():
     mk = np.zeros(1, EVENT)
     mk["kind"], mk["order_id"], mk["side"], mk["size_lots"] = EV_MARKET, 10_000, 1, 200
     _, f2 = b2.apply(mk)
-    assert adds["size_lots"].sum() == sum(v[2] for v in b2.orders().values()) + f2["size_lots"][f2["liquidity"] == 0].sum()
+    assert (
+        adds["size_lots"].sum() == sum(v[2] for v in b2.orders().values()) + f2["size_lots"][f2["liquidity"] == 0].sum()
+    )
     assert f2["size_lots"][f2["liquidity"] == 1].sum() == 200
     live = b2.orders()
     for oid in list(live)[:50]:
@@ -168,7 +174,11 @@ def test_matching_price_time_priority_and_errors():
     b.add(3, SELL, 102, 5)
     b.add(4, BUY, 102, 12)  # marketable limit: takes 1, 2 at 101 then 2 of 3 at 102
     f = b.drain_fills()
-    assert f[f["liquidity"] == 0][["order_id", "price_ticks", "size_lots"]].tolist() == [(1, 101, 5), (2, 101, 5), (3, 102, 2)]
+    assert f[f["liquidity"] == 0][["order_id", "price_ticks", "size_lots"]].tolist() == [
+        (1, 101, 5),
+        (2, 101, 5),
+        (3, 102, 2),
+    ]
     assert b.best_ask == 102 and b.best_bid == B.NO_PRICE and b.orders() == {3: (-1, 102, 3)}
     b.add(5, BUY, 100, 2)
     b.add(6, BUY, 100, 3)
@@ -299,9 +309,9 @@ class BookMachine(RuleBasedStateMachine):
 
 
 TestBookMachine = BookMachine.TestCase
-TestBookMachine.settings = settings(max_examples=25, stateful_step_count=40, deadline=None,
-                                    suppress_health_check=[HealthCheck.too_slow])
-
+TestBookMachine.settings = settings(
+    max_examples=25, stateful_step_count=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 
 def test_borrowed_views_stay_inside_compiled_calls():

@@ -46,24 +46,48 @@ def day():
 
 def test_events_conserved_through_feed_and_ring(day):
     assert day["events"] == DAY["n_events"]
-    assert day["feed"] == {"messages": DAY["n_events"], "decoded": DAY["n_events"], "unknown_type": 0, "bad_length": 0,
-                           "off_grid_price": 0, "bad_side": 0, "truncated": 0}
+    assert day["feed"] == {
+        "messages": DAY["n_events"],
+        "decoded": DAY["n_events"],
+        "unknown_type": 0,
+        "bad_length": 0,
+        "off_grid_price": 0,
+        "bad_side": 0,
+        "truncated": 0,
+    }
     assert day["book_rejects"] == dict.fromkeys(REJECT_NAMES, 0) and day["book_rejected"] == 0  # a valid stream
     # The same day without ITCH and the ring: run_loop on the raw synthetic events gives the same fills.
     surf = as_surface()
     session_ns = int(DAY["session_s"] * 1e9)
     tab = make_surface_table(surf.bid_depth, surf.ask_depth, surf.time_to_horizon_s * DAY["session_s"], surf.q_min)
-    cfg = L.make_config(tick_size=DAY["tick_size"], horizon_end_ns=DAY_START_NS + session_ns, max_position_lots=6,
-                        max_order_lots=1, band_ticks=1000, loss_limit=1e300)
-    ev = synthetic_events(DAY["n_events"], seed=DAY["seed"], start_ns=DAY_START_NS,
-                          mean_gap_ns=session_ns // DAY["n_events"], move_prob=0.002)
+    cfg = L.make_config(
+        tick_size=DAY["tick_size"],
+        horizon_end_ns=DAY_START_NS + session_ns,
+        max_position_lots=6,
+        max_order_lots=1,
+        band_ticks=1000,
+        loss_limit=1e300,
+    )
+    ev = synthetic_events(
+        DAY["n_events"],
+        seed=DAY["seed"],
+        start_ns=DAY_START_NS,
+        mean_gap_ns=session_ns // DAY["n_events"],
+        move_prob=0.002,
+    )
     st = L.new_loop_state(cfg, max_actions=1 << 17, max_fills=1 << 16)
     L.run_loop(new_book_state(1 << 13, 1 << 14), ev, tab, cfg, st)
     s = dict(zip(L.STATE_FIELDS, st.s.tolist()))
     assert (s["position"], s["n_fills"], s["volume"], s["next_oid"] - (1 << 40)) == (
-        day["final_inventory"], day["fills"], day["filled_lots"], day["orders"])
-    np.testing.assert_array_equal(st.fills[: s["n_fills"]][["ts_ns", "order_id", "side", "price_ticks", "size_lots"]],
-                                  day["fill_records"][["ts_ns", "order_id", "side", "price_ticks", "size_lots"]])
+        day["final_inventory"],
+        day["fills"],
+        day["filled_lots"],
+        day["orders"],
+    )
+    np.testing.assert_array_equal(
+        st.fills[: s["n_fills"]][["ts_ns", "order_id", "side", "price_ticks", "size_lots"]],
+        day["fill_records"][["ts_ns", "order_id", "side", "price_ticks", "size_lots"]],
+    )
 
 
 def test_accounting_identities(day):
@@ -72,7 +96,9 @@ def test_accounting_identities(day):
     assert day["fills"] == f.shape[0] > 20
     assert day["final_inventory"] == int((f["side"].astype(np.int64) * f["size_lots"]).sum())
     assert day["filled_lots"] == int(f["size_lots"].sum())
-    assert day["cash"] == pytest.approx(-tick * float((f["side"].astype(np.int64) * f["size_lots"] * f["price_ticks"]).sum()))
+    assert day["cash"] == pytest.approx(
+        -tick * float((f["side"].astype(np.int64) * f["size_lots"] * f["price_ticks"]).sum())
+    )
     assert day["pnl"] == pytest.approx(day["cash"] + day["final_inventory"] * day["last_mid"])
     assert day["orders"] == day["new"] + day["replaced"]
     assert day["orders"] == day["orders_filled"] + day["cancelled"] + day["replaced"] + day["live_orders"]
@@ -112,8 +138,17 @@ def test_bad_input_names_the_parameter():
     with pytest.raises(InvalidParameters, match="move_prob"):
         run_trading_day(*args, tick_size=1.0, n_events=100, move_prob=1.5)
     with pytest.raises(InvalidParameters, match="regime"):
-        run_trading_day_on(QuoteSurface("r", {}, surf.time_to_horizon_s, surf.inventory_lots,
-                                        np.stack([surf.bid_depth] * 2), np.stack([surf.ask_depth] * 2)), tick_size=1.0)
+        run_trading_day_on(
+            QuoteSurface(
+                "r",
+                {},
+                surf.time_to_horizon_s,
+                surf.inventory_lots,
+                np.stack([surf.bid_depth] * 2),
+                np.stack([surf.ask_depth] * 2),
+            ),
+            tick_size=1.0,
+        )
     with pytest.raises(InvalidParameters, match="bid_depth"):
         run_trading_day_on(object(), tick_size=1.0)
 
@@ -122,10 +157,12 @@ def test_package_api_resolves_lazily():
     import subprocess
     import sys
 
-    code = ("import sys, quantforge.engine as E; assert 'quantforge.engine.loop' not in sys.modules; "
-            "missing = [n for n in E.__all__ if getattr(E, n, None) is None]; assert not missing, missing; "
-            "assert E.run_trading_day.__module__ == 'quantforge.engine.day'; "
-            "assert not any(m.startswith(('jax', 'cupy', 'numba.cuda')) for m in sys.modules)")
+    code = (
+        "import sys, quantforge.engine as E; assert 'quantforge.engine.loop' not in sys.modules; "
+        "missing = [n for n in E.__all__ if getattr(E, n, None) is None]; assert not missing, missing; "
+        "assert E.run_trading_day.__module__ == 'quantforge.engine.day'; "
+        "assert not any(m.startswith(('jax', 'cupy', 'numba.cuda')) for m in sys.modules)"
+    )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
 
 

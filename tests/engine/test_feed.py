@@ -26,7 +26,9 @@ def frame(msg: bytes) -> bytes:
 
 SPEC_MESSAGES = [
     frame(header("A", 3, 34_200_000_000_123) + struct.pack(">QcI8sI", 11, b"B", 300, b"AAPL    ", 1_502_300)),
-    frame(header("F", 3, 34_200_000_000_200) + struct.pack(">QcI8sI4s", 12, b"S", 100, b"AAPL    ", 1_502_500, b"MPID")),
+    frame(
+        header("F", 3, 34_200_000_000_200) + struct.pack(">QcI8sI4s", 12, b"S", 100, b"AAPL    ", 1_502_500, b"MPID")
+    ),
     frame(header("E", 3, 34_200_000_000_300) + struct.pack(">QIQ", 11, 50, 999)),
     frame(header("C", 3, 34_200_000_000_400) + struct.pack(">QIQcI", 12, 20, 1000, b"Y", 1_502_400)),
     frame(header("X", 3, 34_200_000_000_500) + struct.pack(">QI", 11, 25)),
@@ -47,7 +49,14 @@ EXPECTED = [  # kind, order_id, new_order_id, side, price_ticks, size_lots, matc
 
 
 def as_tuples(ev):
-    return list(zip(*(ev[k].tolist() for k in ("kind", "order_id", "new_order_id", "side", "price_ticks", "size_lots", "match_id"))))
+    return list(
+        zip(
+            *(
+                ev[k].tolist()
+                for k in ("kind", "order_id", "new_order_id", "side", "price_ticks", "size_lots", "match_id")
+            )
+        )
+    )
 
 
 def test_spec_messages_decode():
@@ -71,7 +80,14 @@ def test_malformed_input_is_counted_and_skipped():
     assert as_tuples(ev) == EXPECTED[:1]
     assert d.finish() == len(SPEC_MESSAGES[6]) - 3
     c = d.counters
-    assert (c["unknown_type"], c["bad_length"], c["off_grid_price"], c["bad_side"], c["truncated"], c["decoded"]) == (1, 2, 1, 1, 1, 1)
+    assert (c["unknown_type"], c["bad_length"], c["off_grid_price"], c["bad_side"], c["truncated"], c["decoded"]) == (
+        1,
+        2,
+        1,
+        1,
+        1,
+        1,
+    )
 
 
 def test_round_trip_and_chunking():
@@ -102,15 +118,16 @@ def test_encoder_refuses_what_itch_cannot_carry():
 def reference_decode(data: bytes, price_divisor: int):
     """An independent decoder written from the specification's layouts with ``struct``: the counters
     and the events (as tuples) the engine's decoder must produce, and the bytes of an incomplete tail."""
-    counts = dict.fromkeys(("messages", "decoded", "unknown_type", "bad_length", "off_grid_price", "bad_side",
-                            "truncated"), 0)
+    counts = dict.fromkeys(
+        ("messages", "decoded", "unknown_type", "bad_length", "off_grid_price", "bad_side", "truncated"), 0
+    )
     events = []
     at = 0
     while len(data) - at >= 2:
         length = struct.unpack_from(">H", data, at)[0]
         if at + 2 + length > len(data):
             break
-        msg = data[at + 2:at + 2 + length]
+        msg = data[at + 2 : at + 2 + length]
         at += 2 + length
         counts["messages"] += 1
         t = chr(msg[0]) if msg else ""
@@ -159,8 +176,18 @@ def engine_decode(data: bytes, cuts):
     parts = [d.decode(data[a:b]) for a, b in zip([0, *cuts], [*cuts, len(data)])]
     tail = d.finish()
     ev = np.concatenate(parts, dtype=EVENT)
-    cols = ("kind", "order_id", "new_order_id", "side", "price_ticks", "size_lots", "match_id", "ts_ns",
-            "instrument_id", "mpid")
+    cols = (
+        "kind",
+        "order_id",
+        "new_order_id",
+        "side",
+        "price_ticks",
+        "size_lots",
+        "match_id",
+        "ts_ns",
+        "instrument_id",
+        "mpid",
+    )
     return d.counters, list(zip(*(ev[c].tolist() for c in cols))), tail
 
 
@@ -176,12 +203,16 @@ def _mutations(seed):
         if rng.random() < 0.5:
             raw[at:at] = rng.integers(0, 256, int(rng.integers(1, 40))).astype(np.uint8).tobytes()
         else:
-            del raw[at:at + int(rng.integers(1, 40))]
+            del raw[at : at + int(rng.integers(1, 40))]
     yield bytes(raw[: len(raw) - int(rng.integers(0, 30))])
     yield rng.integers(0, 256, int(rng.integers(1, 20_000))).astype(np.uint8).tobytes()
     letters = np.frombuffer(b"AFECXDUPSR", np.uint8)  # random frames of plausible types and lengths
-    frames = b"".join(struct.pack(">H", n) + bytes([int(rng.choice(letters))]) + rng.integers(0, 256, max(n - 1, 0))
-                      .astype(np.uint8).tobytes() for n in rng.choice([0, 1, 19, 23, 31, 35, 36, 40, 44, 50], 2000))
+    frames = b"".join(
+        struct.pack(">H", n)
+        + bytes([int(rng.choice(letters))])
+        + rng.integers(0, 256, max(n - 1, 0)).astype(np.uint8).tobytes()
+        for n in rng.choice([0, 1, 19, 23, 31, 35, 36, 40, 44, 50], 2000)
+    )
     yield frames
 
 

@@ -59,13 +59,21 @@ def flat_surface(depth_ticks=2, size=1, q=(-5, 5), bid_size=None, ask_size=None)
 
 
 def table(surf):
-    return make_surface_table(surf.bid_depth, surf.ask_depth, surf.time_to_horizon_s, surf.q_min, surf.bid_size_lots,
-                              surf.ask_size_lots)
+    return make_surface_table(
+        surf.bid_depth, surf.ask_depth, surf.time_to_horizon_s, surf.q_min, surf.bid_size_lots, surf.ask_size_lots
+    )
 
 
 def config(**kw):
-    args = dict(tick_size=TICK, horizon_end_ns=T0 + 10**12, max_position_lots=10, max_order_lots=10, band_ticks=100,
-                loss_limit=1e9, linear=False)
+    args = dict(
+        tick_size=TICK,
+        horizon_end_ns=T0 + 10**12,
+        max_position_lots=10,
+        max_order_lots=10,
+        band_ticks=100,
+        loss_limit=1e9,
+        linear=False,
+    )
     args.update(kw)
     return L.make_config(**args)
 
@@ -91,12 +99,19 @@ class Engine:
 
     def actions(self):
         a = self.st.actions[: self["n_actions"]]
-        return [tuple(int(x) for x in r) for r in zip(a["ts_ns"], a["status"], a["order_id"], a["side"],
-                                                         a["price_ticks"], a["size_lots"], a["client_tag"])]
+        return [
+            tuple(int(x) for x in r)
+            for r in zip(
+                a["ts_ns"], a["status"], a["order_id"], a["side"], a["price_ticks"], a["size_lots"], a["client_tag"]
+            )
+        ]
 
     def fills(self):
         f = self.st.fills[: self["n_fills"]]
-        return [tuple(int(x) for x in r) for r in zip(f["ts_ns"], f["order_id"], f["side"], f["price_ticks"], f["size_lots"])]
+        return [
+            tuple(int(x) for x in r)
+            for r in zip(f["ts_ns"], f["order_id"], f["side"], f["price_ticks"], f["size_lots"])
+        ]
 
 
 TWO_SIDED = [(EV_ADD, 1, BUY, 98, 5), (EV_ADD, 2, SELL, 102, 5)]  # mid 100; own quotes at 98 / 102 (2 ticks)
@@ -105,14 +120,16 @@ TWO_SIDED = [(EV_ADD, 1, BUY, 98, 5), (EV_ADD, 2, SELL, 102, 5)]  # mid 100; own
 # ------------------------------------------------------------------------------------ queue model
 def test_risk_averse_queue_on_a_hand_built_sequence():
     eng = Engine(flat_surface(), config())
-    ev = events(*TWO_SIDED,
-                (EV_ADD, 3, BUY, 98, 4),      # 2: joins behind the own bid: ahead stays 5
-                (EV_EXECUTE, 1, 0, 0, 3),     # 3: 3 lots ahead traded: ahead 2
-                (EV_CANCEL, 3, 0, 0, 0),      # 4: level 98 is now 2 lots: ahead min(2, 2) = 2
-                (EV_TRADE, 0, BUY, 98, 3))    # 5: a 3-lot print at 98: 2 ahead, 1 fills the own bid
+    ev = events(
+        *TWO_SIDED,
+        (EV_ADD, 3, BUY, 98, 4),  # 2: joins behind the own bid: ahead stays 5
+        (EV_EXECUTE, 1, 0, 0, 3),  # 3: 3 lots ahead traded: ahead 2
+        (EV_CANCEL, 3, 0, 0, 0),  # 4: level 98 is now 2 lots: ahead min(2, 2) = 2
+        (EV_TRADE, 0, BUY, 98, 3),
+    )  # 5: a 3-lot print at 98: 2 ahead, 1 fills the own bid
     ahead = []
     for i in range(ev.shape[0]):
-        eng.step(ev[i:i + 1])
+        eng.step(ev[i : i + 1])
         ahead.append(eng.own(BUY))
     assert ahead[1] == (98, 1, 5) and ahead[2] == (98, 1, 5) and ahead[3] == (98, 1, 2) and ahead[4] == (98, 1, 2)
     assert eng.fills() == [(T0 + 5000, 1 << 40, 1, 98, 1)]
@@ -186,7 +203,7 @@ def test_quotes_follow_the_surface_linear_in_time():
     tab = eng.tab
     checked = 0
     for i in range(ev.shape[0]):
-        eng.step(ev[i:i + 1])
+        eng.step(ev[i : i + 1])
         bb, ba = int(eng.bk.hdr[B.HDR_BEST_BID]), int(eng.bk.hdr[B.HDR_BEST_ASK])
         if bb == NO_PRICE or ba == NO_PRICE:
             continue
@@ -215,7 +232,7 @@ def test_matches_the_reference_loop(seed, loss_limit):
     kill = None  # (actions before the kill step, actions and fills after it)
     for i in range(ev.shape[0]):
         n_act = len(ref.actions)
-        eng.step(ev[i:i + 1])
+        eng.step(ev[i : i + 1])
         ref.step(ev[i])
         for side in (BUY, SELL):
             o = ref.own[side]
@@ -260,25 +277,35 @@ def test_position_size_and_band_limits():
 def test_loss_limit_trips_the_kill_switch():
     surf = flat_surface(size=2)
     bid = surf.bid_depth.copy()
-    bid[:, 2 - surf.q_min:] = 8 * TICK  # long 2 or more: bid 8 ticks under the mid (out of the market's way)
-    surf = QuoteSurface("kill", {}, surf.time_to_horizon_s, surf.inventory_lots, bid, surf.ask_depth,
-                        bid_size_lots=surf.bid_size_lots, ask_size_lots=surf.ask_size_lots)
+    bid[:, 2 - surf.q_min :] = 8 * TICK  # long 2 or more: bid 8 ticks under the mid (out of the market's way)
+    surf = QuoteSurface(
+        "kill",
+        {},
+        surf.time_to_horizon_s,
+        surf.inventory_lots,
+        bid,
+        surf.ask_depth,
+        bid_size_lots=surf.bid_size_lots,
+        ask_size_lots=surf.ask_size_lots,
+    )
     eng = Engine(surf, config(loss_limit=7.0))
-    ev = events(*TWO_SIDED,
-                (EV_TRADE, 0, BUY, 97, 1),    # 2: own bid (2 @ 98) filled through; long 2, cash -196; mid 100: PnL +4
-                (EV_CANCEL, 1, 0, 0, 0),      # 3: no bid side: nothing quoted, no kill check
-                (EV_ADD, 7, BUY, 94, 5),      # 4: mid 98 → PnL 0; own quotes 90 / 100
-                (EV_CANCEL, 2, 0, 0, 0),
-                (EV_ADD, 8, SELL, 96, 5),     # 6: mid 95 → PnL -6 (within the limit); own quotes 87 / 97
-                (EV_CANCEL, 7, 0, 0, 0),
-                (EV_ADD, 9, BUY, 92, 5),      # 8: mid 94 → PnL -8 < -7: killed, both own orders cancelled
-                (EV_TRADE, 0, SELL, 99, 3),   # 9..: the market keeps moving; nothing more happens
-                (EV_ADD, 10, BUY, 95, 1),
-                (EV_CANCEL, 8, 0, 0, 0))
+    ev = events(
+        *TWO_SIDED,
+        (EV_TRADE, 0, BUY, 97, 1),  # 2: own bid (2 @ 98) filled through; long 2, cash -196; mid 100: PnL +4
+        (EV_CANCEL, 1, 0, 0, 0),  # 3: no bid side: nothing quoted, no kill check
+        (EV_ADD, 7, BUY, 94, 5),  # 4: mid 98 → PnL 0; own quotes 90 / 100
+        (EV_CANCEL, 2, 0, 0, 0),
+        (EV_ADD, 8, SELL, 96, 5),  # 6: mid 95 → PnL -6 (within the limit); own quotes 87 / 97
+        (EV_CANCEL, 7, 0, 0, 0),
+        (EV_ADD, 9, BUY, 92, 5),  # 8: mid 94 → PnL -8 < -7: killed, both own orders cancelled
+        (EV_TRADE, 0, SELL, 99, 3),  # 9..: the market keeps moving; nothing more happens
+        (EV_ADD, 10, BUY, 95, 1),
+        (EV_CANCEL, 8, 0, 0, 0),
+    )
     killed_at = None
     for i in range(ev.shape[0]):
         live = (eng.own(BUY), eng.own(SELL))
-        eng.step(ev[i:i + 1])
+        eng.step(ev[i : i + 1])
         pnl = eng["cash"] + eng["position"] * eng["last_mid2"] / 2
         if killed_at is None and eng["killed"]:
             killed_at = i
@@ -286,7 +313,10 @@ def test_loss_limit_trips_the_kill_switch():
             assert live == ((87, 2, 0), (97, 2, 0))
             n_act, n_fill = eng["n_actions"], eng["n_fills"]
             kill_acts = [a for a in eng.actions() if a[0] == int(ev[i]["ts_ns"])]
-            assert [(a[1], a[3], a[4], a[5]) for a in kill_acts] == [(L.ACT_CANCEL, 1, 87, 2), (L.ACT_CANCEL, -1, 97, 2)]
+            assert [(a[1], a[3], a[4], a[5]) for a in kill_acts] == [
+                (L.ACT_CANCEL, 1, 87, 2),
+                (L.ACT_CANCEL, -1, 97, 2),
+            ]
         elif killed_at is None and eng["last_mid2"]:
             assert pnl >= -7.0
     assert killed_at == 8 and (eng["position"], eng["cash"]) == (2, -196)
@@ -305,13 +335,20 @@ def test_accounting_identities_on_a_long_run():
     assert L.run_loop(bk, ev[20_000:], table(surf), cfg, st) == ev.shape[0] - 20_000  # resumes from its state
     s = dict(zip(L.STATE_FIELDS, st.s.tolist()))
     acts, fills = st.actions[: s["n_actions"]], st.fills[: s["n_fills"]]
-    assert s["events"] == ev.shape[0] and 200 < fills.shape[0] <= st.fills.shape[0] and acts.shape[0] <= st.actions.shape[0]
+    assert (
+        s["events"] == ev.shape[0]
+        and 200 < fills.shape[0] <= st.fills.shape[0]
+        and acts.shape[0] <= st.actions.shape[0]
+    )
     # Inventory, cash and volume are the sums over the fills; every fill is of an accepted order.
     assert s["position"] == int((fills["side"] * fills["size_lots"]).sum())
     assert s["cash"] == -int((fills["side"].astype(np.int64) * fills["size_lots"] * fills["price_ticks"]).sum())
     assert s["volume"] == int(fills["size_lots"].sum())
-    posted = {int(a["order_id"]): (int(a["side"]), int(a["price_ticks"]), int(a["size_lots"]))
-              for a in acts if a["status"] in (L.ACT_NEW, L.ACT_REPLACE)}
+    posted = {
+        int(a["order_id"]): (int(a["side"]), int(a["price_ticks"]), int(a["size_lots"]))
+        for a in acts
+        if a["status"] in (L.ACT_NEW, L.ACT_REPLACE)
+    }
     filled = {}
     for f in fills:
         oid = int(f["order_id"])
@@ -355,13 +392,22 @@ def test_latency_percentiles_of_a_known_histogram():
     assert all(math.isnan(v) for v in L.latency_percentiles(np.zeros(8, np.int64), 1.0).values())
 
 
-@pytest.mark.parametrize("name,value,exc", [
-    ("tick_size", 0.0, InvalidParameters), ("tick_size", float("nan"), InvalidParameters),
-    ("max_position_lots", -1, InvalidParameters), ("max_order_lots", 0, InvalidParameters),
-    ("band_ticks", -2, InvalidParameters), ("loss_limit", 0.0, InvalidParameters),
-    ("loss_limit", float("inf"), InvalidParameters), ("queue_model", 7, InvalidParameters),
-    ("first_order_id", -1, InvalidParameters), ("horizon_end_ns", 1.5, TypeError), ("max_order_lots", 2.0, TypeError),
-])
+@pytest.mark.parametrize(
+    "name,value,exc",
+    [
+        ("tick_size", 0.0, InvalidParameters),
+        ("tick_size", float("nan"), InvalidParameters),
+        ("max_position_lots", -1, InvalidParameters),
+        ("max_order_lots", 0, InvalidParameters),
+        ("band_ticks", -2, InvalidParameters),
+        ("loss_limit", 0.0, InvalidParameters),
+        ("loss_limit", float("inf"), InvalidParameters),
+        ("queue_model", 7, InvalidParameters),
+        ("first_order_id", -1, InvalidParameters),
+        ("horizon_end_ns", 1.5, TypeError),
+        ("max_order_lots", 2.0, TypeError),
+    ],
+)
 def test_bad_config_names_the_parameter(name, value, exc):
     with pytest.raises(exc, match=name):
         config(**{name: value})
@@ -468,8 +514,9 @@ def test_the_loop_reads_a_ring_in_place():
         _nrt_python.memsys_enable_stats()
         try:
             while done < ev.shape[0]:
-                sent = ring_push_batch(ring.hdr, ring.data, ev[: min(ev.shape[0], sent + int(rng.integers(1, 80)))],
-                                       sent, 1)
+                sent = ring_push_batch(
+                    ring.hdr, ring.data, ev[: min(ev.shape[0], sent + int(rng.integers(1, 80)))], sent, 1
+                )
                 before = rtsys.get_allocation_stats()
                 k = L.run_loop_ring(bk, ring.hdr, ring.data, tab, cfg, st, int(rng.integers(1, 50)), 1)
                 after = rtsys.get_allocation_stats()

@@ -161,7 +161,9 @@ def test_quote_in_place_equals_surface_lookup():
     try:
         table.publish(S.pack_surface(bid, ask, t, q_min, sizes, sizes + 1), version=7)
         private = make_surface_table(bid, ask, t, q_min, sizes, sizes + 1)
-        times = np.concatenate([t, (t[:-1] + t[1:]) / 2, rng.uniform(t[0] - 1, t[-1] + 1, 200), [t[0] - 5, t[-1] + 5, np.nan]])
+        times = np.concatenate(
+            [t, (t[:-1] + t[1:]) / 2, rng.uniform(t[0] - 1, t[-1] + 1, 200), [t[0] - 5, t[-1] + 5, np.nan]]
+        )
         inventories = range(q_min - 3, q_min + bid.shape[1] + 3)
         for linear in (False, True):
             for x in times:

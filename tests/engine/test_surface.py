@@ -27,8 +27,14 @@ def surface():
 
 
 def test_nearest_matches_quote_surface(surface):
-    tab = make_surface_table(surface.bid_depth, surface.ask_depth, surface.time_to_horizon_s, surface.q_min,
-                             surface.bid_size_lots, surface.ask_size_lots)
+    tab = make_surface_table(
+        surface.bid_depth,
+        surface.ask_depth,
+        surface.time_to_horizon_s,
+        surface.q_min,
+        surface.bid_size_lots,
+        surface.ask_size_lots,
+    )
     rng = np.random.default_rng(1)
     ts = np.concatenate([rng.uniform(-1, surface.time_to_horizon_s[-1] + 1, 3000), surface.time_to_horizon_s])
     for t in ts:

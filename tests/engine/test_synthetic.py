@@ -57,13 +57,17 @@ def test_synthetic_stream_is_a_valid_book_stream():
     cols = ("order_id", "match_id", "side", "liquidity", "price_ticks", "size_lots")
     assert list(zip(*(fills[c].tolist() for c in cols))) == ref.fills
     kinds = ev["kind"]
-    counts = {"A": np.count_nonzero((kinds == EV_ADD) & (ev["mpid"] == 0)),
-              "F": np.count_nonzero((kinds == EV_ADD) & (ev["mpid"] != 0)),
-              "E": np.count_nonzero((kinds == EV_EXECUTE) & (ev["price_ticks"] == 0)),
-              "C": np.count_nonzero((kinds == EV_EXECUTE) & (ev["price_ticks"] > 0)),
-              "X": np.count_nonzero(kinds == EV_REDUCE), "D": np.count_nonzero(kinds == EV_CANCEL),
-              "U": np.count_nonzero(kinds == EV_REPLACE), "P": np.count_nonzero(kinds == EV_TRADE),
-              "marketable": marketable}
+    counts = {
+        "A": np.count_nonzero((kinds == EV_ADD) & (ev["mpid"] == 0)),
+        "F": np.count_nonzero((kinds == EV_ADD) & (ev["mpid"] != 0)),
+        "E": np.count_nonzero((kinds == EV_EXECUTE) & (ev["price_ticks"] == 0)),
+        "C": np.count_nonzero((kinds == EV_EXECUTE) & (ev["price_ticks"] > 0)),
+        "X": np.count_nonzero(kinds == EV_REDUCE),
+        "D": np.count_nonzero(kinds == EV_CANCEL),
+        "U": np.count_nonzero(kinds == EV_REPLACE),
+        "P": np.count_nonzero(kinds == EV_TRADE),
+        "marketable": marketable,
+    }
     # Near the documented mix (per mille of 20,000): 5 binomial standard deviations either side.
     mix = {"F": 440 / 8, "C": 90 / 4, "X": 80, "U": 15, "P": 15, "marketable": 20}
     for key, per_mille in mix.items():
@@ -82,11 +86,12 @@ def test_synthetic_stream_is_a_valid_book_stream():
 def test_synthetic_stream_with_a_moving_fair_price():
     """With move_prob > 0 the book follows a random-walk fair price: still a valid, never-crossed stream,
     and the mid travels much further than in the default stream."""
+
     def mids(ev):
         book = OrderBook(1 << 13, 1 << 14)
         out = []
         for i in range(0, ev.shape[0], 2000):
-            status, _ = book.apply(ev[i:i + 2000])
+            status, _ = book.apply(ev[i : i + 2000])
             assert (status == B.OK).all() and book.best_bid < book.best_ask
             out.append((book.best_bid + book.best_ask) / 2)
         return np.array(out)

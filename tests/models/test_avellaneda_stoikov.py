@@ -142,8 +142,14 @@ def test_bad_parameters_name_the_parameter(kwargs, name):
         (dict(gamma=[0.1, float("nan")], sigma=2.0, k=1.5), r"^gamma must be finite everywhere; gamma\[\(1,\)\] = nan"),
         (dict(gamma=0.1, sigma=[2.0, -1.0], k=1.5), r"^sigma must be >= 0 everywhere; sigma\[\(1,\)\] = -1.0"),
         (dict(gamma=0.1, sigma=2.0, k=[1.5, float("inf")]), r"^k must be finite everywhere; k\[\(1,\)\] = inf"),
-        (dict(gamma=[[0.1]], sigma=2.0, k=1.5), r"^gamma must be a scalar or a 1-D array over parameter sets, got shape \(1, 1\)"),
-        (dict(gamma=[0.1, 0.2], sigma=2.0, k=[1.5, 2.0, 3.0]), r"^parameter arrays must have one common length.*'gamma': 2, 'k': 3"),
+        (
+            dict(gamma=[[0.1]], sigma=2.0, k=1.5),
+            r"^gamma must be a scalar or a 1-D array over parameter sets, got shape \(1, 1\)",
+        ),
+        (
+            dict(gamma=[0.1, 0.2], sigma=2.0, k=[1.5, 2.0, 3.0]),
+            r"^parameter arrays must have one common length.*'gamma': 2, 'k': 3",
+        ),
         (dict(gamma=[], sigma=2.0, k=1.5), r"^gamma must not be empty"),
     ],
 )

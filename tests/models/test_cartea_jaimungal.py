@@ -78,7 +78,9 @@ def test_asymmetric_kappas_match_the_books_ode_integrated_by_dop853():
         out[:-1] += lm / (math.e * km) * np.exp(-km * (h[:-1] - h[1:]))
         return out
 
-    sol = solve_ivp(rhs, (0.0, 3.0), -alpha * q**2, t_eval=taus, method="DOP853", rtol=1e-13, atol=1e-13, first_step=1e-6)
+    sol = solve_ivp(
+        rhs, (0.0, 3.0), -alpha * q**2, t_eval=taus, method="DOP853", rtol=1e-13, atol=1e-13, first_step=1e-6
+    )
     assert sol.success
     h = sol.y.T
     params = CJParams(kappa_plus=kp, kappa_minus=km, lambda_plus=lp, lambda_minus=lm, phi=phi, alpha=alpha, mu=mu)
@@ -102,9 +104,15 @@ def test_batched_surfaces_equal_one_surface_per_set():
     # Sets with a common kappa (one matrix-exponential call) and with kappa+ != kappa- (one batched
     # grid integration) in the same batch; each surface must be the one-set surface of its parameters.
     taus = np.linspace(0, 2, 9)
-    sets = dict(kappa_plus=np.array([15.0, 10.0, 15.0, 12.0]), kappa_minus=np.array([15.0, 20.0, 15.0, 9.0]),
-                lambda_plus=2.0, lambda_minus=np.array([1.5, 1.5, 2.5, 1.0]), phi=np.array([0.01, 0.02, 0.0, 0.01]),
-                alpha=0.05, mu=np.array([0.0, 0.1, -0.1, 0.0]))
+    sets = dict(
+        kappa_plus=np.array([15.0, 10.0, 15.0, 12.0]),
+        kappa_minus=np.array([15.0, 20.0, 15.0, 9.0]),
+        lambda_plus=2.0,
+        lambda_minus=np.array([1.5, 1.5, 2.5, 1.0]),
+        phi=np.array([0.01, 0.02, 0.0, 0.01]),
+        alpha=0.05,
+        mu=np.array([0.0, 0.1, -0.1, 0.0]),
+    )
     surfs = quote_surfaces(CJParams(**sets), taus, -8, 8)
     assert len(surfs) == 4 and all(s.model == "cartea-jaimungal" for s in surfs)
     for i, surf in enumerate(surfs):

@@ -92,8 +92,12 @@ def test_closed_form_error_vanishes_in_the_continuum_limit():
 def test_asymptotic_depths_batch_over_every_parameter_equals_per_set_calls():
     # A batch may come from any parameter, here mu alone or mu and k together (scalars broadcast).
     q = np.array([-3.0, 0.0, 2.0])
-    for kw in ({"mu": np.array([0.1, 0.3])}, {"mu": np.array([0.1, 0.3, -0.2]), "k": np.array([1.5, 1.0, 2.0])},
-               {"adverse_selection": np.array([0.0, 0.2])}, {"xi": np.array([0.0, 0.1]), "delta": np.array([1.0, 2.0])}):
+    for kw in (
+        {"mu": np.array([0.1, 0.3])},
+        {"mu": np.array([0.1, 0.3, -0.2]), "k": np.array([1.5, 1.0, 2.0])},
+        {"adverse_selection": np.array([0.0, 0.2])},
+        {"xi": np.array([0.0, 0.1]), "delta": np.array([1.0, 2.0])},
+    ):
         bid, ask = glft_asymptotic_depths(q, glft(**kw))
         n_sets = len(next(iter(kw.values())))
         assert bid.shape == (n_sets, q.size)
@@ -175,7 +179,11 @@ def test_properties_spread_positive_skew_sign_and_symmetry(p):
         ({"A": 0.0}, InvalidParameters, r"^A must be > 0, got 0.0"),
         ({"xi": -1.0}, InvalidParameters, r"^xi must be >= 0, got -1.0"),
         ({"mu": np.array([0.0, np.inf])}, InvalidParameters, r"^mu must be finite everywhere; mu\[\(1,\)\] = inf"),
-        ({"gamma": np.array([0.1, 0.2]), "k": np.array([1.0, 2.0, 3.0])}, InvalidParameters, r"common length.*'gamma': 2, 'k': 3"),
+        (
+            {"gamma": np.array([0.1, 0.2]), "k": np.array([1.0, 2.0, 3.0])},
+            InvalidParameters,
+            r"common length.*'gamma': 2, 'k': 3",
+        ),
         ({"adverse_selection": "0.2"}, TypeError, "adverse_selection must be a real number"),
     ],
 )
@@ -184,7 +192,9 @@ def test_bad_parameters_raise_named_errors(kw, exc, message):
         glft(**kw)
 
 
-@pytest.mark.parametrize("q_max, exc, message", [(0, InvalidParameters, "q_max must be >= 1"), (2.5, TypeError, "q_max must be an integer")])
+@pytest.mark.parametrize(
+    "q_max, exc, message", [(0, InvalidParameters, "q_max must be >= 1"), (2.5, TypeError, "q_max must be an integer")]
+)
 def test_bad_inventory_bound_is_named(q_max, exc, message):
     with pytest.raises(exc, match=message):
         glft_exact_depths(glft(), np.array([0.0, 1.0]), q_max)

@@ -34,7 +34,12 @@ def test_higham_2002_nearest_correlation_example():
     # Higham (2002), §5: the nearest correlation matrix to tridiag(-1, 2, -1) (4 x 4), to 4 decimals.
     a = np.array([[2, -1, 0, 0], [-1, 2, -1, 0], [0, -1, 2, -1], [0, 0, -1, 2.0]])
     expected = np.array(
-        [[1, -0.8084, 0.1916, 0.1068], [-0.8084, 1, -0.6562, 0.1916], [0.1916, -0.6562, 1, -0.8084], [0.1068, 0.1916, -0.8084, 1]]
+        [
+            [1, -0.8084, 0.1916, 0.1068],
+            [-0.8084, 1, -0.6562, 0.1916],
+            [0.1916, -0.6562, 1, -0.8084],
+            [0.1068, 0.1916, -0.8084, 1],
+        ]
     )
     np.testing.assert_allclose(nearest_correlation(a), expected, atol=1e-4)
     fixed = validate_correlation(np.array([[1, 0.9, -0.9], [0.9, 1, 0.9], [-0.9, 0.9, 1.0]]), repair=True)
@@ -74,7 +79,9 @@ def test_zero_correlation_decouples_into_single_asset_glft(drift):
     qs = np.array([[0.0, 0.0], [2.0, -1.0], [-3.0, 4.0]])
     bid, ask, cross = multi_asset_depths(qs, 50.0, market(rho=np.eye(2), mu=drift))
     for i, sigma in enumerate((2.0, 1.5)):
-        b1, a1 = glft_asymptotic_depths(qs[:, i], GLFTParams(gamma=0.1, sigma=sigma, A=140.0, k=1.5, mu=0.0 if drift is None else drift[i]))
+        b1, a1 = glft_asymptotic_depths(
+            qs[:, i], GLFTParams(gamma=0.1, sigma=sigma, A=140.0, k=1.5, mu=0.0 if drift is None else drift[i])
+        )
         np.testing.assert_allclose(bid[:, i], b1, rtol=1e-10)
         np.testing.assert_allclose(ask[:, i], a1, rtol=1e-10)
     np.testing.assert_allclose(cross, 0.0, atol=1e-12)
@@ -101,8 +108,14 @@ def test_positive_correlation_makes_a_long_position_lean_on_the_other_asset():
 
 
 def test_per_asset_surfaces_with_the_stored_coupling_give_the_full_multi_asset_quotes():
-    three = MultiAssetParams(sigma=np.array([2.0, 1.5, 1.0]), rho=np.array([[1.0, 0.6, -0.3], [0.6, 1.0, 0.2], [-0.3, 0.2, 1.0]]),
-                             gamma=0.1, A=np.array([140.0, 120.0, 100.0]), k=1.5, mu=np.array([0.1, 0.0, -0.2]))
+    three = MultiAssetParams(
+        sigma=np.array([2.0, 1.5, 1.0]),
+        rho=np.array([[1.0, 0.6, -0.3], [0.6, 1.0, 0.2], [-0.3, 0.2, 1.0]]),
+        gamma=0.1,
+        A=np.array([140.0, 120.0, 100.0]),
+        k=1.5,
+        mu=np.array([0.1, 0.0, -0.2]),
+    )
     t = np.linspace(0.0, 3.0, 7)
     surfs = quote_surfaces(three, t, 4)
     rng = np.random.default_rng(36)
@@ -135,7 +148,9 @@ def test_calculate_multi_asset_quotes_bounds_drift_and_crossed_markets():
     np.testing.assert_allclose(with_drift.bid_depth, bid, rtol=1e-14)
     np.testing.assert_allclose(with_drift.ask_depth, ask, rtol=1e-14)
     flat = calculate_multi_asset_quotes(states, np.array([1.0, 0.0]), PARAMS, **kw)
-    assert with_drift.bid_depth[0] < flat.bid_depth[0] and with_drift.ask_depth[0] > flat.ask_depth[0]  # rising mid: buy
+    assert (
+        with_drift.bid_depth[0] < flat.bid_depth[0] and with_drift.ask_depth[0] > flat.ask_depth[0]
+    )  # rising mid: buy
     crossed = states.copy()
     crossed["ask_ticks"][1] = 4998
     with pytest.raises(InvalidParameters, match=r"market_states\[1\] is crossed"):
@@ -150,7 +165,9 @@ def test_calculate_multi_asset_quotes_from_market_states():
     states = np.zeros(2, MARKET_STATE)
     states["bid_ticks"] = [9999, 4999]
     states["ask_ticks"] = [10001, 5001]
-    out = calculate_multi_asset_quotes(states, np.array([2.0, -1.0]), PARAMS, tick_sizes=np.array([0.01, 0.02]), time_to_horizon=5.0)
+    out = calculate_multi_asset_quotes(
+        states, np.array([2.0, -1.0]), PARAMS, tick_sizes=np.array([0.01, 0.02]), time_to_horizon=5.0
+    )
     np.testing.assert_allclose(out.bid_price, [100.0, 100.0] - out.bid_depth)
     np.testing.assert_allclose(out.ask_price, [100.0, 100.0] + out.ask_depth)
     assert out.hedge.shape == (2, 2) and out.hedge[0, 0] == 0.0 and out.hedge[0, 1] < 0
@@ -179,8 +196,11 @@ def test_surfaces_on_every_backend_equal_the_numpy_surfaces(backend):
 
 
 def test_batches_equal_one_set_at_a_time():
-    batch = market(gamma=[0.05, 0.1, 0.2], mu=np.array([[0.0, 0.0], [0.3, -0.2], [0.1, 0.1]]),
-                   rho=np.array([[[1.0, 0.6], [0.6, 1.0]], [[1.0, -0.3], [-0.3, 1.0]], [[1.0, 0.0], [0.0, 1.0]]]))
+    batch = market(
+        gamma=[0.05, 0.1, 0.2],
+        mu=np.array([[0.0, 0.0], [0.3, -0.2], [0.1, 0.1]]),
+        rho=np.array([[[1.0, 0.6], [0.6, 1.0]], [[1.0, -0.3], [-0.3, 1.0]], [[1.0, 0.0], [0.0, 1.0]]]),
+    )
     assert batch.batched and batch.n_sets == 3 and batch.A.shape == (3, 2)
     t = np.linspace(0.0, 2.0, 5)
     surfs = quote_surfaces(batch, t, 4)
@@ -208,7 +228,11 @@ def test_batches_equal_one_set_at_a_time():
         ({"sigma": np.array([2.0, -1.5])}, InvalidParameters, r"^sigma must be > 0 everywhere; sigma\[\(1,\)\] = -1.5"),
         ({"gamma": np.nan}, InvalidParameters, r"^gamma must be finite, got nan"),
         ({"A": 0.0}, InvalidParameters, r"^A must be > 0, got 0.0"),
-        ({"k": np.array([1.5, 1.5, 1.5])}, InvalidParameters, r"^k must have shape \(2,\) per parameter set for the 2 assets"),
+        (
+            {"k": np.array([1.5, 1.5, 1.5])},
+            InvalidParameters,
+            r"^k must have shape \(2,\) per parameter set for the 2 assets",
+        ),
         ({"mu": np.array([0.1, np.inf])}, InvalidParameters, r"^mu must be finite everywhere; mu\[\(1,\)\] = inf"),
         ({"rho": np.eye(3)}, InvalidParameters, r"^rho must have shape \(2, 2\)"),
         ({"rho": np.array([[1.0, 0.2], [0.3, 1.0]])}, MatrixError, "correlation is not symmetric"),

@@ -118,8 +118,15 @@ def test_non_convergence_raises_with_the_optimisers_message(uni_events, monkeypa
     t, _ = uni_events
 
     def stuck(layout, grouped, horizon, n_events, z0, logflag, lower, upper, backend):
-        return optimize.OptimizeResult(x=z0, fun=1.0, jac=np.ones_like(z0), success=False, nit=3, nfev=4,
-                                       message="ABNORMAL: line search cannot make progress")
+        return optimize.OptimizeResult(
+            x=z0,
+            fun=1.0,
+            jac=np.ones_like(z0),
+            success=False,
+            nit=3,
+            nfev=4,
+            message="ABNORMAL: line search cannot make progress",
+        )
 
     monkeypatch.setattr(mh, "_lbfgsb", stuck)
     with pytest.raises(ConvergenceFailure, match="ABNORMAL: line search"):

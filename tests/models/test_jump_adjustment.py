@@ -30,7 +30,9 @@ TAUS = np.array([0.0, 0.5, 1.0])
 
 def depths(taus, q_max, base=BASE, regime_multipliers=(1.0,), **jumps):
     """GLFT-base depths with the JUMPS parameters changed by ``jumps``."""
-    return jump_adjusted_depths(base, taus, q_max, jumps=JumpParams(**(JUMPS | jumps)), regime_multipliers=regime_multipliers)
+    return jump_adjusted_depths(
+        base, taus, q_max, jumps=JumpParams(**(JUMPS | jumps)), regime_multipliers=regime_multipliers
+    )
 
 
 def test_depths_solve_the_jump_hjb_integrated_by_dop853():
@@ -63,7 +65,8 @@ def test_depths_solve_the_jump_hjb_integrated_by_dop853():
         lam = 2.0 * m / (1 - 0.25)
         premium = -(lam / gamma) * (m_q - 1.0)
         np.testing.assert_allclose(
-            jump_risk_premium(q, base, jumps, regime_multiplier=m), -premium, rtol=1e-11, atol=1e-13)
+            jump_risk_premium(q, base, jumps, regime_multiplier=m), -premium, rtol=1e-11, atol=1e-13
+        )
 
         def rhs(_, theta):
             out = mu * q - 0.5 * gamma * sigma**2 * q**2 + premium
@@ -164,7 +167,11 @@ def test_surface_with_regime_axis():
     assert s.n_regimes == 3 and s.bid_depth.shape == (3, 5, 13)
     bid, _ = depths(np.linspace(0, 1, 5), 6, regime_multipliers=(0.5, 1.0, 4.0))
     np.testing.assert_array_equal(s.bid_depth, bid)
-    assert s.params == BASE.as_dict() | JUMPS | {"branching_ratio": 0.0, "q_max": 6, "regime_multipliers": [0.5, 1.0, 4.0]}
+    assert s.params == BASE.as_dict() | JUMPS | {
+        "branching_ratio": 0.0,
+        "q_max": 6,
+        "regime_multipliers": [0.5, 1.0, 4.0],
+    }
 
 
 def test_batches_equal_one_solve_per_set_on_both_bases():
@@ -178,7 +185,9 @@ def test_batches_equal_one_solve_per_set_on_both_bases():
         np.testing.assert_allclose(ask[i], a1, rtol=1e-11)
     surfs = quote_surfaces(GLFTParams(**(AS | {"gamma": [0.05, 0.1]})), TAUS, 8, jumps=jumps[1])
     assert [s.params["gamma"] for s in surfs] == [0.05, 0.1] and surfs[0].bid_depth.shape == (3, 17)
-    bases = CJParams(kappa_plus=15.0, kappa_minus=[15.0, 12.0], lambda_plus=2.0, lambda_minus=2.0, phi=[0.01, 0.02], alpha=0.05)
+    bases = CJParams(
+        kappa_plus=15.0, kappa_minus=[15.0, 12.0], lambda_plus=2.0, lambda_minus=2.0, phi=[0.01, 0.02], alpha=0.05
+    )
     bid, ask = cj_jump_adjusted_depths(bases, TAUS, -8, 8, jumps=jumps[2], regime_multipliers=(1.0, 3.0))
     assert bid.shape == (2, 2, 3, 17)
     for i in range(2):
@@ -208,7 +217,9 @@ def test_bad_depth_arguments_are_named():
         depths(TAUS, 10, eta_down=0.5)
     with pytest.raises(InvalidParameters, match="regime_multipliers must be a non-empty 1-D sequence"):
         depths(TAUS, 10, regime_multipliers=())
-    with pytest.raises(InvalidParameters, match=r"regime_multipliers must be >= 0 everywhere; regime_multipliers\[1\] = -1.0"):
+    with pytest.raises(
+        InvalidParameters, match=r"regime_multipliers must be >= 0 everywhere; regime_multipliers\[1\] = -1.0"
+    ):
         depths(TAUS, 10, regime_multipliers=(1.0, -1.0))
     with pytest.raises(InvalidParameters, match="^xi = 0.0: the jump risk premium"):
         depths(TAUS, 10, base=GLFTParams(**AS, xi=0.0))
@@ -234,8 +245,10 @@ def test_jumps_from_a_fitted_hawkes_process():
     se = math.sqrt(0.4 / 0.5**3 / 4000.0)
     assert abs(rate - t.size / 4000.0) < 4 * se
     with pytest.raises(InvalidParameters, match="branching_ratio"):
-        JumpParams.from_hawkes(HawkesProcess([0.4], ExponentialKernel([[1.2]], 3.0)), p_up=0.5, eta_up=4.0,
-                               eta_down=4.0)
+        JumpParams.from_hawkes(
+            HawkesProcess([0.4], ExponentialKernel([[1.2]], 3.0)), p_up=0.5, eta_up=4.0, eta_down=4.0
+        )
     with pytest.raises(InvalidParameters, match="one dimension"):
-        JumpParams.from_hawkes(HawkesProcess([0.4, 0.1], ExponentialKernel(np.eye(2) * 0.1, 3.0)), p_up=0.5,
-                               eta_up=4.0, eta_down=4.0)
+        JumpParams.from_hawkes(
+            HawkesProcess([0.4, 0.1], ExponentialKernel(np.eye(2) * 0.1, 3.0)), p_up=0.5, eta_up=4.0, eta_down=4.0
+        )

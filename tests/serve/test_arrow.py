@@ -27,15 +27,26 @@ def surface():
 def _independent_table(s, extra=None):
     """The expected Arrow table, built from the surface's arrays with numpy and pyarrow only."""
     n_t, n_q = s.bid_depth.shape
-    meta = {"schema_version": s.version, "model": s.model, "params": s.params, "units": s.units,
-            "shape": [n_t, n_q], **(extra or {})}
-    return pa.table({
-        "regime": np.zeros(n_t * n_q, np.int32),
-        "time_to_horizon_s": np.repeat(s.time_to_horizon_s, n_q),
-        "inventory_lots": np.tile(s.inventory_lots, n_t),
-        "bid_depth": s.bid_depth.ravel(), "ask_depth": s.ask_depth.ravel(),
-        "bid_size_lots": s.bid_size_lots.ravel(), "ask_size_lots": s.ask_size_lots.ravel(),
-    }, metadata={f"quantforge.{k}": json.dumps(v) for k, v in meta.items()})
+    meta = {
+        "schema_version": s.version,
+        "model": s.model,
+        "params": s.params,
+        "units": s.units,
+        "shape": [n_t, n_q],
+        **(extra or {}),
+    }
+    return pa.table(
+        {
+            "regime": np.zeros(n_t * n_q, np.int32),
+            "time_to_horizon_s": np.repeat(s.time_to_horizon_s, n_q),
+            "inventory_lots": np.tile(s.inventory_lots, n_t),
+            "bid_depth": s.bid_depth.ravel(),
+            "ask_depth": s.ask_depth.ravel(),
+            "bid_size_lots": s.bid_size_lots.ravel(),
+            "ask_size_lots": s.ask_size_lots.ravel(),
+        },
+        metadata={f"quantforge.{k}": json.dumps(v) for k, v in meta.items()},
+    )
 
 
 def _same(a, b):
@@ -87,8 +98,14 @@ def test_regime_surfaces_round_trip():
     rng = np.random.default_rng(2)
     bid = rng.uniform(0, 1, (1, 3, 4, 5))
     bid[0, 1, :, -1] = np.inf
-    (s,) = build_surfaces(model="regimes", params=[{"k": 1.0}], time_to_horizon_s=np.array([0.0, 0.5, 1.0, 2.0]),
-                          inventory_lots=np.arange(-2, 3), bid_depth=bid, ask_depth=bid + 1)
+    (s,) = build_surfaces(
+        model="regimes",
+        params=[{"k": 1.0}],
+        time_to_horizon_s=np.array([0.0, 0.5, 1.0, 2.0]),
+        inventory_lots=np.arange(-2, 3),
+        bid_depth=bid,
+        ask_depth=bid + 1,
+    )
     table = A.surface_to_arrow(s)
     assert table.num_rows == 60 and table.column("regime").to_pylist()[::20] == [0, 1, 2]
     _same(A.read_ipc_bytes(A.ipc_bytes(s)), s)

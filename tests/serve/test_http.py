@@ -61,8 +61,10 @@ TAUS = np.linspace(0.0, 1.0, 25)
 
 
 def _library():
-    return {"AS": as_quote_surfaces(ASParams(gamma=0.1, sigma=2.0, k=1.5), TAUS, -50, 50)[0],
-            "GLFT": glft_quote_surfaces(GLFTParams(gamma=0.05, sigma=2.0, A=140.0, k=1.5), TAUS, 50)[0]}
+    return {
+        "AS": as_quote_surfaces(ASParams(gamma=0.1, sigma=2.0, k=1.5), TAUS, -50, 50)[0],
+        "GLFT": glft_quote_surfaces(GLFTParams(gamma=0.05, sigma=2.0, A=140.0, k=1.5), TAUS, 50)[0],
+    }
 
 
 class Server:
@@ -72,9 +74,13 @@ class Server:
         self.config = tmp_path / f"{name}.toml"
         self.config.write_text(CONFIG.format(name=name, refresh=refresh, extra=extra))
         self.name = name
-        self.proc = subprocess.Popen([sys.executable, "-m", "quantforge", "serve", str(self.config)],
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                     env={**os.environ, **(env or {})})
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "quantforge", "serve", str(self.config)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, **(env or {})},
+        )
         line = self.proc.stdout.readline()  # blocks until the socket listens (or the process ends)
         m = re.search(r"http://127\.0\.0\.1:(\d+)", line)
         if m is None:
@@ -135,9 +141,15 @@ def test_surfaces_and_quotes_equal_the_library(server):
                 got = json.loads(body)
                 bd, ad, bs, as_, flags = surface_lookup(table, float(t), int(q), interp == "linear")
                 assert status == 200 and (got["bid_depth"], got["ask_depth"]) == (
-                    bd if np.isfinite(bd) else None, ad if np.isfinite(ad) else None)
+                    bd if np.isfinite(bd) else None,
+                    ad if np.isfinite(ad) else None,
+                )
                 assert (got["bid_size_lots"], got["ask_size_lots"], got["clamped_time"], got["clamped_inventory"]) == (
-                    bs, as_, bool(flags & 1), bool(flags & 2))
+                    bs,
+                    as_,
+                    bool(flags & 1),
+                    bool(flags & 2),
+                )
 
 
 def test_etags_and_negotiation(server):
@@ -153,22 +165,27 @@ def test_etags_and_negotiation(server):
     status, _, body = server.get("/v1/surfaces/AS", {"Accept": "text/html"})
     assert status == 406 and "Accept must allow" in json.loads(body)["error"]
     assert negotiate(f"application/json;q=0.5, {ARROW_FILE}") == "arrow" and negotiate("*/*") == "json"
-    assert negotiate(f"{ARROW_STREAM};q=0.9, application/json;q=0.1") == "arrow-stream" and negotiate("image/png") is None
+    assert (
+        negotiate(f"{ARROW_STREAM};q=0.9, application/json;q=0.1") == "arrow-stream" and negotiate("image/png") is None
+    )
 
 
-@pytest.mark.parametrize("path, status, message", [
-    ("/v1/quote?surface=AS&t=0.5", 400, "missing query parameter 'q'"),
-    ("/v1/quote?surface=AS&t=abc&q=1", 400, "t must be a number"),
-    ("/v1/quote?surface=AS&t=nan&q=1", 400, "t must be finite"),
-    ("/v1/quote?surface=AS&t=1e999&q=1", 400, "t must be finite"),
-    ("/v1/quote?surface=AS&t=0.5&q=1.5", 400, "q must be an integer"),
-    ("/v1/quote?surface=AS&t=0.5&q=99999999999999999999", 400, "q must lie within"),
-    ("/v1/quote?surface=AS&t=0.5&q=1&interp=cubic", 400, "interp must be nearest or linear"),
-    ("/v1/quote?surface=AS&t=0.5&q=1&x=2", 400, "unknown query parameter 'x'"),
-    ("/v1/quote?surface=NOPE&t=0.5&q=1", 404, "no surface 'NOPE'"),
-    ("/v1/surfaces/NOPE", 404, "no surface 'NOPE'"),
-    ("/v2/anything", 404, "Not Found"),
-])
+@pytest.mark.parametrize(
+    "path, status, message",
+    [
+        ("/v1/quote?surface=AS&t=0.5", 400, "missing query parameter 'q'"),
+        ("/v1/quote?surface=AS&t=abc&q=1", 400, "t must be a number"),
+        ("/v1/quote?surface=AS&t=nan&q=1", 400, "t must be finite"),
+        ("/v1/quote?surface=AS&t=1e999&q=1", 400, "t must be finite"),
+        ("/v1/quote?surface=AS&t=0.5&q=1.5", 400, "q must be an integer"),
+        ("/v1/quote?surface=AS&t=0.5&q=99999999999999999999", 400, "q must lie within"),
+        ("/v1/quote?surface=AS&t=0.5&q=1&interp=cubic", 400, "interp must be nearest or linear"),
+        ("/v1/quote?surface=AS&t=0.5&q=1&x=2", 400, "unknown query parameter 'x'"),
+        ("/v1/quote?surface=NOPE&t=0.5&q=1", 404, "no surface 'NOPE'"),
+        ("/v1/surfaces/NOPE", 404, "no surface 'NOPE'"),
+        ("/v2/anything", 404, "Not Found"),
+    ],
+)
 def test_bad_requests_are_4xx_json(server, path, status, message):
     got, headers, body = server.get(path)
     assert got == status and headers["content-type"] == "application/json" and message in json.loads(body)["error"]
@@ -211,22 +228,48 @@ def _timed_requests(port: int, path: str, n: int, headers: dict, budget_s: float
 def test_bounded_load_is_reported(server):
     """One keep-alive connection, at most 2000 quotes and 100 Arrow downloads or 10 s each; the rates
     are printed (the benchmark suite measures with many connections), never asserted."""
-    for label, path, n, headers in (("quote", "/v1/quote?surface=GLFT&t=0.37&q=-3", 2000, {}),
-                                    ("arrow surface", "/v1/surfaces/GLFT", 100, {"Accept": ARROW_FILE})):
+    for label, path, n, headers in (
+        ("quote", "/v1/quote?surface=GLFT&t=0.37&q=-3", 2000, {}),
+        ("arrow surface", "/v1/surfaces/GLFT", 100, {"Accept": ARROW_FILE}),
+    ):
         times = _timed_requests(server.port, path, n, headers, 10.0)
         q = statistics.quantiles(times, n=100)
-        print(f"{label}: {len(times) / sum(times):.0f} req/s on one connection, p50 {1e6 * q[49]:.0f} us, "
-              f"p99 {1e6 * q[98]:.0f} us over {len(times)} requests")
+        print(
+            f"{label}: {len(times) / sum(times):.0f} req/s on one connection, p50 {1e6 * q[49]:.0f} us, "
+            f"p99 {1e6 * q[98]:.0f} us over {len(times)} requests"
+        )
         assert len(times) >= 10
 
 
 def test_fuzzed_requests_find_no_5xx(server):
     rng = random.Random(14)
-    pieces = ["v1", "surfaces", "quote", "AS", "GLFT", "%00", "..", "%2F", "healthz", "metrics", "x" * 300, "é", "{id}", ""]
+    pieces = [
+        "v1",
+        "surfaces",
+        "quote",
+        "AS",
+        "GLFT",
+        "%00",
+        "..",
+        "%2F",
+        "healthz",
+        "metrics",
+        "x" * 300,
+        "é",
+        "{id}",
+        "",
+    ]
     values = ["0.5", "-1", "1e308", "-1e308", "nan", "inf", "", "0x10", "1_0", "9" * 40, "AS", "%FF", "1.0.0", " 3"]
     keys = ["surface", "t", "q", "interp", "format", ""]
-    heads = [("Accept", ARROW_FILE), ("Accept", "*/*;q=abc"), ("Accept", ";;;,,"), ("If-None-Match", "*"),
-             ("If-None-Match", '"' * 50), ("Authorization", "Bearer x"), ("Accept", "application/json;q=-1")]
+    heads = [
+        ("Accept", ARROW_FILE),
+        ("Accept", "*/*;q=abc"),
+        ("Accept", ";;;,,"),
+        ("If-None-Match", "*"),
+        ("If-None-Match", '"' * 50),
+        ("Authorization", "Bearer x"),
+        ("Accept", "application/json;q=-1"),
+    ]
     statuses = []
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
     deadline = time.monotonic() + 30
@@ -237,8 +280,11 @@ def test_fuzzed_requests_find_no_5xx(server):
                 path = rng.choice(["/v1/quote", "/v1/surfaces/AS", path])
                 path += "?" + "&".join(f"{rng.choice(keys)}={rng.choice(values)}" for _ in range(rng.randint(0, 5)))
             headers = dict(rng.sample(heads, rng.randint(0, 3)))
-            conn.request(rng.choice(["GET", "GET", "GET", "POST", "HEAD"]), path.replace(" ", "%20").replace("é", "%C3%A9"),
-                         headers=headers)
+            conn.request(
+                rng.choice(["GET", "GET", "GET", "POST", "HEAD"]),
+                path.replace(" ", "%20").replace("é", "%C3%A9"),
+                headers=headers,
+            )
             r = conn.getresponse()
             r.read()
             statuses.append(r.status)
@@ -258,12 +304,20 @@ def test_token_reload_and_shutdown(tmp_path):
     s = Server(tmp_path, name, extra='token_env = "QF_TEST_SERVE_TOKEN"', env={"QF_TEST_SERVE_TOKEN": "s3cret"})
     try:
         status, headers, body = s.get("/v1/surfaces")
-        assert status == 401 and headers["www-authenticate"].startswith("Bearer") and "bearer token" in json.loads(body)["error"]
+        assert (
+            status == 401
+            and headers["www-authenticate"].startswith("Bearer")
+            and "bearer token" in json.loads(body)["error"]
+        )
         assert s.get("/v1/surfaces", {"Authorization": "Bearer wrong"})[0] == 401
         assert s.get("/healthz")[0] == 200
         auth = {"Authorization": "Bearer s3cret"}
         assert s.get("/v1/surfaces", auth)[0] == 200
-        assert sorted(p.name for p in Path(SHM_DIR).glob(f"qf-{name}[-.]*")) == [f"qf-{name}-AS", f"qf-{name}-GLFT", f"qf-{name}.json"]
+        assert sorted(p.name for p in Path(SHM_DIR).glob(f"qf-{name}[-.]*")) == [
+            f"qf-{name}-AS",
+            f"qf-{name}-GLFT",
+            f"qf-{name}.json",
+        ]
 
         good = s.config.read_text()
         s.config.write_text(good.replace('model = "glft"', 'model = "heston"'))
@@ -294,8 +348,14 @@ def test_token_reload_and_shutdown(tmp_path):
 def test_a_bad_config_at_start_is_refused(tmp_path):
     p = tmp_path / "bad.toml"
     p.write_text(CONFIG.format(name="bad", refresh=60, extra="").replace("gamma = 0.1,", "gamma = 0,"))
-    run = subprocess.run([sys.executable, "-m", "quantforge", "serve", str(p)], capture_output=True, text=True, timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-m", "quantforge", "serve", str(p)], capture_output=True, text=True, timeout=120
+    )
     assert run.returncode == 2 and "instrument 1 (id 'AS'): params: gamma must be > 0, got 0" in run.stderr
-    check = subprocess.run([sys.executable, "-m", "quantforge", "serve", str(p).replace("bad", "missing")],
-                           capture_output=True, text=True, timeout=120)
+    check = subprocess.run(
+        [sys.executable, "-m", "quantforge", "serve", str(p).replace("bad", "missing")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert check.returncode == 2 and "cannot read the configuration" in check.stderr

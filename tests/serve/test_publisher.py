@@ -67,11 +67,17 @@ def config_path(tmp_path):
 def test_batched_surfaces_equal_the_models_calls(config_path):
     got = P.compute_surfaces(load_config(config_path))
     taus = np.linspace(0.0, 1.0, 9)
-    a1, a2 = as_quote_surfaces(ASParams(gamma=0.1, sigma=2.0, k=1.5), taus, -4, 4)[0], \
-        as_quote_surfaces(ASParams(gamma=0.3, sigma=1.0, k=2.0), taus, -4, 4)[0]
+    a1, a2 = (
+        as_quote_surfaces(ASParams(gamma=0.1, sigma=2.0, k=1.5), taus, -4, 4)[0],
+        as_quote_surfaces(ASParams(gamma=0.3, sigma=1.0, k=2.0), taus, -4, 4)[0],
+    )
     g1 = glft_quote_surfaces(GLFTParams(gamma=0.05, sigma=2.0, A=140.0, k=1.5), taus, 4)[0]
-    c1 = cj_quote_surfaces(CJParams(kappa_plus=15.0, kappa_minus=20.0, lambda_plus=2.0, lambda_minus=2.0, phi=0.01,
-                                    alpha=0.05), taus, -4, 4)[0]
+    c1 = cj_quote_surfaces(
+        CJParams(kappa_plus=15.0, kappa_minus=20.0, lambda_plus=2.0, lambda_minus=2.0, phi=0.01, alpha=0.05),
+        taus,
+        -4,
+        4,
+    )[0]
     assert list(got) == ["A1", "G1", "A2", "C1"]
     for sid, want in (("A1", a1), ("A2", a2), ("G1", g1), ("C1", c1)):
         _same(got[sid], want)
@@ -102,11 +108,16 @@ def test_refresh_reload_and_refusals(config_path, monkeypatch):
             raise NumericalInstability("bid_depth holds NaN")
 
         monkeypatch.setattr(P, "compute_surfaces", broken)
-        assert not pub.refresh() and pub.publications == before and "refresh failed: bid_depth holds NaN" in messages[-1]
+        assert (
+            not pub.refresh() and pub.publications == before and "refresh failed: bid_depth holds NaN" in messages[-1]
+        )
         monkeypatch.undo()
 
-        config_path.write_text(good.replace("q_min = -4\nq_max = 4", "q_min = -6\nq_max = 6").replace(
-            '[[instrument]]\nid = "C1"', '[[instrument]]\nid = "C2"'))
+        config_path.write_text(
+            good.replace("q_min = -4\nq_max = 4", "q_min = -6\nq_max = 6").replace(
+                '[[instrument]]\nid = "C1"', '[[instrument]]\nid = "C2"'
+            )
+        )
         assert pub.reload() and pub.health()["status"] == "ok"
         assert sorted(pub.publications) == ["A1", "A2", "C2", "G1"] and not (out / "C1.arrow").exists()
         assert reader.quote(0.5, 0).version == 3 and reader.snapshot()[1].bid_depth.shape == (9, 13)

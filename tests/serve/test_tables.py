@@ -44,7 +44,9 @@ def test_reader_quotes_and_snapshots_equal_the_library(tmp_path):
         shared.write_index({"X": a})
         assert published_surfaces(pub)["X"]["model"] == "avellaneda-stoikov"
         reader = SurfaceReader(pub, "X")
-        lib = make_surface_table(a.bid_depth, a.ask_depth, a.time_to_horizon_s, a.q_min, a.bid_size_lots, a.ask_size_lots)
+        lib = make_surface_table(
+            a.bid_depth, a.ask_depth, a.time_to_horizon_s, a.q_min, a.bid_size_lots, a.ask_size_lots
+        )
         rng = np.random.default_rng(4)
         for t, q in zip(rng.uniform(-0.1, 1.1, 300), rng.integers(-60, 60, 300)):
             for linear in (False, True):
@@ -106,8 +108,9 @@ def test_a_second_process_never_reads_a_mix_while_the_publisher_rewrites():
     try:
         shared.publish("X", a, 1, time.time_ns())
         shared.write_index({"X": a})
-        proc = subprocess.Popen([sys.executable, "-c", _READER, pub, "3000"], stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", _READER, pub, "3000"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
         v = 1
         deadline = time.monotonic() + 60
         while proc.poll() is None:
@@ -127,7 +130,11 @@ def test_a_second_process_never_reads_a_mix_while_the_publisher_rewrites():
 
 def test_stale_blocks_of_a_dead_publisher_are_removed_and_a_live_one_is_refused():
     pub = f"t{os.getpid()}c"
-    killed = subprocess.run([sys.executable, "-c", textwrap.dedent(f"""
+    killed = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
         import os, signal, time
         from quantforge.serve.tables import SharedSurfaces
         from quantforge.models import ASParams, as_quote_surfaces
@@ -137,7 +144,9 @@ def test_stale_blocks_of_a_dead_publisher_are_removed_and_a_live_one_is_refused(
         shared.publish("OLD", s, 1, time.time_ns())
         shared.write_index({{"OLD": s}})
         os.kill(os.getpid(), signal.SIGKILL)
-    """)])
+    """),
+        ]
+    )
     assert killed.returncode == -9 and _left(pub) == [f"qf-{pub}-OLD", f"qf-{pub}.json"]
     shared = SharedSurfaces(pub)
     assert _left(pub) == []

@@ -74,8 +74,9 @@ def test_stationary_mean_intensity_within_four_standard_errors():
 @pytest.mark.parametrize("method", ["exact", "thinning"])
 def test_compensator_of_simulated_paths_is_a_unit_poisson_process(method):
     """Time-rescaling: the residuals of each dimension are i.i.d. Exp(1); KS p-value > 0.01 at this seed."""
-    proc = HawkesProcess([0.5, 0.4], SumExponentialKernel(np.array([[[0.2, 0.1], [0.1, 0.05]],
-                                                                      [[0.05, 0.1], [0.2, 0.2]]]), [0.7, 5.0]))
+    proc = HawkesProcess(
+        [0.5, 0.4], SumExponentialKernel(np.array([[[0.2, 0.1], [0.1, 0.05]], [[0.05, 0.1], [0.2, 0.2]]]), [0.7, 5.0])
+    )
     horizon = 1500.0 if method == "exact" else 300.0
     t, m = simulate(proc, horizon, seed=2, method=method).path(0)
     for r in residuals(proc, t, m, horizon=horizon):
@@ -110,8 +111,9 @@ def test_intensity_compensator_backends_and_order():
         assert lam.shape == comp.shape == (4, 2)
         np.testing.assert_allclose(lam[1], BIV.baseline)
         np.testing.assert_allclose(comp[1], 0.0)
-    np.testing.assert_allclose(intensity(BIV, t, m, at, backend="numba"), intensity(BIV, t, m, at, backend="numpy"),
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        intensity(BIV, t, m, at, backend="numba"), intensity(BIV, t, m, at, backend="numpy"), rtol=1e-12
+    )
     # the compensator is the integral of the intensity: trapezoid on a fine grid between two events
     grid = np.linspace(t[3] + 1e-9, t[4] - 1e-9, 2001)
     lam = intensity(BIV, t, m, grid)
@@ -206,13 +208,17 @@ def test_bivariate_log_likelihood_by_hand(backend):
     def phi(i, j, d):
         return a[i, j] * b[i, j] * e(-b[i, j] * d)
 
-    lam_1 = mu[0]                                          # (0.5, 0): nothing before
-    lam_2 = mu[1] + phi(1, 0, 0.5)                         # (1.0, 1)
-    lam_3 = mu[0] + phi(0, 0, 0.7) + phi(0, 1, 0.2)        # (1.2, 0)
-    lam_4 = mu[1] + phi(1, 0, 0.7) + phi(1, 1, 0.2)        # (1.2, 1): not excited by (1.2, 0)
-    comp = (mu.sum() * 2.0
-            + sum(a[i, 0] * (1 - e(-b[i, 0] * 1.5)) + a[i, 1] * (1 - e(-b[i, 1] * 1.0))
-                  + a[i, 0] * (1 - e(-b[i, 0] * 0.8)) + a[i, 1] * (1 - e(-b[i, 1] * 0.8)) for i in range(2)))
+    lam_1 = mu[0]  # (0.5, 0): nothing before
+    lam_2 = mu[1] + phi(1, 0, 0.5)  # (1.0, 1)
+    lam_3 = mu[0] + phi(0, 0, 0.7) + phi(0, 1, 0.2)  # (1.2, 0)
+    lam_4 = mu[1] + phi(1, 0, 0.7) + phi(1, 1, 0.2)  # (1.2, 1): not excited by (1.2, 0)
+    comp = mu.sum() * 2.0 + sum(
+        a[i, 0] * (1 - e(-b[i, 0] * 1.5))
+        + a[i, 1] * (1 - e(-b[i, 1] * 1.0))
+        + a[i, 0] * (1 - e(-b[i, 0] * 0.8))
+        + a[i, 1] * (1 - e(-b[i, 1] * 0.8))
+        for i in range(2)
+    )
     by_hand = np.log(lam_1) + np.log(lam_2) + np.log(lam_3) + np.log(lam_4) - comp
     got = log_likelihood(BIV, [0.5, 1.0, 1.2, 1.2], [0, 1, 0, 1], horizon=2.0, backend=backend)
     assert got == pytest.approx(by_hand, rel=1e-13)

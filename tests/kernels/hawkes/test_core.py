@@ -26,13 +26,26 @@ def test_exact_path_equals_the_reference(name):
     proc = PROCS[name]
     decays, gidx, jump = _groups(proc)
     k0, k1 = (np.uint64(w) for w in Philox(8, 1).key)
-    want_t, want_m, want_n, want_s = ref.simulate_dz(np, np.array([2, 9], dtype=np.uint64), 25.0, proc.baseline,
-                                                     float(proc.baseline.sum()), decays, gidx, jump, k0, k1, 1, 300)
+    want_t, want_m, want_n, want_s = ref.simulate_dz(
+        np,
+        np.array([2, 9], dtype=np.uint64),
+        25.0,
+        proc.baseline,
+        float(proc.baseline.sum()),
+        decays,
+        gidx,
+        jump,
+        k0,
+        k1,
+        1,
+        300,
+    )
     for r, p in enumerate((2, 9)):
         times, marks = np.zeros(300), np.zeros(300, dtype=np.int64)
         state = np.zeros(decays.size * proc.dim)
-        n, st = core.dz_path(p, 25.0, proc.baseline, float(proc.baseline.sum()), decays, gidx, jump, k0, k1, 1, state,
-                             times, marks)
+        n, st = core.dz_path(
+            p, 25.0, proc.baseline, float(proc.baseline.sum()), decays, gidx, jump, k0, k1, 1, state, times, marks
+        )
         assert (n, st) == (want_n[r], want_s[r]) and n > 5
         np.testing.assert_array_equal(times[:n], want_t[r, :n])
         np.testing.assert_array_equal(marks[:n], want_m[r, :n])
@@ -42,8 +55,9 @@ def test_thinning_path_equals_the_reference():
     proc = HawkesProcess([0.5, 0.4], PowerLawKernel([[0.3, 0.1], [0.2, 0.3]], 1.7, 0.4))
     code, alpha, s1, s2 = proc.kernel.components()
     k0, k1 = (np.uint64(w) for w in Philox(3).key)
-    want = ref.simulate_ogata(np, np.array([4], dtype=np.uint64), 15.0, int(code), proc.baseline, alpha, s1, s2, k0,
-                              k1, 0, 200)
+    want = ref.simulate_ogata(
+        np, np.array([4], dtype=np.uint64), 15.0, int(code), proc.baseline, alpha, s1, s2, k0, k1, 0, 200
+    )
     times, marks = np.zeros(200), np.zeros(200, dtype=np.int64)
     n, st = core.ogata_path(4, 15.0, int(code), proc.baseline, alpha, s1, s2, k0, k1, 0, np.zeros(2), times, marks)
     assert (n, st) == (want[2][0], want[3][0]) and n > 5
@@ -87,8 +101,9 @@ def test_loglik_recursion_with_derivatives_equals_the_direct_sums():
 
 def test_a_zero_intensity_event_gives_minus_infinity():
     grouped, offsets = group_events(np.array([1.0]), np.array([0]), 1)
-    value = core.loglik_target(0, 2.0, grouped, offsets, 0.0, np.zeros((1, 1, 1)), np.ones((1, 1, 1)), 0,
-                               np.zeros(3), np.zeros((3, 3)))
+    value = core.loglik_target(
+        0, 2.0, grouped, offsets, 0.0, np.zeros((1, 1, 1)), np.ones((1, 1, 1)), 0, np.zeros(3), np.zeros((3, 3))
+    )
     assert value == -np.inf
 
 

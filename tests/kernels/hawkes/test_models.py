@@ -10,11 +10,14 @@ from quantforge.kernels.hawkes import ExponentialKernel, FitLayout, HawkesProces
 from quantforge.kernels.hawkes.models import stationary_budget
 
 
-@pytest.mark.parametrize("kernel", [
-    ExponentialKernel([[0.3, 0.2], [0.1, 0.4]], [[2.0, 1.0], [0.5, 3.0]]),
-    SumExponentialKernel(np.full((2, 2, 2), 0.1), [0.5, 4.0]),
-    PowerLawKernel([[0.3, 0.2], [0.1, 0.4]], [[1.5, 2.0], [3.0, 1.2]], 0.5),
-])
+@pytest.mark.parametrize(
+    "kernel",
+    [
+        ExponentialKernel([[0.3, 0.2], [0.1, 0.4]], [[2.0, 1.0], [0.5, 3.0]]),
+        SumExponentialKernel(np.full((2, 2, 2), 0.1), [0.5, 4.0]),
+        PowerLawKernel([[0.3, 0.2], [0.1, 0.4]], [[1.5, 2.0], [3.0, 1.2]], 0.5),
+    ],
+)
 def test_kernel_norm_is_adjacency_and_integral_is_the_quadrature(kernel):
     norm = kernel.adjacency.sum(axis=-1) if kernel.adjacency.ndim == 3 else kernel.adjacency
     for i in range(2):
@@ -90,8 +93,16 @@ def test_fit_layout_round_trips_and_names():
     back = lay.unpack(x)
     for a, b in zip(back, (mu, alpha, beta)):
         np.testing.assert_array_equal(a, b)
-    assert lay.names() == ["mu[0]", "mu[1]", "alpha[0,0]", "alpha[0,1]", "alpha[1,0]", "alpha[1,1]", "beta[0]",
-                           "beta[1]"]
+    assert lay.names() == [
+        "mu[0]",
+        "mu[1]",
+        "alpha[0,0]",
+        "alpha[0,1]",
+        "alpha[1,0]",
+        "alpha[1,1]",
+        "beta[0]",
+        "beta[1]",
+    ]
     assert FitLayout.make(2, 1, "shared").names()[-1] == "beta"
     assert FitLayout.make(1, 2, "shared").names() == ["mu[0]", "alpha[0,0,0]", "alpha[0,0,1]", "beta[0]", "beta[1]"]
     assert lay.process(x).kernel.decays[1, 0] == 5.0

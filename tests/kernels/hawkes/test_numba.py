@@ -131,9 +131,20 @@ def _scipy_fit(t, horizon):
         v, g, _ = log_likelihood_derivatives(lay, x, grouped, horizon, order=1)
         return -v, -g * np.array([x[0], 1.0, x[2]])
 
-    best = min((optimize.minimize(fun, [0.0, 0.3, np.log(b)], jac=True, method="L-BFGS-B",
-                                  bounds=[(-20, 5), (0, 50), (-10, 10)], options={"ftol": 1e-15, "gtol": 1e-10})
-                for b in (0.5, 2.0, 8.0)), key=lambda r: r.fun)
+    best = min(
+        (
+            optimize.minimize(
+                fun,
+                [0.0, 0.3, np.log(b)],
+                jac=True,
+                method="L-BFGS-B",
+                bounds=[(-20, 5), (0, 50), (-10, 10)],
+                options={"ftol": 1e-15, "gtol": 1e-10},
+            )
+            for b in (0.5, 2.0, 8.0)
+        ),
+        key=lambda r: r.fun,
+    )
     return np.array([np.exp(best.x[0]), best.x[1], np.exp(best.x[2])]), -best.fun
 
 
@@ -154,10 +165,12 @@ def test_batched_newton_fits_equal_scipy_lbfgsb():
     events = (flat, flat, np.zeros(flat.size, dtype=np.int64))
     logflag = np.array([True, False, True])
     # the one-pass likelihood (merged) and the per-target one reach the same fits
-    z, status, _, loglik, hess, _ = hn.fit_batch(starts, lower, upper, logflag, lay.tie, lay.beta_fixed, events, offsets,
-                                              np.full(6, 300.0), True)
-    z2, status2, _, loglik2, _, _ = hn.fit_batch(starts, lower, upper, logflag, lay.tie, lay.beta_fixed, events, offsets,
-                                              np.full(6, 300.0), False)
+    z, status, _, loglik, hess, _ = hn.fit_batch(
+        starts, lower, upper, logflag, lay.tie, lay.beta_fixed, events, offsets, np.full(6, 300.0), True
+    )
+    z2, status2, _, loglik2, _, _ = hn.fit_batch(
+        starts, lower, upper, logflag, lay.tie, lay.beta_fixed, events, offsets, np.full(6, 300.0), False
+    )
     assert np.all(status == FitStatus.CONVERGED) and np.all(status2 == FitStatus.CONVERGED)
     np.testing.assert_allclose(z2, z, rtol=1e-5)  # both at the optimum to the optimiser's tolerance
     np.testing.assert_allclose(loglik2, loglik, rtol=1e-12)
@@ -165,6 +178,7 @@ def test_batched_newton_fits_equal_scipy_lbfgsb():
         x, ll = _scipy_fit(t, 300.0)
         np.testing.assert_allclose(np.array([np.exp(z[s, 0]), z[s, 1], np.exp(z[s, 2])]), x, rtol=2e-5)
         assert abs(loglik[s] - ll) < 1e-7 * abs(ll)
-        want_h = log_likelihood_derivatives(lay, x, event_set(t, np.zeros(t.size, dtype=np.int64), 1), 300.0,
-                                            order=2)[2]
+        want_h = log_likelihood_derivatives(lay, x, event_set(t, np.zeros(t.size, dtype=np.int64), 1), 300.0, order=2)[
+            2
+        ]
         np.testing.assert_allclose(hess[s], want_h, rtol=1e-3)

@@ -78,8 +78,11 @@ def test_log_likelihood_by_hand_univariate():
     # mu = 0.5, alpha = 0.6, beta = 1.5; events at 1 and 2 on [0, 3]
     proc = HawkesProcess([0.5], ExponentialKernel([[0.6]], 1.5))
     code, alpha, s1, s2 = proc.kernel.components()
-    by_hand = (math.log(0.5) + math.log(0.5 + 0.6 * 1.5 * math.exp(-1.5))
-               - (0.5 * 3 + 0.6 * (1 - math.exp(-3.0)) + 0.6 * (1 - math.exp(-1.5))))
+    by_hand = (
+        math.log(0.5)
+        + math.log(0.5 + 0.6 * 1.5 * math.exp(-1.5))
+        - (0.5 * 3 + 0.6 * (1 - math.exp(-3.0)) + 0.6 * (1 - math.exp(-1.5)))
+    )
     t = xps.asarray([1.0, 2.0])
     got = ref.log_likelihood(xps, t, xps.asarray([0, 0]), 3.0, code, proc.baseline, alpha, s1, s2)[0]
     assert math.isclose(got, by_hand, rel_tol=1e-14)

@@ -53,8 +53,9 @@ def test_far_transport_matches_the_poisson_closed_form(backend):
     lam, n, beta = 20.0, 60, 0.05
     q = np.arange(n)
     taus = np.array([0.0, 0.1, 0.7, 1.3, 2.0])
-    log_v = solve_linear_hjb(np.full((1, n), lam), np.full((1, n), lam), np.zeros((1, n)), (-beta * q**2.0)[None], taus,
-                             backend=backend)[0]
+    log_v = solve_linear_hjb(
+        np.full((1, n), lam), np.full((1, n), lam), np.zeros((1, n)), (-beta * q**2.0)[None], taus, backend=backend
+    )[0]
     ref = np.empty_like(log_v)
     for j, tau in enumerate(taus):
         for i in range(n):
@@ -75,8 +76,12 @@ def _decimal_taylor(diag, lower, upper, log_v0, tau, digits=50):
         total = list(term)
         tol = Decimal(10) ** (5 - digits)
         for m in range(1, 10_000):
-            term = [(-d[i] * term[i] + (lo[i] * term[i - 1] if i else 0) + (up[i] * term[i + 1] if i < len(d) - 1 else 0)) * t / m
-                    for i in range(len(d))]
+            term = [
+                (-d[i] * term[i] + (lo[i] * term[i - 1] if i else 0) + (up[i] * term[i + 1] if i < len(d) - 1 else 0))
+                * t
+                / m
+                for i in range(len(d))
+            ]
             total = [a + b for a, b in zip(total, term)]
             if m > 20 and max(abs(x) for x in term) <= tol * min(total):
                 break
@@ -90,10 +95,17 @@ def test_terminal_penalty_case_matches_a_50_digit_taylor_sum(backend):
     # through many fills from the middle (ln v there ~ -290).  Quotes are differences of ln v.
     q = np.arange(-50, 51, dtype=float)
     kappa, phi, alpha = 15.0, 0.01, 0.05
-    diag, lower, upper, lvt = kappa * phi * q**2, np.full(q.size, 2.0 / math.e), np.full(q.size, 1.5 / math.e), -alpha * kappa * q**2
+    diag, lower, upper, lvt = (
+        kappa * phi * q**2,
+        np.full(q.size, 2.0 / math.e),
+        np.full(q.size, 1.5 / math.e),
+        -alpha * kappa * q**2,
+    )
     for tau in (0.01, 0.1):
         ref = _decimal_taylor(diag, lower, upper, lvt, tau)
-        log_v = solve_linear_hjb(diag[None], lower[None], upper[None], lvt[None], np.array([tau]), backend=backend)[0, 0]
+        log_v = solve_linear_hjb(diag[None], lower[None], upper[None], lvt[None], np.array([tau]), backend=backend)[
+            0, 0
+        ]
         assert ref.max() - ref.min() > 200
         np.testing.assert_allclose(log_v, ref, rtol=0, atol=1e-11)
         np.testing.assert_allclose(np.diff(log_v), np.diff(ref), rtol=0, atol=1e-12)
@@ -146,16 +158,26 @@ def test_log_v_gaps_marks_the_bounds():
     ],
 )
 def test_bad_input_is_refused(change, match):
-    args = {"diag": np.ones((1, 3)), "lower": np.ones((1, 3)), "upper": np.ones((1, 3)), "log_v_terminal": np.zeros((1, 3)), "taus": np.array([0.0, 1.0])}
+    args = {
+        "diag": np.ones((1, 3)),
+        "lower": np.ones((1, 3)),
+        "upper": np.ones((1, 3)),
+        "log_v_terminal": np.zeros((1, 3)),
+        "taus": np.array([0.0, 1.0]),
+    }
     for key, value in change.items():
         args[key] = np.full((1, 3), value) if np.ndim(value) == 0 else value
     with pytest.raises(InvalidParameters, match=match):
-        solve_linear_hjb(args["diag"], args["lower"], args["upper"], args["log_v_terminal"], args["taus"], backend="numpy")
+        solve_linear_hjb(
+            args["diag"], args["lower"], args["upper"], args["log_v_terminal"], args["taus"], backend="numpy"
+        )
 
 
 def test_unknown_backend_is_refused():
     with pytest.raises(InvalidParameters):
-        solve_linear_hjb(np.ones((1, 3)), np.ones((1, 3)), np.ones((1, 3)), np.zeros((1, 3)), np.array([1.0]), backend="fortran")
+        solve_linear_hjb(
+            np.ones((1, 3)), np.ones((1, 3)), np.ones((1, 3)), np.zeros((1, 3)), np.array([1.0]), backend="fortran"
+        )
 
 
 # GLFT in theta form on the Avellaneda–Stoikov market: H(p) = (A/k) C e^{-kp}, C = (1+g/k)^-(1+k/g).
@@ -167,8 +189,16 @@ SIDE = ExponentialSide(A * C / K, K)
 def test_fd_matches_exact_linear_solution_in_1d():
     q = np.arange(-10, 11, dtype=float)
     taus = np.linspace(0.0, 1.0, 6)
-    theta = solve_hjb_grid(taus, lower_bounds=(-10,), upper_bounds=(10,), bid_sides=(SIDE,), ask_sides=(SIDE,),
-                           drift=np.array([0.2]), penalty=np.array([[G * S * S]]), terminal_penalty=np.array([[0.01]]))
+    theta = solve_hjb_grid(
+        taus,
+        lower_bounds=(-10,),
+        upper_bounds=(10,),
+        bid_sides=(SIDE,),
+        ask_sides=(SIDE,),
+        drift=np.array([0.2]),
+        penalty=np.array([[G * S * S]]),
+        terminal_penalty=np.array([[0.01]]),
+    )
     diag = (K * (0.5 * G * S * S * q**2 - 0.2 * q))[None]
     eta = np.full_like(diag, A * C)
     log_v = solve_linear_hjb(diag, eta, eta, (-K * 0.01 * q**2)[None], taus, backend="numpy")[0]
@@ -184,8 +214,17 @@ def test_fd_time_step_convergence_is_fourth_order():
     exact = solve_linear_hjb(diag, eta, eta, np.zeros_like(diag), np.array([0.5]), backend="numpy")[0, 0] / K
     errs = []
     for n in (800, 1600):
-        th = solve_hjb_grid(np.array([0.5]), lower_bounds=(-6,), upper_bounds=(6,), bid_sides=(SIDE,), ask_sides=(SIDE,),
-                            drift=np.zeros(1), penalty=np.array([[G * S * S]]), terminal_penalty=np.zeros((1, 1)), steps_per_unit=n)
+        th = solve_hjb_grid(
+            np.array([0.5]),
+            lower_bounds=(-6,),
+            upper_bounds=(6,),
+            bid_sides=(SIDE,),
+            ask_sides=(SIDE,),
+            drift=np.zeros(1),
+            penalty=np.array([[G * S * S]]),
+            terminal_penalty=np.zeros((1, 1)),
+            steps_per_unit=n,
+        )
         errs.append(np.abs(th[0] - exact).max())
     order = math.log2(errs[0] / errs[1])
     assert 3.5 < order < 4.5, (errs, order)
@@ -195,10 +234,26 @@ def test_zero_correlation_separates_into_one_dimensional_problems():
     taus = np.array([0.5])
     kw = dict(bid_sides=(SIDE, SIDE), ask_sides=(SIDE, SIDE), drift=np.zeros(2), terminal_penalty=np.zeros((2, 2)))
     th2 = solve_hjb_grid(taus, lower_bounds=(-5, -4), upper_bounds=(5, 4), penalty=np.diag([0.4, 0.9]), **kw)
-    th_a = solve_hjb_grid(taus, lower_bounds=(-5,), upper_bounds=(5,), bid_sides=(SIDE,), ask_sides=(SIDE,), drift=np.zeros(1),
-                          penalty=np.array([[0.4]]), terminal_penalty=np.zeros((1, 1)))
-    th_b = solve_hjb_grid(taus, lower_bounds=(-4,), upper_bounds=(4,), bid_sides=(SIDE,), ask_sides=(SIDE,), drift=np.zeros(1),
-                          penalty=np.array([[0.9]]), terminal_penalty=np.zeros((1, 1)))
+    th_a = solve_hjb_grid(
+        taus,
+        lower_bounds=(-5,),
+        upper_bounds=(5,),
+        bid_sides=(SIDE,),
+        ask_sides=(SIDE,),
+        drift=np.zeros(1),
+        penalty=np.array([[0.4]]),
+        terminal_penalty=np.zeros((1, 1)),
+    )
+    th_b = solve_hjb_grid(
+        taus,
+        lower_bounds=(-4,),
+        upper_bounds=(4,),
+        bid_sides=(SIDE,),
+        ask_sides=(SIDE,),
+        drift=np.zeros(1),
+        penalty=np.array([[0.9]]),
+        terminal_penalty=np.zeros((1, 1)),
+    )
     np.testing.assert_allclose(th2[0], th_a[0][:, None] + th_b[0][None, :], atol=1e-9)
 
 
@@ -232,7 +287,12 @@ def _graph_rhs(lows, highs, bid, ask, mu, gam):
     "lows, highs, mu, corr",
     [
         ((-4, -3), (4, 3), np.array([0.3, -0.2]), np.array([[1.0, 0.6], [0.6, 1.0]])),
-        ((-2, -2, -2), (2, 2, 2), np.array([0.2, 0.0, -0.1]), np.array([[1.0, 0.5, -0.3], [0.5, 1.0, 0.2], [-0.3, 0.2, 1.0]])),
+        (
+            (-2, -2, -2),
+            (2, 2, 2),
+            np.array([0.2, 0.0, -0.1]),
+            np.array([[1.0, 0.5, -0.3], [0.5, 1.0, 0.2], [-0.3, 0.2, 1.0]]),
+        ),
     ],
 )
 def test_fd_with_correlation_and_drift_matches_dop853(lows, highs, mu, corr):
@@ -245,11 +305,21 @@ def test_fd_with_correlation_and_drift_matches_dop853(lows, highs, mu, corr):
     ask = [(A * (1 + G / k) ** (-(1 + k / G)) / k * f, k) for k, f in zip(decays, (0.9, 1.1, 1.0))]
     taus = np.array([0.0, 0.2, 1.0])
     # 4000 RK4 steps per unit: its error is then ~1e-10 (1.5e-8 at the default 1000, falling 16x per halving)
-    theta = solve_hjb_grid(taus, lower_bounds=lows, upper_bounds=highs, bid_sides=[ExponentialSide(*b) for b in bid],
-                           ask_sides=[ExponentialSide(*a) for a in ask], drift=mu, penalty=gam, terminal_penalty=term,
-                           steps_per_unit=4000)
+    theta = solve_hjb_grid(
+        taus,
+        lower_bounds=lows,
+        upper_bounds=highs,
+        bid_sides=[ExponentialSide(*b) for b in bid],
+        ask_sides=[ExponentialSide(*a) for a in ask],
+        drift=mu,
+        penalty=gam,
+        terminal_penalty=term,
+        steps_per_unit=4000,
+    )
     rhs, q, shape = _graph_rhs(lows, highs, bid, ask, mu, gam)
-    sol = solve_ivp(rhs, (0.0, 1.0), -np.einsum("pi,ij,pj->p", q, term, q), t_eval=taus, method="DOP853", rtol=1e-13, atol=1e-13)
+    sol = solve_ivp(
+        rhs, (0.0, 1.0), -np.einsum("pi,ij,pj->p", q, term, q), t_eval=taus, method="DOP853", rtol=1e-13, atol=1e-13
+    )
     assert sol.success
     ref = sol.y.T.reshape((taus.size,) + shape)
     assert np.ptp(ref[-1]) > 1.0  # the value varies across the grid: a real test of the coupling
@@ -263,27 +333,43 @@ def test_grid_batch_equals_per_set_calls():
     scales = np.array([30.0, 35.0, 40.0])
     kw = dict(lower_bounds=(-3, -2), upper_bounds=(3, 2), terminal_penalty=0.01 * np.eye(2))
     taus = np.array([0.1, 0.6])
-    batch = solve_hjb_grid(taus, bid_sides=(ExponentialSide(scales, 1.5), SIDE), ask_sides=(SIDE, SIDE), drift=drifts,
-                           penalty=pens, **kw)
+    batch = solve_hjb_grid(
+        taus, bid_sides=(ExponentialSide(scales, 1.5), SIDE), ask_sides=(SIDE, SIDE), drift=drifts, penalty=pens, **kw
+    )
     assert batch.shape == (3, 2, 7, 5)
     for i in range(3):
-        one = solve_hjb_grid(taus, bid_sides=(ExponentialSide(scales[i], 1.5), SIDE), ask_sides=(SIDE, SIDE), drift=drifts[i],
-                             penalty=pens[i], **kw)
+        one = solve_hjb_grid(
+            taus,
+            bid_sides=(ExponentialSide(scales[i], 1.5), SIDE),
+            ask_sides=(SIDE, SIDE),
+            drift=drifts[i],
+            penalty=pens[i],
+            **kw,
+        )
         np.testing.assert_allclose(batch[i], one, rtol=0, atol=1e-10)
     with pytest.raises(InvalidParameters, match="batch"):
-        solve_hjb_grid(taus, bid_sides=(ExponentialSide(scales[:2], 1.5), SIDE), ask_sides=(SIDE, SIDE), drift=drifts,
-                       penalty=pens, **kw)
+        solve_hjb_grid(
+            taus,
+            bid_sides=(ExponentialSide(scales[:2], 1.5), SIDE),
+            ask_sides=(SIDE, SIDE),
+            drift=drifts,
+            penalty=pens,
+            **kw,
+        )
 
 
 def test_riccati_batch_equals_per_set_calls():
     curv = np.array([[50.0, 80.0], [30.0, 60.0], [70.0, 40.0]])
     pens = np.array([[[0.4, 0.1], [0.1, 0.3]], [[0.4, -0.2], [-0.2, 0.5]], [[0.2, 0.0], [0.0, 0.2]]])
     taus = np.array([0.0, 0.3, 2.0])
-    a, b = solve_quadratic_riccati(taus, curvature=curv, penalty=pens, drift=np.array([0.1, -0.2]), terminal_penalty=0.01 * np.eye(2))
+    a, b = solve_quadratic_riccati(
+        taus, curvature=curv, penalty=pens, drift=np.array([0.1, -0.2]), terminal_penalty=0.01 * np.eye(2)
+    )
     assert a.shape == (3, 3, 2, 2) and b.shape == (3, 3, 2)
     for i in range(3):
-        a1, b1 = solve_quadratic_riccati(taus, curvature=curv[i], penalty=pens[i], drift=np.array([0.1, -0.2]),
-                                         terminal_penalty=0.01 * np.eye(2))
+        a1, b1 = solve_quadratic_riccati(
+            taus, curvature=curv[i], penalty=pens[i], drift=np.array([0.1, -0.2]), terminal_penalty=0.01 * np.eye(2)
+        )
         np.testing.assert_allclose(a[i], a1, rtol=1e-13, atol=1e-15)
         np.testing.assert_allclose(b[i], b1, rtol=1e-13, atol=1e-15)
 
@@ -304,7 +390,9 @@ def test_riccati_matches_generic_ode_integration():
         db = -mu - 4 * am @ np.diag(d) @ bv
         return np.concatenate([da.ravel(), db])
 
-    sol = solve_ivp(rhs, (0.0, 2.0), np.concatenate([p0.ravel(), np.zeros(3)]), t_eval=taus, rtol=1e-11, atol=1e-13, method="DOP853")
+    sol = solve_ivp(
+        rhs, (0.0, 2.0), np.concatenate([p0.ravel(), np.zeros(3)]), t_eval=taus, rtol=1e-11, atol=1e-13, method="DOP853"
+    )
     np.testing.assert_allclose(a.reshape(4, 9), sol.y[:9].T, rtol=1e-7, atol=1e-10)
     np.testing.assert_allclose(b, sol.y[9:].T, rtol=1e-7, atol=1e-10)
 
@@ -320,18 +408,35 @@ def test_riccati_matches_generic_ode_integration():
     ],
 )
 def test_grid_validation(change, exc):
-    kw = dict(lower_bounds=(-3, -3), upper_bounds=(3, 3), bid_sides=(SIDE, SIDE), ask_sides=(SIDE, SIDE), drift=np.zeros(2),
-              penalty=np.eye(2), terminal_penalty=np.zeros((2, 2))) | change
+    kw = (
+        dict(
+            lower_bounds=(-3, -3),
+            upper_bounds=(3, 3),
+            bid_sides=(SIDE, SIDE),
+            ask_sides=(SIDE, SIDE),
+            drift=np.zeros(2),
+            penalty=np.eye(2),
+            terminal_penalty=np.zeros((2, 2)),
+        )
+        | change
+    )
     with pytest.raises(exc):
         solve_hjb_grid(np.array([1.0]), **kw)
 
 
 def test_riccati_validation():
     with pytest.raises(InvalidParameters):
-        solve_quadratic_riccati(np.array([1.0]), curvature=[-1.0], penalty=[[1.0]], drift=[0.0], terminal_penalty=[[0.0]])
+        solve_quadratic_riccati(
+            np.array([1.0]), curvature=[-1.0], penalty=[[1.0]], drift=[0.0], terminal_penalty=[[0.0]]
+        )
     with pytest.raises(MatrixError):
-        solve_quadratic_riccati(np.array([1.0]), curvature=[1.0, 1.0], penalty=[[1.0, 2.0], [2.0, 1.0]], drift=[0.0, 0.0],
-                                terminal_penalty=np.zeros((2, 2)))
+        solve_quadratic_riccati(
+            np.array([1.0]),
+            curvature=[1.0, 1.0],
+            penalty=[[1.0, 2.0], [2.0, 1.0]],
+            drift=[0.0, 0.0],
+            terminal_penalty=np.zeros((2, 2)),
+        )
 
 
 def test_stiff_grid_hjb_is_handed_to_the_implicit_scheme_without_changing_the_quotes(monkeypatch):
@@ -341,11 +446,18 @@ def test_stiff_grid_hjb_is_handed_to_the_implicit_scheme_without_changing_the_qu
     import quantforge.kernels.hjb.api as api
     from quantforge.models.cartea_jaimungal import CJParams, cj_exact_depths
 
-    params = CJParams(kappa_plus=[15.0, 10.0], kappa_minus=[20.0, 12.0], lambda_plus=[50.0, 2.0],
-                      lambda_minus=[40.0, 1.5], phi=[0.01, 0.02], alpha=0.05, mu=[0.0, 0.1])
+    params = CJParams(
+        kappa_plus=[15.0, 10.0],
+        kappa_minus=[20.0, 12.0],
+        lambda_plus=[50.0, 2.0],
+        lambda_minus=[40.0, 1.5],
+        phi=[0.01, 0.02],
+        alpha=0.05,
+        mu=[0.0, 0.1],
+    )
     taus = np.array([0.0, 0.3, 1.0])
     rk4 = cj_exact_depths(params, taus, -6, 6, backend="numpy")
-    monkeypatch.setattr(api, "_STIFF_RK4_STEPS", -10**9)  # no explicit step at all
+    monkeypatch.setattr(api, "_STIFF_RK4_STEPS", -(10**9))  # no explicit step at all
     implicit = cj_exact_depths(params, taus, -6, 6, backend="numpy")
     for a, b in zip(rk4, implicit):
         np.testing.assert_allclose(b, a, rtol=0, atol=1e-9)
@@ -384,14 +496,23 @@ def test_rates_times_horizon_beyond_the_solvers_range_are_refused():
     with pytest.raises(InvalidParameters, match="beyond 1e15"):
         solve_linear_hjb([[0.0, 0.0]], [[0.0, 1e300]], [[1e300, 0.0]], np.zeros((1, 2)), np.array([0.0, 1.0]))
     with pytest.raises(InvalidParameters, match="steps_per_unit=1000000.0 over taus.* asks for 1e\\+06 RK4 steps"):
-        solve_hjb_grid(np.array([1.0]), lower_bounds=(-1,), upper_bounds=(1,), bid_sides=(SIDE,), ask_sides=(SIDE,),
-                       drift=np.zeros(1), penalty=np.zeros((1, 1)), terminal_penalty=np.zeros((1, 1)),
-                       steps_per_unit=1e6)
+        solve_hjb_grid(
+            np.array([1.0]),
+            lower_bounds=(-1,),
+            upper_bounds=(1,),
+            bid_sides=(SIDE,),
+            ask_sides=(SIDE,),
+            drift=np.zeros(1),
+            penalty=np.zeros((1, 1)),
+            terminal_penalty=np.zeros((1, 1)),
+            steps_per_unit=1e6,
+        )
 
 
 def test_a_horizon_of_any_length_reaches_the_stationary_riccati_solution():
     """An interval of more than 10 000 restarts stops at the stationary solution (1e300 hung)."""
-    a_long, b_long = solve_quadratic_riccati(np.array([1e3, 1e300]), curvature=[50.0], penalty=[[0.4]], drift=[0.1],
-                                             terminal_penalty=[[0.0]])
+    a_long, b_long = solve_quadratic_riccati(
+        np.array([1e3, 1e300]), curvature=[50.0], penalty=[[0.4]], drift=[0.1], terminal_penalty=[[0.0]]
+    )
     np.testing.assert_allclose(a_long[1], a_long[0], rtol=1e-12)
     np.testing.assert_allclose(b_long[1], b_long[0], rtol=1e-9, atol=1e-15)

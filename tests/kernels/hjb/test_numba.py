@@ -9,7 +9,9 @@ from quantforge.kernels.hjb import solve_linear_hjb
 GRIDS = {
     "uniform": np.linspace(0.0, 3.0, 40),
     "uniform, longer than a block of the numba path": np.linspace(0.0, 3.0, 2500),
-    "runs and irregular points": np.concatenate([np.linspace(0.1, 1.0, 10), [1.05, 1.3, 1.31, 1.9], np.linspace(2.0, 4.0, 41)]),
+    "runs and irregular points": np.concatenate(
+        [np.linspace(0.1, 1.0, 10), [1.05, 1.3, 1.31, 1.9], np.linspace(2.0, 4.0, 41)]
+    ),
     "one point": np.array([0.7]),
 }
 

@@ -32,7 +32,10 @@ def test_every_propagator_entry_is_relatively_accurate():
         term = [[Decimal(int(i == k)) for k in range(n)] for i in range(n)]
         total = [row[:] for row in term]
         for m in range(1, 200):
-            term = [[sum(a[i][j] * term[j][k] for j in range(max(0, i - 1), min(n, i + 2))) / m for k in range(n)] for i in range(n)]
+            term = [
+                [sum(a[i][j] * term[j][k] for j in range(max(0, i - 1), min(n, i + 2))) / m for k in range(n)]
+                for i in range(n)
+            ]
             total = [[x + y for x, y in zip(r1, r2)] for r1, r2 in zip(total, term)]
             if m > n + 20 and max(max(r) for r in term) < Decimal(10) ** -60:
                 break
@@ -58,7 +61,10 @@ def test_grid_reference_runs_under_array_api_strict():
     mu = np.array([[0.1, -0.2], [0.0, 0.3]])[:, :, None, None]
     running = mu[:, 0] * q0 + mu[:, 1] * q1 - 0.5 * (0.4 * q0 * q0 + 0.2 * q0 * q1 + 0.3 * q1 * q1)
     theta0 = np.broadcast_to(-0.01 * (q0 * q0 + q1 * q1), running.shape)
-    sides = [(np.array([30.0, 40.0]).reshape(2, 1, 1), np.full((2, 1, 1), 1.5)), (np.full((2, 1, 1), 25.0), np.full((2, 1, 1), 2.0))]
+    sides = [
+        (np.array([30.0, 40.0]).reshape(2, 1, 1), np.full((2, 1, 1), 1.5)),
+        (np.full((2, 1, 1), 25.0), np.full((2, 1, 1), 2.0)),
+    ]
     taus = np.array([0.0, 0.05, 0.1])
     want = solve_grid(theta0, running, sides, sides, taus, 1000.0, xp=np)
     strict_sides = [tuple(xps.asarray(c) for c in side) for side in sides]

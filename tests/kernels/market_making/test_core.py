@@ -15,7 +15,9 @@ def test_plain_python_core_equals_the_reference():
     bid[3, 9] = np.inf
     k0, k1 = Philox(5, 2).key
     n = 6
-    outs = [np.empty(n, dtype) for dtype in (np.float64, np.int64, np.float64, np.int64, np.int64, np.float64, np.int64)]
+    outs = [
+        np.empty(n, dtype) for dtype in (np.float64, np.int64, np.float64, np.int64, np.int64, np.float64, np.int64)
+    ]
     for i in range(n):
         path_scalar(i, bid, ask, -8, 0, 100.0, 0.3, 140.0, 1.5, 0.05, 4, np.uint64(k0), np.uint64(k1), 2, *outs)
     ref = simulate(bid, ask, -8, 0, 100.0, 0.3, 140.0, 1.5, 0.05, n, 4, k0, k1, 2, xp=np)

@@ -27,8 +27,14 @@ def quantlib_greeks(s, k, days, r, q, vol, call):
     payoff = ql.PlainVanillaPayoff(ql.Option.Call if call else ql.Option.Put, k)
     opt = ql.VanillaOption(payoff, ql.EuropeanExercise(today + days))
     opt.setPricingEngine(ql.AnalyticEuropeanEngine(process))
-    return {"price": opt.NPV(), "delta": opt.delta(), "gamma": opt.gamma(), "vega": opt.vega(),
-            "theta": opt.theta(), "rho": opt.rho()}
+    return {
+        "price": opt.NPV(),
+        "delta": opt.delta(),
+        "gamma": opt.gamma(),
+        "vega": opt.vega(),
+        "theta": opt.theta(),
+        "rho": opt.rho(),
+    }
 
 
 CASES = [  # spot, strike, days, rate, dividend, vol
@@ -57,8 +63,15 @@ def test_price_and_greeks_match_quantlib(backend, call):
 def test_backends_agree_with_reference(backend):
     rng = np.random.default_rng(3)
     n = 200
-    args = (rng.uniform(50, 150, n), rng.uniform(50, 150, n), rng.uniform(0.01, 3, n), rng.uniform(-0.01, 0.1, n),
-            rng.uniform(0.05, 1.0, n), rng.uniform(0, 0.05, n), rng.random(n) < 0.5)
+    args = (
+        rng.uniform(50, 150, n),
+        rng.uniform(50, 150, n),
+        rng.uniform(0.01, 3, n),
+        rng.uniform(-0.01, 0.1, n),
+        rng.uniform(0.05, 1.0, n),
+        rng.uniform(0, 0.05, n),
+        rng.random(n) < 0.5,
+    )
     ref = bs_greeks(*args, backend="numpy")
     got = bs_greeks(*args, backend=backend)
     for g in GREEKS:
@@ -67,8 +80,12 @@ def test_backends_agree_with_reference(backend):
 
 @settings(max_examples=40, deadline=None)
 @given(
-    s=st.floats(1.0, 1000.0), m=st.floats(0.3, 3.0), t=st.floats(0.01, 10.0), r=st.floats(-0.02, 0.15),
-    q=st.floats(0.0, 0.1), vol=st.floats(0.01, 2.0),
+    s=st.floats(1.0, 1000.0),
+    m=st.floats(0.3, 3.0),
+    t=st.floats(0.01, 10.0),
+    r=st.floats(-0.02, 0.15),
+    q=st.floats(0.0, 0.1),
+    vol=st.floats(0.01, 2.0),
 )
 def test_put_call_parity(s, m, t, r, q, vol):
     k = s * m
@@ -104,9 +121,11 @@ def test_implied_vol_against_quantlib():
     dc = ql.Actual365Fixed()
     spot = ql.SimpleQuote(100.0)
     process = ql.BlackScholesMertonProcess(
-        ql.QuoteHandle(spot), ql.YieldTermStructureHandle(ql.FlatForward(today, 0.0, dc)),
+        ql.QuoteHandle(spot),
+        ql.YieldTermStructureHandle(ql.FlatForward(today, 0.0, dc)),
         ql.YieldTermStructureHandle(ql.FlatForward(today, 0.03, dc)),
-        ql.BlackVolTermStructureHandle(ql.BlackConstantVol(today, ql.NullCalendar(), 0.2, dc)))
+        ql.BlackVolTermStructureHandle(ql.BlackConstantVol(today, ql.NullCalendar(), 0.2, dc)),
+    )
     opt = ql.VanillaOption(ql.PlainVanillaPayoff(ql.Option.Put, 95.0), ql.EuropeanExercise(today + 182))
     opt.setPricingEngine(ql.AnalyticEuropeanEngine(process))
     want = opt.impliedVolatility(4.0, process, 1e-12, 500, 1e-4, 4.0)

@@ -46,7 +46,9 @@ def test_known_answers_batched_with_key_broadcast(backend):
 def test_rounds_change_output_and_are_validated():
     z4, z2 = np.zeros(4, np.uint32), np.zeros(2, np.uint32)
     assert not np.array_equal(philox4x32(z4, z2, rounds=7, backend="numpy"), philox4x32(z4, z2, backend="numpy"))
-    np.testing.assert_array_equal(philox4x32(z4, z2, rounds=7, backend="numba"), philox4x32(z4, z2, rounds=7, backend="numpy"))
+    np.testing.assert_array_equal(
+        philox4x32(z4, z2, rounds=7, backend="numba"), philox4x32(z4, z2, rounds=7, backend="numpy")
+    )
     with pytest.raises(InvalidParameters, match="rounds"):
         philox4x32(z4, z2, rounds=0)
 
@@ -99,7 +101,9 @@ def test_chunks_offsets_and_threads_do_not_change_the_numbers():
     edges = [0, 3, 11, 12, 30, 41, 63, 70]
     by_paths = np.vstack([g.normals(b - a, 90, path_offset=a, backend="numba") for a, b in zip(edges[:-1], edges[1:])])
     d_edges = [0, 1, 8, 33, 34, 77, 89, 90]
-    by_draws = np.hstack([g.normals(70, b - a, draw_offset=a, backend="numba") for a, b in zip(d_edges[:-1], d_edges[1:])])
+    by_draws = np.hstack(
+        [g.normals(70, b - a, draw_offset=a, backend="numba") for a, b in zip(d_edges[:-1], d_edges[1:])]
+    )
     np.testing.assert_array_equal(by_paths, whole)
     np.testing.assert_array_equal(by_draws, whole)
     before = numba.get_num_threads()
@@ -115,7 +119,9 @@ def test_chunks_offsets_and_threads_do_not_change_the_numbers():
     # the numpy reference in chunks agrees with the compiled whole
     np.testing.assert_allclose(
         np.vstack([g.normals(b - a, 90, path_offset=a, backend="numpy") for a, b in zip(edges[:-1], edges[1:])]),
-        whole, rtol=1e-14, atol=1e-14,
+        whole,
+        rtol=1e-14,
+        atol=1e-14,
     )
 
 
@@ -247,8 +253,12 @@ def test_gpu_known_answers_and_identity():
     for ctr, key, expected in KAT:
         np.testing.assert_array_equal(philox4x32(_words(ctr), _words(key), backend="cupy"), _words(expected))
     g = Philox(seed=3)
-    np.testing.assert_array_equal(g.uniforms(1000, 333, draw_offset=1, backend="cupy"), g.uniforms(1000, 333, draw_offset=1, backend="numpy"))
-    np.testing.assert_allclose(g.normals(1000, 333, backend="cupy"), g.normals(1000, 333, backend="numpy"), rtol=1e-13, atol=1e-13)
+    np.testing.assert_array_equal(
+        g.uniforms(1000, 333, draw_offset=1, backend="cupy"), g.uniforms(1000, 333, draw_offset=1, backend="numpy")
+    )
+    np.testing.assert_allclose(
+        g.normals(1000, 333, backend="cupy"), g.normals(1000, 333, backend="numpy"), rtol=1e-13, atol=1e-13
+    )
 
 
 @pytest.mark.gpu
@@ -261,4 +271,6 @@ def test_jax_on_the_gpu_gives_the_same_words():
         np.testing.assert_array_equal(philox4x32(_words(ctr), _words(key), backend="jax"), _words(expected))
     g = Philox(seed=3)
     np.testing.assert_array_equal(g.uniforms(1000, 333, backend="jax"), g.uniforms(1000, 333, backend="numpy"))
-    np.testing.assert_allclose(g.normals(1000, 333, backend="jax"), g.normals(1000, 333, backend="numpy"), rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(
+        g.normals(1000, 333, backend="jax"), g.normals(1000, 333, backend="numpy"), rtol=1e-13, atol=1e-13
+    )

@@ -34,7 +34,8 @@ def test_draws_under_array_api_strict_equal_numpy(kind, draw_offset):
     k0, k1 = g.key
     got = pairs_xp(xps, kind, 6, 9, 4, draw_offset // 2, draw_offset % 2, g.stream, k0, k1)
     want = {DrawKind.UNIFORM: g.uniforms, DrawKind.NORMAL: g.normals, DrawKind.EXPONENTIAL: g.exponentials}[kind](
-        6, 9, path_offset=4, draw_offset=draw_offset, backend="numpy")
+        6, 9, path_offset=4, draw_offset=draw_offset, backend="numpy"
+    )
     assert got.dtype == xps.float64
     np.testing.assert_array_equal(_host(got), want)
 

@@ -99,8 +99,9 @@ def test_hybrid_smile_matches_exact_simulation():
     # two independent simulations (different seeds): the implied vols differ by less than 3 standard
     # errors of the price difference, mapped to volatility through the Black-Scholes vega
     strikes = np.array([85.0, 95.0, 100.0, 105.0, 115.0])
-    kw = dict(hurst=0.1, eta=1.9, rho=-0.9, xi0=0.04, spot=100.0, horizon=0.5, n_steps=32, n_paths=60_000,
-              backend="numba")
+    kw = dict(
+        hurst=0.1, eta=1.9, rho=-0.9, xi0=0.04, spot=100.0, horizon=0.5, n_steps=32, n_paths=60_000, backend="numba"
+    )
     hyb = rough_bergomi(method="hybrid", seed=8, **kw)
     exa = rough_bergomi(method="cholesky", seed=9, **kw)
     iv_h = implied_vol_smile(hyb.spot[:, -1], strikes, 100.0, 0.5)
@@ -156,8 +157,9 @@ def test_max_history_drops_exactly_the_old_lags(m):
     # summed here term by term from the b_k of Bennedsen, Lunde & Pakkanen (2017, eq. 2.7)
     hurst, n = 0.1, 32
     a, dt = hurst - 0.5, 1.0 / n
-    kw = dict(hurst=hurst, eta=1.5, rho=1.0, xi0=0.04, spot=100.0, horizon=1.0, n_steps=n, n_paths=50, seed=1,
-              backend="numpy")
+    kw = dict(
+        hurst=hurst, eta=1.5, rho=1.0, xi0=0.04, spot=100.0, horizon=1.0, n_steps=n, n_paths=50, seed=1, backend="numpy"
+    )
     full = rough_bergomi(**kw)
     short = rough_bergomi(max_history=m, **kw)
     dw = _brownian_increments(full, dt)
@@ -186,8 +188,10 @@ def test_solver_object():
 
 @pytest.mark.parametrize("kwargs", [dict(spot=1e308), dict(eta=1e200)])
 def test_rough_bergomi_overflow_raises_numerical_instability(kwargs):
-    args = dict(hurst=0.1, eta=1.0, rho=-0.5, xi0=0.04, spot=100.0, horizon=1.0, n_steps=8, n_paths=200,
-                backend="numpy") | kwargs
+    args = (
+        dict(hurst=0.1, eta=1.0, rho=-0.5, xi0=0.04, spot=100.0, horizon=1.0, n_steps=8, n_paths=200, backend="numpy")
+        | kwargs
+    )
     with pytest.raises(NumericalInstability, match="overflowed"):
         rough_bergomi(**args)
 
@@ -203,8 +207,10 @@ def test_rough_bergomi_overflow_raises_numerical_instability(kwargs):
         (lambda: fgn(0.3, 4096, 1, method="cholesky"), "n_steps must be <= 2048"),
         (lambda: rough_bergomi(0.1, -1.0, 0.0, 0.04, 100.0, 1.0, 8, 2), "eta must be >= 0"),
         (lambda: rough_bergomi(0.1, 1.0, -1.5, 0.04, 100.0, 1.0, 8, 2), "rho must lie in"),
-        (lambda: rough_bergomi(0.1, 1.0, 0.0, 0.04, 100.0, 1.0, 8, 2, method="cholesky", max_history=3),
-         "max_history applies"),
+        (
+            lambda: rough_bergomi(0.1, 1.0, 0.0, 0.04, 100.0, 1.0, 8, 2, method="cholesky", max_history=3),
+            "max_history applies",
+        ),
         (lambda: RoughVolatilitySolver(1.2), "hurst must lie in"),
         (lambda: RoughVolatilitySolver(0.1, max_history=0), "max_history must be >= 1"),
     ],

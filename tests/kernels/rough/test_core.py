@@ -32,7 +32,7 @@ def test_volterra_covariance_against_quadrature():
             assert cov[i, j] == pytest.approx(want, rel=1e-6)
             want_yw = math.sqrt(2 * h) * integrate.quad(lambda u: (t - u) ** a, 0.0, min(s, t))[0]
             assert cov[j, 3 + i] == pytest.approx(want_yw, rel=1e-6)
-    assert cov[2, 2] == pytest.approx(1.0**(2 * h), rel=1e-12)  # Var Y_t = t^{2H}
+    assert cov[2, 2] == pytest.approx(1.0 ** (2 * h), rel=1e-12)  # Var Y_t = t^{2H}
 
 
 def test_volterra_covariance_at_one_half_is_brownian():

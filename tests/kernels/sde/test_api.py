@@ -80,7 +80,9 @@ def test_draw_layout_is_the_documented_one():
     exact = simulate(model, 100.0, 0.25, n_steps, n_paths, scheme="exact", seed=9, stream=6, backend="numba")
     np.testing.assert_allclose(exact.terminal, 100.0 * np.exp(log_steps.sum(axis=1)), rtol=1e-12)
     # injected increments equal to the stream's own normals reproduce the run
-    inj = simulate(model, 100.0, 0.25, n_steps, n_paths, seed=9, stream=6, increments=z * math.sqrt(dt), backend="numba")
+    inj = simulate(
+        model, 100.0, 0.25, n_steps, n_paths, seed=9, stream=6, increments=z * math.sqrt(dt), backend="numba"
+    )
     np.testing.assert_allclose(inj.terminal, res.terminal, rtol=1e-14)
 
 
@@ -100,15 +102,19 @@ def test_gbm_call_matches_quantlib_analytic():
     today = ql.Date(15, 1, 2024)
     ql.Settings.instance().evaluationDate = today
     process = ql.BlackScholesMertonProcess(
-        ql.QuoteHandle(ql.SimpleQuote(100.0)), _flat(today, 0.0), _flat(today, 0.05),
-        ql.BlackVolTermStructureHandle(ql.BlackConstantVol(today, ql.NullCalendar(), 0.2, ql.Actual365Fixed())))
+        ql.QuoteHandle(ql.SimpleQuote(100.0)),
+        _flat(today, 0.0),
+        _flat(today, 0.05),
+        ql.BlackVolTermStructureHandle(ql.BlackConstantVol(today, ql.NullCalendar(), 0.2, ql.Actual365Fixed())),
+    )
     opt = ql.VanillaOption(ql.PlainVanillaPayoff(ql.Option.Call, 100.0), ql.EuropeanExercise(today + 365))
     opt.setPricingEngine(ql.AnalyticEuropeanEngine(process))
     want = opt.NPV()
     assert want == pytest.approx(10.450583572, abs=1e-8)  # REFERENCES.md
     for scheme, n_steps in (("exact", 1), ("euler", 50), ("milstein", 50)):
-        est = european_price(GBM(0.05, 0.2), 100.0, 100.0, 1.0, 0.05, n_steps, 100_000, scheme=scheme, seed=1,
-                             backend="numba")
+        est = european_price(
+            GBM(0.05, 0.2), 100.0, 100.0, 1.0, 0.05, n_steps, 100_000, scheme=scheme, seed=1, backend="numba"
+        )
         assert abs(est.price - want) < 3 * est.stderr, (scheme, est.summary(), want)
 
 
@@ -116,8 +122,19 @@ def test_merton_call_matches_quantlib_bates_with_frozen_variance():
     today = ql.Date(15, 1, 2024)
     ql.Settings.instance().evaluationDate = today
     sigma, lam, nu, delta = 0.2, 1.0, -0.1, 0.15
-    process = ql.BatesProcess(_flat(today, 0.05), _flat(today, 0.0), ql.QuoteHandle(ql.SimpleQuote(100.0)),
-                              sigma**2, 1.0, sigma**2, 1e-4, 0.0, lam, nu, delta)
+    process = ql.BatesProcess(
+        _flat(today, 0.05),
+        _flat(today, 0.0),
+        ql.QuoteHandle(ql.SimpleQuote(100.0)),
+        sigma**2,
+        1.0,
+        sigma**2,
+        1e-4,
+        0.0,
+        lam,
+        nu,
+        delta,
+    )
     opt = ql.VanillaOption(ql.PlainVanillaPayoff(ql.Option.Call, 100.0), ql.EuropeanExercise(today + 365))
     opt.setPricingEngine(ql.BatesEngine(ql.BatesModel(process)))
     want = opt.NPV()
@@ -341,7 +358,9 @@ def test_bad_model_parameters(make, match):
 def test_bad_simulation_arguments(kwargs, exc, match):
     args = {"model": GBM(0.05, 0.2), "x0": 1.0, "horizon": 1.0, "n_steps": 4, "n_paths": 4, "backend": "numpy"} | kwargs
     with pytest.raises(exc, match=match):
-        simulate(args.pop("model"), args.pop("x0"), args.pop("horizon"), args.pop("n_steps"), args.pop("n_paths"), **args)
+        simulate(
+            args.pop("model"), args.pop("x0"), args.pop("horizon"), args.pop("n_steps"), args.pop("n_paths"), **args
+        )
 
 
 @pytest.mark.parametrize("scheme", ["euler", "exact"])
@@ -367,8 +386,9 @@ def test_explosion_raises_numerical_instability(backend):
 def test_solve_path_is_one_row_of_the_batch_and_solve_step_rebuilds_it(scheme):
     model, n_steps, horizon = MODELS["merton"], 24, 0.5
     dt = horizon / n_steps
-    batch = simulate(model, 100.0, horizon, n_steps, 10, scheme=scheme, seed=5, stream=2, return_paths=True,
-                     backend="numba")
+    batch = simulate(
+        model, 100.0, horizon, n_steps, 10, scheme=scheme, seed=5, stream=2, return_paths=True, backend="numba"
+    )
     one = solve_path(model, 100.0, horizon, n_steps, scheme=scheme, seed=5, stream=2, path=7, backend="numba")
     np.testing.assert_array_equal(one, batch.paths[7])
     # stepping by hand with the stream's documented draws (Philox(seed, stream): dW; stream + 1: counts;

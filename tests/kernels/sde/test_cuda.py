@@ -56,8 +56,9 @@ def _float32_path_bound(model, seed, stream, horizon, n_paths, n_steps, jump_cou
 
 def _sim(script: str) -> str:
     env = dict(os.environ, NUMBA_ENABLE_CUDASIM="1")
-    out = subprocess.run([sys.executable, "-c", textwrap.dedent(script)], env=env, capture_output=True, text=True,
-                         timeout=600)
+    out = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(script)], env=env, capture_output=True, text=True, timeout=600
+    )
     assert out.returncode == 0, out.stderr[-3000:]
     return out.stdout
 
@@ -98,7 +99,7 @@ def test_float32_kernel_and_ceiling_within_their_float32_bounds(tmp_path):
         k0, k1 = Philox(11, 3).key
         for dtype in (np.float64, np.float32):
             out[np.dtype(dtype).name] = sde_cuda.normal_sums({n_paths}, {n_steps}, k0, k1, 3, 0, dtype, True)
-        np.savez("{tmp_path / 'sim.npz'}", **out)
+        np.savez("{tmp_path / "sim.npz"}", **out)
     """)
     got = np.load(tmp_path / "sim.npz")
     for name, model in MODELS.items():
@@ -143,8 +144,9 @@ def test_gpu_ceiling_sums_the_philox_normals():
     n_paths, n_steps = 4096, 252
     k0, k1 = Philox(7, 2).key
     z, dz = _normal_error_bound(7, 2, n_paths, n_steps)
-    np.testing.assert_allclose(sde_cuda.normal_sums(n_paths, n_steps, k0, k1, 2, 0, np.float64, True), z.sum(axis=1),
-                               rtol=1e-11, atol=1e-11)
+    np.testing.assert_allclose(
+        sde_cuda.normal_sums(n_paths, n_steps, k0, k1, 2, 0, np.float64, True), z.sum(axis=1), rtol=1e-11, atol=1e-11
+    )
     s32 = sde_cuda.normal_sums(n_paths, n_steps, k0, k1, 2, 0, np.float32, True)
     assert np.all(np.abs(s32 - z.sum(axis=1)) <= dz.sum(axis=1) + n_steps * EPS32 * np.abs(z).sum(axis=1))
 
@@ -155,8 +157,18 @@ def test_gpu_float32_price_matches_black_scholes():
     import cupy
 
     n_paths = 1 << 20
-    res = simulate(GBM(0.05, 0.2), 100.0, 1.0, 252, n_paths, scheme="exact", seed=3, dtype=np.float32,
-                   backend="cupy", to_host=False)
+    res = simulate(
+        GBM(0.05, 0.2),
+        100.0,
+        1.0,
+        252,
+        n_paths,
+        scheme="exact",
+        seed=3,
+        dtype=np.float32,
+        backend="cupy",
+        to_host=False,
+    )
     assert isinstance(res.terminal, cupy.ndarray)
     pay = cupy.maximum(res.terminal.astype(cupy.float64) - 100.0, 0.0)
     price, se = math.exp(-0.05) * float(pay.mean()), math.exp(-0.05) * float(pay.std()) / math.sqrt(n_paths)

@@ -72,7 +72,9 @@ def test_regression_matches_statsmodels_for_every_trend(trend, cointegrated_pair
     np.testing.assert_allclose(res.spread, ols.resid, rtol=1e-9, atol=1e-9)
     assert res.intercept == (pytest.approx(ols.params[1]) if trend != "n" else 0.0)
     # coint's ADF statistic is the one of these residuals (regression without deterministic terms)
-    assert res.adf_statistic == pytest.approx(adfuller(res.spread, regression="n", autolag="aic", result_object=False)[0], rel=1e-8)
+    assert res.adf_statistic == pytest.approx(
+        adfuller(res.spread, regression="n", autolag="aic", result_object=False)[0], rel=1e-8
+    )
     if trend == "n":
         assert all(np.isnan(v) for v in res.critical_values.values())
 
@@ -100,7 +102,10 @@ def test_adf_statistic_is_the_residual_regression_computed_by_hand(trend, cointe
 def test_engle_granger_size_on_independent_random_walks():
     rng = np.random.default_rng(32)
     n_pairs = 200
-    rejects = sum(engle_granger(np.cumsum(rng.standard_normal(500)), np.cumsum(rng.standard_normal(500))).cointegrated for _ in range(n_pairs))
+    rejects = sum(
+        engle_granger(np.cumsum(rng.standard_normal(500)), np.cumsum(rng.standard_normal(500))).cointegrated
+        for _ in range(n_pairs)
+    )
     se = math.sqrt(0.05 * 0.95 / n_pairs)
     assert abs(rejects / n_pairs - 0.05) < 3 * se, rejects
 

@@ -32,7 +32,9 @@ def test_log_likelihood_matches_direct_sum():
     mu, alpha, beta, horizon = 0.7, 0.4, 1.3, 5.0
     lam = [mu + alpha * beta * sum(math.exp(-beta * (t - s)) for s in times if s < t) for t in times]
     comp = mu * horizon + alpha * sum(1 - math.exp(-beta * (horizon - s)) for s in times)
-    assert hawkes_log_likelihood(times, horizon, mu, alpha, beta) == pytest.approx(sum(map(math.log, lam)) - comp, rel=1e-12)
+    assert hawkes_log_likelihood(times, horizon, mu, alpha, beta) == pytest.approx(
+        sum(map(math.log, lam)) - comp, rel=1e-12
+    )
 
 
 def test_clustered_jumps_are_detected_and_branching_ratio_recovered():
@@ -50,10 +52,12 @@ def test_monte_carlo_p_value_is_uniform_on_poisson_jumps():
     # bin) at the 0.1% level: a test that never rejects (p in the last bin) gives chi2 = 120.
     rng = np.random.default_rng(42)
     n_sets, level = 40, 0.1
-    p = np.array([
-        jump_clustering_test(np.sort(rng.uniform(0, 50, 25)), 50.0, n_bootstrap=19, seed=7, stream=i).p_value
-        for i in range(n_sets)
-    ])
+    p = np.array(
+        [
+            jump_clustering_test(np.sort(rng.uniform(0, 50, 25)), 50.0, n_bootstrap=19, seed=7, stream=i).p_value
+            for i in range(n_sets)
+        ]
+    )
     ranks = np.rint(p * 20).astype(int)
     np.testing.assert_allclose(p * 20, ranks, atol=1e-9)
     counts = np.bincount((ranks - 1) // 5, minlength=4)
