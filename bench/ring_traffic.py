@@ -86,14 +86,16 @@ def ring_produce_sequence(hdr, data, start, stop, spin_limit):
 
 
 @engine_jit(inline=True)
-def _check_record(r, expected, errors):
-    """Count a ``SEQ_RECORD`` that is not ``expected`` (``errors[0]``) or whose check word is wrong
-    (``errors[1]``); returns the sequence number expected next."""
+def _check_record(seq, check, expected, errors):
+    """Count a ``SEQ_RECORD`` (its ``seq`` and ``check`` words) that is not ``expected`` (``errors[0]``)
+    or whose check word is wrong (``errors[1]``); returns the sequence number expected next.  The
+    batched consumer writes the same test out in its loop: through a call, even inlined, it moved
+    records at a third of the speed (1.2e8 against 3.7e8 msgs/s)."""
     s = expected
-    if r.seq != s:
+    if seq != s:
         errors[0] += 1
-        s = r.seq
-    if r.check != r.seq * _K:
+        s = seq
+    if check != seq * _K:
         errors[1] += 1
     return s + 1
 
@@ -115,7 +117,13 @@ def ring_consume_sequence(hdr, data, expected, stop, spin_limit, errors):
                 break
             continue
         for j in range(avail):
-            s = _check_record(data[(tail + j) & mask], s, errors)
+            r = data[(tail + j) & mask]
+            if r.seq != s:
+                errors[0] += 1
+                s = r.seq
+            if r.check != r.seq * _K:
+                errors[1] += 1
+            s += 1
         store_release(hdr, RING_TAIL, tail + avail)
         spins = 0
     return s
@@ -156,7 +164,7 @@ def ring_receive_sequence(hdr, data, mailbox, expected, stop, spin_limit, errors
         spins = 0
         if stamp_before == s + 1:
             errors[2] += 1
-        s = _check_record(buf[0], s, errors)
+        s = _check_record(buf[0].seq, buf[0].check, s, errors)
     return s
 
 
