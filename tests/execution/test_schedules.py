@@ -95,7 +95,7 @@ def test_schedule_summary_and_views():
     np.testing.assert_array_equal(s.cumulative_lots, [0, 3, 6, 8, 10])
     np.testing.assert_array_equal(s.holdings_lots, [10, 7, 4, 2, 0])
     assert s.summary() == "twap buy 10 lots over 60 s in 4 slices: [3, 3, 2, 2]"
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="read-only"):
         s.child_lots[0] = 5  # schedules are immutable
 
 

@@ -48,7 +48,7 @@ def test_bivariate_joint_recovery_and_goodness_of_fit(biv_events, tmp_path):
     assert [r.size for r in fit.goodness.residuals] == list(np.bincount(m))
     png = fit.goodness.qq_plot(tmp_path / "qq.png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 5_000
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="read-only"):
         fit.params[0] = 1.0  # results are immutable
     text = fit.summary()
     assert "alpha[1,0]" in text and "KS" in text and f"{fit.log_likelihood:.6f}" in text

@@ -81,7 +81,7 @@ def test_kernels_are_immutable_copies():
     k = ExponentialKernel(adj, 1.0)
     adj[0, 0] = 5.0
     assert k.adjacency[0, 0] == 0.2
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="read-only"):
         k.adjacency[0, 0] = 1.0
 
 

@@ -143,7 +143,7 @@ def test_log_v_gaps_marks_the_bounds():
     down, up = log_v_gaps(np.array([[0.0, 1.0, 3.0]]))
     np.testing.assert_array_equal(down, [[-1.0, -2.0, np.inf]])
     np.testing.assert_array_equal(up, [[np.inf, 1.0, 2.0]])
-    with pytest.raises(NumericalInstability):
+    with pytest.raises(NumericalInstability, match="ln v is not finite"):
         log_v_gaps(np.array([[0.0, -np.inf, 1.0]]))
 
 
@@ -174,7 +174,7 @@ def test_bad_input_is_refused(change, match):
 
 
 def test_unknown_backend_is_refused():
-    with pytest.raises(InvalidParameters):
+    with pytest.raises(InvalidParameters, match="backend must be one of .*'fortran'"):
         solve_linear_hjb(
             np.ones((1, 3)), np.ones((1, 3)), np.ones((1, 3)), np.zeros((1, 3)), np.array([1.0]), backend="fortran"
         )
@@ -425,7 +425,7 @@ def test_grid_validation(change, exc):
 
 
 def test_riccati_validation():
-    with pytest.raises(InvalidParameters):
+    with pytest.raises(InvalidParameters, match="curvature"):
         solve_quadratic_riccati(
             np.array([1.0]), curvature=[-1.0], penalty=[[1.0]], drift=[0.0], terminal_penalty=[[0.0]]
         )
