@@ -398,16 +398,16 @@ def test_riccati_matches_generic_ode_integration():
 
 
 @pytest.mark.parametrize(
-    "change, exc",
+    "change, exc, match",
     [
-        ({"penalty": np.array([[1.0, 2.0], [0.0, 1.0]])}, MatrixError),
-        ({"penalty": np.array([[1.0, 2.0], [2.0, 1.0]])}, MatrixError),
-        ({"lower_bounds": (3, -3)}, InvalidParameters),
-        ({"lower_bounds": (-1, -1, -1, -1), "upper_bounds": (1, 1, 1, 1)}, InvalidParameters),
-        ({"drift": np.array([np.nan, 0.0])}, InvalidParameters),
+        ({"penalty": np.array([[1.0, 2.0], [0.0, 1.0]])}, MatrixError, "penalty .* must be symmetric"),
+        ({"penalty": np.array([[1.0, 2.0], [2.0, 1.0]])}, MatrixError, "penalty must be positive semi-definite"),
+        ({"lower_bounds": (3, -3)}, InvalidParameters, r"lower_bounds\[0\] must be < upper_bounds\[0\]"),
+        ({"lower_bounds": (-1, -1, -1, -1), "upper_bounds": (1, 1, 1, 1)}, InvalidParameters, "4 lower bounds"),
+        ({"drift": np.array([np.nan, 0.0])}, InvalidParameters, "drift must be finite"),
     ],
 )
-def test_grid_validation(change, exc):
+def test_grid_validation(change, exc, match):
     kw = (
         dict(
             lower_bounds=(-3, -3),
@@ -420,7 +420,7 @@ def test_grid_validation(change, exc):
         )
         | change
     )
-    with pytest.raises(exc):
+    with pytest.raises(exc, match=match):
         solve_hjb_grid(np.array([1.0]), **kw)
 
 
@@ -429,7 +429,7 @@ def test_riccati_validation():
         solve_quadratic_riccati(
             np.array([1.0]), curvature=[-1.0], penalty=[[1.0]], drift=[0.0], terminal_penalty=[[0.0]]
         )
-    with pytest.raises(MatrixError):
+    with pytest.raises(MatrixError, match="penalty must be positive semi-definite"):
         solve_quadratic_riccati(
             np.array([1.0]),
             curvature=[1.0, 1.0],
