@@ -19,7 +19,7 @@ from ...errors import (
     check_positive,
 )
 from ..backend import Backend, fast_path, fast_paths, get_backend, register_fast_path
-from .core import CHUNK, MAX_LAM_DT, SCHEMES, ModelCode, Prm
+from .core import CHUNK, MAX_LAM_DT, SCHEMES, ModelCode
 from .models import GBM, ItoProcess, Kou, Merton, MonteCarloPrice, SimulationResult, model_code, parameter_vector
 from .reference import gbm_step_xp, ito_step_xp
 
@@ -416,10 +416,7 @@ def solve_step(
     code = model_code(model)
     if code == ModelCode.GBM and np.any(jump != 0.0):
         raise InvalidParameters("jump must be 0 for GBM (it has no jumps)")
-    mu_c = model.mu - model.lam * model.kappa if code else model.mu
-    prm = np.zeros(Prm.SIZE)
-    prm[Prm.MU_C], prm[Prm.SIGMA], prm[Prm.DT], prm[Prm.SQRT_DT] = mu_c, model.sigma, dt, math.sqrt(dt)
-    prm[Prm.EXACT_DRIFT] = (mu_c - 0.5 * model.sigma**2) * dt
+    prm = parameter_vector(model, 0.0, dt)  # the step reads the drift, sigma and dt fields, not x0
     with np.errstate(over="ignore", invalid="ignore"):
         return _finite_step(gbm_step_xp(np, code, SCHEMES.index(scheme), bool(correction), prm, x, dw, jump))
 
